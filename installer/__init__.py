@@ -1,0 +1,1 @@
+"""Installs the editor plug-ins and points them at the daemon (import name: maskgan_installer)."""
