@@ -16,8 +16,6 @@ plug-ins can vendor it next to the protocol client.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 NUM_CLASSES = 19
@@ -100,39 +98,32 @@ class MaskColorError(ValueError):
         )
 
 
-@dataclass(frozen=True)
-class _ColorMatch:
-    label: np.ndarray  # class per unique colour
-    distance: np.ndarray  # distance to that class's colour or blend line
+def _nearest_palette(colors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest class and its distance for each colour (N,3)."""
+    dist = np.linalg.norm(colors[:, None, :] - PALETTE.astype(np.float64)[None], axis=2)
+    best = dist.argmin(1)
+    return best, dist[np.arange(len(colors)), best]
 
 
-def _match_colors(colors: np.ndarray) -> _ColorMatch:
-    """Nearest class for each colour (N,3), also accepting blends of two palette colours.
+def _nearest_blend(colors: np.ndarray, classes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Nearer endpoint and distance of the closest blend a*(1-t) + b*t of two of ``classes``.
 
-    A pixel on the anti-aliased edge between two painted classes is a mix
-    a*(1-t) + b*t of their colours; it belongs to the endpoint it is closer to.
+    A pixel on the anti-aliased edge between two painted classes is such a mix; it
+    belongs to the class it is closer to.
     """
-    c = colors.astype(np.float64)[:, None, :]
-    pal = PALETTE.astype(np.float64)
-    direct = np.linalg.norm(c - pal[None], axis=2)  # (N,19)
-    best = direct.argmin(1)
-    best_dist = direct[np.arange(len(colors)), best]
-
-    a_idx, b_idx = np.triu_indices(NUM_CLASSES, k=1)
-    a, b = pal[a_idx], pal[b_idx]  # (P,3)
+    if len(classes) < 2:
+        return np.zeros(len(colors), np.int64), np.full(len(colors), np.inf)
+    i, j = np.triu_indices(len(classes), k=1)
+    a_idx, b_idx = classes[i], classes[j]
+    a, b = PALETTE[a_idx].astype(np.float64), PALETTE[b_idx].astype(np.float64)
     ab = b - a
-    t = ((c - a[None]) * ab[None]).sum(2) / (ab * ab).sum(1)[None]  # (N,P)
-    t = t.clip(0.0, 1.0)
-    proj = a[None] + t[..., None] * ab[None]
-    seg_dist = np.linalg.norm(c - proj, axis=2)
-    seg_best = seg_dist.argmin(1)
+    c = colors[:, None, :]
+    t = (((c - a[None]) * ab[None]).sum(2) / (ab * ab).sum(1)[None]).clip(0.0, 1.0)
+    dist = np.linalg.norm(c - (a[None] + t[..., None] * ab[None]), axis=2)
+    best = dist.argmin(1)
     rows = np.arange(len(colors))
-    seg_label = np.where(t[rows, seg_best] < 0.5, a_idx[seg_best], b_idx[seg_best])
-    use_seg = seg_dist[rows, seg_best] < best_dist
-    return _ColorMatch(
-        label=np.where(use_seg, seg_label, best).astype(np.uint8),
-        distance=np.minimum(best_dist, seg_dist[rows, seg_best]),
-    )
+    label = np.where(t[rows, best] < 0.5, a_idx[best], b_idx[best])
+    return label, dist[rows, best]
 
 
 def color_to_label(
@@ -140,9 +131,10 @@ def color_to_label(
 ) -> np.ndarray:
     """Label map of a colour mask painted by a person.
 
-    Each colour goes to the nearest palette colour, or to the nearer end of the
-    nearest blend of two palette colours (anti-aliased and soft-brush edges), when
-    within ``tolerance``; otherwise ``MaskColorError`` names the colours and counts.
+    Each colour goes to the nearest palette colour when within ``tolerance``, else
+    to the nearer end of the nearest blend of two palette colours present in the
+    mask (anti-aliased and soft-brush edges) when within ``tolerance``; otherwise
+    ``MaskColorError`` names the colours and their pixel counts.
     """
     mask = np.asarray(mask)
     if mask.ndim != 3 or mask.shape[2] not in (3, 4) or mask.dtype != np.uint8:
@@ -153,15 +145,23 @@ def color_to_label(
     packed = (rgb[..., 0].astype(np.uint32) << 16) | (rgb[..., 1].astype(np.uint32) << 8) | rgb[..., 2]
     uniq, inverse, counts = np.unique(packed.ravel(), return_inverse=True, return_counts=True)
     colors = np.stack([(uniq >> 16) & 255, (uniq >> 8) & 255, uniq & 255], axis=1)
-    match = _match_colors(colors)
-    far = match.distance > tolerance
+    colors = colors.astype(np.float64)
+    label, distance = _nearest_palette(colors)
+    direct = distance <= tolerance
+    # Blends only of classes that are painted in this mask, so that an arbitrary
+    # colour is not excused as the mix of two classes that appear nowhere.
+    present = np.unique(label[direct])
+    blend_label, blend_distance = _nearest_blend(colors[~direct], present)
+    label[~direct] = blend_label
+    distance[~direct] = blend_distance
+    far = distance > tolerance
     if far.any():
-        order = np.argsort(-counts[far])
+        order = np.argsort(-counts[far], kind="stable")
         offending = [
             (tuple(int(v) for v in colors[far][i]), int(counts[far][i])) for i in order
         ]
         raise MaskColorError(offending, int(counts[far].sum()))
-    return match.label[inverse].reshape(packed.shape)
+    return label.astype(np.uint8)[inverse].reshape(packed.shape)
 
 
 def one_hot(label):
