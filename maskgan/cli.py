@@ -16,6 +16,7 @@ from maskgan import __version__
 
 COMMAND_MODULES = (
     "maskgan.commands.data",
+    "maskgan.commands.install",
 )
 
 

@@ -1,0 +1,174 @@
+"""Install, upgrade and uninstall the Krita plug-in.
+
+What ``install`` puts into Krita's resource folder:
+  pykrita/maskgan_krita/            the plug-in package
+  pykrita/maskgan_krita/vendor/     the protocol client, the label table and
+                                    pyzmq/msgpack/numpy built for Krita's own Python
+  pykrita/maskgan_krita/daemon.json how to start the daemon (this environment's Python)
+  pykrita/maskgan_krita.desktop     Krita's plug-in descriptor
+  actions/maskgan_krita.action      the plug-in's shortcuts
+and ``enable_maskgan_krita=true`` in kritarc. A receipt (``install.json`` in the
+plug-in folder) records every file added and the kritarc value found before, so
+that ``uninstall`` removes exactly that and restores kritarc. Re-running install
+replaces the previous installation in place.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from maskgan_installer.kritarc import read_python_setting, write_python_setting
+from maskgan_installer.krita_paths import KritaLocation
+
+PLUGIN = "maskgan_krita"
+VENDORED_DISTRIBUTIONS = ("pyzmq", "msgpack", "numpy")
+RECEIPT = "install.json"
+
+
+class InstallError(Exception):
+    """Installation cannot proceed; the message says why and what to do."""
+
+
+def plugin_source() -> Path:
+    """The plug-in package folder shipped with this installation."""
+    spec = importlib.util.find_spec(PLUGIN)
+    if spec is None or not spec.submodule_search_locations:
+        raise InstallError(f"the {PLUGIN} package is missing from this installation; reinstall maskgan")
+    return Path(list(spec.submodule_search_locations)[0])
+
+
+def _package_dir(name: str) -> Path:
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.origin is None:
+        raise InstallError(f"{name} is missing from this installation; reinstall maskgan")
+    return Path(spec.origin).parent
+
+
+def download_wheels(dest: Path, python_version: str, platforms: list[str]) -> list[Path]:
+    """Binary wheels of the vendored distributions for Krita's Python and platform."""
+    command = [
+        sys.executable, "-m", "pip", "download", "--quiet", "--only-binary=:all:", "--no-deps",
+        "--python-version", python_version, "--implementation", "cp", "--dest", str(dest),
+    ]
+    for tag in platforms:
+        command += ["--platform", tag]
+    completed = subprocess.run(command + list(VENDORED_DISTRIBUTIONS), capture_output=True, text=True)
+    if completed.returncode != 0:
+        raise InstallError(
+            f"could not download {', '.join(VENDORED_DISTRIBUTIONS)} wheels for Python {python_version} "
+            f"({', '.join(platforms)}): {completed.stderr.strip().splitlines()[-1] if completed.stderr.strip() else 'pip failed'}. "
+            "Check the network, or pass --wheels DIR with the wheels downloaded elsewhere."
+        )
+    return sorted(dest.glob("*.whl"))
+
+
+def _pick_wheels(folder: Path) -> list[Path]:
+    wheels = sorted(folder.glob("*.whl"))
+    missing = [
+        name for name in VENDORED_DISTRIBUTIONS
+        if not any(w.name.lower().startswith(name.replace("-", "_") + "-") for w in wheels)
+    ]
+    if missing:
+        raise InstallError(f"{folder} has no wheel for {', '.join(missing)}")
+    return wheels
+
+
+@dataclass
+class InstallPlan:
+    location: KritaLocation
+    python_version: str
+    platforms: list[str]
+    wheels: Path | None = None  # a folder of pre-downloaded wheels (offline installs)
+    daemon_command: list[str] = field(default_factory=lambda: [sys.executable, "-m", "maskgan", "daemon"])
+
+
+def install(plan: InstallPlan) -> dict:
+    """Install (or upgrade in place) the plug-in; returns the receipt."""
+    location = plan.location
+    target = location.pykrita / PLUGIN
+    previous_rc = None
+    if (target / RECEIPT).exists():
+        previous_rc = json.loads((target / RECEIPT).read_text()).get("kritarc_before")
+        uninstall(location, restore_kritarc=False)
+    else:
+        previous_rc = read_python_setting(location.kritarc, f"enable_{PLUGIN}")
+
+    with tempfile.TemporaryDirectory() as scratch:
+        wheels = _pick_wheels(plan.wheels) if plan.wheels else download_wheels(
+            Path(scratch), plan.python_version, plan.platforms
+        )
+        staging = Path(scratch) / PLUGIN
+        shutil.copytree(plugin_source(), staging, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.desktop", "*.action"))
+        vendor = staging / "vendor"
+        vendor.mkdir(exist_ok=True)
+        shutil.copytree(_package_dir("maskgan_client"), vendor / "maskgan_client", ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copy2(_package_dir("maskgan") / "labels.py", vendor / "maskgan_labels.py")
+        for wheel in wheels:
+            with zipfile.ZipFile(wheel) as archive:
+                archive.extractall(vendor)
+        (staging / "daemon.json").write_text(json.dumps({"command": plan.daemon_command}, indent=1))
+
+        location.pykrita.mkdir(parents=True, exist_ok=True)
+        location.actions.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(staging), target)
+
+    source = plugin_source()
+    desktop = location.pykrita / f"{PLUGIN}.desktop"
+    action = location.actions / f"{PLUGIN}.action"
+    shutil.copy2(source / f"{PLUGIN}.desktop", desktop)
+    shutil.copy2(source / f"{PLUGIN}.action", action)
+    write_python_setting(location.kritarc, f"enable_{PLUGIN}", "true")
+
+    receipt = {
+        "plugin": PLUGIN,
+        "python_version": plan.python_version,
+        "platforms": plan.platforms,
+        "files": [str(target), str(desktop), str(action)],
+        "kritarc": str(location.kritarc),
+        "kritarc_before": previous_rc,
+        "daemon_command": plan.daemon_command,
+    }
+    (target / RECEIPT).write_text(json.dumps(receipt, indent=1))
+    return receipt
+
+
+def uninstall(location: KritaLocation, restore_kritarc: bool = True) -> list[str]:
+    """Remove exactly what install added; returns the removed paths."""
+    receipt_path = location.pykrita / PLUGIN / RECEIPT
+    if not receipt_path.exists():
+        raise InstallError(f"no MaskGAN plug-in installed in {location.resources} (no {receipt_path})")
+    receipt = json.loads(receipt_path.read_text())
+    removed = []
+    for path in map(Path, receipt["files"]):
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+        else:
+            continue
+        removed.append(str(path))
+    if restore_kritarc:
+        write_python_setting(Path(receipt["kritarc"]), f"enable_{PLUGIN}", receipt["kritarc_before"])
+    return removed
+
+
+def build_zip(output: Path, plan: InstallPlan) -> Path:
+    """A zip for Krita's "Tools > Scripts > Import Python Plugin from File..."."""
+    with tempfile.TemporaryDirectory() as scratch:
+        staged = KritaLocation(Path(scratch) / "krita", Path(scratch) / "kritarc")
+        install(plan.__class__(staged, plan.python_version, plan.platforms, plan.wheels, plan.daemon_command))
+        (staged.pykrita / PLUGIN / RECEIPT).unlink()
+        output.parent.mkdir(parents=True, exist_ok=True)
+        with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in sorted(staged.pykrita.rglob("*")):
+                if path.is_file():
+                    archive.write(path, path.relative_to(staged.pykrita))
+    return output
