@@ -5,11 +5,11 @@ only inside Krita, so the plug-in's pure logic can be tested with plain Python.
 """
 
 try:
-    import krita  # noqa: F401  (present only inside Krita)
+    from krita import Krita  # present only inside Krita
 except ImportError:
-    krita = None
+    Krita = None
 
-if krita is not None:
+if Krita is not None:
     from . import vendor_path
 
     vendor_path.activate()

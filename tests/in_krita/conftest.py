@@ -18,7 +18,7 @@ def pytest_collection_modifyitems(config, items):
         raise pytest.UsageError("MASKGAN_REQUIRE_KRITA=1 but krita or xvfb-run is not installed")
     skip = pytest.mark.skip(reason="Krita 5 and xvfb-run are not installed (apt-get install krita xvfb)")
     for item in items:
-        if "tests/krita/" in str(item.fspath):
+        if "tests/in_krita/" in str(item.fspath):
             item.add_marker(skip)
 
 

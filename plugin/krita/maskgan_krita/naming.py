@@ -1,0 +1,33 @@
+"""Names of the layers the plug-in creates (pure)."""
+
+from __future__ import annotations
+
+import re
+
+GROUP = "MaskGAN"
+SOURCE_MASK = "Source mask (locked)"
+EDITED_MASK = "Edited mask"
+CLASS_LAYERS_GROUP = "Edited mask (per class)"
+EDIT_PREFIX = "MaskGAN edit"
+VARIANTS_PREFIX = "MaskGAN variants"
+
+
+def next_numbered(prefix: str, existing: list[str]) -> str:
+    """``prefix N`` with N one more than the highest number already used with that prefix."""
+    pattern = re.compile(rf"^{re.escape(prefix)} (\d+)$")
+    used = [int(m.group(1)) for m in map(pattern.match, existing) if m]
+    return f"{prefix} {max(used, default=0) + 1}"
+
+
+def class_layer_name(class_index: int, names) -> str:
+    """Per-class layer name, e.g. '13 Hair' (the number keeps Krita's list in class order)."""
+    return f"{class_index:02d} {names[class_index]}"
+
+
+def class_of_layer(name: str, names) -> int | None:
+    """Class index of a per-class layer name, or None when the name is not one."""
+    match = re.match(r"^(\d{1,2}) (.+)$", name.strip())
+    if not match:
+        return None
+    index = int(match.group(1))
+    return index if index < len(names) and names[index] == match.group(2) else None
