@@ -17,6 +17,7 @@ from maskgan import __version__
 COMMAND_MODULES = (
     "maskgan.commands.data",
     "maskgan.commands.install",
+    "maskgan.commands.weights",
 )
 
 

@@ -1,0 +1,200 @@
+"""Import of the official MaskGAN demo generator (``latest_net_G.pth``) into our format.
+
+Safety: the file is read only with ``torch.load(..., weights_only=True)``, which
+refuses pickles that would construct arbitrary objects or run code.
+
+The official ``GlobalGenerator`` keeps its trunk in one ``nn.Sequential`` named
+``model``; with n_down downsamplings and n_blocks residual blocks its indices are:
+  model.1                              first 7x7 conv
+  model.{4+3i}, i < n_down             stride-2 convs
+  model.{4+3n_down+k}.conv_block.{0,1} residual block k's two convs (+ dummy norm buffers)
+  model.{u+3i}, u = 4+3n_down+n_blocks transposed convs
+  model.{u+3n_down+1}                  last 7x7 conv
+and its encoders in ``enc_style`` / ``enc_label`` (see OFFICIAL_ENCODER_KEYS).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+
+import torch
+
+from maskgan.networks.generator import Generator, GeneratorConfig
+
+# official encoder prefix -> our prefix (weights and biases alike)
+OFFICIAL_ENCODER_KEYS = {
+    "enc_label.model.0.conv": "label_encoder.fine.0.conv",
+    "enc_label.model.1.conv": "label_encoder.fine.1.conv",
+    "enc_label.model.2.conv": "label_encoder.fine.2.conv",
+    "enc_label.model_last.1.conv": "label_encoder.coarse.1.conv",
+    "enc_label.model_last.2.conv": "label_encoder.coarse.2.conv",
+    "enc_label.model_last.3.conv": "label_encoder.coarse.3.conv",
+    "enc_style.model.0.conv": "style_encoder.stem.0.conv",
+    "enc_style.model.1.conv": "style_encoder.stem.1.conv",
+    "enc_style.model.2.conv": "style_encoder.stem.2.conv",
+    "enc_style.model_middle.0.conv": "style_encoder.middle.0.conv",
+    "enc_style.model_middle.1.conv": "style_encoder.middle.1.conv",
+    "enc_style.model_middle.2.conv": "style_encoder.middle.2.conv",
+    "enc_style.model_last.1": "style_encoder.to_params",
+}
+for _level, _ours in (("1", "fine"), ("2", "coarse")):
+    for _branch in ("scale", "shift"):
+        OFFICIAL_ENCODER_KEYS[f"enc_style.sft{_level}.SFT_{_branch}_conv1"] = f"style_encoder.sft_{_ours}.{_branch}.0"
+        OFFICIAL_ENCODER_KEYS[f"enc_style.sft{_level}.SFT_{_branch}_conv2"] = f"style_encoder.sft_{_ours}.{_branch}.2"
+
+
+class OfficialImportError(ValueError):
+    """The file is not an official MaskGAN generator we can import; the message says why."""
+
+
+def official_key_map(config: GeneratorConfig) -> dict[str, str]:
+    """Official parameter prefix -> our parameter prefix, for a configuration."""
+    n_down, n_blocks = config.n_downsample, config.n_blocks
+    mapping = {"model.1": "input_conv.conv"}
+    for i in range(n_down):
+        mapping[f"model.{4 + 3 * i}"] = f"downsample.{i}.0"
+    first_block = 4 + 3 * n_down
+    for k in range(n_blocks):
+        for j in (0, 1):
+            mapping[f"model.{first_block + k}.conv_block.{j}.conv"] = f"res_blocks.{k}.conv{j + 1}.conv"
+    first_up = first_block + n_blocks
+    for i in range(n_down):
+        mapping[f"model.{first_up + 3 * i}"] = f"upsample.{i}.0"
+    mapping[f"model.{first_up + 3 * n_down + 1}"] = "output_conv.conv"
+    mapping.update(OFFICIAL_ENCODER_KEYS)
+    return mapping
+
+
+_DUMMY_NORM_BUFFER = re.compile(r"^model\.\d+\.conv_block\.\d\.norm\.running_(mean|var)$")
+
+
+def _is_down_conv(weight: torch.Tensor | None, in_channels: int) -> bool:
+    return weight is not None and weight.dim() == 4 and tuple(weight.shape[:2]) == (2 * in_channels, in_channels)
+
+
+def infer_config(state_dict: dict[str, torch.Tensor]) -> GeneratorConfig:
+    """ngf, n_downsample and n_blocks from the tensor shapes of an official state_dict."""
+    try:
+        first = state_dict["model.1.weight"]
+        label_nc, ngf = first.shape[1], first.shape[0]
+        n_down = 0
+        # stride-2 convs double the channels: weight (2c, c, 3, 3) at model.4, 7, 10, ...
+        while _is_down_conv(state_dict.get(f"model.{4 + 3 * n_down}.weight"), ngf * 2**n_down):
+            n_down += 1
+        first_block = 4 + 3 * n_down
+        n_blocks = 0
+        while f"model.{first_block + n_blocks}.conv_block.0.conv.weight" in state_dict:
+            n_blocks += 1
+        output_nc = state_dict[f"model.{first_block + n_blocks + 3 * n_down + 1}.weight"].shape[0]
+    except KeyError as error:
+        raise OfficialImportError(
+            f"not an official MaskGAN GlobalGenerator state_dict: missing {error.args[0]!r}"
+        ) from None
+    if n_down == 0 or n_blocks == 0:
+        raise OfficialImportError(
+            f"not an official MaskGAN GlobalGenerator state_dict: found {n_down} downsampling layers and {n_blocks} residual blocks"
+        )
+    return GeneratorConfig(ngf=int(ngf), n_downsample=n_down, n_blocks=n_blocks, label_nc=int(label_nc), output_nc=int(output_nc))
+
+
+def official_to_ours(state_dict: dict[str, torch.Tensor], config: GeneratorConfig) -> dict[str, torch.Tensor]:
+    """Rename an official state_dict to ours; dummy norm buffers are dropped.
+
+    Missing, unexpected and wrongly shaped tensors are all named in one error.
+    """
+    mapping = official_key_map(config)
+    with torch.device("meta"):
+        reference = Generator(config).state_dict()
+    ours: dict[str, torch.Tensor] = {}
+    unexpected = []
+    for key, tensor in state_dict.items():
+        if _DUMMY_NORM_BUFFER.match(key):
+            continue
+        prefix, _, leaf = key.rpartition(".")
+        if prefix not in mapping or leaf not in ("weight", "bias"):
+            unexpected.append(key)
+            continue
+        ours[f"{mapping[prefix]}.{leaf}"] = tensor
+    reverse = {f"{v}.{leaf}": f"{k}.{leaf}" for k, v in mapping.items() for leaf in ("weight", "bias")}
+    missing = [reverse.get(key, key) for key in reference if key not in ours]
+    wrong = [
+        f"{reverse[key]} {tuple(ours[key].shape)} (expected {tuple(shape.shape)})"
+        for key, shape in reference.items()
+        if key in ours and ours[key].shape != shape.shape
+    ]
+    problems = []
+    if missing:
+        problems.append(f"missing tensors: {', '.join(missing)}")
+    if unexpected:
+        problems.append(f"unexpected tensors: {', '.join(unexpected)}")
+    if wrong:
+        problems.append(f"wrong shapes: {', '.join(wrong)}")
+    if problems:
+        raise OfficialImportError(
+            f"the checkpoint does not fit a GlobalGenerator with ngf={config.ngf}, "
+            f"n_downsample={config.n_downsample}, n_blocks={config.n_blocks}: " + "; ".join(problems)
+        )
+    return {key: tensor.float().contiguous() for key, tensor in ours.items()}
+
+
+def load_official_state_dict(path: Path) -> dict[str, torch.Tensor]:
+    """The tensors of an official checkpoint, read without executing any code."""
+    path = Path(path)
+    if not path.is_file():
+        raise OfficialImportError(f"no such file: {path}")
+    try:
+        loaded = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as error:
+        raise OfficialImportError(
+            f"{path} needs unsafe unpickling, which maskgan refuses because it can run arbitrary code "
+            f"({_first_line(error)}). If you trust the file, re-save only its tensors in Python: "
+            "torch.save(torch.load(IN, weights_only=False).state_dict() or the dict of tensors, OUT)"
+        ) from None
+    except Exception as error:  # torch raises many kinds on corrupt files (KeyError, EOFError, RuntimeError...)
+        raise OfficialImportError(f"{path} is not a readable PyTorch checkpoint ({_first_line(error)})") from None
+    if isinstance(loaded, dict) and isinstance(loaded.get("state_dict"), dict):
+        loaded = loaded["state_dict"]
+    if not isinstance(loaded, dict) or not all(isinstance(v, torch.Tensor) for v in loaded.values()):
+        raise OfficialImportError(f"{path} does not hold a state_dict (a dict of tensors)")
+    return loaded
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).splitlines() or [type(error).__name__])[0]
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def import_official(source: Path, output: Path) -> dict:
+    """Convert an official generator checkpoint into our safetensors bundle; returns the card."""
+    from dataclasses import asdict
+
+    from maskgan.weights import save_bundle
+
+    state_dict = load_official_state_dict(source)
+    config = infer_config(state_dict)
+    generator = Generator(config)
+    generator.load_state_dict(official_to_ours(state_dict, config))
+    card = {
+        "name": f"official MaskGAN generator ({Path(source).name})",
+        "source": {
+            "kind": "official MaskGAN demo checkpoint",
+            "file": Path(source).name,
+            "sha256": _sha256(Path(source)),
+            "imported": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        },
+        "resolution": 512,
+        "training_data": "CelebAMask-HQ (by the MaskGAN authors)",
+        "inferred_config": asdict(config),
+    }
+    return save_bundle(output, {"generator": generator}, card)
