@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "maskgan.commands.data",
     "maskgan.commands.install",
     "maskgan.commands.weights",
+    "maskgan.commands.train",
 )
 
 
