@@ -31,3 +31,30 @@ def tiny_generator(seed: int = 0, **overrides) -> Generator:
     config = dict(ngf=8, n_downsample=3, n_blocks=1)
     config.update(overrides)
     return Generator(GeneratorConfig(**config)).eval()
+
+
+@pytest.fixture(scope="session")
+def tiny_weights(tmp_path_factory) -> Path:
+    """A random-weight bundle of the real architecture at 64 px, for engine/daemon tests."""
+    from maskgan.weights import save_bundle
+
+    path = tmp_path_factory.mktemp("weights") / "tiny.safetensors"
+    save_bundle(path, {"generator": tiny_generator(seed=1, n_downsample=4)}, {"name": "tiny random", "resolution": 64})
+    return path
+
+
+def synthetic_photo(seed: int = 3, size: int = 96, canvas=(120, 160), offset=(10, 30)):
+    """A synthetic face pasted into a larger, non-square photo: (image, source mask, edited mask)."""
+    import numpy as np
+
+    from maskgan.data.synthetic import sample
+
+    face = sample(seed, size)
+    image = np.full(canvas + (3,), 60, np.uint8)
+    source = np.zeros(canvas, np.uint8)
+    y, x = offset
+    image[y : y + size, x : x + size] = face.image
+    source[y : y + size, x : x + size] = face.label
+    edited = source.copy()
+    edited[y : y + size, x : x + size] = face.edited_label
+    return image, source, edited

@@ -16,7 +16,7 @@ import torch
 
 def image_to_tensor(image: np.ndarray) -> torch.Tensor:
     """uint8 HxWx3 -> float32 (3,H,W) in [-1, 1], as the official ``(x/255 - 0.5)/0.5``."""
-    return torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1).float().div(127.5).sub(1.0)
+    return torch.tensor(np.ascontiguousarray(image)).permute(2, 0, 1).float().div(127.5).sub(1.0)
 
 
 def tensor_to_image(tensor: torch.Tensor) -> np.ndarray:

@@ -1,0 +1,112 @@
+"""Face crop, resampling, and feathered paste-back for photos of any size (pure numpy + PIL).
+
+The model sees a square crop around the face; only the region the edit changed
+(the dilated difference of the masks, feathered) is pasted back, so every pixel
+outside it keeps its original value bit for bit. Integer box sums keep "outside"
+exactly zero (no float residue).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+MAX_PIXELS = 64_000_000
+
+
+def check_photo(image: np.ndarray, *masks: np.ndarray) -> None:
+    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+        raise ValueError(f"the photo must be uint8 HxWx3 RGB, got {image.dtype} {image.shape}")
+    height, width = image.shape[:2]
+    if height * width > MAX_PIXELS:
+        raise ValueError(
+            f"the photo has {height * width / 1e6:.1f} megapixels; the limit is {MAX_PIXELS / 1e6:.0f}. "
+            "Scale it down or crop it around the face first."
+        )
+    for mask in masks:
+        if mask.shape != (height, width):
+            raise ValueError(f"masks must have the photo's size {width}x{height}, got {mask.shape[1]}x{mask.shape[0]}")
+
+
+@dataclass(frozen=True)
+class Box:
+    """A square region of the photo, possibly reaching past its borders: x0, y0, side."""
+
+    x0: int
+    y0: int
+    side: int
+
+    def clipped(self, height: int, width: int) -> tuple[int, int, int, int]:
+        """(x0, y0, x1, y1) of the part inside the photo."""
+        return max(self.x0, 0), max(self.y0, 0), min(self.x0 + self.side, width), min(self.y0 + self.side, height)
+
+
+def face_box(source_mask: np.ndarray, edited_mask: np.ndarray, margin: float = 0.2) -> Box:
+    """Square around every non-background pixel of either mask, grown by ``margin`` of its side."""
+    present = (source_mask > 0) | (edited_mask > 0)
+    if not present.any():
+        raise ValueError("the masks are all background: there is no face to edit")
+    rows, cols = np.nonzero(present.any(1))[0], np.nonzero(present.any(0))[0]
+    y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+    side = int(round(max(y1 - y0, x1 - x0) * (1 + 2 * margin)))
+    side = max(side, 16)
+    cy, cx = (y0 + y1) / 2, (x0 + x1) / 2
+    return Box(int(round(cx - side / 2)), int(round(cy - side / 2)), side)
+
+
+def _pad_to_box(array: np.ndarray, box: Box) -> np.ndarray:
+    """The box's square of ``array``, edge-replicated where the box leaves the photo."""
+    height, width = array.shape[:2]
+    x0, y0, x1, y1 = box.clipped(height, width)
+    inside = array[y0:y1, x0:x1]
+    pad = ((y0 - box.y0, box.y0 + box.side - y1), (x0 - box.x0, box.x0 + box.side - x1))
+    pad += ((0, 0),) * (array.ndim - 2)
+    return np.pad(inside, pad, mode="edge")
+
+
+def crop_image(image: np.ndarray, box: Box, size: int) -> np.ndarray:
+    return np.array(Image.fromarray(_pad_to_box(image, box)).resize((size, size), Image.BICUBIC))
+
+
+def crop_mask(mask: np.ndarray, box: Box, size: int) -> np.ndarray:
+    return np.array(Image.fromarray(_pad_to_box(mask, box)).resize((size, size), Image.NEAREST))
+
+
+def uncrop_image(generated: np.ndarray, box: Box) -> np.ndarray:
+    """The generated square resampled back to the box's size in photo pixels."""
+    return np.array(Image.fromarray(generated).resize((box.side, box.side), Image.BICUBIC))
+
+
+def _box_sum(mask: np.ndarray, radius: int) -> np.ndarray:
+    """Number of set pixels in each (2r+1)^2 window (zero padding), exact integers."""
+    padded = np.pad(mask.astype(np.int32), radius + 1)
+    s = padded.cumsum(0).cumsum(1)
+    k = 2 * radius + 1
+    return (s[k:, k:] - s[:-k, k:] - s[k:, :-k] + s[:-k, :-k])[: mask.shape[0], : mask.shape[1]]
+
+
+def dilate(mask: np.ndarray, radius: int) -> np.ndarray:
+    return _box_sum(mask, radius) > 0 if radius > 0 else mask.astype(bool)
+
+
+def change_alpha(source_mask: np.ndarray, edited_mask: np.ndarray, grow: int, feather: int) -> np.ndarray:
+    """float32 alpha in [0,1]: 1 on the dilated changed region, falling to exactly 0 within 2*feather."""
+    core = dilate(source_mask != edited_mask, grow)
+    if feather <= 0:
+        return core.astype(np.float32)
+    grown = dilate(core, feather)
+    return (_box_sum(grown, feather) / float((2 * feather + 1) ** 2)).astype(np.float32)
+
+
+def composite(photo: np.ndarray, generated: np.ndarray, alpha: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(blended RGB, RGBA layer): untouched pixels (alpha 0) keep the photo's bytes; layer is transparent there."""
+    a = alpha[..., None]
+    blended = np.where(a > 0, np.rint(generated * a + photo * (1 - a)), photo).astype(np.uint8)
+    layer = np.zeros(photo.shape[:2] + (4,), np.uint8)
+    touched = alpha > 0
+    layer[touched, :3] = generated[touched]
+    layer[..., 3] = np.rint(alpha * 255).astype(np.uint8)
+    layer[layer[..., 3] == 0, :3] = 0
+    return blended, layer

@@ -1,0 +1,65 @@
+import numpy as np
+import pytest
+
+from maskgan.infer import crop
+
+
+def test_face_box_is_a_square_around_both_masks_with_margin():
+    source = np.zeros((100, 200), np.uint8)
+    edited = source.copy()
+    source[20:40, 50:90] = 1  # 20 tall, 40 wide
+    edited[45:50, 60:70] = 13  # the edit reaches lower
+    box = crop.face_box(source, edited, margin=0.25)
+    # rows 20..50 and columns 50..90: the longer side (40) grown by 25% on each side
+    assert box == crop.Box(x0=40, y0=5, side=60)
+
+def test_face_box_needs_a_face():
+    blank = np.zeros((10, 10), np.uint8)
+    with pytest.raises(ValueError, match="all background: there is no face to edit"):
+        crop.face_box(blank, blank)
+
+
+def test_crop_pads_past_the_border_by_edge_replication():
+    image = np.arange(4 * 5 * 3, dtype=np.uint8).reshape(4, 5, 3)
+    box = crop.Box(-2, -1, 6)
+    padded = crop._pad_to_box(image, box)
+    assert padded.shape == (6, 6, 3)
+    assert np.array_equal(padded[1:5, 2:6], image[:, :4])
+    assert np.array_equal(padded[0, 0], image[0, 0]) and np.array_equal(padded[5, 5], image[3, 3])
+    assert box.clipped(4, 5) == (0, 0, 4, 4)
+
+
+def test_change_alpha_is_one_on_the_change_and_exactly_zero_far_away():
+    source = np.zeros((60, 60), np.uint8)
+    edited = source.copy()
+    edited[30, 30] = 5
+    alpha = crop.change_alpha(source, edited, grow=2, feather=4)
+    assert alpha[28:33, 28:33].min() == 1.0
+    assert alpha.max() == 1.0 and 0 < alpha[30, 38] < 1
+    distance = np.maximum(np.abs(np.arange(60)[:, None] - 30), np.abs(np.arange(60)[None] - 30))
+    assert (alpha[distance > 2 + 2 * 4] == 0).all()
+
+
+def test_composite_keeps_untouched_bytes_and_layer_transparent():
+    rng = np.random.default_rng(0)
+    photo = rng.integers(0, 256, (20, 30, 3), dtype=np.uint8)
+    generated = rng.integers(0, 256, (20, 30, 3), dtype=np.uint8)
+    alpha = np.zeros((20, 30), np.float32)
+    alpha[5:10, 5:10] = 1.0
+    alpha[10, 5:10] = 0.5
+    blended, layer = crop.composite(photo, generated, alpha)
+    untouched = alpha == 0
+    assert np.array_equal(blended[untouched], photo[untouched])
+    assert (layer[untouched] == 0).all()
+    assert np.array_equal(blended[5:10, 5:10], generated[5:10, 5:10])
+    assert (layer[5:10, 5:10, 3] == 255).all() and (layer[10, 5:10, 3] == 128).all()
+
+
+def test_photo_checks_name_the_problem():
+    with pytest.raises(ValueError, match="must be uint8 HxWx3 RGB"):
+        crop.check_photo(np.zeros((4, 4), np.uint8))
+    with pytest.raises(ValueError, match="masks must have the photo's size 4x3, got 5x3"):
+        crop.check_photo(np.zeros((3, 4, 3), np.uint8), np.zeros((3, 5), np.uint8))
+    huge = np.lib.stride_tricks.as_strided(np.zeros(3, np.uint8), shape=(9000, 8000, 3), strides=(0, 0, 1))
+    with pytest.raises(ValueError, match="72.0 megapixels; the limit is 64"):
+        crop.check_photo(huge)
