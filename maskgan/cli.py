@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "maskgan.commands.install",
     "maskgan.commands.weights",
     "maskgan.commands.train",
+    "maskgan.commands.daemon",
 )
 
 

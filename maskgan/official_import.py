@@ -80,6 +80,11 @@ def infer_config(state_dict: dict[str, torch.Tensor]) -> GeneratorConfig:
     """ngf, n_downsample and n_blocks from the tensor shapes of an official state_dict."""
     try:
         first = state_dict["model.1.weight"]
+        if first.dim() != 4:
+            raise OfficialImportError(
+                f"not an official MaskGAN GlobalGenerator state_dict: model.1.weight has shape {tuple(first.shape)}, "
+                "expected (ngf, 19, 7, 7)"
+            )
         label_nc, ngf = first.shape[1], first.shape[0]
         n_down = 0
         # stride-2 convs double the channels: weight (2c, c, 3, 3) at model.4, 7, 10, ...
@@ -150,9 +155,11 @@ def load_official_state_dict(path: Path) -> dict[str, torch.Tensor]:
         loaded = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:
         raise OfficialImportError(
-            f"{path} needs unsafe unpickling, which maskgan refuses because it can run arbitrary code "
-            f"({_first_line(error)}). If you trust the file, re-save only its tensors in Python: "
-            "torch.save(torch.load(IN, weights_only=False).state_dict() or the dict of tensors, OUT)"
+            f"{path} holds Python objects other than tensors{_blocked_detail(error)}; maskgan refuses to unpickle "
+            "them, because unpickling arbitrary objects can run arbitrary code. If you trust the file, re-save "
+            "only its tensors: python -c \"import torch; m = torch.load('IN.pth', weights_only=False); "
+            "torch.save(m.state_dict() if hasattr(m, 'state_dict') else m['state_dict'], 'OUT.pth')\" "
+            "and import OUT.pth"
         ) from None
     except Exception as error:  # torch raises many kinds on corrupt files (KeyError, EOFError, RuntimeError...)
         raise OfficialImportError(f"{path} is not a readable PyTorch checkpoint ({_first_line(error)})") from None
@@ -161,6 +168,12 @@ def load_official_state_dict(path: Path) -> dict[str, torch.Tensor]:
     if not isinstance(loaded, dict) or not all(isinstance(v, torch.Tensor) for v in loaded.values()):
         raise OfficialImportError(f"{path} does not hold a state_dict (a dict of tensors)")
     return loaded
+
+
+def _blocked_detail(error: BaseException) -> str:
+    """' (the line of torch's message naming what was blocked)', or '' when it names nothing."""
+    lines = [line.strip() for line in str(error).splitlines() if "GLOBAL" in line or "Unsupported" in line]
+    return f" ({lines[0]})" if lines else ""
 
 
 def _first_line(error: BaseException) -> str:
@@ -177,8 +190,6 @@ def _sha256(path: Path) -> str:
 
 def import_official(source: Path, output: Path) -> dict:
     """Convert an official generator checkpoint into our safetensors bundle; returns the card."""
-    from dataclasses import asdict
-
     from maskgan.weights import save_bundle
 
     state_dict = load_official_state_dict(source)
@@ -195,6 +206,5 @@ def import_official(source: Path, output: Path) -> dict:
         },
         "resolution": 512,
         "training_data": "CelebAMask-HQ (by the MaskGAN authors)",
-        "inferred_config": asdict(config),
     }
     return save_bundle(output, {"generator": generator}, card)

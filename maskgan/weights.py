@@ -5,44 +5,47 @@ Blender. Tensors are stored under ``<network>.<parameter>`` (e.g.
 ``generator.input_conv.conv.weight``). The safetensors metadata field
 ``maskgan_card`` holds the model card as JSON: free-form fields (name, source,
 training data, metrics, resolution, command) plus ``networks``:
-``{name: {"config": {...}}}`` from which each network is rebuilt, and
-``tensors_sha256``. The same card is written beside the file as ``NAME.json`` for
-people to read. Loading reads tensors only: no code is ever executed.
+``{name: {"config": {...}, "parameters": N}}`` from which each network is rebuilt,
+``format`` and ``tensors_sha256`` (checked on every load). The same card is written
+beside the file as ``NAME.json`` for people to read. Tensors keep their dtypes.
+Loading reads tensors only: no code is ever executed. Writes are atomic.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import os
-import tempfile
-from dataclasses import asdict, dataclass
+import uuid
+from dataclasses import asdict, dataclass, is_dataclass
 from pathlib import Path
 
 import torch
 from safetensors import SafetensorError, safe_open
-from safetensors.torch import save_file
+from safetensors.torch import save as safetensors_bytes
 from torch import nn
 
 CARD_KEY = "maskgan_card"
 FORMAT = "maskgan-bundle/1"
 
 
-def _network_classes(name: str):
-    """(network class, config class) of a bundle member; imported lazily."""
-    if name == "generator":
-        from maskgan.networks.generator import Generator, GeneratorConfig
+# bundle member -> (module, network class, config class); imported only when used, so
+# loading a generator-only bundle does not need the other networks' code.
+NETWORKS = {
+    "generator": ("maskgan.networks.generator", "Generator", "GeneratorConfig"),
+    "mask_vae": ("maskgan.networks.mask_vae", "MaskVAE", "MaskVAEConfig"),
+    "blender": ("maskgan.networks.blender", "AlphaBlender", "BlenderConfig"),
+}
 
-        return Generator, GeneratorConfig
-    if name == "mask_vae":
-        from maskgan.networks.mask_vae import MaskVAE, MaskVAEConfig
 
-        return MaskVAE, MaskVAEConfig
-    if name == "blender":
-        from maskgan.networks.blender import AlphaBlender, BlenderConfig
-
-        return AlphaBlender, BlenderConfig
-    raise WeightsError(f"unknown network {name!r} in the bundle (known: generator, mask_vae, blender)")
+def network_classes(name: str) -> tuple[type, type]:
+    """(network class, config class) of the bundle member ``name``."""
+    if name not in NETWORKS:
+        raise WeightsError(f"unknown network {name!r} in the bundle (known: {', '.join(NETWORKS)})")
+    module, network, config = NETWORKS[name]
+    module = importlib.import_module(module)
+    return getattr(module, network), getattr(module, config)
 
 
 class WeightsError(ValueError):
@@ -58,15 +61,36 @@ class Bundle:
 
 
 def _tensor_digest(tensors: dict[str, torch.Tensor]) -> str:
+    """sha256 over every key and the raw bytes of its tensor, in key order."""
     digest = hashlib.sha256()
     for key in sorted(tensors):
         digest.update(key.encode())
-        digest.update(tensors[key].contiguous().view(torch.uint8).numpy().tobytes())
+        digest.update(tensors[key].contiguous().reshape(-1).view(torch.uint8).numpy())
     return digest.hexdigest()
 
 
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``path``, then move it there: readers never see half a file."""
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def card_path(path: str | os.PathLike) -> Path:
+    """Where the human-readable copy of a bundle's card lives: ``NAME.json`` beside ``NAME.safetensors``."""
+    return Path(path).with_suffix(".json")
+
+
 def save_bundle(path: str | os.PathLike, networks: dict[str, nn.Module], card: dict) -> dict:
-    """Write networks + card atomically to ``path`` (and the card to ``path``.json); returns the card."""
+    """Write networks + card atomically to ``path`` (and the card to ``NAME.json``); returns the full card.
+
+    Tensors keep their dtypes and are moved to the CPU. ``card`` holds the free-form
+    fields; ``format``, ``networks`` and ``tensors_sha256`` are filled in here.
+    """
     path = Path(path)
     if "generator" not in networks:
         raise WeightsError("a bundle needs a generator")
@@ -75,24 +99,20 @@ def save_bundle(path: str | os.PathLike, networks: dict[str, nn.Module], card: d
     card["format"] = FORMAT
     card["networks"] = {}
     for name, network in networks.items():
-        _network_classes(name)
+        network_classes(name)
+        if not is_dataclass(getattr(network, "config", None)):
+            raise WeightsError(f"{name} has no dataclass .config to rebuild it from")
         card["networks"][name] = {
             "config": asdict(network.config),
             "parameters": sum(p.numel() for p in network.parameters()),
         }
         for key, tensor in network.state_dict().items():
-            tensors[f"{name}.{key}"] = tensor.detach().to("cpu", torch.float32).contiguous()
+            tensors[f"{name}.{key}"] = tensor.detach().cpu().contiguous()
     card["tensors_sha256"] = _tensor_digest(tensors)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
-        save_file(tensors, tmp, metadata={CARD_KEY: json.dumps(card)})
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    path.with_suffix(".json").write_text(json.dumps(card, indent=2) + "\n")
+    # serialised in memory rather than with save_file, which creates files readable by their owner only
+    _write_atomically(path, safetensors_bytes(tensors, metadata={CARD_KEY: json.dumps(card)}))
+    _write_atomically(card_path(path), (json.dumps(card, indent=2) + "\n").encode())
     return card
 
 
@@ -116,48 +136,64 @@ def read_card(path: str | os.PathLike) -> dict:
     if CARD_KEY not in metadata:
         raise WeightsError(f"{path} has no model card: it is a safetensors file, but not a maskgan bundle")
     try:
-        return json.loads(metadata[CARD_KEY])
+        card = json.loads(metadata[CARD_KEY])
     except json.JSONDecodeError as error:
         raise WeightsError(f"{path} has a corrupt model card ({error})") from None
+    if card.get("format") != FORMAT:
+        raise WeightsError(
+            f"{path} is in bundle format {card.get('format')!r}; this version of maskgan reads {FORMAT!r}"
+        )
+    return card
 
 
 def _build(name: str, entry: dict) -> nn.Module:
-    network_class, config_class = _network_classes(name)
+    network_class, config_class = network_classes(name)
     try:
         return network_class(config_class(**entry["config"]))
     except (TypeError, KeyError) as error:
         raise WeightsError(f"the card's config for {name} does not fit this version of maskgan ({error})") from None
 
 
+def _mismatch(prefix: str, expected: dict[str, torch.Tensor], found: dict[str, torch.Tensor]) -> str:
+    """'' when ``found`` fits ``expected`` key for key and shape for shape, else what differs."""
+    missing = sorted(set(expected) - set(found))
+    extra = sorted(set(found) - set(expected))
+    wrong = [
+        f"{prefix}{k} {tuple(found[k].shape)} (expected {tuple(expected[k].shape)})"
+        for k in sorted(set(found) & set(expected)) if found[k].shape != expected[k].shape
+    ]
+    parts = [f"missing {', '.join(prefix + k for k in missing)}"] if missing else []
+    parts += [f"unexpected {', '.join(prefix + k for k in extra)}"] if extra else []
+    parts += [f"wrong shapes {', '.join(wrong)}"] if wrong else []
+    return "; ".join(parts)
+
+
 def load_bundle(path: str | os.PathLike, device: str | torch.device = "cpu") -> Bundle:
-    """Rebuild every network of a bundle from its card and load its tensors."""
+    """Rebuild every network of a bundle from its card, load and verify its tensors; networks are in eval mode."""
     path = Path(path)
     card = read_card(path)
-    networks: dict[str, nn.Module] = {}
     with _open(path) as handle:
-        keys = set(handle.keys())
-        for name, entry in card.get("networks", {}).items():
-            network = _build(name, entry)
-            expected = network.state_dict()
-            prefix = f"{name}."
-            present = {k[len(prefix):] for k in keys if k.startswith(prefix)}
-            missing = sorted(set(expected) - present)
-            extra = sorted(present - set(expected))
-            state = {k: handle.get_tensor(prefix + k) for k in sorted(present & set(expected))}
-            wrong = [
-                f"{prefix}{k} {tuple(v.shape)} (expected {tuple(expected[k].shape)})"
-                for k, v in state.items() if v.shape != expected[k].shape
-            ]
-            if missing or extra or wrong:
-                parts = [f"missing {', '.join(prefix + k for k in missing)}"] if missing else []
-                parts += [f"unexpected {', '.join(prefix + k for k in extra)}"] if extra else []
-                parts += [f"wrong shapes {', '.join(wrong)}"] if wrong else []
-                raise WeightsError(f"{path}: tensors do not match the card's {name} config: " + "; ".join(parts))
-            network.load_state_dict(state)
-            networks[name] = network.to(device).eval()
-            keys -= {prefix + k for k in present}
+        tensors = {key: handle.get_tensor(key) for key in handle.keys()}
+    networks = {name: _build(name, entry) for name, entry in card.get("networks", {}).items()}
     if "generator" not in networks:
         raise WeightsError(f"{path} holds no generator")
-    if keys:
-        raise WeightsError(f"{path}: tensors of no network in the card: {', '.join(sorted(keys)[:8])}")
+    states = {}
+    for name, network in networks.items():
+        prefix = f"{name}."
+        states[name] = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
+        problem = _mismatch(prefix, network.state_dict(), states[name])
+        if problem:
+            raise WeightsError(f"{path}: tensors do not match the card's {name} config: {problem}")
+    orphans = sorted(k for k in tensors if k.split(".", 1)[0] not in networks)
+    if orphans:
+        raise WeightsError(f"{path}: tensors of no network in the card: {', '.join(orphans[:8])}")
+    # checked after the structure, so that a wrong layout gets the more useful message above
+    if _tensor_digest(tensors) != card.get("tensors_sha256"):
+        raise WeightsError(
+            f"{path}: the tensors do not match the card's tensors_sha256; the file is corrupt or was edited. "
+            "Export or import it again."
+        )
+    for name, network in networks.items():
+        network.load_state_dict(states[name])
+        network.to(device).eval()
     return Bundle(networks["generator"], networks.get("mask_vae"), networks.get("blender"), card)

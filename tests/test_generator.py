@@ -30,10 +30,32 @@ def test_non_square_sizes_keep_their_shape(height, width):
     assert out.abs().max() <= 1.0
 
 
-@pytest.mark.parametrize("height,width", [(40, 64), (16, 16), (64, 24)])
+@pytest.mark.parametrize("height,width", [(40, 64), (16, 16), (64, 24), (48, 8)])
 def test_invalid_sizes_are_refused(height, width):
     with pytest.raises(ValueError, match=f"H and W must be multiples of 16 and at least 32, got {height}x{width}"):
-        tiny_generator()(*random_inputs(1, height, width))
+        tiny_generator(n_downsample=4)(*random_inputs(1, height, width))
+
+
+def test_size_rule_follows_the_number_of_downsamplings():
+    # 3 halvings: multiples of 8 run and keep their size; 5 halvings need 2x2 at the 1/32 bottleneck
+    with torch.no_grad():
+        assert tiny_generator(n_downsample=3)(*random_inputs(1, 40, 56)).shape == (1, 3, 40, 56)
+    with pytest.raises(ValueError, match="H and W must be multiples of 32 and at least 64, got 32x64"):
+        tiny_generator(n_downsample=5)(*random_inputs(1, 32, 64))
+
+
+def test_wrong_input_shapes_are_named():
+    generator = tiny_generator()
+    label, ref, image = random_inputs(2, 32, 32)
+    with pytest.raises(ValueError, match=r"label_onehot must be \(B,19,H,W\), got \(2, 18, 32, 32\)"):
+        generator(label[:, :18], ref, image)
+    with pytest.raises(ValueError, match=r"ref_image must be \(B,3,H,W\), got \(2, 4, 32, 32\)"):
+        generator(label, ref, torch.cat([image, image[:, :1]], 1))
+    with pytest.raises(ValueError, match="ref_label_onehot and ref_image must have the same batch size and H, W"):
+        generator(label, ref[:1], image)
+    style = generator.style_params(ref, image)
+    with pytest.raises(ValueError, match=rf"style must be \(B, {generator.num_style_params}\) with B = 2"):
+        generator.render(label, style[:1])
 
 
 def test_forward_is_render_of_style_params_and_style_follows_reference():

@@ -1,9 +1,12 @@
 import json
 import os
 import pickle
+from pathlib import Path
 
 import pytest
 import torch
+from safetensors import safe_open
+from safetensors.torch import save_file
 
 from conftest import tiny_generator
 from maskgan.cli import main
@@ -35,7 +38,7 @@ def official_state_dict(config: GeneratorConfig, seed: int = 0) -> dict:
     return official
 
 
-@pytest.mark.parametrize("ngf,n_down,n_blocks", [(8, 3, 1), (8, 4, 3), (16, 5, 6), (4, 4, 2)])
+@pytest.mark.parametrize("ngf,n_down,n_blocks", [(8, 3, 1), (16, 3, 3), (8, 5, 6), (4, 4, 2)])
 def test_import_infers_the_configuration(tmp_path, ngf, n_down, n_blocks):
     config = GeneratorConfig(ngf=ngf, n_downsample=n_down, n_blocks=n_blocks)
     state = official_state_dict(config)
@@ -53,20 +56,27 @@ def test_import_infers_the_configuration(tmp_path, ngf, n_down, n_blocks):
 
 
 class Exploit:
+    """Unpickling this runs a shell command that creates ``marker``."""
+
+    marker = None
+
     def __reduce__(self):
         return (os.system, (f"touch {self.marker}",))
 
 
 def test_malicious_pickle_is_refused_and_not_run(tmp_path):
     marker = tmp_path / "pwned"
-    exploit = Exploit()
     Exploit.marker = marker
-    with open(tmp_path / "evil.pth", "wb") as handle:
-        pickle.dump({"state_dict": exploit}, handle)
-    torch.save({"model": exploit}, tmp_path / "evil_zip.pth")
-    for name in ("evil.pth", "evil_zip.pth"):
-        with pytest.raises(OfficialImportError, match="refuses because it can run arbitrary code"):
+    with open(tmp_path / "evil_legacy.pth", "wb") as handle:
+        pickle.dump({"state_dict": Exploit()}, handle, protocol=2)
+    torch.save({"model": Exploit()}, tmp_path / "evil_zip.pth")
+    for name in ("evil_legacy.pth", "evil_zip.pth"):
+        with pytest.raises(OfficialImportError) as info:
             import_official(tmp_path / name, tmp_path / "out.safetensors")
+        message = str(info.value)
+        assert "GLOBAL posix.system" in message or "GLOBAL nt.system" in message
+        assert "maskgan refuses to unpickle them, because unpickling arbitrary objects can run arbitrary code" in message
+        assert "re-save only its tensors" in message
     assert not marker.exists()
     assert not (tmp_path / "out.safetensors").exists()
 
@@ -102,6 +112,9 @@ def test_malformed_checkpoints_get_named_errors(tmp_path):
     torch.save({"a": 1}, tmp_path / "notstate.pth")
     with pytest.raises(OfficialImportError, match="does not hold a state_dict"):
         import_official(tmp_path / "notstate.pth", tmp_path / "o.safetensors")
+    torch.save({"model.1.weight": torch.zeros(8)}, tmp_path / "flat.pth")
+    with pytest.raises(OfficialImportError, match=r"model.1.weight has shape \(8,\), expected \(ngf, 19, 7, 7\)"):
+        import_official(tmp_path / "flat.pth", tmp_path / "o.safetensors")
     torch.save({"x.weight": torch.zeros(1)}, tmp_path / "other.pth")
     with pytest.raises(OfficialImportError, match="not an official MaskGAN GlobalGenerator state_dict: missing 'model.1.weight'"):
         import_official(tmp_path / "other.pth", tmp_path / "o.safetensors")
@@ -118,12 +131,15 @@ def test_bundle_round_trip_is_bit_exact_and_card_reads_alone(tmp_path):
     assert card["networks"]["generator"]["parameters"] == sum(p.numel() for p in generator.parameters())
 
 
+def bundle_tensors(path) -> dict:
+    with safe_open(str(path), "pt") as handle:
+        return {key: handle.get_tensor(key) for key in handle.keys()}
+
+
 def test_bad_bundles_get_named_errors(tmp_path):
     (tmp_path / "junk.safetensors").write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{not json}")
     with pytest.raises(WeightsError, match="is not a maskgan safetensors bundle"):
         load_bundle(tmp_path / "junk.safetensors")
-    from safetensors.torch import save_file
-
     save_file({"a": torch.zeros(1)}, str(tmp_path / "plain.safetensors"))
     with pytest.raises(WeightsError, match="has no model card"):
         read_card(tmp_path / "plain.safetensors")
@@ -131,19 +147,68 @@ def test_bad_bundles_get_named_errors(tmp_path):
         load_bundle(tmp_path / "absent.safetensors")
 
     card = save_bundle(tmp_path / "w.safetensors", {"generator": tiny_generator()}, {"name": "tiny"})
-    tensors = {}
-    from safetensors import safe_open
+    data = (tmp_path / "w.safetensors").read_bytes()
+    (tmp_path / "truncated.safetensors").write_bytes(data[: len(data) // 2])
+    with pytest.raises(WeightsError, match="is not a maskgan safetensors bundle"):
+        load_bundle(tmp_path / "truncated.safetensors")
 
-    with safe_open(str(tmp_path / "w.safetensors"), "pt") as handle:
-        for key in handle.keys():
-            tensors[key] = handle.get_tensor(key)
+    tensors = bundle_tensors(tmp_path / "w.safetensors")
     tensors["generator.output_conv.conv.bias"] = torch.zeros(7)
     del tensors["generator.input_conv.conv.weight"]
+    tensors["blender.weight"] = torch.zeros(1)
     save_file(tensors, str(tmp_path / "bad.safetensors"), metadata={"maskgan_card": json.dumps(card)})
     with pytest.raises(WeightsError) as info:
         load_bundle(tmp_path / "bad.safetensors")
     assert "missing generator.input_conv.conv.weight" in str(info.value)
     assert "wrong shapes generator.output_conv.conv.bias (7,) (expected (3,))" in str(info.value)
+    del tensors["generator.output_conv.conv.bias"]
+
+    tensors = bundle_tensors(tmp_path / "w.safetensors")
+    tensors["generator.output_conv.conv.bias"][0] += 1
+    save_file(tensors, str(tmp_path / "edited.safetensors"), metadata={"maskgan_card": json.dumps(card)})
+    with pytest.raises(WeightsError, match="the tensors do not match the card's tensors_sha256"):
+        load_bundle(tmp_path / "edited.safetensors")
+
+    tensors = bundle_tensors(tmp_path / "w.safetensors")
+    save_file({**tensors, "stray.x": torch.zeros(1)}, str(tmp_path / "stray.safetensors"),
+              metadata={"maskgan_card": json.dumps(card)})
+    with pytest.raises(WeightsError, match="tensors of no network in the card: stray.x"):
+        load_bundle(tmp_path / "stray.safetensors")
+
+    save_file(tensors, str(tmp_path / "future.safetensors"),
+              metadata={"maskgan_card": json.dumps({**card, "format": "maskgan-bundle/9"})})
+    with pytest.raises(WeightsError, match="is in bundle format 'maskgan-bundle/9'; this version of maskgan reads"):
+        read_card(tmp_path / "future.safetensors")
+
+
+def test_failed_save_leaves_the_previous_bundle_intact(tmp_path, monkeypatch):
+    path = tmp_path / "w.safetensors"
+    first = save_bundle(path, {"generator": tiny_generator(seed=1)}, {"name": "first"})
+    before = path.read_bytes()
+
+    write_bytes = Path.write_bytes
+
+    def fail_halfway(self, data):
+        write_bytes(self, data[:100])
+        raise OSError("disk full")
+
+    monkeypatch.setattr(Path, "write_bytes", fail_halfway)
+    with pytest.raises(OSError, match="disk full"):
+        save_bundle(path, {"generator": tiny_generator(seed=2)}, {"name": "second"})
+    assert path.read_bytes() == before
+    assert read_card(path) == first
+    assert json.loads((tmp_path / "w.json").read_text())["name"] == "first"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.json", "w.safetensors"]
+
+
+def test_bundle_files_follow_the_umask(tmp_path):
+    previous = os.umask(0o022)
+    try:
+        save_bundle(tmp_path / "w.safetensors", {"generator": tiny_generator()}, {"name": "tiny"})
+    finally:
+        os.umask(previous)
+    assert (tmp_path / "w.safetensors").stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "w.json").stat().st_mode & 0o777 == 0o644
 
 
 def test_cli_import_and_info(tmp_path, capsys, official_reference):
@@ -157,3 +222,13 @@ def test_cli_import_and_info(tmp_path, capsys, official_reference):
     assert "no such file" in capsys.readouterr().err
     assert main(["weights", "import-official", str(tmp_path / "latest_net_G.pth"), str(tmp_path / "x.pt")]) == 2
     assert "must end in .safetensors" in capsys.readouterr().err
+    assert main(["weights", "info", str(tmp_path / "absent.safetensors")]) == 2
+    assert "no weights file at" in capsys.readouterr().err
+
+
+def test_cli_info_counts_the_demo_configuration(capsys):
+    assert main(["weights", "info"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "parameter counts, demo configuration:"
+    assert lines[1].split() == ["generator", "89,702,595"]
+    assert [line.split()[0] for line in lines[2:]] == ["mask_vae", "blender", "discriminator"]

@@ -43,23 +43,22 @@ def _import_official(args) -> int:
 
 
 def demo_configuration_counts() -> dict[str, int]:
-    """Parameter counts of every network in the paper/demo configuration (built on the meta device)."""
+    """Parameter counts of every network in the demo configuration (default configs, built on the meta device)."""
     import importlib
 
     import torch
 
+    from maskgan.weights import NETWORKS
+
     members = {
-        "generator (Dense Mapping Network)": ("maskgan.networks.generator", "Generator", "GeneratorConfig"),
-        "MaskVAE": ("maskgan.networks.mask_vae", "MaskVAE", "MaskVAEConfig"),
-        "Alpha Blender": ("maskgan.networks.blender", "AlphaBlender", "BlenderConfig"),
-        "multi-scale discriminator": ("maskgan.networks.discriminator", "MultiscaleDiscriminator", "DiscriminatorConfig"),
+        **NETWORKS,
+        "discriminator": ("maskgan.networks.discriminator", "MultiscaleDiscriminator", "DiscriminatorConfig"),
     }
     counts = {}
     with torch.device("meta"):
-        for label, (module, network, config) in members.items():
+        for name, (module, network, config) in members.items():
             module = importlib.import_module(module)
-            config = getattr(module, config)()
-            counts[label] = sum(p.numel() for p in getattr(module, network)(config).parameters())
+            counts[name] = sum(p.numel() for p in getattr(module, network)(getattr(module, config)()).parameters())
     return counts
 
 
@@ -69,7 +68,7 @@ def _info(args) -> int:
     if args.weights is None:
         print("parameter counts, demo configuration:")
         for label, count in demo_configuration_counts().items():
-            print(f"  {label:36s} {count:>12,}")
+            print(f"  {label:14s} {count:>12,}")
         return 0
     try:
         card = read_card(args.weights)

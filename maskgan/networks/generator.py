@@ -6,8 +6,11 @@ Contract:
     ref_label_onehot  float (B,19,H,W) one-hot of the reference (source) mask
     ref_image         float (B,3,H,W) in [-1,1], the reference photo (gives the style)
     image             float (B,3,H,W) in [-1,1] (tanh)
-  H and W: multiples of 16 and at least 32 (the style encoder pools at H/32; the
-  trunk's reflection pad needs 2x2 at the bottleneck for n_downsample=4).
+  H and W: multiples of 2**n_downsample and at least max(32, 2**(n_downsample+1)),
+  i.e. multiples of 16 and at least 32 for the demo's n_downsample=4 (the encoders
+  reach H/32 through reflection pads that need 2 pixels; the trunk must halve
+  evenly and keep 2x2 at its bottleneck, where its residual blocks reflect-pad).
+  label_onehot may differ in size from the reference pair, which is pooled away.
   forward = render(label_onehot, style_params(ref_label_onehot, ref_image)).
 
 Structure (numerically the official GlobalGenerator; names are our own, and
@@ -35,6 +38,8 @@ ENCODER_CHANNELS = (16, 32, 64)  # fixed in the official encoders, independent o
 
 @dataclass
 class GeneratorConfig:
+    """The official demo's configuration by default (89,702,595 parameters)."""
+
     ngf: int = 64
     n_downsample: int = 4
     n_blocks: int = 4
@@ -43,9 +48,16 @@ class GeneratorConfig:
     spatial_style: bool = True
 
 
-def check_size(height: int, width: int) -> None:
-    if height % 16 or width % 16 or height < 32 or width < 32:
-        raise ValueError(f"H and W must be multiples of 16 and at least 32, got {height}x{width}")
+def check_size(height: int, width: int, n_downsample: int = 4) -> None:
+    """Raise ValueError unless the generator keeps (height, width) unchanged (see module docstring)."""
+    multiple, minimum = 2**n_downsample, max(32, 2 ** (n_downsample + 1))
+    if height % multiple or width % multiple or height < minimum or width < minimum:
+        raise ValueError(f"H and W must be multiples of {multiple} and at least {minimum}, got {height}x{width}")
+
+
+def _check_input(name: str, tensor: torch.Tensor, channels: int) -> None:
+    if tensor.dim() != 4 or tensor.shape[1] != channels:
+        raise ValueError(f"{name} must be (B,{channels},H,W), got {tuple(tensor.shape)}")
 
 
 class LabelEncoder(nn.Module):
@@ -136,13 +148,26 @@ class Generator(nn.Module):
 
     def style_params(self, ref_label_onehot: torch.Tensor, ref_image: torch.Tensor) -> torch.Tensor:
         """(B, num_style_params): every AdaIN beta/gamma, in residual-block order."""
-        check_size(*ref_image.shape[-2:])
+        _check_input("ref_label_onehot", ref_label_onehot, self.config.label_nc)
+        _check_input("ref_image", ref_image, 3)
+        if ref_label_onehot.shape[0] != ref_image.shape[0] or ref_label_onehot.shape[2:] != ref_image.shape[2:]:
+            raise ValueError(
+                "ref_label_onehot and ref_image must have the same batch size and H, W, got "
+                f"{tuple(ref_label_onehot.shape)} and {tuple(ref_image.shape)}"
+            )
+        check_size(*ref_image.shape[2:], self.config.n_downsample)
         features = self.label_encoder(ref_label_onehot) if self.label_encoder is not None else None
         return self.style_encoder(ref_image, features)
 
     def render(self, label_onehot: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
         """Image of ``label_onehot`` in the style ``style`` (from ``style_params``)."""
-        check_size(*label_onehot.shape[-2:])
+        _check_input("label_onehot", label_onehot, self.config.label_nc)
+        if style.shape != (label_onehot.shape[0], self.num_style_params):
+            raise ValueError(
+                f"style must be (B, {self.num_style_params}) with B = {label_onehot.shape[0]} (from style_params), "
+                f"got {tuple(style.shape)}"
+            )
+        check_size(*label_onehot.shape[2:], self.config.n_downsample)
         x = self.input_conv(label_onehot)
         for layer in self.downsample:
             x = layer(x)
