@@ -1,0 +1,132 @@
+"""The daemon's operations: what each takes (validated before any work) and how it runs on the Editor.
+
+Every check failure raises OpError with a protocol error code and a message
+naming the field at fault, so that clients can show it as it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from maskgan import __version__
+from maskgan.labels import CLASS_KEYS, CLASS_NAMES, NUM_CLASSES, PALETTE
+from maskgan_client.wire import PROTOCOL_VERSION
+
+
+class OpError(Exception):
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Arg:
+    kind: type
+    default: object
+    low: float | None = None
+    high: float | None = None
+
+
+# op -> (argument specs, array specs {name: "image" | "mask"})
+WORK_OPS = {
+    "edit": ({"feather": Arg(int, 8, 0, 256)}, {"image": "image", "source_mask": "mask", "edited_mask": "mask"}),
+    "style_copy": ({}, {"target_mask": "mask", "reference_image": "image", "reference_mask": "mask"}),
+    "variants": ({"n": Arg(int, 4, 1, 16), "seed": Arg(int, 0, 0, 2**31 - 1), "feather": Arg(int, 8, 0, 256)},
+                 {"image": "image", "source_mask": "mask", "edited_mask": "mask"}),
+    "interpolate": ({"steps": Arg(int, 8, 2, 64)}, {"mask_a": "mask", "mask_b": "mask"}),
+    "parse": ({}, {"image": "image"}),
+}
+CONTROL_OPS = {"hello": {}, "status": {}, "cancel": {"id": Arg(str, None)}, "shutdown": {}}
+ALL_OPS = tuple(CONTROL_OPS) + tuple(WORK_OPS)
+
+
+def validate_args(op: str, args) -> dict:
+    specs = WORK_OPS[op][0] if op in WORK_OPS else CONTROL_OPS[op]
+    if not isinstance(args, dict):
+        raise OpError("bad_args", f"'args' of {op} must be a map, got {type(args).__name__}")
+    unknown = sorted(set(args) - set(specs))
+    if unknown:
+        raise OpError("bad_args", f"{op} takes no argument {', '.join(map(repr, unknown))}; it takes: {', '.join(specs) or 'none'}")
+    clean = {}
+    for name, spec in specs.items():
+        value = args.get(name, spec.default)
+        if value is None:
+            raise OpError("bad_args", f"{op} needs the argument {name!r}")
+        if not isinstance(value, spec.kind) or isinstance(value, bool) != (spec.kind is bool):
+            raise OpError("bad_args", f"{op}: {name!r} must be {spec.kind.__name__}, got {value!r}")
+        if spec.low is not None and not spec.low <= value <= spec.high:
+            raise OpError("bad_args", f"{op}: {name!r} must be between {spec.low} and {spec.high}, got {value}")
+        clean[name] = value
+    return clean
+
+
+def validate_arrays(op: str, arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Check names, dtypes, shapes and label ranges; image and masks of one request share H and W."""
+    expected = WORK_OPS[op][1] if op in WORK_OPS else {}
+    missing = [n for n in expected if n not in arrays]
+    extra = [n for n in arrays if n not in expected]
+    if missing or extra:
+        parts = [f"missing {', '.join(missing)}"] if missing else []
+        parts += [f"unexpected {', '.join(extra)}"] if extra else []
+        raise OpError("bad_array", f"{op} takes arrays {', '.join(expected) or 'none'}: " + "; ".join(parts))
+    sizes = {}
+    for name, kind in expected.items():
+        array = arrays[name]
+        if array.dtype != np.uint8:
+            raise OpError("bad_array", f"{name} must be uint8, got {array.dtype}")
+        if kind == "image" and (array.ndim != 3 or array.shape[2] != 3):
+            raise OpError("bad_array", f"{name} must be an HxWx3 RGB image, got shape {list(array.shape)}")
+        if kind == "mask":
+            if array.ndim != 2:
+                raise OpError("bad_array", f"{name} must be an HxW label map, got shape {list(array.shape)}")
+            if array.size and array.max() >= NUM_CLASSES:
+                raise OpError("bad_mask", f"{name} holds class {int(array.max())}; labels are 0..{NUM_CLASSES - 1}")
+        if min(array.shape[:2]) == 0:
+            raise OpError("bad_array", f"{name} is empty ({list(array.shape)})")
+        sizes[name] = array.shape[:2]
+    groups = [("image", "source_mask", "edited_mask"), ("reference_image", "reference_mask"), ("mask_a", "mask_b")]
+    for group in groups:
+        shapes = {sizes[n] for n in group if n in sizes}
+        if len(shapes) > 1:
+            raise OpError("bad_array", f"{' and '.join(n for n in group if n in sizes)} must have the same height and width, "
+                          f"got {', '.join(f'{n} {list(sizes[n])}' for n in group if n in sizes)}")
+    return arrays
+
+
+def hello_result(editor) -> dict:
+    return {
+        "protocol": PROTOCOL_VERSION,
+        "version": __version__,
+        "device": editor.device,
+        "precision": editor.precision,
+        "resolution": editor.resolution,
+        "model": editor.card,
+        "ops": list(ALL_OPS),
+        "labels": {"keys": list(CLASS_KEYS), "names": list(CLASS_NAMES), "palette": PALETTE.tolist()},
+    }
+
+
+def run_op(editor, op: str, jobs: list, progress, cancel) -> list[tuple[dict, dict]]:
+    """Run one op for a batch of jobs (same op and shapes); returns (result, arrays) per job."""
+    if op == "edit":
+        results = editor.edit_batch(
+            [dict(image=j.arrays["image"], source_mask=j.arrays["source_mask"], edited_mask=j.arrays["edited_mask"]) for j in jobs],
+            feather=jobs[0].args["feather"], progress=progress, cancel=cancel,
+        )
+        return [({"changed": r.changed, "box": list(r.box)}, {"layer": r.layer, "image": r.image}) for r in results]
+    if op == "style_copy":
+        (job,) = jobs
+        image = editor.style_copy(job.arrays["target_mask"], job.arrays["reference_image"], job.arrays["reference_mask"],
+                                  progress=progress, cancel=cancel)
+        return [({}, {"image": image})]
+    if op in ("variants", "interpolate"):
+        if not editor.has_mask_vae:
+            raise OpError("unsupported", f"{op} needs weights with a MaskVAE; the loaded model "
+                          f"({editor.card.get('name', 'unnamed')}) has none")
+    if op == "parse":
+        raise OpError("unsupported", "face parsing is not available in this version yet; import a colour mask "
+                      "(official palette) for the photo instead")
+    raise OpError("unsupported", f"{op} is not supported by this daemon")

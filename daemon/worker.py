@@ -1,0 +1,167 @@
+"""The work queue: bounded, cancellable, batching; runs requests off the socket thread.
+
+The server thread submits Jobs; one worker thread runs them on the Editor. Edit
+requests of the same shape that are queued within ``batch_window`` seconds of
+each other run as one batch. Replies go back through ``send(job, header,
+arrays)``, which the server makes thread-safe.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import traceback
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from maskgan_daemon.ops import OpError, run_op
+from maskgan.infer import Cancelled
+
+log = logging.getLogger("maskgan.daemon")
+
+
+@dataclass
+class Job:
+    identity: bytes
+    id: str
+    op: str
+    args: dict
+    arrays: dict[str, np.ndarray]
+    cancel: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def batch_key(self):
+        if self.op != "edit":
+            return None
+        return (self.op, self.args.get("feather"), tuple(self.arrays["image"].shape))
+
+
+class QueueFull(Exception):
+    pass
+
+
+class Worker:
+    def __init__(self, editor, send, queue_size: int = 8, batch_window: float = 0.02, max_batch: int = 8):
+        self.editor = editor
+        self.send = send
+        self.queue_size = queue_size
+        self.batch_window = batch_window
+        self.max_batch = max_batch
+        self._queue: deque[Job] = deque()
+        self._lock = threading.Condition()
+        self._running: list[Job] = []
+        self._stopping = False
+        self.served = 0
+        self._thread = threading.Thread(target=self._loop, name="maskgan-worker", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    # --- called from the server thread ---------------------------------------------
+    def submit(self, job: Job) -> None:
+        with self._lock:
+            if len(self._queue) >= self.queue_size:
+                raise QueueFull(f"the daemon's queue is full ({self.queue_size} requests waiting); try again shortly")
+            self._queue.append(job)
+            self._lock.notify()
+
+    def cancel(self, request_id: str) -> bool:
+        """Cancel a queued (removed at once) or running (stops at its next step) request."""
+        with self._lock:
+            for job in list(self._queue):
+                if job.id == request_id:
+                    self._queue.remove(job)
+                    self.send(job, {"type": "error", "code": "cancelled", "message": "cancelled before it started"})
+                    return True
+            for job in self._running:
+                if job.id == request_id:
+                    job.cancel.set()
+                    return True
+        return False
+
+    def status(self) -> dict:
+        with self._lock:
+            return {"queued": len(self._queue), "running": [j.id for j in self._running], "served": self.served}
+
+    def stop(self, timeout: float = 60.0) -> None:
+        """Refuse queued work ('shutting_down'), let the running batch finish, end the thread."""
+        with self._lock:
+            self._stopping = True
+            while self._queue:
+                job = self._queue.popleft()
+                self.send(job, {"type": "error", "code": "shutting_down", "message": "the daemon is shutting down"})
+            self._lock.notify_all()
+        self._thread.join(timeout)
+
+    # --- worker thread ------------------------------------------------------------
+    def _next_batch(self) -> list[Job] | None:
+        with self._lock:
+            while not self._queue and not self._stopping:
+                self._lock.wait()
+            if self._stopping:
+                return None
+            first = self._queue.popleft()
+            batch = [first]
+            if first.batch_key is not None:
+                deadline = time.monotonic() + self.batch_window
+                while len(batch) < self.max_batch:
+                    same = [j for j in self._queue if j.batch_key == first.batch_key]
+                    for job in same[: self.max_batch - len(batch)]:
+                        self._queue.remove(job)
+                        batch.append(job)
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0 or len(batch) >= self.max_batch:
+                        break
+                    self._lock.wait(remaining)
+            self._running = batch
+            return batch
+
+    def _loop(self) -> None:
+        while True:
+            batch = self._next_batch()
+            if batch is None:
+                return
+            self._run(batch)
+            with self._lock:
+                self._running = []
+                self.served += len(batch)
+
+    def _run(self, batch: list[Job]) -> None:
+        class AnyCancelled:
+            # a batch stops when every request in it is cancelled
+            def is_set(self_inner) -> bool:
+                return all(job.cancel.is_set() for job in batch)
+
+        def progress(done: int, total: int, message: str) -> None:
+            for job in batch:
+                self.send(job, {"type": "progress", "done": done, "total": total, "message": message})
+
+        started = time.monotonic()
+        try:
+            outputs = run_op(self.editor, batch[0].op, batch, progress, AnyCancelled())
+        except Cancelled:
+            for job in batch:
+                self.send(job, {"type": "error", "code": "cancelled", "message": "cancelled while running"})
+            return
+        except OpError as error:
+            for job in batch:
+                self.send(job, {"type": "error", "code": error.code, "message": error.message})
+            return
+        except ValueError as error:  # bad input the engine found (no face, sizes, ...)
+            for job in batch:
+                self.send(job, {"type": "error", "code": "bad_input", "message": str(error)})
+            return
+        except Exception as error:  # never let one request take the daemon down
+            log.error("%s failed:\n%s", batch[0].op, traceback.format_exc())
+            for job in batch:
+                self.send(job, {"type": "error", "code": "failed", "message": f"{type(error).__name__}: {error}"})
+            return
+        log.info("%s x%d in %.2fs", batch[0].op, len(batch), time.monotonic() - started)
+        for job, (result, arrays) in zip(batch, outputs):
+            if job.cancel.is_set():
+                self.send(job, {"type": "error", "code": "cancelled", "message": "cancelled while running"})
+            else:
+                self.send(job, {"type": "result", "result": result}, arrays)

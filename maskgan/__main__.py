@@ -1,0 +1,5 @@
+import sys
+
+from maskgan.cli import main
+
+sys.exit(main())

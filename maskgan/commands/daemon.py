@@ -1,0 +1,163 @@
+"""`maskgan daemon start|stop|status|logs|keys`: the local MaskGAN server for the editor plug-ins."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from maskgan.cli import CommandError
+
+
+def add_commands(subparsers) -> None:
+    daemon = subparsers.add_parser("daemon", help="run the local MaskGAN daemon that editor plug-ins talk to")
+    sub = daemon.add_subparsers(dest="daemon_command", metavar="DAEMON_COMMAND", required=True)
+
+    start = sub.add_parser("start", help="start the daemon (foreground unless --detach)")
+    start.add_argument("--endpoint", help="where to listen (default: ipc:// in the user's runtime dir)")
+    start.add_argument("--weights", type=Path, help="weights bundle (default: the embedded demo weights)")
+    start.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    start.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16"])
+    start.add_argument("--queue-size", type=int, default=8, help="requests that may wait (default 8); more get 'busy'")
+    start.add_argument("--detach", action="store_true", help="run in the background and return once it answers")
+    start.set_defaults(func=_start)
+
+    for name, helptext in (("stop", "stop the daemon gracefully"), ("status", "exit 0 only when a daemon answers")):
+        command = sub.add_parser(name, help=helptext)
+        command.add_argument("--endpoint", help="daemon endpoint (default: discovered)")
+        command.add_argument("--timeout", type=float, default=3.0, help="seconds to wait for an answer (default 3)")
+        command.set_defaults(func=_stop if name == "stop" else _status)
+
+    logs = sub.add_parser("logs", help="print the end of the daemon's log")
+    logs.add_argument("-n", type=int, default=40, help="lines (default 40)")
+    logs.set_defaults(func=_logs)
+
+    keys = sub.add_parser("keys", help="make the CURVE key pair needed to listen on a non-loopback address")
+    keys.set_defaults(func=_keys)
+
+
+def _start(args) -> int:
+    from maskgan_client import platform_endpoint
+
+    endpoint = args.endpoint or platform_endpoint()
+    if args.detach:
+        return _start_detached(args, endpoint)
+    from maskgan.infer import Editor
+    from maskgan_daemon import runtime
+    from maskgan_daemon.server import Server
+
+    secret = None
+    if runtime.needs_curve(endpoint):
+        secret = runtime.read_secret_key()
+        if secret is None:
+            raise CommandError(
+                f"refusing to listen on {endpoint} without encryption: other machines could reach it. "
+                "Run `maskgan daemon keys` first (clients then need server.key_public), or use a loopback address"
+            )
+    runtime.setup_logging(foreground=True)
+    lock = runtime.InstanceLock()
+    try:
+        lock.acquire(endpoint)
+    except runtime.AlreadyRunning as error:
+        raise CommandError(str(error)) from error
+    try:
+        editor = Editor.load(args.weights, device=args.device, precision=args.precision)
+        server = Server(editor, endpoint, queue_size=args.queue_size, curve_secret_key=secret)
+    except (ValueError, FileNotFoundError) as error:
+        lock.release()
+        raise CommandError(str(error)) from error
+    except Exception as error:  # zmq bind errors and the like
+        lock.release()
+        raise CommandError(f"cannot listen on {endpoint}: {error}") from error
+    server.install_signal_handlers()
+    runtime.announce(endpoint)
+    print(f"MaskGAN daemon listening on {endpoint} ({editor.device}, {editor.precision}, model: "
+          f"{editor.card.get('name', 'unnamed')})", flush=True)
+    try:
+        server.serve()
+    finally:
+        runtime.withdraw()
+        lock.release()
+    return 0
+
+
+def _start_detached(args, endpoint: str) -> int:
+    from maskgan_client import Client, DaemonError
+    from maskgan_daemon import runtime
+
+    command = [sys.executable, "-m", "maskgan", "daemon", "start", "--endpoint", endpoint,
+               "--device", args.device, "--precision", args.precision, "--queue-size", str(args.queue_size)]
+    if args.weights:
+        command += ["--weights", str(args.weights)]
+    log = open(runtime.state_dir() / "daemon.out", "ab")
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                               start_new_session=True, env=os.environ.copy())
+    with Client(endpoint, timeout=1.0) as client:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                tail = (runtime.state_dir() / "daemon.out").read_text(errors="replace").strip().splitlines()[-3:]
+                raise CommandError(f"the daemon exited at start ({process.returncode}): {' / '.join(tail)}")
+            try:
+                hello = client.hello(timeout=1.0)
+                print(f"MaskGAN daemon (pid {process.pid}) listening on {endpoint}, {hello['device']}, "
+                      f"model: {hello['model'].get('name', 'unnamed')}")
+                return 0
+            except DaemonError:
+                continue
+    raise CommandError(f"the daemon (pid {process.pid}) did not answer on {endpoint} within 120 s; see `maskgan daemon logs`")
+
+
+def _status(args) -> int:
+    from maskgan_client import Client, DaemonError
+
+    with Client(args.endpoint, timeout=args.timeout) as client:
+        try:
+            hello = client.hello()
+            status = client.call("status").result
+        except DaemonError as error:
+            print(error.message, file=sys.stderr)
+            return 1
+    print(f"running at {client.endpoint}: maskgan {hello['version']}, protocol {hello['protocol']}, "
+          f"{hello['device']} {hello['precision']}, model {hello['model'].get('name', 'unnamed')}, "
+          f"{status['queued']} queued, {status['served']} served, up {status['uptime']:.0f}s")
+    return 0
+
+
+def _stop(args) -> int:
+    from maskgan_client import Client, DaemonError
+
+    with Client(args.endpoint, timeout=args.timeout) as client:
+        try:
+            client.call("shutdown")
+        except DaemonError as error:
+            print(error.message, file=sys.stderr)
+            return 1
+        for _ in range(int(args.timeout * 10) + 50):  # wait until it no longer answers
+            try:
+                client.hello(timeout=0.2)
+                time.sleep(0.1)
+            except DaemonError:
+                print(f"stopped the daemon at {client.endpoint}")
+                return 0
+    raise CommandError("the daemon accepted shutdown but still answers")
+
+
+def _logs(args) -> int:
+    from maskgan_daemon.runtime import log_file
+
+    path = log_file()
+    if not path.exists():
+        raise CommandError(f"no daemon log yet at {path}")
+    print("\n".join(path.read_text(errors="replace").splitlines()[-args.n :]))
+    return 0
+
+
+def _keys(args) -> int:
+    from maskgan_daemon.runtime import make_keys
+
+    secret, public = make_keys()
+    print(f"wrote {secret} (keep it private) and {public} (give it to clients)")
+    return 0

@@ -1,0 +1,60 @@
+"""Client behaviour that needs no model: wire round trips, backlog of other requests' events."""
+
+import numpy as np
+import pytest
+import zmq
+
+from maskgan_client import Client
+from maskgan_client.wire import WireError, decode_arrays, decode_header, encode
+
+
+def test_wire_round_trip_keeps_dtype_shape_and_bytes():
+    arrays = {"a": np.arange(12, dtype=np.uint8).reshape(3, 4), "b": np.linspace(0, 1, 6, dtype=np.float32).reshape(2, 3)}
+    frames = encode({"v": 1, "id": "x"}, arrays)
+    header = decode_header(frames[0])
+    assert header["arrays"] == [{"name": "a", "dtype": "uint8", "shape": [3, 4]}, {"name": "b", "dtype": "float32", "shape": [2, 3]}]
+    decoded = decode_arrays(header, frames[1:])
+    for name in arrays:
+        assert decoded[name].dtype == arrays[name].dtype and np.array_equal(decoded[name], arrays[name])
+
+
+def test_wire_refuses_bad_dtypes_and_oversized_messages():
+    with pytest.raises(WireError, match="dtype float64; allowed: uint8, int32, float32"):
+        encode({}, {"x": np.zeros(3)})
+    frames = encode({"v": 1}, {"x": np.zeros(100, np.uint8)})
+    with pytest.raises(WireError, match="carries 100 bytes of arrays; the limit is 99") as info:
+        decode_arrays(decode_header(frames[0]), frames[1:], max_bytes=99)
+    assert info.value.code == "too_large"
+    header = decode_header(frames[0])
+    header["arrays"][0]["shape"] = [-100]
+    with pytest.raises(WireError, match="invalid shape"):
+        decode_arrays(header, frames[1:])
+
+
+def test_events_of_other_requests_survive_a_blocking_call(tmp_path):
+    """A fake daemon answers the blocking call only after sending another request's result."""
+    endpoint = f"ipc://{tmp_path / 'fake.sock'}"
+    router = zmq.Context.instance().socket(zmq.ROUTER)
+    router.bind(endpoint)
+    client = Client(endpoint, timeout=5)
+    earlier = client.submit("edit")
+    identity, first = router.recv_multipart()[:2]
+    blocking_id = None
+
+    import threading
+
+    def serve():
+        nonlocal blocking_id
+        ident, frame = router.recv_multipart()[:2]
+        blocking_id = decode_header(frame)["id"]
+        router.send_multipart([ident] + encode({"v": 1, "id": decode_header(first)["id"], "type": "result", "result": {"n": 1}}))
+        router.send_multipart([ident] + encode({"v": 1, "id": blocking_id, "type": "result", "result": {"n": 2}}))
+
+    thread = threading.Thread(target=serve)
+    thread.start()
+    assert client.call("status").result == {"n": 2}
+    thread.join()
+    events = client.poll(100)
+    assert [(e.request_id, e.type, e.header["result"]) for e in events] == [(earlier, "result", {"n": 1})]
+    client.close()
+    router.close(0)
