@@ -32,9 +32,13 @@ def add_commands(subparsers) -> None:
 
 
 def _prepare(args) -> int:
-    from maskgan.data.celebamask_hq import prepare
+    from maskgan.cli import CommandError
+    from maskgan.data.celebamask_hq import CelebAMaskError, prepare
 
-    summary = prepare(args.source, args.output, size=args.size, limit=args.limit)
+    try:
+        summary = prepare(args.source, args.output, size=args.size, limit=args.limit)
+    except CelebAMaskError as error:
+        raise CommandError(str(error)) from error
     print(summary)
     return 0 if not summary.failed else 1
 
