@@ -44,8 +44,12 @@ def _prepare(args) -> int:
 
 
 def _preview(args) -> int:
+    from maskgan.cli import CommandError
     from maskgan.data.preview import write_contact_sheet
 
-    write_contact_sheet(args.data, args.output, count=args.count, size=args.size, seed=args.seed)
+    try:
+        write_contact_sheet(args.data, args.output, count=args.count, size=args.size, seed=args.seed)
+    except ValueError as error:
+        raise CommandError(str(error)) from error
     print(f"wrote {args.output}")
     return 0
