@@ -43,6 +43,17 @@ def tiny_weights(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def wheels(tmp_path_factory):
+    """pyzmq/msgpack/numpy wheels for this Python, downloaded once per session (installer and Krita tests)."""
+    from maskgan_installer.krita_install import download_wheels
+    from maskgan_installer.krita_paths import current_python_version, wheel_platform_tags
+
+    folder = tmp_path_factory.mktemp("wheels")
+    download_wheels(folder, current_python_version(), wheel_platform_tags())
+    return folder
+
+
 def synthetic_photo(seed: int = 3, size: int = 96, canvas=(120, 160), offset=(10, 30)):
     """A synthetic face pasted into a larger, non-square photo: (image, source mask, edited mask)."""
     import numpy as np

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from maskgan.cli import main
-from maskgan_installer.krita_install import InstallError, InstallPlan, build_zip, download_wheels, install, uninstall
+from maskgan_installer.krita_install import InstallError, InstallPlan, build_zip, install, uninstall
 from maskgan_installer.krita_paths import (
     KritaLocation,
     current_python_version,
@@ -22,14 +22,6 @@ KRITARC = "[General]\nfoo=1\n\n[python]\nenable_other=true\nenable_maskgan_krita
 
 def tree(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
-
-
-@pytest.fixture(scope="session")
-def wheels(tmp_path_factory):
-    """pyzmq/msgpack/numpy wheels for this Python, downloaded once per session."""
-    folder = tmp_path_factory.mktemp("wheels")
-    download_wheels(folder, current_python_version(), wheel_platform_tags())
-    return folder
 
 
 @pytest.fixture

@@ -48,3 +48,155 @@ def test_next_numbered_and_class_layer_names():
     assert name == "13 Hair" and naming.class_of_layer(name, CLASS_NAMES) == 13
     assert naming.class_of_layer("13 Hat", CLASS_NAMES) is None
     assert naming.class_of_layer("Background", CLASS_NAMES) is None
+
+
+# --- settings, batch queue, daemon start command, layer choice (no Krita needed) ---------
+
+class FakeStore:
+    """Krita's readSetting/writeSetting over a dict, as kritarc stores them (strings)."""
+
+    def __init__(self):
+        self.values = {}
+
+    def readSetting(self, group, name, default):
+        return self.values.get((group, name), default)
+
+    def writeSetting(self, group, name, value):
+        self.values[(group, name)] = value
+
+
+def test_settings_persist_as_strings_with_typed_defaults_and_bounds():
+    from maskgan_krita.settings import Settings
+
+    store = FakeStore()
+    settings = Settings(store)
+    assert (settings.endpoint, settings.auto_start, settings.feather, settings.variants, settings.mask_mode) == (
+        "", False, 8, 4, "colour")
+    settings.endpoint, settings.auto_start, settings.feather, settings.mask_mode = " ipc:///x ", True, 12, "classes"
+    again = Settings(store)
+    assert (again.endpoint, again.auto_start, again.feather, again.mask_mode) == ("ipc:///x", True, 12, "classes")
+    assert store.values[("MaskGAN", "feather")] == "12"
+    store.values[("MaskGAN", "variants")] = "99"
+    store.values[("MaskGAN", "feather")] = "lots"
+    assert (again.variants, again.feather) == (16, 8)
+    with pytest.raises(ValueError, match="mask mode must be one of"):
+        again.mask_mode = "both"
+
+
+def test_batch_runs_items_in_order_and_summarises_failures_and_cancel():
+    from maskgan_krita.jobs import Batch, Item
+
+    batch = Batch([Item("a"), Item("b"), Item("c"), Item("d")])
+    assert batch.next_item().label == "a" and batch.position() == "1/4"
+    batch.step = 0.5
+    assert batch.progress() == 0.125
+    batch.finish(True)
+    assert batch.next_item().label == "b"
+    batch.finish(False, "no face")
+    assert batch.next_item().label == "c"
+    batch.cancel()
+    batch.finish(False, "cancelled while running")
+    assert batch.next_item() is None
+    assert batch.summary() == ("Batch: 1 of 4 applied; 2 failed: b: no face; c: cancelled while running; "
+                               "1 not started (cancelled)")
+
+
+def test_daemon_start_command_comes_from_daemon_json(tmp_path):
+    from maskgan_krita.daemon_launch import start_command
+    from maskgan_krita.guard import PluginError
+
+    config = tmp_path / "daemon.json"
+    config.write_text('{"command": ["/py", "-m", "maskgan", "daemon"]}')
+    assert start_command("ipc:///e", config) == ["/py", "-m", "maskgan", "daemon", "start", "--detach", "--endpoint", "ipc:///e"]
+    assert start_command("", config)[-2:] == ["start", "--detach"]
+    with pytest.raises(PluginError, match="daemon.json is missing or broken.*run `maskgan install krita` again"):
+        start_command("", tmp_path / "gone" / "daemon.json")
+
+
+def test_guarded_slots_report_instead_of_raising():
+    from maskgan_krita.guard import PluginError, guarded
+
+    said = []
+
+    @guarded(said.append)
+    def apply_edit():
+        raise PluginError("open a photo first")
+
+    @guarded(said.append)
+    def broken():
+        raise KeyError("layer")
+
+    apply_edit()
+    broken()
+    assert said == ["open a photo first", "broken failed: KeyError: 'layer'"]
+
+
+class FakeNode:
+    """The few Krita Node methods document_io uses for choosing layers."""
+
+    def __init__(self, name, kind="paintlayer", children=()):
+        self._name, self._kind, self._children, self._parent = name, kind, list(children), None
+        for node in self._children:
+            node._parent = self
+
+    def name(self):
+        return self._name
+
+    def type(self):
+        return self._kind
+
+    def childNodes(self):
+        return self._children
+
+    def parentNode(self):
+        return self._parent
+
+
+class FakeDocument:
+    def __init__(self, root, active=None):
+        self._root, self._active = root, active
+
+    def rootNode(self):
+        return self._root
+
+    def activeNode(self):
+        return self._active
+
+    def name(self):
+        return "portrait"
+
+
+def test_photo_layer_is_the_active_one_outside_the_group_else_the_bottom_most():
+    from maskgan_krita import document_io
+    from maskgan_krita.guard import PluginError
+
+    edited = FakeNode(naming.EDITED_MASK)
+    group = FakeNode(naming.GROUP, "grouplayer", [FakeNode(naming.SOURCE_MASK), edited])
+    background, retouch = FakeNode("Background"), FakeNode("Retouch")
+    root = FakeNode("root", "grouplayer", [FakeNode("Sketches", "grouplayer", [background]), retouch, group])
+    assert document_io.photo_layer(FakeDocument(root, retouch)) is retouch
+    assert document_io.photo_layer(FakeDocument(root, edited)) is background  # inside the group: not a photo
+    assert document_io.photo_layer(FakeDocument(root, None)) is background
+    assert document_io.layer_names(FakeDocument(root)) == [
+        "Sketches", "Background", "Retouch", naming.GROUP, naming.SOURCE_MASK, naming.EDITED_MASK]
+    only_masks = FakeNode("root", "grouplayer", [FakeNode(naming.GROUP, "grouplayer", [FakeNode(naming.SOURCE_MASK)])])
+    with pytest.raises(PluginError, match="“portrait” has no paint layer with the photo outside the MaskGAN group"):
+        document_io.photo_layer(FakeDocument(only_masks))
+
+
+def test_non_rgba8_documents_are_told_how_to_convert():
+    from maskgan_krita import document_io
+    from maskgan_krita.guard import PluginError
+
+    class Doc:
+        def colorModel(self):
+            return "CMYKA"
+
+        def colorDepth(self):
+            return "U8"
+
+        def name(self):
+            return "print"
+
+    with pytest.raises(PluginError, match="“print” is CMYKA U8; MaskGAN needs 8-bit RGBA: convert it with Image > Convert"):
+        document_io.check_rgba8(Doc())

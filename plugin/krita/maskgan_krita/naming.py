@@ -10,6 +10,7 @@ EDITED_MASK = "Edited mask"
 CLASS_LAYERS_GROUP = "Edited mask (per class)"
 EDIT_PREFIX = "MaskGAN edit"
 VARIANTS_PREFIX = "MaskGAN variants"
+STYLE_PREFIX = "MaskGAN style"
 
 
 def next_numbered(prefix: str, existing: list[str]) -> str:

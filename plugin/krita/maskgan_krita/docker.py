@@ -1,0 +1,143 @@
+"""The "MaskGAN" docker: shows the Controller's state and forwards clicks to it.
+
+Layout, top to bottom: connection line (+ Start daemon), action buttons,
+progress bar, message line, palette swatches, settings (actions and feedback
+first, so that they stay visible in a short docker). Every slot is guarded:
+an error becomes the message line, never Krita's error dialog.
+"""
+
+from __future__ import annotations
+
+from krita import DockWidget
+from PyQt5.QtCore import Qt
+from PyQt5.QtGui import QColor, QIcon, QPixmap
+from PyQt5.QtWidgets import (
+    QCheckBox, QComboBox, QFileDialog, QFormLayout, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QProgressBar,
+    QPushButton, QSpinBox, QToolButton, QVBoxLayout, QWidget,
+)
+
+from .guard import guarded
+from .vendor_path import labels
+
+TITLE = "MaskGAN"
+MODES = [("colour", "One colour layer"), ("classes", "One layer per class")]
+
+
+def _swatch_icon(rgb) -> QIcon:
+    pixmap = QPixmap(14, 14)
+    pixmap.fill(QColor(*map(int, rgb)))
+    return QIcon(pixmap)
+
+
+class MaskGANDocker(DockWidget):
+    def __init__(self, controller):
+        super().__init__()
+        self.setWindowTitle(TITLE)
+        self.setObjectName("maskgan_docker")
+        self.controller = controller
+        say = controller.say
+        root = QWidget(self)
+        layout = QVBoxLayout(root)
+
+        self.connection_label = QLabel(root)
+        self.connection_label.setWordWrap(True)
+        self.start_button = QPushButton("Start daemon", root)
+        self.start_button.clicked.connect(guarded(say)(lambda: controller.start_daemon()))
+        connection_row = QHBoxLayout()
+        connection_row.addWidget(self.connection_label, 1)
+        connection_row.addWidget(self.start_button)
+        layout.addLayout(connection_row)
+
+        self.buttons = {}
+        grid = QGridLayout()
+        actions = [
+            ("import", "Import mask…", self.import_mask), ("parse", "Parse face", controller.parse_face),
+            ("apply", "Apply edit", controller.apply_edit), ("variants", "Variants", controller.variants),
+            ("style", "Style copy", controller.style_copy), ("batch", "Batch", controller.run_batch),
+            ("cancel", "Cancel", controller.cancel),
+        ]
+        for position, (key, text, slot) in enumerate(actions):
+            button = QPushButton(text, root)
+            button.clicked.connect(guarded(say)(lambda _=False, s=slot: s()))
+            grid.addWidget(button, position // 2, position % 2)
+            self.buttons[key] = button
+        layout.addLayout(grid)
+
+        self.progress = QProgressBar(root)
+        self.progress.setRange(0, 1000)
+        layout.addWidget(self.progress)
+        self.message = QLabel(root)
+        self.message.setWordWrap(True)
+        layout.addWidget(self.message)
+
+        palette = QGridLayout()
+        table = labels()
+        self.swatches = []
+        for index, (name, rgb) in enumerate(zip(table.CLASS_NAMES, table.PALETTE)):
+            swatch = QToolButton(root)
+            swatch.setIcon(_swatch_icon(rgb))
+            swatch.setText(f"{index} {name}")
+            swatch.setToolTip(f"Paint {name} (class {index}, RGB {tuple(map(int, rgb))})")
+            swatch.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
+            swatch.setAutoRaise(True)
+            swatch.clicked.connect(guarded(say)(lambda _=False, i=index: controller.pick_class(i)))
+            palette.addWidget(swatch, index // 2, index % 2)
+            self.swatches.append(swatch)
+        layout.addLayout(palette)
+
+        settings = controller.settings
+        form = QFormLayout()
+        self.mode = QComboBox(root)
+        for key, text in MODES:
+            self.mode.addItem(text, key)
+        self.mode.setCurrentIndex([k for k, _ in MODES].index(settings.mask_mode))
+        self.mode.activated.connect(guarded(say)(lambda i: controller.set_mask_mode(MODES[i][0])))
+        form.addRow("Editable mask", self.mode)
+        self.feather = QSpinBox(root)
+        self.feather.setRange(0, 256)
+        self.feather.setValue(settings.feather)
+        self.feather.valueChanged.connect(guarded(say)(lambda v: setattr(settings, "feather", v)))
+        form.addRow("Feather (px)", self.feather)
+        self.variant_count = QSpinBox(root)
+        self.variant_count.setRange(1, 16)
+        self.variant_count.setValue(settings.variants)
+        self.variant_count.valueChanged.connect(guarded(say)(lambda v: setattr(settings, "variants", v)))
+        form.addRow("Variants", self.variant_count)
+        self.endpoint = QLineEdit(settings.endpoint, root)
+        self.endpoint.setPlaceholderText("default (the running daemon's announced endpoint)")
+        self.endpoint.editingFinished.connect(guarded(say)(lambda: self._endpoint_edited()))
+        form.addRow("Daemon", self.endpoint)
+        self.auto_start = QCheckBox("Start the daemon when none answers", root)
+        self.auto_start.setChecked(settings.auto_start)
+        self.auto_start.toggled.connect(guarded(say)(lambda on: setattr(settings, "auto_start", on)))
+        form.addRow(self.auto_start)
+        layout.addLayout(form)
+
+        layout.addStretch(1)
+        self.setWidget(root)
+
+        controller.changed.connect(guarded()(self.refresh))
+        self.refresh()
+
+    def _endpoint_edited(self) -> None:
+        if self.endpoint.text().strip() != self.controller.settings.endpoint:
+            self.controller.set_endpoint(self.endpoint.text())
+
+    def import_mask(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import a colour mask (official palette)", "",
+                                              "Images (*.png *.bmp *.tif *.tiff *.jpg *.jpeg)")
+        if path:
+            self.controller.import_mask(path)
+
+    def refresh(self) -> None:
+        c = self.controller
+        self.connection_label.setText(c.connection_text)
+        self.start_button.setVisible(c.daemon is None)
+        self.message.setText(c.message)
+        self.progress.setVisible(c.progress is not None)
+        self.progress.setValue(int((c.progress or 0.0) * 1000))
+        self.buttons["cancel"].setEnabled(bool(c.running) or c.batch is not None)
+        self.mode.setCurrentIndex([k for k, _ in MODES].index(c.settings.mask_mode))
+
+    def canvasChanged(self, canvas) -> None:
+        pass

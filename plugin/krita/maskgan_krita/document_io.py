@@ -1,0 +1,200 @@
+"""Layer I/O on Krita documents: the photo, the MaskGAN mask group, and result layers.
+
+Functions take Krita ``Document``/``Node`` objects but import nothing from Krita,
+so their logic runs on duck-typed fakes too. Pixels cover the document's bounds
+(0, 0, width, height). The only layers ever modified are those inside the
+"MaskGAN" group the plug-in made; results are always new layers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import naming, pixels
+from .guard import PluginError
+from .vendor_path import labels
+
+CONVERT_HINT = "convert it with Image > Convert Image Color Space… to RGB/Alpha, 8-bit integer/channel"
+EDITED_MASK_OPACITY = 128  # the photo shows through the mask being painted
+
+
+def check_rgba8(doc) -> None:
+    if (doc.colorModel(), doc.colorDepth()) != ("RGBA", "U8"):
+        raise PluginError(f"“{doc.name()}” is {doc.colorModel()} {doc.colorDepth()}; MaskGAN needs 8-bit RGBA: {CONVERT_HINT}")
+
+
+def read_rgba(doc, node) -> np.ndarray:
+    """HxWx4 RGBA of ``node`` over the document's bounds."""
+    width, height = doc.width(), doc.height()
+    return pixels.bgra_to_rgba(bytes(node.pixelData(0, 0, width, height)), width, height)
+
+
+def write_rgba(doc, node, rgba: np.ndarray) -> None:
+    node.setPixelData(pixels.rgba_to_bgra(rgba), 0, 0, doc.width(), doc.height())
+
+
+def walk(node):
+    """``node``'s descendants, bottom to top, depth first (the order Krita composites them)."""
+    for child in node.childNodes():
+        yield child
+        yield from walk(child)
+
+
+def layer_names(doc) -> list[str]:
+    return [node.name() for node in walk(doc.rootNode())]
+
+
+def find_group(doc):
+    """The top-level "MaskGAN" group, or None."""
+    return next((n for n in doc.rootNode().childNodes() if n.type() == "grouplayer" and n.name() == naming.GROUP), None)
+
+
+def child(parent, name: str):
+    return next((n for n in parent.childNodes() if n.name() == name), None) if parent is not None else None
+
+
+def inside(node, ancestor) -> bool:
+    while node is not None:
+        if ancestor is not None and node == ancestor:
+            return True
+        node = node.parentNode()
+    return False
+
+
+def photo_layer(doc):
+    """The active paint layer when it is outside the MaskGAN group, else the bottom-most paint layer outside it."""
+    group = find_group(doc)
+    active = doc.activeNode()
+    if active is not None and active.type() == "paintlayer" and not inside(active, group):
+        return active
+    for node in walk(doc.rootNode()):
+        if node.type() == "paintlayer" and not inside(node, group):
+            return node
+    raise PluginError(f"“{doc.name()}” has no paint layer with the photo outside the MaskGAN group")
+
+
+def read_photo(doc, node) -> np.ndarray:
+    """The photo as HxWx3 RGB; transparent parts are composited on white."""
+    return pixels.flatten_on_white(read_rgba(doc, node))
+
+
+def add_layer(doc, parent, above, name: str, rgba: np.ndarray):
+    """A new paint layer holding ``rgba``, placed in ``parent`` above ``above`` (None: on top)."""
+    node = doc.createNode(name, "paintlayer")
+    write_rgba(doc, node, rgba)
+    parent.addChildNode(node, above)
+    return node
+
+
+def add_result_layer(doc, photo, rgba: np.ndarray, prefix: str = naming.EDIT_PREFIX):
+    """A new layer "<prefix> N" right above the photo layer, full document size."""
+    name = naming.next_numbered(prefix, layer_names(doc))
+    return add_layer(doc, photo.parentNode(), photo, name, rgba)
+
+
+def add_result_group(doc, photo, layers: list[np.ndarray]):
+    """A group "MaskGAN variants N" above the photo; one layer per result, only the first visible."""
+    group = doc.createGroupLayer(naming.next_numbered(naming.VARIANTS_PREFIX, layer_names(doc)))
+    photo.parentNode().addChildNode(group, photo)
+    for index, rgba in enumerate(layers):
+        node = add_layer(doc, group, None, f"Variant {index + 1}", rgba)
+        node.setVisible(index == 0)
+    return group
+
+
+# --- the mask group -------------------------------------------------------------------
+
+def create_mask_group(doc, label: np.ndarray, mode: str):
+    """Replace any MaskGAN group by a new one: the locked source mask and the editable mask of ``label``."""
+    if label.shape != (doc.height(), doc.width()):
+        raise PluginError(f"the mask is {label.shape[1]}x{label.shape[0]} but “{doc.name()}” is "
+                          f"{doc.width()}x{doc.height()}; use a mask of the document's size")
+    old = find_group(doc)
+    if old is not None:
+        old.remove()
+    group = doc.createGroupLayer(naming.GROUP)
+    doc.rootNode().addChildNode(group, None)
+    source = add_layer(doc, group, None, naming.SOURCE_MASK, pixels.label_to_colour_layer(label))
+    source.setVisible(False)
+    source.setLocked(True)
+    _add_edited(doc, group, label, mode)
+    return group
+
+
+def _add_edited(doc, group, label: np.ndarray, mode: str):
+    if mode == "colour":
+        node = add_layer(doc, group, None, naming.EDITED_MASK, pixels.label_to_colour_layer(label))
+    else:
+        node = doc.createGroupLayer(naming.CLASS_LAYERS_GROUP)
+        group.addChildNode(node, None)
+        names = labels().CLASS_NAMES
+        for index in range(1, len(names)):  # later class on top, as it wins on overlaps; background is bare
+            add_layer(doc, node, None, naming.class_layer_name(index, names), pixels.label_to_class_layer(label, index))
+    node.setOpacity(EDITED_MASK_OPACITY)
+    return node
+
+
+def mask_group(doc):
+    group = find_group(doc)
+    if group is None or child(group, naming.SOURCE_MASK) is None:
+        raise PluginError(f"“{doc.name()}” has no MaskGAN masks yet: use Import mask… (or Parse face) first")
+    return group
+
+
+def read_source_mask(doc) -> np.ndarray:
+    return pixels.colour_layer_to_label(read_rgba(doc, child(mask_group(doc), naming.SOURCE_MASK)))
+
+
+def read_edited_mask(doc) -> np.ndarray:
+    """Label map of the editable mask, in whichever form it is (colour layer or per-class layers)."""
+    group = mask_group(doc)
+    colour = child(group, naming.EDITED_MASK)
+    if colour is not None:
+        return pixels.colour_layer_to_label(read_rgba(doc, colour))
+    classes = child(group, naming.CLASS_LAYERS_GROUP)
+    if classes is None:
+        raise PluginError(f"the MaskGAN group of “{doc.name()}” has no “{naming.EDITED_MASK}” layer; import the mask again")
+    names = labels().CLASS_NAMES
+    alphas = {}
+    for node in classes.childNodes():
+        index = naming.class_of_layer(node.name(), names)
+        if index is not None:
+            alphas[index] = read_rgba(doc, node)[..., 3]
+    if not alphas:
+        return np.zeros((doc.height(), doc.width()), np.uint8)
+    return pixels.class_layers_to_label(alphas)
+
+
+def edited_mode(doc) -> str:
+    return "classes" if child(mask_group(doc), naming.CLASS_LAYERS_GROUP) is not None else "colour"
+
+
+def convert_edited(doc, mode: str):
+    """Rebuild the editable mask in ``mode`` ('colour' or 'classes') from its current content."""
+    group = mask_group(doc)
+    label = read_edited_mask(doc)
+    for name in (naming.EDITED_MASK, naming.CLASS_LAYERS_GROUP):
+        old = child(group, name)
+        if old is not None:
+            old.remove()
+    return _add_edited(doc, group, label, mode)
+
+
+def class_layer(doc, class_index: int):
+    """The per-class layer of ``class_index``, or None (colour mode, or background)."""
+    group = find_group(doc)
+    classes = child(group, naming.CLASS_LAYERS_GROUP)
+    return child(classes, naming.class_layer_name(class_index, labels().CLASS_NAMES)) if class_index else None
+
+
+def read_image_file(path: str) -> np.ndarray:
+    """HxWx4 RGBA of an image file (PNG, etc.) read with Qt."""
+    from PyQt5.QtGui import QImage
+
+    image = QImage(path)
+    if image.isNull():
+        raise PluginError(f"could not read an image from {path}")
+    image = image.convertToFormat(QImage.Format_RGBA8888)
+    width, height, stride = image.width(), image.height(), image.bytesPerLine()
+    data = np.frombuffer(image.constBits().asstring(stride * height), np.uint8).reshape(height, stride)
+    return data[:, : width * 4].reshape(height, width, 4).copy()

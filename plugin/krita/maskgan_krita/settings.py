@@ -1,0 +1,77 @@
+"""The plug-in's persistent settings, kept in Krita's own settings file (kritarc, group [MaskGAN]).
+
+``store`` is anything with Krita's ``readSetting(group, name, default) -> str`` and
+``writeSetting(group, name, value)``: ``Krita.instance()`` inside Krita, a dict-backed
+fake in tests. Values are strings on disk; this module owns their types and defaults.
+"""
+
+from __future__ import annotations
+
+GROUP = "MaskGAN"
+MASK_MODES = ("colour", "classes")  # one colour layer, or one paint layer per class
+
+
+class Settings:
+    """Typed accessors; every setter writes through at once, so nothing is lost on a crash."""
+
+    def __init__(self, store):
+        self._store = store
+
+    def _read(self, name: str, default: str) -> str:
+        return str(self._store.readSetting(GROUP, name, default))
+
+    def _write(self, name: str, value) -> None:
+        self._store.writeSetting(GROUP, name, str(value))
+
+    def _int(self, name: str, default: int, low: int, high: int) -> int:
+        try:
+            value = int(self._read(name, str(default)))
+        except ValueError:
+            return default
+        return min(max(value, low), high)
+
+    @property
+    def endpoint(self) -> str:
+        """The daemon's endpoint; empty means the client's default (the daemon's discovery file)."""
+        return self._read("endpoint", "").strip()
+
+    @endpoint.setter
+    def endpoint(self, value: str) -> None:
+        self._write("endpoint", value.strip())
+
+    @property
+    def auto_start(self) -> bool:
+        return self._read("auto_start", "false") == "true"
+
+    @auto_start.setter
+    def auto_start(self, value: bool) -> None:
+        self._write("auto_start", "true" if value else "false")
+
+    @property
+    def feather(self) -> int:
+        """Feather radius in pixels of the pasted-back edit (the daemon accepts 0..256)."""
+        return self._int("feather", 8, 0, 256)
+
+    @feather.setter
+    def feather(self, value: int) -> None:
+        self._write("feather", int(value))
+
+    @property
+    def variants(self) -> int:
+        """How many variants one click asks for (the daemon accepts 1..16)."""
+        return self._int("variants", 4, 1, 16)
+
+    @variants.setter
+    def variants(self, value: int) -> None:
+        self._write("variants", int(value))
+
+    @property
+    def mask_mode(self) -> str:
+        value = self._read("mask_mode", MASK_MODES[0])
+        return value if value in MASK_MODES else MASK_MODES[0]
+
+    @mask_mode.setter
+    def mask_mode(self, value: str) -> None:
+        if value not in MASK_MODES:
+            raise ValueError(f"mask mode must be one of {MASK_MODES}, got {value!r}")
+        self._write("mask_mode", value)
