@@ -40,6 +40,8 @@ class Server:
         self.replies = self.context.socket(zmq.PULL)
         self.replies.bind(self._inbox_address)
         self._local = threading.local()
+        self._pushes: list[tuple[threading.Thread, zmq.Socket]] = []  # (owner thread, its inproc socket)
+        self._pushes_lock = threading.Lock()
         self.worker = Worker(editor, self._send_from_worker, queue_size=queue_size)
         self.stop_requested = threading.Event()
 
@@ -57,6 +59,8 @@ class Server:
         if push is None:
             push = self._local.push = self.context.socket(zmq.PUSH)
             push.connect(self._inbox_address)
+            with self._pushes_lock:
+                self._pushes.append((threading.current_thread(), push))
         frames = encode({"v": PROTOCOL_VERSION, "id": job.id, **header}, arrays)
         push.send_multipart([job.identity] + frames, copy=False)
 
@@ -140,8 +144,18 @@ class Server:
         while stopper.is_alive() or self.replies.poll(0):
             if self.replies.poll(100):
                 self.router.send_multipart(self.replies.recv_multipart())
+        self._close_pushes()
         self.router.close(linger=1000)
         self.replies.close(linger=0)
+
+    def _close_pushes(self) -> None:
+        """Close the inproc sockets of threads that have ended (a socket must not be closed under a live owner)."""
+        with self._pushes_lock:
+            ended = [(thread, push) for thread, push in self._pushes if not thread.is_alive()]
+            for pair in ended:
+                self._pushes.remove(pair)
+        for _, push in ended:
+            push.close(linger=0)
 
     def install_signal_handlers(self) -> None:
         for signum in (signal.SIGTERM, signal.SIGINT):

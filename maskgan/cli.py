@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "maskgan.commands.weights",
     "maskgan.commands.train",
     "maskgan.commands.daemon",
+    "maskgan.commands.batch",
 )
 
 

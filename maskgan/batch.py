@@ -1,0 +1,343 @@
+"""Batch edits through the daemon: read a manifest, run its items with several requests in flight, resume.
+
+A manifest is a CSV (with a header row) or JSON list of rows {image, mask, edited_mask,
+op, reference_image, reference_mask, output}, or a folder holding NAME.png +
+NAME.mask.png + NAME.edited.png. Relative input paths are relative to the manifest's
+folder, relative outputs to the output folder.
+
+An item is done when its output was written (atomically) and then recorded in the
+output folder's state file, so an interrupted batch resumes without redoing finished
+items, and an output deleted by hand is made again. Bad items (missing or unreadable
+files, bad mask colours, size mismatches, daemon errors) fail alone; the batch goes on.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import tempfile
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from maskgan.imageio import load_mask, load_rgb, save_png
+from maskgan.progress import Progress
+
+FIELDS = ("image", "mask", "edited_mask", "op", "reference_image", "reference_mask", "output")
+# op -> the input fields it needs (all files); the first one names the default output
+OP_INPUTS = {"edit": ("image", "mask", "edited_mask"), "style_copy": ("mask", "reference_image", "reference_mask")}
+STATE_FILE = "batch-state.jsonl"
+REPORT_FILE = "report.json"
+
+
+class ManifestError(ValueError):
+    """The manifest as a whole cannot be read (as opposed to one bad item in it)."""
+
+
+class ItemError(Exception):
+    """Why one item cannot run; becomes its 'reason' in the report."""
+
+
+@dataclass
+class Item:
+    number: int  # 1-based position in the manifest
+    name: str
+    op: str
+    inputs: dict[str, Path]  # field -> absolute path
+    output: Path | None
+    problem: str | None = None  # found while reading the manifest: the item fails without running
+
+    def record(self, feather: int) -> dict:
+        """What the state file remembers: an item changed in the manifest is not 'done' any more."""
+        return {"output": str(self.output), "op": self.op, "feather": feather if self.op == "edit" else None,
+                "inputs": {k: str(v) for k, v in sorted(self.inputs.items())}}
+
+
+@dataclass
+class Outcome:
+    item: Item
+    status: str  # ok | failed | skipped
+    reason: str = ""
+
+
+@dataclass
+class BatchResult:
+    outcomes: list[Outcome]
+    aborted: str | None = None  # set when the daemon stopped answering mid-batch
+
+    def count(self, status: str) -> int:
+        return sum(o.status == status for o in self.outcomes)
+
+    def summary(self) -> str:
+        return f"{self.count('ok')} done, {self.count('failed')} failed, {self.count('skipped')} skipped (already done)"
+
+
+# --- manifest ----------------------------------------------------------------------------------
+
+def default_output_dir(manifest: Path) -> Path:
+    return (manifest if manifest.is_dir() else manifest.parent) / "edited"
+
+
+def read_manifest(manifest: Path, output_dir: Path) -> list[Item]:
+    """Items of a CSV/JSON manifest or a folder; raises ManifestError when it cannot be read at all."""
+    manifest = Path(manifest)
+    if manifest.is_dir():
+        return _items(_folder_rows(manifest), manifest, output_dir)
+    if not manifest.is_file():
+        raise ManifestError(f"no such manifest: {manifest}")
+    suffix = manifest.suffix.lower()
+    if suffix == ".csv":
+        rows = _csv_rows(manifest)
+    elif suffix == ".json":
+        rows = _json_rows(manifest)
+    else:
+        raise ManifestError(f"{manifest}: a manifest is a .csv or .json file, or a folder of NAME.png + "
+                            "NAME.mask.png + NAME.edited.png")
+    return _items(rows, manifest.parent, output_dir)
+
+
+def _folder_rows(folder: Path) -> list[dict]:
+    photos = sorted(p for p in folder.glob("*.png") if not p.name.startswith(".")
+                    and not p.name.endswith((".mask.png", ".edited.png")))
+    if not photos:
+        raise ManifestError(f"{folder} holds no NAME.png photos (with NAME.mask.png and NAME.edited.png beside them)")
+    return [{"image": p.name, "mask": p.stem + ".mask.png", "edited_mask": p.stem + ".edited.png"} for p in photos]
+
+
+def _csv_rows(path: Path) -> list[dict]:
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            rows = [{k: v for k, v in row.items() if v not in (None, "")} for row in reader]
+            columns = reader.fieldnames or []
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        raise ManifestError(f"cannot read {path} as CSV ({error})") from error
+    unknown = [c for c in columns if c not in FIELDS]
+    if unknown:
+        raise ManifestError(f"{path}: unknown column {', '.join(map(repr, unknown))}; columns are {', '.join(FIELDS)}")
+    return rows
+
+
+def _json_rows(path: Path) -> list[dict]:
+    try:
+        rows = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise ManifestError(f"cannot read {path} as JSON ({error})") from error
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        raise ManifestError(f"{path}: a JSON manifest is a list of objects with fields {', '.join(FIELDS)}")
+    for number, row in enumerate(rows, 1):
+        unknown = [k for k in row if k not in FIELDS]
+        if unknown:
+            raise ManifestError(f"{path}: row {number} has unknown field {', '.join(map(repr, unknown))}; "
+                                f"fields are {', '.join(FIELDS)}")
+    return rows
+
+
+def _items(rows: list[dict], base: Path, output_dir: Path) -> list[Item]:
+    items, owners = [], {}
+    for number, row in enumerate(rows, 1):
+        item = _item(number, row, base.resolve(), output_dir.resolve())
+        if item.problem is None and item.output in owners:
+            item.problem = f"its output {item.output} is also the output of item {owners[item.output]}"
+        owners.setdefault(item.output, number)
+        items.append(item)
+    return items
+
+
+def _item(number: int, row: dict, base: Path, output_dir: Path) -> Item:
+    op = row.get("op") or "edit"
+    op = op if isinstance(op, str) else repr(op)
+    fields = OP_INPUTS.get(op, ())
+    inputs = {k: base / row[k] for k in fields if isinstance(row.get(k), str) and row[k]}
+    # "faces/eve.png" (edit) or "faces/eve.mask.png" (style copy) -> "eve"; a style copy gets its own
+    # default output, so that an edit and a style copy of one photo do not collide
+    name = Path(row[fields[0]]).stem.removesuffix(".mask") if fields and fields[0] in inputs else f"item {number}"
+    output = row.get("output") or (f"{name}.png" if op == "edit" else f"{name}.{op}.png")
+    item = Item(number, name, op, inputs, output_dir / output if isinstance(output, str) else None)
+    if op not in OP_INPUTS:
+        item.problem = f"unknown op {op!r}; ops are {', '.join(OP_INPUTS)}"
+    elif missing := [k for k in fields if k not in inputs]:
+        item.problem = f"{op} needs {', '.join(missing)} (a path)"
+    elif extra := [k for k in FIELDS if row.get(k) and k not in fields + ("op", "output")]:
+        item.problem = f"{op} takes no {', '.join(extra)}"
+    elif item.output is None:
+        item.problem = "'output' must be a path"
+    elif item.output in inputs.values():
+        item.problem = f"its output {item.output} is one of its inputs; nothing is ever overwritten"
+    return item
+
+
+# --- loading one item --------------------------------------------------------------------------
+
+def load_request(item: Item, feather: int) -> tuple[str, dict, dict]:
+    """(op, args, arrays) of the daemon request for an item; raises ItemError naming what is wrong."""
+    try:
+        loaded = {k: (load_rgb(p) if k.endswith("image") else load_mask(p)) for k, p in item.inputs.items()}
+    except (FileNotFoundError, ValueError) as error:  # ValueError covers unreadable files and bad mask colours
+        raise ItemError(str(error)) from None
+    if item.op == "edit":
+        _same_size(loaded, item, ("image", "mask", "edited_mask"))
+        arrays = {"image": loaded["image"], "source_mask": loaded["mask"], "edited_mask": loaded["edited_mask"]}
+        return "edit", {"feather": feather}, arrays
+    _same_size(loaded, item, ("reference_image", "reference_mask"))
+    arrays = {"target_mask": loaded["mask"], "reference_image": loaded["reference_image"],
+              "reference_mask": loaded["reference_mask"]}
+    return "style_copy", {}, arrays
+
+
+def _same_size(loaded: dict, item: Item, fields: tuple[str, ...]) -> None:
+    sizes = {k: loaded[k].shape[:2] for k in fields}
+    if len(set(sizes.values())) > 1:
+        described = ", ".join(f"{k} {item.inputs[k].name} is {w}x{h}" for k, (h, w) in sizes.items())
+        raise ItemError(f"size mismatch: {described}")
+
+
+# --- state and report ----------------------------------------------------------------------------
+
+class State:
+    """The output folder's record of finished items: one JSON line appended per item."""
+
+    def __init__(self, output_dir: Path):
+        self.path = output_dir / STATE_FILE
+        self.finished: dict[str, dict] = {}
+        if self.path.exists():
+            for line in self.path.read_text(encoding="utf-8").splitlines():
+                try:
+                    record = json.loads(line)
+                    self.finished[record["output"]] = record
+                except (ValueError, KeyError, TypeError):
+                    continue  # a line cut short by an interruption: that item is simply redone
+
+    def is_done(self, item: Item, feather: int) -> bool:
+        return self.finished.get(str(item.output)) == item.record(feather) and item.output.is_file()
+
+    def add(self, item: Item, feather: int) -> None:
+        record = item.record(feather)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(record) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        self.finished[record["output"]] = record
+
+
+def write_report(output_dir: Path, result: BatchResult) -> Path:
+    """DIR/report.json (written atomically): a summary and, per item, status, reason and output."""
+    report = {
+        "summary": {"done": result.count("ok"), "failed": result.count("failed"), "skipped": result.count("skipped")},
+        "aborted": result.aborted,
+        "items": [{"item": o.item.number, "name": o.item.name, "op": o.item.op, "status": o.status,
+                   "reason": o.reason, "output": str(o.item.output) if o.item.output else None}
+                  for o in result.outcomes],
+    }
+    output_dir.mkdir(parents=True, exist_ok=True)
+    path = output_dir / REPORT_FILE
+    fd, tmp = tempfile.mkstemp(prefix=".report.", suffix=".json", dir=output_dir)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(report, handle, indent=2)
+    os.replace(tmp, path)
+    return path
+
+
+# --- runner ------------------------------------------------------------------------------------
+
+@dataclass
+class _Running:
+    item: Item
+    outcome_index: int
+
+
+@dataclass
+class Runner:
+    """Keeps up to ``in_flight`` requests at the daemon so that it can batch them."""
+
+    client: object  # maskgan_client.Client
+    output_dir: Path
+    feather: int = 8
+    in_flight: int = 4
+    silence_timeout: float = 120.0  # no word about any running request for this long: the daemon is gone
+    stream: object = None  # where the progress bar goes (stderr by default)
+    _running: dict[str, _Running] = field(default_factory=dict)
+
+    def run(self, items: list[Item]) -> BatchResult:
+        from maskgan_client import DaemonUnavailable
+
+        state = State(self.output_dir)
+        outcomes: list[Outcome | None] = [None] * len(items)
+        pending: deque[int] = deque()
+        for i, item in enumerate(items):
+            if item.problem:
+                outcomes[i] = Outcome(item, "failed", item.problem)
+            elif state.is_done(item, self.feather):
+                outcomes[i] = Outcome(item, "skipped", "already done")
+            else:
+                pending.append(i)
+        result = BatchResult(outcomes)  # filled in place as items finish
+        bar = Progress(len(pending), desc="batch", stream=self.stream)
+        try:
+            self._loop(items, pending, outcomes, state, bar)
+        except DaemonUnavailable as error:
+            result.aborted = error.message
+            for i, outcome in enumerate(outcomes):
+                if outcome is None:
+                    outcomes[i] = Outcome(items[i], "failed", "not run: the daemon stopped answering")
+        except BaseException:  # Ctrl-C: stop the daemon's work for us; finished items stay recorded
+            for request_id in self._running:
+                self.client.cancel(request_id)
+            raise
+        finally:
+            bar.close()
+        return result
+
+    def _loop(self, items, pending: deque, outcomes: list, state: State, bar: Progress) -> None:
+        from maskgan_client import DaemonUnavailable
+
+        cap = self.in_flight
+        last_heard = time.monotonic()
+        while pending or self._running:
+            while pending and len(self._running) < cap:
+                i = pending.popleft()
+                try:
+                    op, args, arrays = load_request(items[i], self.feather)
+                except ItemError as error:
+                    outcomes[i] = Outcome(items[i], "failed", str(error))
+                    bar.update(failed=_failed(outcomes))
+                    continue
+                if not self._running:
+                    last_heard = time.monotonic()
+                self._running[self.client.submit(op, args, arrays)] = _Running(items[i], i)
+            for event in self.client.poll(200):
+                running = self._running.get(event.request_id)
+                if running is None:
+                    continue  # a reply to a request we cancelled, or one unreadable
+                last_heard = time.monotonic()
+                if event.type == "progress":
+                    continue
+                del self._running[event.request_id]
+                code = event.header.get("code")
+                if event.type == "error" and code == "busy":  # the daemon's queue is full: retry with fewer in flight
+                    pending.appendleft(running.outcome_index)
+                    cap = max(1, len(self._running))
+                    if not self._running:
+                        time.sleep(0.5)
+                    continue
+                outcomes[running.outcome_index] = self._finish(running.item, event, state)
+                bar.update(failed=_failed(outcomes))
+            if self._running and time.monotonic() - last_heard > self.silence_timeout:
+                raise DaemonUnavailable(self.client.endpoint, self.silence_timeout)
+
+    def _finish(self, item: Item, event, state: State) -> Outcome:
+        if event.type != "result":
+            return Outcome(item, "failed", f"daemon: {event.header.get('message', '')} [{event.header.get('code')}]")
+        try:
+            save_png(item.output, event.arrays["image"])
+        except (OSError, ValueError, KeyError) as error:
+            return Outcome(item, "failed", f"cannot write {item.output}: {error}")
+        state.add(item, self.feather)
+        return Outcome(item, "ok")
+
+
+def _failed(outcomes: list) -> int:
+    return sum(o is not None and o.status == "failed" for o in outcomes)

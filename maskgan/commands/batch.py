@@ -1,0 +1,68 @@
+"""`maskgan batch MANIFEST`: run many edits through the daemon, with progress, a report and resume."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from maskgan.cli import CommandError
+
+HELLO_TIMEOUT = 3.0  # seconds to wait for the daemon before saying it is not running
+
+
+def add_commands(subparsers) -> None:
+    batch = subparsers.add_parser(
+        "batch", help="run the edits of a manifest (CSV, JSON or a folder) through the daemon",
+        description="Rows of a CSV/JSON manifest: image, mask, edited_mask, op (edit | style_copy with "
+        "reference_image, reference_mask), output. A folder manifest holds NAME.png, NAME.mask.png and "
+        "NAME.edited.png. Finished items are kept: rerun the same command to resume.",
+    )
+    batch.add_argument("manifest", type=Path, help="a .csv or .json manifest, or a folder")
+    batch.add_argument("--output", type=Path, help="output folder (default: 'edited' beside the manifest)")
+    batch.add_argument("--endpoint", help="daemon endpoint (default: discovered)")
+    batch.add_argument("--feather", type=_ranged(0, 256), default=8, help="edge feather in pixels, 0..256 (default 8)")
+    batch.add_argument("--in-flight", type=_ranged(1, 64), default=4,
+                       help="requests kept at the daemon at once, so that it can batch them (default 4)")
+    batch.set_defaults(func=_batch)
+
+
+def _ranged(low: int, high: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be between {low} and {high}, got {value}")
+        return value
+
+    return parse
+
+
+def _batch(args) -> int:
+    from maskgan.batch import ManifestError, Runner, default_output_dir, read_manifest, write_report
+    from maskgan_client import Client, DaemonError, DaemonUnavailable
+
+    output_dir = (args.output or default_output_dir(args.manifest)).resolve()
+    try:
+        items = read_manifest(args.manifest, output_dir)
+    except ManifestError as error:
+        raise CommandError(str(error)) from error
+    with Client(args.endpoint) as client:
+        try:
+            client.hello(timeout=HELLO_TIMEOUT)
+        except DaemonUnavailable:
+            raise CommandError(f"no MaskGAN daemon is running at {client.endpoint}; start one with "
+                               "`maskgan daemon start --detach` (or pass --endpoint)") from None
+        except DaemonError as error:
+            raise CommandError(f"the daemon at {client.endpoint} refused to talk: {error}") from error
+        result = Runner(client, output_dir, feather=args.feather, in_flight=args.in_flight).run(items)
+    report = write_report(output_dir, result)
+    for outcome in result.outcomes:
+        if outcome.status == "failed":
+            print(f"failed: item {outcome.item.number} ({outcome.item.name}): {outcome.reason}", file=sys.stderr)
+    print(f"{result.summary()}; report: {report}")
+    if result.aborted:
+        raise CommandError(f"{result.aborted}; finished items are kept, run the same command again to resume")
+    return 0 if result.count("failed") == 0 else 1

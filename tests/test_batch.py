@@ -1,0 +1,194 @@
+"""`maskgan batch`: manifests (CSV, JSON, folder) through a real daemon, failures per item, resume."""
+
+import json
+
+import numpy as np
+import pytest
+
+from conftest import synthetic_photo
+from daemon_process import DaemonProcess
+from maskgan.cli import main
+from maskgan.imageio import load_rgb, save_mask, save_png
+from maskgan.labels import label_to_color
+from maskgan.infer import Editor
+
+BAD_COLOUR = (250, 250, 250)  # near no palette colour nor any blend of two in the mask
+
+
+@pytest.fixture(scope="module")
+def daemon(tiny_weights, tmp_path_factory):
+    process = DaemonProcess(tmp_path_factory.mktemp("batch-daemon"), tiny_weights).start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture(scope="module")
+def editor(tiny_weights):
+    return Editor.load(tiny_weights, device="cpu", precision="fp32")
+
+
+def write_face(folder, name, seed, mask_name="{}.mask.png", edited_name="{}.edited.png"):
+    """A synthetic photo with its colour masks on disk; returns the arrays."""
+    image, source, edited = synthetic_photo(seed)
+    save_png(folder / f"{name}.png", image)
+    save_mask(folder / mask_name.format(name), source)
+    save_mask(folder / edited_name.format(name), edited)
+    return image, source, edited
+
+
+def write_bad_colour_mask(path, label):
+    painted = label_to_color(label)
+    painted[:20, :20] = BAD_COLOUR
+    save_png(path, painted)
+
+
+def run_batch(*argv):
+    return main(["batch", *map(str, argv)])
+
+
+def report_of(folder):
+    return {row["name"]: row for row in json.loads((folder / "report.json").read_text())["items"]}
+
+
+def mtimes(paths):
+    return {p: p.stat().st_mtime_ns for p in paths}
+
+
+@pytest.fixture
+def csv_batch(tmp_path, editor):
+    """3 good rows, one naming a missing photo, one with a bad-colour mask: (manifest, expected outputs)."""
+    faces = tmp_path / "faces"
+    faces.mkdir()
+    expected = {}
+    for name, seed in (("anna", 3), ("ben", 4), ("carl", 5)):
+        image, source, edited = write_face(faces, name, seed)
+        expected[name] = editor.edit(image, source, edited, feather=8).image
+    _, source, edited = write_face(faces, "dora", 6)
+    write_bad_colour_mask(faces / "dora.mask.png", source)
+    lines = ["image,mask,edited_mask,op"]
+    for name in ("anna", "ghost", "ben", "dora", "carl"):
+        lines.append(f"faces/{name}.png,faces/{name}.mask.png,faces/{name}.edited.png,edit")
+    manifest = tmp_path / "jobs.csv"
+    manifest.write_text("\n".join(lines) + "\n")
+    return manifest, expected
+
+
+def test_csv_batch_writes_good_items_and_reports_bad_ones(daemon, csv_batch, capsys):
+    manifest, expected = csv_batch
+    out = manifest.parent / "out"
+    assert run_batch(manifest, "--output", out, "--endpoint", daemon.endpoint, "--in-flight", 3) == 1
+    assert "3 done, 2 failed, 0 skipped (already done)" in capsys.readouterr().out
+    for name, pixels in expected.items():
+        assert np.array_equal(load_rgb(out / f"{name}.png"), pixels)
+    report = report_of(out)
+    statuses = [report[n]["status"] for n in ("anna", "ghost", "ben", "dora", "carl")]
+    assert statuses == ["ok", "failed", "ok", "failed", "ok"]
+    assert report["ghost"]["reason"] == f"no such image file: {manifest.parent / 'faces' / 'ghost.png'}"
+    assert "dora.mask.png" in report["dora"]["reason"] and "match no class of the palette" in report["dora"]["reason"]
+    assert "RGB(250, 250, 250) x400" in report["dora"]["reason"]
+    assert not (out / "ghost.png").exists() and not (out / "dora.png").exists()
+
+
+def test_rerun_skips_finished_items_and_redoes_only_a_deleted_output(daemon, csv_batch, capsys):
+    manifest, expected = csv_batch
+    out = manifest.parent / "out"
+    outputs = [out / f"{name}.png" for name in expected]
+    run_batch(manifest, "--output", out, "--endpoint", daemon.endpoint)
+    before = mtimes(outputs)
+
+    assert run_batch(manifest, "--output", out, "--endpoint", daemon.endpoint) == 1  # the 2 bad rows still fail
+    assert "0 done, 2 failed, 3 skipped (already done)" in capsys.readouterr().out
+    assert mtimes(outputs) == before
+    assert {n: r["status"] for n, r in report_of(out).items() if n in expected} == dict.fromkeys(expected, "skipped")
+
+    (out / "ben.png").unlink()
+    run_batch(manifest, "--output", out, "--endpoint", daemon.endpoint)
+    assert "1 done, 2 failed, 2 skipped (already done)" in capsys.readouterr().out
+    assert report_of(out)["ben"]["status"] == "ok"
+    assert np.array_equal(load_rgb(out / "ben.png"), expected["ben"])
+    assert {p: t for p, t in mtimes(outputs).items() if p.name != "ben.png"} == {
+        p: t for p, t in before.items() if p.name != "ben.png"}
+
+
+def test_an_output_written_but_not_recorded_is_redone(daemon, csv_batch, capsys):
+    """An interruption between writing and recording leaves an unrecorded file: it does not count as done."""
+    manifest, expected = csv_batch
+    out = manifest.parent / "out"
+    save_png(out / "anna.png", np.zeros((4, 4, 3), np.uint8))
+    run_batch(manifest, "--output", out, "--endpoint", daemon.endpoint)
+    assert "3 done, 2 failed" in capsys.readouterr().out
+    assert np.array_equal(load_rgb(out / "anna.png"), expected["anna"])
+
+
+def test_json_manifest_with_style_copy_size_mismatch_and_daemon_error(daemon, editor, tmp_path, capsys):
+    image, source, edited = write_face(tmp_path, "eve", 7)
+    reference, reference_mask, _ = write_face(tmp_path, "ref", 8)
+    save_mask(tmp_path / "small.mask.png", source[:50, :50])
+    save_mask(tmp_path / "empty.mask.png", np.zeros_like(reference_mask))
+    rows = [
+        {"image": "eve.png", "mask": "eve.mask.png", "edited_mask": "eve.edited.png", "output": "sub/eve-edited.png"},
+        {"op": "style_copy", "mask": "eve.mask.png", "reference_image": "ref.png", "reference_mask": "ref.mask.png"},
+        {"image": "eve.png", "mask": "small.mask.png", "edited_mask": "eve.edited.png", "output": "mismatch.png"},
+        {"op": "style_copy", "mask": "eve.mask.png", "reference_image": "ref.png", "reference_mask": "empty.mask.png",
+         "output": "nostyle.png"},
+        {"op": "variants", "image": "eve.png"},
+    ]
+    manifest = tmp_path / "jobs.json"
+    manifest.write_text(json.dumps(rows))
+    assert run_batch(manifest, "--endpoint", daemon.endpoint, "--feather", 3) == 1
+    assert "2 done, 3 failed, 0 skipped" in capsys.readouterr().out
+    out = tmp_path / "edited"  # the default: beside the manifest
+    assert np.array_equal(load_rgb(out / "sub" / "eve-edited.png"), editor.edit(image, source, edited, feather=3).image)
+    assert np.array_equal(load_rgb(out / "eve.style_copy.png"), editor.style_copy(source, reference, reference_mask))
+    rows = json.loads((out / "report.json").read_text())["items"]
+    assert [r["status"] for r in rows] == ["ok", "ok", "failed", "failed", "failed"]
+    assert rows[2]["reason"] == ("size mismatch: image eve.png is 160x120, mask small.mask.png is 50x50, "
+                                 "edited_mask eve.edited.png is 160x120")
+    assert rows[3]["reason"] == "daemon: the masks are all background: there is no face to edit [bad_input]"
+    assert rows[4]["reason"] == "unknown op 'variants'; ops are edit, style_copy"
+
+
+def test_folder_convention(daemon, editor, tmp_path, capsys):
+    expected = {}
+    for name, seed in (("a", 3), ("b", 4)):
+        image, source, edited = write_face(tmp_path, name, seed)
+        expected[name] = editor.edit(image, source, edited, feather=8).image
+    write_face(tmp_path, "c", 5)
+    (tmp_path / "c.edited.png").unlink()
+    assert run_batch(tmp_path, "--endpoint", daemon.endpoint) == 1
+    assert "2 done, 1 failed, 0 skipped" in capsys.readouterr().out
+    for name, pixels in expected.items():
+        assert np.array_equal(load_rgb(tmp_path / "edited" / f"{name}.png"), pixels)
+    assert report_of(tmp_path / "edited")["c"]["reason"] == f"no such image file: {tmp_path / 'c.edited.png'}"
+
+
+def test_an_output_never_overwrites_an_input(daemon, tmp_path, capsys):
+    write_face(tmp_path, "a", 3)
+    before = (tmp_path / "a.png").read_bytes()
+    assert run_batch(tmp_path, "--output", tmp_path, "--endpoint", daemon.endpoint) == 1
+    assert report_of(tmp_path)["a"]["reason"] == (f"its output {tmp_path / 'a.png'} is one of its inputs; "
+                                                  "nothing is ever overwritten")
+    assert (tmp_path / "a.png").read_bytes() == before
+
+
+def test_all_good_exits_zero(daemon, tmp_path, capsys):
+    write_face(tmp_path, "a", 3)
+    assert run_batch(tmp_path, "--endpoint", daemon.endpoint) == 0
+    assert "1 done, 0 failed, 0 skipped (already done)" in capsys.readouterr().out
+
+
+def test_unknown_csv_column_is_one_clear_error(tmp_path, capsys):
+    manifest = tmp_path / "jobs.csv"
+    manifest.write_text("image,mask,edited-mask\na.png,a.mask.png,a.edited.png\n")
+    assert run_batch(manifest, "--endpoint", f"ipc://{tmp_path / 'none.sock'}") == 2
+    assert f"{manifest}: unknown column 'edited-mask'" in capsys.readouterr().err
+
+
+def test_daemon_absent_is_one_clear_error(tmp_path, capsys):
+    write_face(tmp_path, "a", 3)
+    endpoint = f"ipc://{tmp_path / 'none.sock'}"
+    assert run_batch(tmp_path, "--endpoint", endpoint) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == (f"maskgan batch: error: no MaskGAN daemon is running at {endpoint}; "
+                           "start one with `maskgan daemon start --detach` (or pass --endpoint)")
+    assert not (tmp_path / "edited").exists()
