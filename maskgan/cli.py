@@ -20,6 +20,8 @@ COMMAND_MODULES = (
     "maskgan.commands.weights",
     "maskgan.commands.train",
     "maskgan.commands.daemon",
+    "maskgan.commands.edit",
+    "maskgan.commands.demo",
     "maskgan.commands.batch",
 )
 

@@ -56,6 +56,9 @@ def save_png(path: str | os.PathLike, array: np.ndarray) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".png", dir=path.parent)
     os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes owner-only files; results are ordinary files
     try:
         Image.fromarray(array).save(tmp, format="PNG")
         os.replace(tmp, path)
