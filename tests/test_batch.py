@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import synthetic_photo
+from helpers import synthetic_photo
 from daemon_process import DaemonProcess
 from maskgan.cli import main
 from maskgan.imageio import load_rgb, save_mask, save_png

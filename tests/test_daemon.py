@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import zmq
 
-from conftest import synthetic_photo
+from helpers import synthetic_photo
 from daemon_process import DaemonProcess
 from maskgan.infer import Editor
 from maskgan_client import Client, DaemonError, DaemonUnavailable

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import synthetic_photo
+from helpers import synthetic_photo
 from daemon_process import DaemonProcess
 from maskgan.cli import main
 from maskgan.imageio import load_rgb, save_mask, save_png

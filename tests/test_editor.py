@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import synthetic_photo
+from helpers import synthetic_photo
 from maskgan.infer import Cancelled, Editor
 from maskgan.infer.precision import choose_precision
 

@@ -8,7 +8,7 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import save_file
 
-from conftest import tiny_generator
+from helpers import tiny_generator
 from maskgan.cli import main
 from maskgan.networks.generator import Generator, GeneratorConfig
 from maskgan.official_import import (

@@ -1,6 +1,5 @@
 """The MaskGAN plug-in in real Krita: installed by our installer, talking to a real daemon."""
 
-import importlib.util
 import os
 import shutil
 import sys
@@ -19,14 +18,7 @@ from maskgan_installer.krita_paths import KritaLocation, current_python_version,
 TESTS = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(TESTS))
 from daemon_process import DaemonProcess  # noqa: E402
-
-
-def synthetic_photo():
-    """tests/conftest.py's synthetic_photo (its module name is shadowed here by this folder's conftest)."""
-    spec = importlib.util.spec_from_file_location("maskgan_tests_conftest", TESTS / "conftest.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.synthetic_photo()
+from helpers import synthetic_photo  # noqa: E402
 
 SCENARIOS = Path(__file__).parent / "scenarios"
 DOCS = Path(__file__).resolve().parents[2] / "docs"

@@ -1,0 +1,45 @@
+"""Plain helpers shared by test modules (fixtures live in conftest.py).
+
+A separate module because ``from conftest import ...`` is ambiguous once
+tests/in_krita/ has a conftest.py of its own.
+"""
+
+import os
+from pathlib import Path
+
+import torch
+
+from maskgan.networks.generator import Generator, GeneratorConfig
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def reference_path() -> Path:
+    """The official generator fixture: $MASKGAN_REFERENCE_DIR, else shared/reference beside the repository."""
+    folder = Path(os.environ.get("MASKGAN_REFERENCE_DIR", REPO.parent / "shared" / "reference"))
+    return folder / "official_maskgan_small.pt"
+
+
+def tiny_generator(seed: int = 0, **overrides) -> Generator:
+    """A small random generator for fast tests."""
+    torch.manual_seed(seed)
+    config = dict(ngf=8, n_downsample=3, n_blocks=1)
+    config.update(overrides)
+    return Generator(GeneratorConfig(**config)).eval()
+
+
+def synthetic_photo(seed: int = 3, size: int = 96, canvas=(120, 160), offset=(10, 30)):
+    """A synthetic face pasted into a larger, non-square photo: (image, source mask, edited mask)."""
+    import numpy as np
+
+    from maskgan.data.synthetic import sample
+
+    face = sample(seed, size)
+    image = np.full(canvas + (3,), 60, np.uint8)
+    source = np.zeros(canvas, np.uint8)
+    y, x = offset
+    image[y : y + size, x : x + size] = face.image
+    source[y : y + size, x : x + size] = face.label
+    edited = source.copy()
+    edited[y : y + size, x : x + size] = face.edited_label
+    return image, source, edited
