@@ -1,0 +1,1 @@
+"""MaskGAN training: MaskVAE, Dense Mapping Network and Editing Behavior Simulated Training (docs/training.md)."""

@@ -1,33 +1,77 @@
-"""A trained run -> the weights bundle the product loads, with its model card."""
+"""A run folder's checkpoint -> the weights bundle the product loads, with its model card.
+
+The bundle holds each network of generator, mask_vae and blender that the run has
+trained for at least one step (the discriminator is for training only). The card
+records how the weights were made: data, steps, wall time, the run's full config
+(TOML text), the command lines that trained it, the command that reproduces it, and
+the last logged metrics of each stage.
+"""
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+import shlex
 from pathlib import Path
 
+from maskgan import __version__
+from maskgan.train.checkpoint import latest_checkpoint, load_checkpoint
+from maskgan.train.config import config_from_toml
+from maskgan.train.models import build_networks
+from maskgan.train.schedule import network_steps, stage_at
 from maskgan.weights import save_bundle
 
+SHIPPED = ("generator", "mask_vae", "blender")
 
-def _last_metrics(run_dir: Path) -> dict:
+
+class ExportError(ValueError):
+    """The run cannot be exported (yet); the message says why."""
+
+
+def _metrics_per_stage(run_dir: Path, step: int) -> dict[str, dict]:
+    """The last metrics line of each stage, up to ``step``."""
     path = run_dir / "metrics.jsonl"
-    if not path.exists():
-        return {}
-    lines = path.read_text().splitlines()
-    return json.loads(lines[-1]) if lines else {}
+    last: dict[str, dict] = {}
+    if path.exists():
+        for line in path.read_text().splitlines():
+            record = json.loads(line)
+            if record["step"] <= step:
+                last[record["stage"]] = record
+    return last
 
 
-def export_bundle(trainer, output: Path, command: str) -> dict:
-    config = trainer.config
-    last = _last_metrics(trainer.run_dir)
+def export_run(run_dir: str | Path, output: str | Path, checkpoint: str | Path | None = None) -> dict:
+    """Write the bundle of ``checkpoint`` (default: the run's latest) to ``output``; returns its card."""
+    run_dir = Path(run_dir)
+    path = Path(checkpoint) if checkpoint else latest_checkpoint(run_dir / "checkpoints")
+    if path is None:
+        raise ExportError(f"{run_dir} has no checkpoint to export (no checkpoints/latest)")
+    state = load_checkpoint(path)
+    config = config_from_toml(state["config"], f"the config inside {path}")
+    step = state["step"]
+    steps = {name: network_steps(config.schedule, name, step) for name in SHIPPED}
+    if not steps["generator"]:
+        raise ExportError(f"{path} is from step {step}, before the generator's first training step "
+                          f"(step {config.schedule.mask_vae_steps + 1}); train further, then export")
+    networks = build_networks(config)
+    for name in SHIPPED:
+        networks[name].load_state_dict(state["networks"][name])
+    processes = len(state["rng"])
+    launcher = f"torchrun --nproc_per_node={processes} -m maskgan.train --" if processes > 1 else "maskgan train"
+    commands = run_dir / "commands.txt"
     card = {
-        "name": f"maskgan synthetic-world model ({config.data.size}px, ngf {config.model.generator.ngf})",
+        "name": f"MaskGAN trained on {config.data.spec} ({config.data.size} px, generator ngf {config.model.generator.ngf})",
         "resolution": config.data.size,
         "training_data": config.data.spec,
-        "steps": trainer.step,
-        "train_seconds": last.get("seconds"),
-        "final_losses": {k: v for k, v in last.items() if k not in ("step", "seconds")},
-        "command": command,
-        "train_config": {section: asdict(getattr(config, section)) for section in ("data", "loss", "optim", "run")},
+        "steps": step,
+        "stage": stage_at(config.schedule, step - 1),
+        "network_steps": {name: count for name, count in steps.items() if count},
+        "processes": processes,
+        "train_seconds": round(state["elapsed_seconds"], 1),
+        "metrics": _metrics_per_stage(run_dir, step),
+        "command": commands.read_text().splitlines() if commands.exists() else [],
+        "reproduce": f"write train_config to config.toml, then: {launcher} --config config.toml "
+                     f"--run {shlex.quote(str(run_dir))}-again --steps {step}",
+        "train_config": state["config"],
+        "maskgan_version": __version__,
     }
-    return save_bundle(Path(output), {"generator": trainer.generator.eval()}, card)
+    return save_bundle(output, {name: networks[name].eval() for name in SHIPPED if steps[name]}, card)

@@ -1,193 +1,266 @@
-"""The training loop of the Dense Mapping Network on (image, mask[, edit, ground truth]) items.
+"""The training loop: stages in order, console progress, metrics, sample grids, checkpoints, resume.
 
-Per step: the generator reconstructs the image from its own mask and style
-(G(M, M, I) ~ I), and, where the data carries an exact ground truth of an edit
-(the synthetic world), renders the edited mask in the source's style
-(G(M', M, I) ~ I'). A multi-scale discriminator conditioned on the mask gives the
-adversarial and feature-matching terms.
+Run folder (written by rank 0 only):
+  config.toml                 the full config of the run (every default spelled out)
+  commands.txt                each command line that trained this run, one per session
+  metrics.jsonl               one line per log.every steps: step, stage, each loss term
+                              (mean over the steps since the line before and over the
+                              replicas), learning rates, seconds (training wall time so far)
+  samples/step_XXXXXX.png     sample grids (see samples.py)
+  checkpoints/step_XXXXXX.pt  + checkpoints/latest (see checkpoint.py)
 
-Run folder: config.toml, metrics.jsonl, samples/step_XXXXXX.png,
-checkpoints/step_XXXXXX.pt (+ latest.txt). A checkpoint holds models, optimizers,
-the RNG state and the step; data is a pure function of the step, so a resumed run
-continues exactly as an uninterrupted one.
+A checkpoint holds networks, optimisers, schedules, the step, the data stream
+position, and every replica's random state, so that a resumed run continues exactly
+as an uninterrupted one. A loss that is not finite stops training before any weight
+is updated with it; the checkpoints on disk are then all from earlier steps.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import random
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
-from torch.utils.data import DataLoader, Subset
+from torch.utils.data import Dataset
 
-from maskgan.data.items import tensor_to_image
-from maskgan.data.sources import open_dataset
-from maskgan.labels import label_to_color, one_hot
-from maskgan.networks.discriminator import MultiscaleDiscriminator
-from maskgan.networks.generator import Generator
-from maskgan.networks.losses import GANLoss, feature_matching_loss, multiscale_l1
+from maskgan.imageio import save_png
+from maskgan.networks.perceptual import PerceptualLoss
 from maskgan.progress import Progress
+from maskgan.train.checkpoint import capture_rng, checkpoint_name, latest_checkpoint, load_checkpoint, restore_rng, save_checkpoint
 from maskgan.train.config import TrainConfig, to_toml
+from maskgan.train.data import StepBatchSampler, batch_loader, fixed_batch, open_training_data
+from maskgan.train.distributed import DistContext, autocast, gather_objects, mean_over_replicas, setup, teardown
+from maskgan.train.models import TrainingModels
+from maskgan.train.samples import sample_grid
+from maskgan.train.schedule import TRAINED_IN, stage_at
+from maskgan.train.stages import StageLosses
 
 
 class TrainingError(RuntimeError):
-    pass
+    """Training cannot go on; the message says why and what is on disk."""
+
+
+def stream_seed(*keys: int) -> int:
+    """A well-mixed 63-bit seed for a tuple of keys (seed, rank, stream, step)."""
+    return int(np.random.SeedSequence(list(keys)).generate_state(1, np.uint64)[0] >> np.uint64(1))
+
+
+def trained_networks(stage: str) -> list[str]:
+    return [name for name, stages in TRAINED_IN.items() if stage in stages]
+
+
+class MetricsWindow:
+    """Sums of loss values since the last metrics line."""
+
+    def __init__(self):
+        self.sums: dict[str, float] = {}
+        self.count = 0
+        self.started = time.monotonic()
+
+    def add(self, values: dict[str, float]) -> None:
+        for name, value in values.items():
+            self.sums[name] = self.sums.get(name, 0.0) + value
+        self.count += 1
+
+    def means(self) -> dict[str, float]:
+        return {name: total / self.count for name, total in self.sums.items()}
 
 
 class Trainer:
-    def __init__(self, config: TrainConfig, run_dir: Path):
+    def __init__(self, config: TrainConfig, run_dir: Path, context: DistContext | None = None,
+                 dataset: Dataset | None = None):
         self.config = config
         self.run_dir = Path(run_dir)
-        if config.run.threads:
-            torch.set_num_threads(config.run.threads)
-        torch.manual_seed(config.run.seed)
-        self.generator = Generator(config.model.generator)
-        self.discriminator = MultiscaleDiscriminator(config.model.discriminator)
-        betas = (config.optim.beta1, config.optim.beta2)
-        self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=config.optim.lr, betas=betas)
-        self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=config.optim.lr, betas=betas)
-        self.gan = GANLoss(config.loss.gan_mode)
+        self.context = context or setup(config.run)
+        self.dataset = dataset if dataset is not None else open_training_data(config.data)
+        self.models = TrainingModels(config, self.context)
+        self.rng = torch.Generator()
+        self._seed_random_streams(step=0)
+        weights = config.loss.perceptual_weights
+        perceptual = PerceptualLoss.from_weights(weights) if weights else PerceptualLoss.offline()
+        self.losses = StageLosses(
+            self.models.networks, config.loss, config.ebst, perceptual.to(self.context.device), self.rng,
+            autocast=lambda: autocast(self.context, config.run.precision),
+        )
         self.step = 0
-        self.dataset = open_dataset(config.data.spec, config.data.size, "train")
+        self.position = 0  # of the data stream (data.py), over all replicas
+        self.elapsed = 0.0  # training wall time, over all sessions
+        self.learning_rates: dict[str, float] = {}
+        self._sample_batch: dict[str, torch.Tensor] | None = None
 
-    # --- checkpoints -----------------------------------------------------------
     @property
     def checkpoint_dir(self) -> Path:
         return self.run_dir / "checkpoints"
 
-    def save_checkpoint(self) -> Path:
-        self.checkpoint_dir.mkdir(parents=True, exist_ok=True)
-        path = self.checkpoint_dir / f"step_{self.step:06d}.pt"
-        state = {
-            "step": self.step,
-            "generator": self.generator.state_dict(),
-            "discriminator": self.discriminator.state_dict(),
-            "opt_g": self.opt_g.state_dict(),
-            "opt_d": self.opt_d.state_dict(),
-            "torch_rng": torch.get_rng_state(),
-        }
-        tmp = path.with_suffix(".tmp")
-        torch.save(state, tmp)
-        tmp.replace(path)
-        (self.checkpoint_dir / "latest.txt").write_text(path.name)
-        for old in sorted(self.checkpoint_dir.glob("step_*.pt"))[: -self.config.log.keep]:
-            old.unlink()
+    @property
+    def networks(self) -> dict[str, torch.nn.Module]:
+        return self.models.networks
+
+    def _seed_random_streams(self, step: int) -> None:
+        """Per-process random streams (replicas draw different EBST alphas and noise): ours, torch's, numpy's, Python's."""
+        seed, rank = self.config.run.seed, self.context.rank
+        self.rng.manual_seed(stream_seed(seed, rank, 0, step))
+        torch.manual_seed(stream_seed(seed, rank, 1, step))
+        np.random.seed(stream_seed(seed, rank, 2, step) % 2**32)
+        random.seed(stream_seed(seed, rank, 3, step))
+
+    # --- checkpoints -------------------------------------------------------------------
+    def save(self) -> Path:
+        """Write a checkpoint of this step (every replica must call it: it gathers their random states)."""
+        rng = gather_objects(capture_rng(self.rng, self.context.device), self.context)
+        path = self.checkpoint_dir / checkpoint_name(self.step)
+        if self.context.is_main:
+            state = {"step": self.step, "elapsed_seconds": self.elapsed, "sampler": {"position": self.position},
+                     "rng": rng, "config": to_toml(self.config), **self.models.state_dict()}
+            save_checkpoint(self.checkpoint_dir, state, self.config.log.keep)
         return path
 
-    def load_checkpoint(self, path: Path | None = None) -> None:
+    def resume(self, path: Path | None = None) -> None:
+        """Continue from ``path``, or from the run's latest checkpoint."""
+        path = path or latest_checkpoint(self.checkpoint_dir)
         if path is None:
-            latest = self.checkpoint_dir / "latest.txt"
-            if not latest.exists():
-                raise TrainingError(f"nothing to resume in {self.run_dir}: no checkpoints/latest.txt")
-            path = self.checkpoint_dir / latest.read_text().strip()
-        state = torch.load(path, map_location="cpu", weights_only=True)
-        self.generator.load_state_dict(state["generator"])
-        self.discriminator.load_state_dict(state["discriminator"])
-        self.opt_g.load_state_dict(state["opt_g"])
-        self.opt_d.load_state_dict(state["opt_d"])
-        torch.set_rng_state(state["torch_rng"])
-        self.step = state["step"]
+            raise TrainingError(f"nothing to resume in {self.run_dir}: no checkpoints/latest")
+        state = load_checkpoint(path)
+        try:
+            self.models.load_state_dict(state)
+        except (KeyError, RuntimeError, ValueError) as error:
+            raise TrainingError(f"{path} does not fit this config's networks: {error}") from None
+        self.step, self.position, self.elapsed = state["step"], state["sampler"]["position"], state["elapsed_seconds"]
+        rank, world = self.context.rank, self.context.world_size
+        if len(state["rng"]) == world:
+            restore_rng(state["rng"][rank], self.rng, self.context.device)
+        else:  # another number of replicas: fresh per-process streams, still reproducible
+            self._seed_random_streams(self.step)
+            self.say(f"{path} was written by {len(state['rng'])} processes, this run has {world}: "
+                      "random streams restart from the seed (the run is no longer bit-identical to an uninterrupted one)")
 
-    # --- one step ----------------------------------------------------------------
-    def _batches(self, start_step: int, end_step: int):
-        """Batches of the steps start..end; step s always gets items s*B .. s*B+B-1."""
-        b = self.config.data.batch_size
-        indices = range(start_step * b, end_step * b)
-        loader = DataLoader(
-            Subset(self.dataset, indices), batch_size=b, shuffle=False,
-            num_workers=self.config.data.num_workers, persistent_workers=False,
-        )
-        yield from loader
+    # --- one step -------------------------------------------------------------------------
+    def _finite_means(self, terms: dict[str, torch.Tensor], stage: str) -> dict[str, float]:
+        stacked = torch.stack([value.detach().float() for value in terms.values()])
+        values = dict(zip(terms, mean_over_replicas(stacked, self.context).tolist()))
+        for name, value in values.items():
+            if not math.isfinite(value):
+                latest = latest_checkpoint(self.checkpoint_dir)
+                kept = f"the last good checkpoint is {latest}" if latest else "no checkpoint had been written yet"
+                raise TrainingError(
+                    f"loss term '{name}' is {value} at step {self.step + 1} (stage {stage}); training stopped "
+                    f"before updating any weight with it, and {kept}. Lower optim.lr or that term's weight, "
+                    "check the data, then resume"
+                )
+        return values
 
-    def train_step(self, batch: dict) -> dict[str, float]:
-        c = self.config.loss
-        image, label = batch["image"], batch["label"]
-        src = one_hot(label)
-        targets = [(src, image)]
-        if "edited_label" in batch and c.edit_l1 > 0:
-            targets.append((one_hot(batch["edited_label"]), batch["edited_image"]))
-        target_masks = torch.cat([t[0] for t in targets])
-        target_images = torch.cat([t[1] for t in targets])
-        repeat = len(targets)
-        style = self.generator.style_params(src, image).repeat(repeat, 1)
-        fake = self.generator.render(target_masks, style)
+    def train_step(self, batch: dict[str, torch.Tensor], stage: str) -> dict[str, float]:
+        """One optimisation step of ``stage``; returns each loss term's value (mean over replicas)."""
+        device = self.context.device
+        batch = {key: value.to(device, non_blocking=True) for key, value in batch.items()}
+        self.models.zero_grad()
+        losses = self.losses(stage, batch)
+        values = self._finite_means(losses.named(), stage)
+        self.learning_rates = self.models.learning_rates(trained_networks(stage))  # those this step uses
+        sum(losses.generator.values()).backward()
+        self.models.step([name for name in trained_networks(stage) if name != "discriminator"])
+        if losses.discriminator:
+            # the generator's backward went through the discriminator too: drop those gradients
+            self.models.optimizers["discriminator"].zero_grad(set_to_none=True)
+            sum(losses.discriminator.values()).backward()
+            self.models.step(["discriminator"])
+        self.step += 1
+        self.position += self.config.data.batch_size * self.context.world_size
+        return values
 
-        # discriminator
-        self.opt_d.zero_grad(set_to_none=True)
-        d_fake = self.discriminator(torch.cat([target_masks, fake.detach()], 1))
-        d_real = self.discriminator(torch.cat([target_masks, target_images], 1))
-        loss_d = 0.5 * (self.gan(d_fake, False) + self.gan(d_real, True))
-        loss_d.backward()
-        self.opt_d.step()
+    # --- output -----------------------------------------------------------------------------
+    def say(self, text: str) -> None:
+        if self.context.is_main:
+            print(text, file=sys.stderr)
 
-        # generator
-        self.opt_g.zero_grad(set_to_none=True)
-        d_fake = self.discriminator(torch.cat([target_masks, fake], 1))
-        with torch.no_grad():
-            d_real = self.discriminator(torch.cat([target_masks, target_images], 1))
-        n = image.shape[0]
-        terms = {
-            "g_adv": c.adversarial * self.gan(d_fake, True, for_discriminator=False),
-            "g_fm": c.feature_matching * feature_matching_loss(d_fake, d_real),
-            "g_rec": c.reconstruction_l1 * multiscale_l1(fake[:n], image),
-        }
-        if repeat > 1:
-            terms["g_edit"] = c.edit_l1 * multiscale_l1(fake[n:], target_images[n:])
-        loss_g = sum(terms.values())
-        for name, value in {**terms, "d": loss_d}.items():
-            if not math.isfinite(float(value.detach())):
-                raise TrainingError(f"loss term {name} became {float(value.detach())} at step {self.step + 1}; "
-                                    f"the last good checkpoint is in {self.checkpoint_dir}")
-        loss_g.backward()
-        self.opt_g.step()
-        self._last = (batch, fake.detach())
-        return {"d": float(loss_d.detach()), **{k: float(v.detach()) for k, v in terms.items()}}
-
-    # --- loop --------------------------------------------------------------------
-    def write_samples(self) -> Path:
-        batch, fake = self._last
-        n = min(4, batch["image"].shape[0])
-        has_edit = fake.shape[0] > batch["image"].shape[0]
-        rows = []
-        for i in range(n):
-            row = [tensor_to_image(batch["image"][i]), label_to_color(batch["label"][i].numpy())]
-            if has_edit:
-                row += [label_to_color(batch["edited_label"][i].numpy()),
-                        tensor_to_image(fake[batch["image"].shape[0] + i]), tensor_to_image(batch["edited_image"][i])]
-            else:
-                row += [tensor_to_image(fake[i])]
-            rows.append(np.concatenate(row, 1))
-        from maskgan.imageio import save_png
-
+    def write_samples(self, stage: str) -> Path:
+        if self._sample_batch is None:
+            batch = fixed_batch(self.config.data, self.config.log.sample_rows)
+            self._sample_batch = {key: value.to(self.context.device) for key, value in batch.items()}
+        with autocast(self.context, self.config.run.precision):
+            grid = sample_grid(self.networks, self._sample_batch, stage, self.config.ebst)
         path = self.run_dir / "samples" / f"step_{self.step:06d}.png"
-        save_png(path, np.concatenate(rows, 0))
+        save_png(path, grid)
         return path
 
-    def fit(self, steps: int | None = None) -> None:
-        total = steps if steps is not None else self.config.run.steps
+    def _prepare_run_folder(self, command: str) -> None:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         (self.run_dir / "config.toml").write_text(to_toml(self.config))
-        if self.step >= total:
+        if command:
+            with open(self.run_dir / "commands.txt", "a") as handle:
+                handle.write(f"{command}\n")
+        metrics = self.run_dir / "metrics.jsonl"
+        if metrics.exists():  # lines past the checkpoint we start from would be logged twice
+            kept = [line for line in metrics.read_text().splitlines() if json.loads(line)["step"] <= self.step]
+            metrics.write_text("".join(f"{line}\n" for line in kept))
+
+    def _write_metrics(self, window: MetricsWindow, stage: str) -> None:
+        record = {"step": self.step, "stage": stage, **window.means(), **self.learning_rates,
+                  "seconds": round(self.elapsed, 3),
+                  "seconds_per_step": round((time.monotonic() - window.started) / window.count, 4)}
+        with open(self.run_dir / "metrics.jsonl", "a") as handle:
+            handle.write(json.dumps(record) + "\n")
+
+    # --- the loop ---------------------------------------------------------------------------
+    def fit(self, stop_at: int | None = None, command: str = "") -> None:
+        """Train from the current step to ``stop_at`` (default: the end of the schedule)."""
+        schedule, log, main = self.config.schedule, self.config.log, self.context.is_main
+        total = schedule.total_steps
+        stop = total if stop_at is None else min(stop_at, total)
+        if self.step >= stop:
+            self.say(f"{self.run_dir} is already at step {self.step}; nothing to train up to step {stop}")
             return
-        self.generator.train()
-        self.discriminator.train()
-        progress = Progress(total, "train", start=self.step)
-        log = self.config.log
-        started = time.monotonic()
-        with open(self.run_dir / "metrics.jsonl", "a") as metrics:
-            for batch in self._batches(self.step, total):
-                losses = self.train_step(batch)
-                self.step += 1
-                progress.update(1, **losses)
-                if self.step % log.every == 0 or self.step == total:
-                    record = {"step": self.step, "seconds": round(time.monotonic() - started, 2), **losses}
-                    metrics.write(json.dumps(record) + "\n")
-                    metrics.flush()
-                if self.step % log.sample_every == 0 or self.step == total:
-                    self.write_samples()
-                if self.step % log.checkpoint_every == 0 or self.step == total:
-                    self.save_checkpoint()
-        progress.close()
+        if main:
+            self._prepare_run_folder(command)
+        sampler = StepBatchSampler(len(self.dataset), self.config.data.batch_size, self.config.run.seed,
+                                   self.context.rank, self.context.world_size, self.position)
+        batches = iter(batch_loader(self.dataset, sampler, self.config.data.num_workers, self.context.device.type == "cuda"))
+        progress = Progress(stop, "train", start=self.step) if main else None
+        window, session_start, elapsed_before = MetricsWindow(), time.monotonic(), self.elapsed
+        try:
+            while self.step < stop:
+                stage = stage_at(schedule, self.step)
+                values = self.train_step(next(batches), stage)
+                self.elapsed = elapsed_before + time.monotonic() - session_start
+                window.add(values)
+                stage_ends = self.step in (stop, total) or stage_at(schedule, self.step) != stage
+                if main:
+                    if progress.desc != f"train {stage}":
+                        progress.desc = f"train {stage}"
+                        progress.fields.clear()  # the previous stage's terms
+                    progress.update(1, **values)
+                    if self.step % log.every == 0 or stage_ends:
+                        self._write_metrics(window, stage)
+                    if self.step % log.sample_every == 0 or self.step == stop:
+                        self.write_samples(stage)
+                if self.step % log.every == 0 or stage_ends:
+                    window = MetricsWindow()
+                if self.step % log.checkpoint_every == 0 or self.step == stop:
+                    self.save()
+        finally:
+            del batches  # stops the DataLoader's workers now, also after an error
+            if progress is not None:
+                progress.close()
+
+
+def run_training(config: TrainConfig, run_dir: Path, *, resume: bool = False, stop_at: int | None = None,
+                 command: str = "") -> Trainer:
+    """Set up this process (torchrun-aware), train, and leave the process group."""
+    context = setup(config.run)
+    try:
+        trainer = Trainer(config, run_dir, context)
+        if resume:
+            trainer.resume()
+            trainer.say(f"resuming {run_dir} at step {trainer.step}")
+        elif latest_checkpoint(trainer.checkpoint_dir) is not None:
+            raise TrainingError(f"{run_dir} already holds a training run; pass --resume to continue it, "
+                                "or choose another --run folder")
+        trainer.fit(stop_at, command)
+        return trainer
+    finally:
+        teardown(context)
