@@ -1,5 +1,8 @@
+"""Crop, resample and paste-back math: boxes, borders, exact untouched pixels, the 64 MP guard."""
+
 import numpy as np
 import pytest
+from PIL import Image
 
 from maskgan.infer import crop
 
@@ -12,6 +15,7 @@ def test_face_box_is_a_square_around_both_masks_with_margin():
     box = crop.face_box(source, edited, margin=0.25)
     # rows 20..50 and columns 50..90: the longer side (40) grown by 25% on each side
     assert box == crop.Box(x0=40, y0=5, side=60)
+
 
 def test_face_box_needs_a_face():
     blank = np.zeros((10, 10), np.uint8)
@@ -63,3 +67,57 @@ def test_photo_checks_name_the_problem():
     huge = np.lib.stride_tricks.as_strided(np.zeros(3, np.uint8), shape=(9000, 8000, 3), strides=(0, 0, 1))
     with pytest.raises(ValueError, match="72.0 megapixels; the limit is 64"):
         crop.check_photo(huge)
+
+
+def test_paste_back_on_the_change_window_equals_the_whole_box():
+    rng = np.random.default_rng(1)
+    photo = rng.integers(0, 256, (300, 500, 3), dtype=np.uint8)  # non-square, the box leaves it on the left
+    source = np.zeros((300, 500), np.uint8)
+    source[40:260, 0:200] = 1
+    edited = source.copy()
+    edited[100:120, 60:90] = 10
+    box = crop.face_box(source, edited)
+    assert box.x0 < 0
+    generated = rng.integers(0, 256, (64, 64, 3), dtype=np.uint8)
+    blended, layer = crop.paste_back(photo, source, edited, box, generated, grow=3, feather=5)
+    # the same over the whole clipped box, the straightforward way
+    x0, y0, x1, y1 = box.clipped(300, 500)
+    alpha = crop.change_alpha(source[y0:y1, x0:x1], edited[y0:y1, x0:x1], 3, 5)
+    full = np.zeros((300, 500), np.float32)
+    full[y0:y1, x0:x1] = alpha
+    assert np.array_equal(layer[..., 3], np.rint(full * 255).astype(np.uint8))
+    assert np.array_equal(blended[full == 0], photo[full == 0]) and (layer[full == 0] == 0).all()
+    upscaled = np.array(Image.fromarray(generated).resize((box.side, box.side), Image.BICUBIC))
+    expected = upscaled[y0 - box.y0 : y1 - box.y0, x0 - box.x0 : x1 - box.x0]
+    opaque = full[y0:y1, x0:x1] == 1
+    assert opaque.any() and np.array_equal(layer[y0:y1, x0:x1][opaque, :3], expected[opaque])
+    assert np.array_equal(blended[y0:y1, x0:x1][opaque], expected[opaque])
+
+
+def test_paste_back_without_a_change_is_the_photo():
+    photo = np.full((20, 30, 3), 7, np.uint8)
+    mask = np.ones((20, 30), np.uint8)
+    blended, layer = crop.paste_back(photo, mask, mask, crop.Box(0, 0, 30), np.zeros((32, 32, 3), np.uint8), 2, 4)
+    assert np.array_equal(blended, photo) and not layer.any()
+
+
+def test_window_labels_keep_classes_and_place_the_square():
+    square = np.array([[1, 2], [3, 4]], np.uint8)
+    box = crop.Box(-2, 0, 8)  # the square covers photo columns -2..5, rows 0..7
+    labels = crop.window_labels(square, box, (0, 0, 6, 8))
+    assert labels.shape == (8, 6)
+    assert np.array_equal(labels[:4, :2], np.full((4, 2), 1)) and np.array_equal(labels[:4, 2:], np.full((4, 4), 2))
+    assert np.array_equal(labels[4:, :2], np.full((4, 2), 3)) and np.array_equal(labels[4:, 2:], np.full((4, 4), 4))
+
+
+def test_crop_of_a_non_square_photo_is_a_full_square_at_model_size():
+    image = np.zeros((500, 300, 3), np.uint8)
+    image[:, 299] = 200  # the right-most column is replicated past the border
+    mask = np.zeros((500, 300), np.uint8)
+    mask[380:500, 200:300] = 1
+    box = crop.face_box(mask, mask)
+    assert box.x0 + box.side > 300 and box.y0 + box.side > 500
+    square = crop.crop_image(image, box, 64)
+    assert square.shape == (64, 64, 3)
+    assert (square[:, -3:] == 200).all()
+    assert set(np.unique(crop.crop_mask(mask, box, 64))) == {0, 1}

@@ -1,4 +1,4 @@
-"""`maskgan edit`, `style-copy` and `demo` end to end, in-process and through a daemon."""
+"""`maskgan edit`, `style-copy`, `variants`, `interpolate` and `demo` end to end, in-process and through a daemon."""
 
 import numpy as np
 import pytest
@@ -7,8 +7,10 @@ from PIL import Image
 from helpers import synthetic_photo
 from daemon_process import DaemonProcess
 from maskgan.cli import main
-from maskgan.imageio import load_rgb, save_mask, save_png
+from maskgan.commands.edit import numbered
+from maskgan.imageio import load_mask, load_rgb, save_mask, save_png
 from maskgan.infer import Editor
+from vae_weights import write_tiny_vae_bundle
 
 
 @pytest.fixture
@@ -55,11 +57,57 @@ def test_edit_errors_are_one_line(inputs, tiny_weights, capsys):
     mask = np.zeros(source.shape + (3,), np.uint8)
     mask[:] = (128, 128, 128)
     save_png(folder / "grey.png", mask)
+    save_mask(folder / "small.png", source[:-8])
     base = ["edit", "--image", str(folder / "photo.png"), "--weights", str(tiny_weights), "--output", str(folder / "o.png")]
-    assert main(base + ["--mask", str(folder / "photo.mask.png"), "--edited-mask", str(folder / "grey.png")]) == 2
-    assert "match no class of the palette: RGB(128, 128, 128)" in capsys.readouterr().err
-    assert main(base + ["--mask", str(folder / "nope.png"), "--edited-mask", str(folder / "grey.png")]) == 2
-    assert "no such image file" in capsys.readouterr().err
+
+    def error(*args) -> str:
+        assert main(base + list(args)) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and err.startswith("maskgan edit: error: ")
+        return err
+
+    grey = error("--mask", str(folder / "photo.mask.png"), "--edited-mask", str(folder / "grey.png"))
+    assert f"{folder / 'grey.png'}: the mask has 19200 pixels in 1 colours that match no class of the palette: " \
+           "RGB(128, 128, 128) x19200" in grey
+    missing = error("--mask", str(folder / "nope.png"), "--edited-mask", str(folder / "grey.png"))
+    assert f"no such image file: {folder / 'nope.png'}" in missing
+    small = error("--mask", str(folder / "photo.mask.png"), "--edited-mask", str(folder / "small.png"))
+    assert f"{folder / 'small.png'} is 160x112, but {folder / 'photo.mask.png'} is 160x120; masks must have the same size" in small
+    assert not (folder / "o.png").exists()
+
+
+def test_numbered_output_names(tmp_path):
+    assert numbered(tmp_path / "v.png", 2) == [tmp_path / "v_1.png", tmp_path / "v_2.png"]
+    assert numbered(tmp_path / "step{i:02d}.png", 2) == [tmp_path / "step01.png", tmp_path / "step02.png"]
+
+
+def test_variants_and_interpolate_cli(inputs, tmp_path_factory, capsys):
+    folder, image, source, edited = inputs
+    weights = write_tiny_vae_bundle(tmp_path_factory.mktemp("vae") / "vae.safetensors")
+    model = ["--weights", str(weights), "--precision", "fp32"]
+    assert main(["variants", "--image", str(folder / "photo.png"), "--mask", str(folder / "photo.mask.png"),
+                 "--edited-mask", str(folder / "photo.edited.png"), "--n", "2", "--seed", "3",
+                 "--output", str(folder / "v{i}.png"), "--layer", str(folder / "v{i}.layer.png")] + model) == 0
+    expected = Editor.load(weights, device="cpu", precision="fp32").variants(image, source, edited, 2, 3)
+    for i, result in enumerate(expected, 1):
+        assert np.array_equal(load_rgb(folder / f"v{i}.png"), result.image)
+        assert np.array_equal(np.asarray(Image.open(folder / f"v{i}.layer.png")), result.layer)
+    assert main(["interpolate", "--mask-a", str(folder / "photo.mask.png"), "--mask-b", str(folder / "photo.edited.png"),
+                 "--steps", "3", "--output", str(folder / "m.png")] + model) == 0
+    masks = Editor.load(weights, device="cpu", precision="fp32").interpolate(source, edited, 3)
+    for i, mask in enumerate(masks, 1):
+        assert Image.open(folder / f"m_{i}.png").mode == "RGB"  # colour masks, in the official palette
+        assert np.array_equal(load_mask(folder / f"m_{i}.png"), mask)
+    capsys.readouterr()
+
+
+def test_variants_need_a_mask_vae(inputs, tiny_weights, capsys):
+    folder = inputs[0]
+    assert main(["variants", "--image", str(folder / "photo.png"), "--mask", str(folder / "photo.mask.png"),
+                 "--edited-mask", str(folder / "photo.edited.png"), "--weights", str(tiny_weights),
+                 "--output", str(folder / "v.png")]) == 2
+    assert capsys.readouterr().err == ("maskgan variants: error: variants needs weights with a MaskVAE; "
+                                       "the loaded model (tiny random) has none\n")
 
 
 def test_style_copy_cli(inputs, tiny_weights):
@@ -71,11 +119,20 @@ def test_style_copy_cli(inputs, tiny_weights):
     assert np.array_equal(load_rgb(folder / "style.png"), expected)
 
 
+def test_committed_demo_sample_is_the_synthetic_one():
+    from maskgan.infer.samples import demo_sample, load_demo_sample
+
+    built, committed = demo_sample(), load_demo_sample()
+    for field in ("image", "source_mask", "edited_mask", "ground_truth"):
+        assert np.array_equal(getattr(built, field), getattr(committed, field)), field
+    assert built.image.shape == (352, 288, 3) and (built.source_mask != built.edited_mask).any()
+
+
 def test_demo_runs_the_main_job_through_a_daemon(tmp_path, tiny_weights, capsys):
-    from maskgan.infer.samples import demo_sample
+    from maskgan.infer.samples import load_demo_sample
 
     assert main(["demo", "--weights", str(tiny_weights), "--output", str(tmp_path / "out")]) == 0
-    sample = demo_sample()
+    sample = load_demo_sample()
     layer = np.asarray(Image.open(tmp_path / "out" / "layer.png"))
     result = load_rgb(tmp_path / "out" / "result.png")
     untouched = layer[..., 3] == 0
@@ -84,3 +141,38 @@ def test_demo_runs_the_main_job_through_a_daemon(tmp_path, tiny_weights, capsys)
     assert (layer[sample.source_mask != sample.edited_mask, 3] == 255).all()
     assert (tmp_path / "out" / "before_after.png").exists()
     assert "edited through the daemon" in capsys.readouterr().out
+
+
+def test_demo_stops_the_daemon_when_the_edit_fails(tmp_path, tiny_weights, monkeypatch, capsys):
+    from maskgan.commands import demo
+    from maskgan_client import Client, DaemonError
+
+    daemon_commands = []
+
+    def recording(command, env, run=demo._daemon):
+        daemon_commands.append((command[0], run(command, env)))
+        return daemon_commands[-1][1]
+
+    def failing_call(self, op, *args, call=Client.call, **kwargs):
+        if op == "edit":
+            raise DaemonError("failed", "RuntimeError: out of memory")
+        return call(self, op, *args, **kwargs)
+
+    monkeypatch.setattr(demo, "_daemon", recording)
+    monkeypatch.setattr(Client, "call", failing_call)
+    assert main(["demo", "--weights", str(tiny_weights), "--output", str(tmp_path / "out")]) == 2
+    assert capsys.readouterr().err == "maskgan demo: error: RuntimeError: out of memory\n"
+    assert [name for name, _ in daemon_commands] == ["start", "stop"]
+    assert daemon_commands[1][1].returncode == 0  # it was running, and it stopped
+    assert not (tmp_path / "out").exists()
+
+
+def test_demo_without_weights_says_how_to_get_them(tmp_path, monkeypatch, capsys):
+    from maskgan.infer import weights_path
+
+    monkeypatch.setattr(weights_path, "DEFAULT_WEIGHTS", tmp_path / "demo.safetensors")
+    assert main(["demo", "--output", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"maskgan demo: error: the embedded default weights are missing ({tmp_path / 'demo.safetensors'}). "
+                          "Pass --weights with a bundle")
+    assert "`maskgan train --config cpu_demo --run runs/demo`" in err

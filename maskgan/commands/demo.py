@@ -1,9 +1,9 @@
 """`maskgan demo`: the main job end to end — daemon, protocol client, edit, result layer.
 
 Starts a private daemon (its own runtime folder, so it never collides with the
-user's), sends the bundled sample photo and an edited mask (glasses added)
-through the client, writes the result, the RGBA layer and a before/after sheet,
-and always stops the daemon.
+user's), sends the bundled sample photo and an edited mask (glasses added, see
+maskgan/infer/samples.py) through the client, writes the result, the RGBA layer
+and a before/after sheet, and always stops the daemon.
 """
 
 from __future__ import annotations
@@ -51,11 +51,17 @@ def _demo(args) -> int:
     import time
 
     from maskgan.imageio import save_png
-    from maskgan.infer.samples import demo_sample
+    from maskgan.infer.samples import load_demo_sample
+    from maskgan.infer.weights_path import default_weights_path
     from maskgan.labels import label_to_color
     from maskgan_client import Client, DaemonError
 
-    sample = demo_sample()
+    if args.weights is None:
+        try:  # said here, in one line, rather than through the daemon's failed start
+            default_weights_path()
+        except FileNotFoundError as error:
+            raise CommandError(str(error)) from error
+    sample = load_demo_sample()
     with tempfile.TemporaryDirectory(prefix="maskgan-demo-") as private:
         runtime = Path(private) / "runtime"
         runtime.mkdir(mode=0o700)

@@ -1,6 +1,12 @@
-"""`maskgan edit` and `maskgan style-copy`: one photo, in-process or through a running daemon.
+"""`maskgan edit`, `style-copy`, `variants` and `interpolate`: one photo, in-process or through a daemon.
 
-Both paths give identical pixels: the daemon runs the same Editor.
+Masks are colour masks in the official palette or single-channel label maps; the
+mask is the truth about the size, so a photo of another size is resized to it.
+With --daemon the request goes through maskgan_client to a running daemon, which
+runs the same Editor, so the pixels are identical. Daemon replies for variants
+carry arrays ``images`` (n,H,W,3) and ``layers`` (n,H,W,4); for interpolate
+``masks`` (steps,H,W). Numbered outputs: ``{i}`` in the file name (1-based, format
+specs allowed, e.g. ``v{i:02d}.png``), else ``_i`` goes before the suffix.
 """
 
 from __future__ import annotations
@@ -10,25 +16,31 @@ from pathlib import Path
 from maskgan.cli import CommandError
 
 
-def _common(parser) -> None:
+def _model_options(parser) -> None:
     parser.add_argument("--weights", type=Path, help="weights bundle (default: the embedded demo weights)")
     parser.add_argument("--daemon", nargs="?", const="", metavar="ENDPOINT",
                         help="send the request to a running daemon (its endpoint, default: discovered)")
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
-    parser.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16"])
+    parser.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16"],
+                        help="auto: bf16 + channels_last on CUDA or CPUs with native bf16, else fp32")
+
+
+def _photo_options(parser) -> None:
+    parser.add_argument("--image", type=Path, required=True, help="the photo")
+    parser.add_argument("--mask", type=Path, required=True,
+                        help="its mask (colour mask in the official palette, or labels 0..18)")
+    parser.add_argument("--edited-mask", type=Path, required=True, help="the mask as it should become")
+    parser.add_argument("--feather", type=int, default=8, help="feather radius of the pasted region in pixels (default 8)")
 
 
 def add_commands(subparsers) -> None:
     edit = subparsers.add_parser("edit", help="edit a photo by an edited mask")
-    edit.add_argument("--image", type=Path, required=True, help="the photo")
-    edit.add_argument("--mask", type=Path, required=True, help="its mask (colour mask in the official palette, or labels 0..18)")
-    edit.add_argument("--edited-mask", type=Path, required=True, help="the mask as it should become")
+    _photo_options(edit)
     edit.add_argument("--output", type=Path, required=True, help="the edited photo (PNG)")
     edit.add_argument("--layer", type=Path, help="also write the RGBA layer, transparent where nothing changed")
     edit.add_argument("--no-blend", action="store_true",
                       help="write the raw generator output at the mask's resolution (H, W multiples of 16), no paste-back")
-    edit.add_argument("--feather", type=int, default=8, help="feather radius of the pasted region in pixels (default 8)")
-    _common(edit)
+    _model_options(edit)
     edit.set_defaults(func=_edit)
 
     style = subparsers.add_parser("style-copy", help="render a mask in the style of a reference photo")
@@ -36,27 +48,73 @@ def add_commands(subparsers) -> None:
     style.add_argument("--reference-image", type=Path, required=True)
     style.add_argument("--reference-mask", type=Path, required=True)
     style.add_argument("--output", type=Path, required=True)
-    _common(style)
+    _model_options(style)
     style.set_defaults(func=_style_copy)
 
+    variants = subparsers.add_parser("variants", help="several versions of an edit, sampled by the MaskVAE")
+    _photo_options(variants)
+    variants.add_argument("--n", type=int, default=4, help="how many variants (default 4)")
+    variants.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives the same variants")
+    variants.add_argument("--output", type=Path, required=True, help="file name pattern of the edited photos")
+    variants.add_argument("--layer", type=Path, help="file name pattern of the RGBA layers")
+    _model_options(variants)
+    variants.set_defaults(func=_variants)
 
-def _load_inputs(image_path: Path, *mask_paths: Path):
-    from PIL import Image
+    interpolate = subparsers.add_parser("interpolate", help="masks morphing from one mask to another (MaskVAE)")
+    interpolate.add_argument("--mask-a", type=Path, required=True, help="the first mask")
+    interpolate.add_argument("--mask-b", type=Path, required=True, help="the last mask (same size)")
+    interpolate.add_argument("--steps", type=int, default=8, help="masks to write, both ends included (default 8)")
+    interpolate.add_argument("--output", type=Path, required=True, help="file name pattern of the colour masks")
+    _model_options(interpolate)
+    interpolate.set_defaults(func=_interpolate)
 
-    from maskgan.imageio import load_mask, load_rgb
+
+# --- inputs and outputs ---------------------------------------------------------------
+def _read_mask(path: Path):
+    from maskgan.imageio import load_mask
 
     try:
-        masks = [load_mask(p) for p in mask_paths]
-        image = load_rgb(image_path)
+        return load_mask(path)
     except (ValueError, FileNotFoundError) as error:
         raise CommandError(str(error)) from error
-    if image.shape[:2] != masks[0].shape:  # the mask is the truth about the size
-        import numpy as np
-
-        image = np.array(Image.fromarray(image).resize(masks[0].shape[::-1], Image.BICUBIC))
-    return image, masks
 
 
+def _read_photo(path: Path, size: tuple[int, int]):
+    """The photo as uint8 HxWx3, resized (bicubic) to ``size`` (H, W) when it differs."""
+    import numpy as np
+    from PIL import Image
+
+    from maskgan.imageio import load_rgb
+
+    try:
+        image = load_rgb(path)
+    except (ValueError, FileNotFoundError) as error:
+        raise CommandError(str(error)) from error
+    if image.shape[:2] != size:
+        image = np.array(Image.fromarray(image).resize(size[::-1], Image.BICUBIC))
+    return image
+
+
+def _photo_and_masks(args):
+    source = _read_mask(args.mask)
+    edited = _read_mask(args.edited_mask)
+    if edited.shape != source.shape:
+        raise CommandError(f"{args.edited_mask} is {edited.shape[1]}x{edited.shape[0]}, "
+                           f"but {args.mask} is {source.shape[1]}x{source.shape[0]}; masks must have the same size")
+    return _read_photo(args.image, source.shape), source, edited
+
+
+def numbered(pattern: Path, count: int) -> list[Path]:
+    """``count`` file names from a pattern: ``{i}`` (1-based) in its name, else ``_i`` before the suffix."""
+    if "{i" in pattern.name:
+        try:
+            return [pattern.with_name(pattern.name.format(i=i)) for i in range(1, count + 1)]
+        except (KeyError, ValueError, IndexError) as error:
+            raise CommandError(f"bad output pattern {pattern.name!r}: use {{i}} for the number ({error})") from error
+    return [pattern.with_name(f"{pattern.stem}_{i}{pattern.suffix}") for i in range(1, count + 1)]
+
+
+# --- running a request -----------------------------------------------------------------
 def _through_daemon(endpoint: str, op: str, args: dict, arrays: dict):
     from maskgan_client import Client, DaemonError
 
@@ -67,26 +125,25 @@ def _through_daemon(endpoint: str, op: str, args: dict, arrays: dict):
             raise CommandError(error.message) from error
 
 
-def _editor(args):
+def _in_process(args, operation):
+    """``operation(editor)`` on a freshly loaded Editor; engine input errors become one-line CommandErrors."""
     from maskgan.infer import Editor
 
     try:
-        return Editor.load(args.weights, device=args.device, precision=args.precision)
+        return operation(Editor.load(args.weights, device=args.device, precision=args.precision))
     except (ValueError, FileNotFoundError) as error:
         raise CommandError(str(error)) from error
 
 
+# --- commands ----------------------------------------------------------------------------
 def _edit(args) -> int:
     from maskgan.imageio import save_png
 
-    image, (source, edited) = _load_inputs(args.image, args.mask, args.edited_mask)
+    image, source, edited = _photo_and_masks(args)
     if args.no_blend:
         if args.daemon is not None:
             raise CommandError("--no-blend runs in-process only; leave out --daemon")
-        try:
-            save_png(args.output, _editor(args).generate(image, source, edited))
-        except ValueError as error:
-            raise CommandError(str(error)) from error
+        save_png(args.output, _in_process(args, lambda editor: editor.generate(image, source, edited)))
         print(f"wrote {args.output} (raw generator output)")
         return 0
     if args.daemon is not None:
@@ -94,10 +151,7 @@ def _edit(args) -> int:
                                 {"image": image, "source_mask": source, "edited_mask": edited})
         result_image, layer, changed = reply.arrays["image"], reply.arrays["layer"], reply.result["changed"]
     else:
-        try:
-            result = _editor(args).edit(image, source, edited, feather=args.feather)
-        except ValueError as error:
-            raise CommandError(str(error)) from error
+        result = _in_process(args, lambda editor: editor.edit(image, source, edited, feather=args.feather))
         result_image, layer, changed = result.image, result.layer, result.changed
     save_png(args.output, result_image)
     if args.layer:
@@ -107,22 +161,55 @@ def _edit(args) -> int:
 
 
 def _style_copy(args) -> int:
-    from maskgan.imageio import load_mask, save_png
+    from maskgan.imageio import save_png
 
-    reference, (reference_mask,) = _load_inputs(args.reference_image, args.reference_mask)
-    try:
-        target = load_mask(args.mask)
-    except (ValueError, FileNotFoundError) as error:
-        raise CommandError(str(error)) from error
+    target = _read_mask(args.mask)
+    reference_mask = _read_mask(args.reference_mask)
+    reference = _read_photo(args.reference_image, reference_mask.shape)
     if args.daemon is not None:
         reply = _through_daemon(args.daemon, "style_copy", {},
                                 {"target_mask": target, "reference_image": reference, "reference_mask": reference_mask})
         output = reply.arrays["image"]
     else:
-        try:
-            output = _editor(args).style_copy(target, reference, reference_mask)
-        except ValueError as error:
-            raise CommandError(str(error)) from error
+        output = _in_process(args, lambda editor: editor.style_copy(target, reference, reference_mask))
     save_png(args.output, output)
     print(f"wrote {args.output}")
+    return 0
+
+
+def _variants(args) -> int:
+    from maskgan.imageio import save_png
+
+    image, source, edited = _photo_and_masks(args)
+    outputs = numbered(args.output, args.n)
+    layers = numbered(args.layer, args.n) if args.layer else []
+    if args.daemon is not None:
+        reply = _through_daemon(args.daemon, "variants", {"n": args.n, "seed": args.seed, "feather": args.feather},
+                                {"image": image, "source_mask": source, "edited_mask": edited})
+        images, layer_arrays = list(reply.arrays["images"]), list(reply.arrays["layers"])
+    else:
+        results = _in_process(args, lambda editor: editor.variants(image, source, edited, args.n, args.seed,
+                                                                    feather=args.feather))
+        images, layer_arrays = [r.image for r in results], [r.layer for r in results]
+    for path, array in zip(outputs, images):
+        save_png(path, array)
+    for path, array in zip(layers, layer_arrays):
+        save_png(path, array)
+    print(f"wrote {len(outputs)} variants: {', '.join(map(str, outputs))}")
+    return 0
+
+
+def _interpolate(args) -> int:
+    from maskgan.imageio import save_mask
+
+    mask_a, mask_b = _read_mask(args.mask_a), _read_mask(args.mask_b)
+    outputs = numbered(args.output, args.steps)
+    if args.daemon is not None:
+        masks = list(_through_daemon(args.daemon, "interpolate", {"steps": args.steps},
+                                     {"mask_a": mask_a, "mask_b": mask_b}).arrays["masks"])
+    else:
+        masks = _in_process(args, lambda editor: editor.interpolate(mask_a, mask_b, args.steps))
+    for path, mask in zip(outputs, masks):
+        save_mask(path, mask)
+    print(f"wrote {len(outputs)} masks: {', '.join(map(str, outputs))}")
     return 0

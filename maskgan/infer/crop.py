@@ -1,9 +1,14 @@
 """Face crop, resampling, and feathered paste-back for photos of any size (pure numpy + PIL).
 
-The model sees a square crop around the face; only the region the edit changed
-(the dilated difference of the masks, feathered) is pasted back, so every pixel
-outside it keeps its original value bit for bit. Integer box sums keep "outside"
-exactly zero (no float residue).
+The model sees a square crop around the face (every non-background pixel of
+either mask, plus a margin), edge-replicated where the square leaves the photo,
+resampled to the model's resolution (photo: bicubic, antialiased when shrinking;
+masks: nearest). Only the region the edit changed is pasted back: the
+difference of the masks dilated by ``grow`` pixels, feathered over ``feather``
+pixels, so every pixel outside it keeps its original value bit for bit and the
+layer is fully transparent (RGBA 0) there. Integer box sums keep "outside"
+exactly zero (no float residue). The alpha is computed on the window around the
+change only, so its cost follows the edit, not the photo's size.
 """
 
 from __future__ import annotations
@@ -16,15 +21,21 @@ from PIL import Image
 MAX_PIXELS = 64_000_000
 
 
+def check_megapixels(height: int, width: int, what: str = "photo") -> None:
+    """Raise ValueError when height x width is above the 64 MP limit."""
+    if height * width > MAX_PIXELS:
+        raise ValueError(
+            f"the {what} has {height * width / 1e6:.1f} megapixels; the limit is {MAX_PIXELS / 1e6:.0f}. "
+            "Scale it down or crop it around the face first."
+        )
+
+
 def check_photo(image: np.ndarray, *masks: np.ndarray) -> None:
+    """Raise ValueError naming the problem unless ``image`` is an RGB photo of at most 64 MP and the masks match its size."""
     if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
         raise ValueError(f"the photo must be uint8 HxWx3 RGB, got {image.dtype} {image.shape}")
     height, width = image.shape[:2]
-    if height * width > MAX_PIXELS:
-        raise ValueError(
-            f"the photo has {height * width / 1e6:.1f} megapixels; the limit is {MAX_PIXELS / 1e6:.0f}. "
-            "Scale it down or crop it around the face first."
-        )
+    check_megapixels(height, width)
     for mask in masks:
         if mask.shape != (height, width):
             raise ValueError(f"masks must have the photo's size {width}x{height}, got {mask.shape[1]}x{mask.shape[0]}")
@@ -41,6 +52,10 @@ class Box:
     def clipped(self, height: int, width: int) -> tuple[int, int, int, int]:
         """(x0, y0, x1, y1) of the part inside the photo."""
         return max(self.x0, 0), max(self.y0, 0), min(self.x0 + self.side, width), min(self.y0 + self.side, height)
+
+    def corners(self) -> tuple[int, int, int, int]:
+        """(x0, y0, x1, y1) of the whole square, in photo pixels."""
+        return self.x0, self.y0, self.x0 + self.side, self.y0 + self.side
 
 
 def face_box(source_mask: np.ndarray, edited_mask: np.ndarray, margin: float = 0.2) -> Box:
@@ -67,16 +82,35 @@ def _pad_to_box(array: np.ndarray, box: Box) -> np.ndarray:
 
 
 def crop_image(image: np.ndarray, box: Box, size: int) -> np.ndarray:
+    """The box's square of the photo at size x size (bicubic; PIL widens the kernel when shrinking)."""
     return np.array(Image.fromarray(_pad_to_box(image, box)).resize((size, size), Image.BICUBIC))
 
 
 def crop_mask(mask: np.ndarray, box: Box, size: int) -> np.ndarray:
+    """The box's square of a label map at size x size (nearest: every pixel keeps a valid class)."""
     return np.array(Image.fromarray(_pad_to_box(mask, box)).resize((size, size), Image.NEAREST))
 
 
-def uncrop_image(generated: np.ndarray, box: Box) -> np.ndarray:
-    """The generated square resampled back to the box's size in photo pixels."""
-    return np.array(Image.fromarray(generated).resize((box.side, box.side), Image.BICUBIC))
+def _resample_window(square: np.ndarray, box: Box, window: tuple[int, int, int, int], resample: int) -> np.ndarray:
+    """The photo-pixel window (x0, y0, x1, y1) of ``square`` scaled to the box's side.
+
+    The whole square is scaled, then cut: PIL's ``resize(box=...)`` of a window
+    alone differs from that by up to ~20 levels, which would make a pixel's value
+    depend on how large the edit around it was.
+    """
+    x0, y0, x1, y1 = window
+    scaled = Image.fromarray(square).resize((box.side, box.side), resample)
+    return np.array(scaled.crop((x0 - box.x0, y0 - box.y0, x1 - box.x0, y1 - box.y0)))
+
+
+def window_image(square: np.ndarray, box: Box, window: tuple[int, int, int, int]) -> np.ndarray:
+    """A generated square (any size) back at photo scale, the window (x0, y0, x1, y1) of it (bicubic)."""
+    return _resample_window(square, box, window, Image.BICUBIC)
+
+
+def window_labels(square: np.ndarray, box: Box, window: tuple[int, int, int, int]) -> np.ndarray:
+    """A label map of the box's square (any size) back at photo scale, the window of it (nearest)."""
+    return _resample_window(square, box, window, Image.NEAREST)
 
 
 def _box_sum(mask: np.ndarray, radius: int) -> np.ndarray:
@@ -92,7 +126,7 @@ def dilate(mask: np.ndarray, radius: int) -> np.ndarray:
 
 
 def change_alpha(source_mask: np.ndarray, edited_mask: np.ndarray, grow: int, feather: int) -> np.ndarray:
-    """float32 alpha in [0,1]: 1 on the dilated changed region, falling to exactly 0 within 2*feather."""
+    """float32 alpha in [0,1]: 1 on the changed pixels dilated by ``grow``, falling to exactly 0 within 2*feather more."""
     core = dilate(source_mask != edited_mask, grow)
     if feather <= 0:
         return core.astype(np.float32)
@@ -109,4 +143,38 @@ def composite(photo: np.ndarray, generated: np.ndarray, alpha: np.ndarray) -> tu
     layer[touched, :3] = generated[touched]
     layer[..., 3] = np.rint(alpha * 255).astype(np.uint8)
     layer[layer[..., 3] == 0, :3] = 0
+    return blended, layer
+
+
+def change_window(source_mask: np.ndarray, edited_mask: np.ndarray, box: Box, reach: int) -> tuple[int, int, int, int] | None:
+    """(x0, y0, x1, y1): the changed pixels inside the box, grown by ``reach``, within box and photo; None if none changed."""
+    height, width = source_mask.shape
+    x0, y0, x1, y1 = box.clipped(height, width)
+    changed = source_mask[y0:y1, x0:x1] != edited_mask[y0:y1, x0:x1]
+    rows, cols = np.nonzero(changed.any(1))[0], np.nonzero(changed.any(0))[0]
+    if not rows.size:
+        return None
+    return (max(x0 + cols[0] - reach, x0), max(y0 + rows[0] - reach, y0),
+            min(x0 + cols[-1] + 1 + reach, x1), min(y0 + rows[-1] + 1 + reach, y1))
+
+
+def paste_back(image: np.ndarray, source_mask: np.ndarray, edited_mask: np.ndarray, box: Box,
+               generated: np.ndarray, grow: int, feather: int) -> tuple[np.ndarray, np.ndarray]:
+    """(blended RGB, RGBA layer), photo-sized, of the generated square (any size) for ``box``.
+
+    The alpha is computed on the change window only; past its edges it is exactly 0
+    anyway (the window reaches grow + 2*feather beyond every change), and at the
+    box's edges it is cut, since nothing was generated there.
+    """
+    height, width = image.shape[:2]
+    blended = image.copy()
+    layer = np.zeros((height, width, 4), np.uint8)
+    window = change_window(source_mask, edited_mask, box, grow + 2 * feather)
+    if window is None:
+        return blended, layer
+    x0, y0, x1, y1 = window
+    alpha = change_alpha(source_mask[y0:y1, x0:x1], edited_mask[y0:y1, x0:x1], grow, feather)
+    blended[y0:y1, x0:x1], layer[y0:y1, x0:x1] = composite(
+        image[y0:y1, x0:x1], window_image(generated, box, window), alpha
+    )
     return blended, layer

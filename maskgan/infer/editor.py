@@ -1,16 +1,24 @@
 """Editor: one loaded model bundle, and every edit operation the product offers.
 
 Boundary arrays: photos uint8 HxWx3 RGB (any size up to 64 MP), masks uint8 HxW
-label maps 0..18 of the photo's size. Results are photo-sized: an RGBA layer,
-transparent where the edit changed nothing, and the blended RGB.
+label maps 0..18 of the photo's size. Edits are photo-sized EditResults: an RGBA
+layer, transparent (all four channels 0) where the edit changed nothing, and the
+blended RGB, equal to the photo byte for byte there. The model only ever sees a
+square crop around the face at its resolution (see crop.py); identical masks
+return the photo without running it.
+
+The style always comes from the source photo and its source mask (the official
+demo's behaviour); the edited mask says what to draw.
 
 Long operations take ``progress(done, total, message)`` and ``cancel`` (anything
-with ``is_set()``); a set cancel raises ``Cancelled`` at the next step.
+with ``is_set()``); a set cancel raises ``Cancelled`` at the next step. Bad input
+raises ValueError naming what is wrong. The generator runs on the chosen device
+and fast path (precision.py); the MaskVAE (variants, interpolation) is small and
+always runs in float32.
 """
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,11 +27,20 @@ import torch
 
 from maskgan.data.items import image_to_tensor, tensor_to_image
 from maskgan.infer import crop
-from maskgan.infer.precision import choose_device, choose_precision
+from maskgan.infer.precision import autocast, choose_device, choose_precision, memory_format
 from maskgan.infer.weights_path import default_weights_path
 from maskgan.labels import check_label_map, one_hot
 from maskgan.networks.generator import check_size
 from maskgan.weights import load_bundle
+
+# Paste-back grows the mask difference by this many model pixels: edges at model
+# resolution are quantised to model pixels, so the generated edge may sit that far off.
+GROW_MODEL_PIXELS = 2
+# Variants: latent noise in prior standard deviations (close variants, not other faces),
+# and how far around the user's edit, as a fraction of the face box's side, a variant
+# may redraw the mask (the rest of the face stays as the user painted it).
+VARIANT_SPREAD = 0.5
+VARIANT_REACH = 1 / 16
 
 
 class Cancelled(Exception):
@@ -32,10 +49,10 @@ class Cancelled(Exception):
 
 @dataclass
 class EditResult:
-    layer: np.ndarray  # uint8 HxWx4, transparent where untouched
+    layer: np.ndarray  # uint8 HxWx4, transparent (all 0) where untouched
     image: np.ndarray  # uint8 HxWx3, the photo with the edit blended in
     changed: bool
-    box: tuple[int, int, int, int]  # (x0, y0, x1, y1) of the generated square, in photo pixels (may leave the photo)
+    box: tuple[int, int, int, int]  # (x0, y0, x1, y1) of the generated square in photo pixels (may leave the photo); 0s if unchanged
 
 
 def _step(progress, cancel, done: int, total: int, message: str) -> None:
@@ -45,6 +62,22 @@ def _step(progress, cancel, done: int, total: int, message: str) -> None:
         progress(done, total, message)
 
 
+def _unchanged(image: np.ndarray) -> EditResult:
+    return EditResult(np.zeros(image.shape[:2] + (4,), np.uint8), image.copy(), False, (0, 0, 0, 0))
+
+
+def _check_feather(feather: int) -> None:
+    if feather < 0:
+        raise ValueError(f"feather must be >= 0 pixels, got {feather}")
+
+
+def _prepare(image, source_mask, edited_mask) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    image = np.asarray(image)
+    source, edited = check_label_map(source_mask), check_label_map(edited_mask)
+    crop.check_photo(image, source, edited)
+    return image, source, edited
+
+
 class Editor:
     def __init__(self, bundle, device: str = "cpu", precision: str = "fp32"):
         self.bundle = bundle
@@ -52,12 +85,13 @@ class Editor:
         self.device = device
         self.precision = precision
         self.resolution = int(self.card.get("resolution", 512))
-        self.generator = bundle.generator.to(device).eval()
-        if precision == "bf16":
-            self.generator = self.generator.to(memory_format=torch.channels_last)
+        self.generator = bundle.generator.to(device, memory_format=memory_format(precision)).eval()
+        check_size(self.resolution, self.resolution, self.generator.config.n_downsample)
+        self.mask_vae = bundle.mask_vae.to(device).eval() if bundle.mask_vae is not None else None
 
     @classmethod
     def load(cls, weights: str | Path | None = None, device: str = "auto", precision: str = "auto") -> "Editor":
+        """Load a bundle (default: the embedded demo weights), choose device and precision, warm up."""
         device = choose_device(device)
         editor = cls(load_bundle(weights or default_weights_path(), device), device, choose_precision(precision, device))
         editor.warm_up()
@@ -65,114 +99,187 @@ class Editor:
 
     @property
     def has_mask_vae(self) -> bool:
-        return self.bundle.mask_vae is not None
+        return self.mask_vae is not None
 
     def warm_up(self) -> None:
         """One small forward, so that the first user request does not pay for lazy initialisation."""
-        blank = np.zeros((32, 32), np.uint8)
-        self._generate_batch([blank], [blank], [np.zeros((32, 32, 3), np.uint8)])
+        side = max(32, 2 ** (self.generator.config.n_downsample + 1))  # the smallest size check_size accepts
+        blank = np.zeros((side, side), np.uint8)
+        self._generate([blank], [blank], [np.zeros((side, side, 3), np.uint8)])
 
-    # --- model calls -----------------------------------------------------------
-    def _autocast(self):
-        if self.precision == "bf16":
-            return torch.autocast(self.device, dtype=torch.bfloat16)
-        return contextlib.nullcontext()
+    # --- the generator, on this editor's device and fast path --------------------------
+    @torch.no_grad()
+    def encode_style(self, ref_label_onehot: torch.Tensor, ref_image: torch.Tensor) -> torch.Tensor:
+        """float32 (B, P) style of reference photos ((B,3,H,W) in [-1,1]) and their one-hot masks."""
+        fmt = memory_format(self.precision)
+        with autocast(self.device, self.precision):
+            style = self.generator.style_params(
+                ref_label_onehot.to(self.device, memory_format=fmt), ref_image.to(self.device, memory_format=fmt)
+            )
+        return style.float()
 
     @torch.no_grad()
-    def _generate_batch(self, targets: list[np.ndarray], sources: list[np.ndarray], images: list[np.ndarray],
-                        style: torch.Tensor | None = None) -> list[np.ndarray]:
-        """Raw generator outputs (uint8 HxWx3) for same-sized inputs, in one forward."""
-        memory = torch.channels_last if self.precision == "bf16" else torch.contiguous_format
-        target = one_hot(torch.from_numpy(np.stack(targets)).to(self.device)).contiguous(memory_format=memory)
-        with self._autocast():
-            if style is None:
-                source = one_hot(torch.from_numpy(np.stack(sources)).to(self.device)).contiguous(memory_format=memory)
-                image = torch.stack([image_to_tensor(i) for i in images]).to(self.device).contiguous(memory_format=memory)
-                style = self.generator.style_params(source, image)
-            output = self.generator.render(target, style)
-        return [tensor_to_image(o.float()) for o in output]
+    def render(self, label_onehot: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
+        """float32 (B,3,H,W) in [-1,1]: one-hot masks drawn in the given styles."""
+        with autocast(self.device, self.precision):
+            image = self.generator.render(label_onehot.to(self.device, memory_format=memory_format(self.precision)), style)
+        return image.float()
 
-    # --- operations ------------------------------------------------------------
+    def run_generator(self, label_onehot: torch.Tensor, ref_label_onehot: torch.Tensor, ref_image: torch.Tensor) -> torch.Tensor:
+        """The generator's forward (tensors as Generator.forward) on this editor's device and precision."""
+        return self.render(label_onehot, self.encode_style(ref_label_onehot, ref_image))
+
+    def _onehot(self, labels) -> torch.Tensor:
+        return one_hot(torch.from_numpy(np.stack(labels)).to(self.device))
+
+    def _images(self, images) -> torch.Tensor:
+        return torch.stack([image_to_tensor(image) for image in images]).to(self.device)
+
+    def _generate(self, targets, sources, images) -> list[np.ndarray]:
+        """Raw outputs (uint8 HxWx3) for same-sized label maps and photos, in one forward."""
+        output = self.run_generator(self._onehot(targets), self._onehot(sources), self._images(images))
+        return [tensor_to_image(o) for o in output]
+
+    def _crops(self, image, source, edited, box: crop.Box) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(edited mask, source mask, photo) of the box at the model's resolution."""
+        size = self.resolution
+        return crop.crop_mask(edited, box, size), crop.crop_mask(source, box, size), crop.crop_image(image, box, size)
+
+    def _paste(self, image, source, edited, box: crop.Box, output: np.ndarray, feather: int) -> EditResult:
+        grow = max(2, round(GROW_MODEL_PIXELS * box.side / self.resolution))
+        blended, layer = crop.paste_back(image, source, edited, box, output, grow, feather)
+        return EditResult(layer, blended, True, box.corners())
+
+    # --- operations ----------------------------------------------------------------------
     def generate(self, image: np.ndarray, source_mask: np.ndarray, edited_mask: np.ndarray) -> np.ndarray:
-        """The raw generator output at the masks' resolution (no crop, no paste-back)."""
+        """The raw generator output at the masks' resolution (no crop, no paste-back); the photo is resized to it."""
         source_mask, edited_mask = check_label_map(source_mask), check_label_map(edited_mask)
         if source_mask.shape != edited_mask.shape:
             raise ValueError(f"the source and edited masks differ in size: {source_mask.shape} vs {edited_mask.shape}")
-        check_size(*source_mask.shape)
+        check_size(*source_mask.shape, self.generator.config.n_downsample)
+        image = np.asarray(image)
+        crop.check_photo(image)
         if image.shape[:2] != source_mask.shape:
             from PIL import Image
 
             image = np.asarray(Image.fromarray(image).resize(source_mask.shape[::-1], Image.BICUBIC))
-        return self._generate_batch([edited_mask], [source_mask], [image])[0]
+        return self._generate([edited_mask], [source_mask], [image])[0]
 
     def edit(self, image, source_mask, edited_mask, *, feather: int = 8, progress=None, cancel=None) -> EditResult:
+        """The photo edited to follow ``edited_mask``: the changed region regenerated and feathered in."""
         return self.edit_batch(
             [dict(image=image, source_mask=source_mask, edited_mask=edited_mask)],
             feather=feather, progress=progress, cancel=cancel,
         )[0]
 
     def edit_batch(self, requests: list[dict], *, feather: int = 8, progress=None, cancel=None) -> list[EditResult]:
-        """Edit several photos; all crops go through the generator in one forward."""
-        if feather < 0:
-            raise ValueError(f"feather must be >= 0 pixels, got {feather}")
-        prepared = []
-        for request in requests:
-            image = np.asarray(request["image"])
-            source, edited = check_label_map(request["source_mask"]), check_label_map(request["edited_mask"])
-            crop.check_photo(image, source, edited)
-            prepared.append((image, source, edited))
-        results: list[EditResult | None] = [None] * len(prepared)
-        work = []
-        for i, (image, source, edited) in enumerate(prepared):
-            if np.array_equal(source, edited):
-                results[i] = EditResult(np.zeros(image.shape[:2] + (4,), np.uint8), image.copy(), False, (0, 0, 0, 0))
-            else:
-                work.append((i, crop.face_box(source, edited)))
+        """Edit several photos (dicts of image, source_mask, edited_mask); all crops go through one forward."""
+        _check_feather(feather)
+        prepared = [_prepare(r["image"], r["source_mask"], r["edited_mask"]) for r in requests]
+        results = [_unchanged(image) for image, _, _ in prepared]
+        work = [(i, crop.face_box(source, edited)) for i, (_, source, edited) in enumerate(prepared)
+                if not np.array_equal(source, edited)]
         total = 2 if work else 0
         _step(progress, cancel, 0, total, "cropping")
         if work:
-            size = self.resolution
-            crops = [
-                (crop.crop_mask(prepared[i][2], box, size), crop.crop_mask(prepared[i][1], box, size),
-                 crop.crop_image(prepared[i][0], box, size))
-                for i, box in work
-            ]
-            generated = self._generate_batch(*map(list, zip(*crops)))
+            crops = [self._crops(*prepared[i], box) for i, box in work]
+            generated = self._generate(*zip(*crops))
             _step(progress, cancel, 1, total, "blending")
             for (i, box), output in zip(work, generated):
-                results[i] = self._paste(prepared[i], box, output, feather)
+                results[i] = self._paste(*prepared[i], box, output, feather)
             _step(progress, cancel, total, total, "done")
         return results
 
-    @staticmethod
-    def _paste(prepared, box: crop.Box, output: np.ndarray, feather: int) -> EditResult:
-        image, source, edited = prepared
-        height, width = image.shape[:2]
-        x0, y0, x1, y1 = box.clipped(height, width)
-        generated = crop.uncrop_image(output, box)[y0 - box.y0 : y1 - box.y0, x0 - box.x0 : x1 - box.x0]
-        grow = max(2, box.side // 100)
-        alpha = crop.change_alpha(source[y0:y1, x0:x1], edited[y0:y1, x0:x1], grow, feather)
-        blended_part, layer_part = crop.composite(image[y0:y1, x0:x1], generated, alpha)
-        blended = image.copy()
-        blended[y0:y1, x0:x1] = blended_part
-        layer = np.zeros((height, width, 4), np.uint8)
-        layer[y0:y1, x0:x1] = layer_part
-        return EditResult(layer, blended, True, (box.x0, box.y0, box.x0 + box.side, box.y0 + box.side))
-
     def style_copy(self, target_mask, reference_image, reference_mask, *, progress=None, cancel=None) -> np.ndarray:
-        """``target_mask`` rendered in the style of the reference photo (uint8, target mask size)."""
+        """``target_mask`` rendered in the style of the reference photo (uint8 HxWx3, the target mask's size)."""
         target, reference_mask = check_label_map(target_mask), check_label_map(reference_mask)
+        crop.check_megapixels(*target.shape, "target mask")
+        reference_image = np.asarray(reference_image)
         crop.check_photo(reference_image, reference_mask)
         size = self.resolution
         ref_box = crop.face_box(reference_mask, reference_mask)
         _step(progress, cancel, 0, 2, "encoding the reference style")
-        ref_img = torch.stack([image_to_tensor(crop.crop_image(reference_image, ref_box, size))]).to(self.device)
-        ref_lab = one_hot(torch.from_numpy(crop.crop_mask(reference_mask, ref_box, size))[None].to(self.device))
-        with torch.no_grad(), self._autocast():
-            style = self.generator.style_params(ref_lab, ref_img)
+        style = self.encode_style(self._onehot([crop.crop_mask(reference_mask, ref_box, size)]),
+                                  self._images([crop.crop_image(reference_image, ref_box, size)]))
+        # the whole target mask is drawn: squared from its top-left corner (edge-replicated), cut back after
         target_box = crop.Box(0, 0, max(target.shape))
-        generated = self._generate_batch([crop.crop_mask(target, target_box, size)], [], [], style=style)[0]
+        generated = tensor_to_image(self.render(self._onehot([crop.crop_mask(target, target_box, size)]), style)[0])
         _step(progress, cancel, 1, 2, "rendering")
-        result = crop.uncrop_image(generated, target_box)[: target.shape[0], : target.shape[1]]
+        height, width = target.shape
+        result = crop.window_image(generated, target_box, (0, 0, width, height))
         _step(progress, cancel, 2, 2, "done")
-        return np.ascontiguousarray(result)
+        return result
+
+    def _require_mask_vae(self, operation: str):
+        if self.mask_vae is None:
+            raise ValueError(f"{operation} needs weights with a MaskVAE; the loaded model "
+                             f"({self.card.get('name', 'unnamed')}) has none")
+        return self.mask_vae
+
+    def _vae_onehot(self, masks, box: crop.Box) -> torch.Tensor:
+        size = self.mask_vae.config.resolution
+        return self._onehot([crop.crop_mask(mask, box, size) for mask in masks])
+
+    def variants(self, image, source_mask, edited_mask, n: int, seed: int, *, feather: int = 8,
+                 progress=None, cancel=None) -> list[EditResult]:
+        """``n`` edits whose masks the MaskVAE samples near the edited mask; the same seed gives the same results.
+
+        A variant may redraw the mask only near the user's edit (VARIANT_REACH), so the
+        rest of the face keeps the user's mask. Identical masks give n unchanged results.
+        """
+        vae = self._require_mask_vae("variants")
+        if n < 1:
+            raise ValueError(f"variants needs n >= 1, got {n}")
+        _check_feather(feather)
+        image, source, edited = _prepare(image, source_mask, edited_mask)
+        if np.array_equal(source, edited):
+            return [_unchanged(image) for _ in range(n)]
+        box = crop.face_box(source, edited)
+        total = n + 1
+        _step(progress, cancel, 0, total, "sampling masks near the edited mask")
+        samples = vae.sample_near(self._vae_onehot([edited], box)[0], n, VARIANT_SPREAD,
+                                  torch.Generator().manual_seed(seed))
+        samples = samples.to(torch.uint8).cpu().numpy()
+        reach = max(1, round(VARIANT_REACH * box.side))
+        x0, y0, x1, y1 = window = crop.change_window(source, edited, box, reach)
+        region = crop.dilate(source[y0:y1, x0:x1] != edited[y0:y1, x0:x1], reach)
+        style = self.encode_style(self._onehot([crop.crop_mask(source, box, self.resolution)]),
+                                  self._images([crop.crop_image(image, box, self.resolution)]))
+        results = []
+        for k, sample in enumerate(samples):
+            _step(progress, cancel, k + 1, total, f"rendering variant {k + 1} of {n}")
+            variant = edited.copy()
+            variant[y0:y1, x0:x1] = np.where(region, crop.window_labels(sample, box, window), edited[y0:y1, x0:x1])
+            target = crop.crop_mask(variant, box, self.resolution)
+            output = tensor_to_image(self.render(self._onehot([target]), style)[0])
+            results.append(self._paste(image, source, variant, box, output, feather))
+        _step(progress, cancel, total, total, "done")
+        return results
+
+    def interpolate(self, mask_a, mask_b, steps: int, *, progress=None, cancel=None) -> list[np.ndarray]:
+        """``steps`` label maps (uint8, the masks' size) from ``mask_a`` to ``mask_b``, evenly spaced in the MaskVAE latent.
+
+        Every step, both ends included, is a MaskVAE decoding (not the given masks
+        themselves), so that the sequence changes smoothly throughout.
+        """
+        vae = self._require_mask_vae("interpolate")
+        a, b = check_label_map(mask_a), check_label_map(mask_b)
+        if a.shape != b.shape:
+            raise ValueError(f"mask_a and mask_b differ in size: {a.shape[1]}x{a.shape[0]} vs {b.shape[1]}x{b.shape[0]}")
+        crop.check_megapixels(*a.shape, "mask")
+        if steps < 2:
+            raise ValueError(f"interpolation needs at least 2 steps (both ends), got {steps}")
+        box = crop.face_box(a, b)
+        _step(progress, cancel, 0, 2, "interpolating in the MaskVAE latent space")
+        onehot = self._vae_onehot([a, b], box)
+        squares = vae.interpolate(onehot[0], onehot[1], steps).to(torch.uint8).cpu().numpy()
+        _step(progress, cancel, 1, 2, "resizing the masks to the photo")
+        height, width = a.shape
+        x0, y0, x1, y1 = window = box.clipped(height, width)
+        frames = []
+        for square in squares:
+            frame = np.zeros((height, width), np.uint8)  # the box holds every non-background pixel of both ends
+            frame[y0:y1, x0:x1] = crop.window_labels(square, box, window)
+            frames.append(frame)
+        _step(progress, cancel, 2, 2, "done")
+        return frames

@@ -6,9 +6,12 @@ DEFAULT_WEIGHTS = Path(__file__).resolve().parents[1] / "assets" / "weights" / "
 
 
 def default_weights_path() -> Path:
+    """The embedded demo bundle; FileNotFoundError saying how to get weights when it is not there."""
     if not DEFAULT_WEIGHTS.exists():
         raise FileNotFoundError(
-            f"the embedded default weights are missing ({DEFAULT_WEIGHTS}); reinstall maskgan, "
-            "or pass --weights with a bundle (e.g. one made by `maskgan weights import-official`)"
+            f"the embedded default weights are missing ({DEFAULT_WEIGHTS}). Pass --weights with a bundle "
+            "(`maskgan weights import-official` makes one from the official checkpoint), or train and export "
+            "the demo model: `maskgan train --config cpu_demo --run runs/demo`, then "
+            f"`maskgan train export runs/demo {DEFAULT_WEIGHTS}`"
         )
     return DEFAULT_WEIGHTS
