@@ -122,10 +122,21 @@ def run_op(editor, op: str, jobs: list, progress, cancel) -> list[tuple[dict, di
         image = editor.style_copy(job.arrays["target_mask"], job.arrays["reference_image"], job.arrays["reference_mask"],
                                   progress=progress, cancel=cancel)
         return [({}, {"image": image})]
-    if op in ("variants", "interpolate"):
-        if not editor.has_mask_vae:
-            raise OpError("unsupported", f"{op} needs weights with a MaskVAE; the loaded model "
-                          f"({editor.card.get('name', 'unnamed')}) has none")
+    if op in ("variants", "interpolate") and not editor.has_mask_vae:
+        raise OpError("unsupported", f"{op} needs weights with a MaskVAE; the loaded model "
+                      f"({editor.card.get('name', 'unnamed')}) has none")
+    if op == "variants":
+        (job,) = jobs
+        results = editor.variants(job.arrays["image"], job.arrays["source_mask"], job.arrays["edited_mask"],
+                                  job.args["n"], job.args["seed"], feather=job.args["feather"],
+                                  progress=progress, cancel=cancel)
+        return [({"changed": [r.changed for r in results], "boxes": [list(r.box) for r in results]},
+                 {"images": np.stack([r.image for r in results]), "layers": np.stack([r.layer for r in results])})]
+    if op == "interpolate":
+        (job,) = jobs
+        masks = editor.interpolate(job.arrays["mask_a"], job.arrays["mask_b"], job.args["steps"],
+                                   progress=progress, cancel=cancel)
+        return [({}, {"masks": np.stack(masks)})]
     if op == "parse":
         raise OpError("unsupported", "face parsing is not available in this version yet; import a colour mask "
                       "(official palette) for the photo instead")
