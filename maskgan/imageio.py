@@ -47,24 +47,35 @@ def load_mask(path: str | os.PathLike, tolerance: float = DEFAULT_COLOR_TOLERANC
         raise ValueError(f"{path}: {error}") from error
 
 
+def write_atomically(path: str | os.PathLike, write) -> None:
+    """Call ``write(temporary path)`` beside ``path``, then move the result onto ``path``.
+
+    Nothing half-written is ever left under the final name, and the file gets the
+    usual permissions (mkstemp alone would make it owner-only).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    try:
+        write(Path(tmp))
+        with open(tmp, "rb+") as handle:  # on disk before the rename, so a crash cannot leave an empty file
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def save_png(path: str | os.PathLike, array: np.ndarray) -> None:
     """Write uint8 HxW, HxWx3 or HxWx4 as PNG atomically (no half-written file on failure)."""
     array = np.asarray(array)
     if array.dtype != np.uint8:
         raise ValueError(f"save_png expects uint8, got {array.dtype}")
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".png", dir=path.parent)
-    os.close(fd)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes owner-only files; results are ordinary files
-    try:
-        Image.fromarray(array).save(tmp, format="PNG")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomically(path, lambda tmp: Image.fromarray(array).save(tmp, format="PNG"))
 
 
 def save_mask(path: str | os.PathLike, label: np.ndarray, colour: bool = True) -> None:

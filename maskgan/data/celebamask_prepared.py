@@ -16,15 +16,14 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 from PIL import Image
 from torch.utils.data import Dataset
 
 from maskgan.data.items import make_item
+from maskgan.imageio import write_atomically
 
 SPLITS = ("train", "val", "test")
 MANIFEST_NAME = "manifest.json"
@@ -43,25 +42,13 @@ def item_paths(output: Path, split: str, idx: int) -> tuple[Path, Path]:
     return folder / "images" / f"{idx}.jpg", folder / "labels" / f"{idx}.png"
 
 
-def replace_atomically(path: Path, write: Callable[[Path], None]) -> None:
-    """Call ``write(temporary path)`` beside ``path`` and move the result onto ``path``."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def save_jpeg(path: Path, image: Image.Image) -> None:
-    replace_atomically(path, lambda tmp: image.save(tmp, format="JPEG", quality=JPEG_QUALITY))
+    write_atomically(path, lambda tmp: image.save(tmp, format="JPEG", quality=JPEG_QUALITY))
 
 
 def write_manifest(output: Path, manifest: dict) -> None:
     text = json.dumps({"format": FORMAT_NAME, "format_version": FORMAT_VERSION, **manifest}, indent=1)
-    replace_atomically(Path(output) / MANIFEST_NAME, lambda tmp: tmp.write_text(text + "\n"))
+    write_atomically(Path(output) / MANIFEST_NAME, lambda tmp: tmp.write_text(text + "\n"))
 
 
 def read_manifest(root: Path) -> dict:

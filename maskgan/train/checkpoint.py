@@ -10,13 +10,13 @@ Only the newest ``keep`` checkpoints stay.
 
 from __future__ import annotations
 
-import os
 import random
-import uuid
 from pathlib import Path
 
 import numpy as np
 import torch
+
+from maskgan.imageio import write_atomically
 
 FORMAT = "maskgan-train-checkpoint/1"
 LATEST = "latest"
@@ -30,25 +30,12 @@ def checkpoint_name(step: int) -> str:
     return f"step_{step:06d}.pt"
 
 
-def _replace_atomically(path: Path, write) -> None:
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        with open(tmp, "wb") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def save_checkpoint(folder: Path, state: dict, keep: int) -> Path:
     """Write ``state`` (must hold 'step') as folder/step_XXXXXX.pt, point ``latest`` at it, prune to ``keep``."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / checkpoint_name(state["step"])
-    _replace_atomically(path, lambda handle: torch.save({"format": FORMAT, **state}, handle))
-    _replace_atomically(folder / LATEST, lambda handle: handle.write(f"{path.name}\n".encode()))
+    write_atomically(path, lambda tmp: torch.save({"format": FORMAT, **state}, tmp))
+    write_atomically(folder / LATEST, lambda tmp: tmp.write_text(f"{path.name}\n"))
     for old in sorted(folder.glob("step_*.pt"), key=lambda p: int(p.stem.split("_")[1]))[:-keep]:
         old.unlink()
     return path
