@@ -16,7 +16,7 @@ def test_builtin_configs_load_and_round_trip_through_toml(name):
 
 
 def test_builtin_configs_exist():
-    assert {"tiny", "cpu_demo", "paper"} <= {p.stem for p in BUILTIN_CONFIGS.glob("*.toml")}
+    assert {"tiny", "cpu_demo", "demo", "paper"} <= {p.stem for p in BUILTIN_CONFIGS.glob("*.toml")}
 
 
 def test_unknown_key_names_the_key_and_the_valid_ones(tmp_path):
@@ -88,7 +88,7 @@ def test_cli_reports_config_and_data_errors_in_one_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert f"no folder at {missing}" in err and "maskgan data prepare-celebamask" in err
     assert main(["train", "--config", "no_such_config", "--run", str(tmp_path / "r")]) == 2
-    assert "no config file at no_such_config (built-in configs: cpu_demo, paper, tiny)" in capsys.readouterr().err
+    assert "no config file at no_such_config (built-in configs: cpu_demo, demo, paper, tiny)" in capsys.readouterr().err
     assert main(["train", "--config", "tiny"]) == 2
     assert "--run DIR is required" in capsys.readouterr().err
     assert main(["train", "--run", str(tmp_path / "r"), "--resume"]) == 2

@@ -20,7 +20,7 @@ from maskgan.cli import CommandError
 
 def _run_options() -> argparse.ArgumentParser:
     options = argparse.ArgumentParser(add_help=False)
-    options.add_argument("--config", help="TOML config, or a built-in one: tiny, cpu_demo, paper (default: built-in defaults)")
+    options.add_argument("--config", help="TOML config, or a built-in one: tiny, cpu_demo, demo, paper (default: built-in defaults)")
     options.add_argument("--run", type=Path, help="run folder (config, metrics, samples, checkpoints); required")
     options.add_argument("--resume", action="store_true", help="continue the run folder from its latest checkpoint, with its config.toml")
     options.add_argument("--data", help="set data.spec: 'synthetic' or 'celebamask:PATH'")

@@ -178,7 +178,7 @@ def parse_override(text: str) -> dict:
 
 
 def resolve_config_path(name: str | Path) -> Path:
-    """A TOML path as given, or the built-in config of that name ('tiny', 'cpu_demo', 'paper')."""
+    """A TOML path as given, or the built-in config of that name ('tiny', 'cpu_demo', 'demo', 'paper')."""
     path = Path(name)
     if path.exists():
         return path
