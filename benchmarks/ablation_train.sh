@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Trains the RQ3 ablation of docs/benchmarks.md: {spatial-aware, plain} style encoder x
+# {with, without} EBST x seeds 1 and 2, all on the same generator budget (2400 generator
+# steps: 1600 DMN + 800 EBST, or 2400 DMN), the cpu_demo recipe with an ngf 8 generator.
+# The eight runs go in parallel (meant for one GPU; on 2 CPU cores run them one by one
+# with PARALLEL=1, about 8 hours), then each is exported to OUTDIR/NAME.safetensors.
+#   benchmarks/ablation_train.sh OUTDIR [--set run.device=cuda ...]
+# Then: python benchmarks/ablation_eval.py OUTDIR
+set -u
+out=${1:?usage: ablation_train.sh OUTDIR [extra maskgan train arguments]}
+shift
+python=${PYTHON:-python3}
+parallel=${PARALLEL:-8}
+mkdir -p "$out"
+
+common=(--config cpu_demo --set model.generator.ngf=8 --set data.num_workers=1 --set run.threads=1
+        --set schedule.mask_vae_steps=400 --set log.checkpoint_every=400 --set log.sample_every=800)
+names=()
+for seed in 1 2; do
+  for style in spatial plain; do
+    for ebst in ebst noebst; do
+      name="${style}_${ebst}_seed${seed}"
+      names+=("$name")
+      if [ "$ebst" = ebst ]; then steps=(--set schedule.dmn_steps=1600 --set schedule.ebst_steps=800)
+      else steps=(--set schedule.dmn_steps=2400 --set schedule.ebst_steps=0); fi
+      spatial=$([ "$style" = spatial ] && echo true || echo false)
+      "$python" -m maskgan train "${common[@]}" "${steps[@]}" --set run.seed="$seed" \
+        --set model.generator.spatial_style="$spatial" --run "$out/$name" "$@" > "$out/$name.log" 2>&1 &
+      while [ "$(jobs -r | wc -l)" -ge "$parallel" ]; do sleep 2; done
+    done
+  done
+done
+wait
+status=0
+for name in "${names[@]}"; do
+  "$python" -m maskgan train export "$out/$name" "$out/$name.safetensors" || { echo "export of $name failed; see $out/$name.log"; status=1; }
+done
+exit $status
