@@ -153,3 +153,35 @@ def test_items_without_an_edit_ground_truth_train_without_edit_terms(tmp_path):
     metrics = losses_by_step(tmp_path / "run")
     assert {"l1", "perceptual", "adversarial", "feature_matching"} <= set(metrics[3])
     assert not any(key.startswith("edit_") for key in metrics[3])
+
+
+def test_init_weights_starts_a_fresh_run_from_the_bundle(full_run, tmp_path):
+    from maskgan.train.config import ConfigError
+    from maskgan.train.models import build_networks
+
+    run, trainer = full_run
+    bundle_path = tmp_path / "start.safetensors"
+    export_run(run, bundle_path)
+    config = tiny(f"run.init_weights={bundle_path}", "run.seed=7", "schedule.mask_vae_steps=0")
+    fine_tuning = Trainer(config, tmp_path / "ft")
+    fine_tuning.start_from_weights(str(bundle_path))
+    for name in ("generator", "mask_vae", "blender"):
+        for key, tensor in fine_tuning.networks[name].state_dict().items():
+            assert torch.equal(tensor, trainer.networks[name].state_dict()[key]), f"{name}.{key} not loaded"
+    fresh = build_networks(tiny("run.seed=7"))["discriminator"].state_dict()
+    assert all(torch.equal(t, fresh[k]) for k, t in fine_tuning.networks["discriminator"].state_dict().items())
+
+    with pytest.raises(ConfigError, match=r"its generator differs from the run's model.generator: ngf 4 \(run: 8\)"):
+        Trainer(tiny("model.generator.ngf=8"), tmp_path / "x").start_from_weights(str(bundle_path))
+    with pytest.raises(ConfigError, match="run.init_weights: no weights file at"):
+        fine_tuning.start_from_weights(str(tmp_path / "missing.safetensors"))
+
+
+def test_export_records_the_framing_of_the_training_faces(full_run, tmp_path):
+    from maskgan.data.synthetic import sample
+    from maskgan.infer.crop import measure_framing
+
+    run, _ = full_run
+    card = export_run(run, tmp_path / "m.safetensors")
+    assert card["framing"] == measure_framing(sample(seed, 32).label for seed in range(256)).as_dict()
+    assert 0.3 < card["framing"]["face_side"] < 0.6  # the synthetic world's faces fill about 40% of the image

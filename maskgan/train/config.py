@@ -114,6 +114,7 @@ class RunConfig:
     precision: str = "auto"  # auto (bf16 autocast on CUDA, fp32 on CPU) | fp32 | bf16
     threads: int = 0  # CPU threads per process; 0: the cores divided among local processes
     deterministic: bool = False  # torch.use_deterministic_algorithms (bit-exact resume; slower on GPU)
+    init_weights: str = ""  # a weights bundle to start from (fine-tuning); "" starts from random weights
 
 
 @dataclass
@@ -226,8 +227,9 @@ def validate(config: TrainConfig) -> None:
     require(data.batch_size >= 1 and data.num_workers >= 0, "data.batch_size must be >= 1 and data.num_workers >= 0")
     require(schedule.ebst_steps == 0 or data.batch_size >= 2,
             "EBST pairs each mask with another face's mask from the batch: data.batch_size must be >= 2")
-    require(schedule.ebst_steps == 0 or schedule.mask_vae_steps > 0,
-            "EBST edits masks through the MaskVAE: schedule.mask_vae_steps must be > 0 when schedule.ebst_steps > 0")
+    require(schedule.ebst_steps == 0 or schedule.mask_vae_steps > 0 or config.run.init_weights,
+            "EBST edits masks through the MaskVAE: schedule.mask_vae_steps must be > 0 when schedule.ebst_steps > 0 "
+            "(or run.init_weights must give a bundle with a trained MaskVAE)")
     require(min(schedule.mask_vae_steps, schedule.dmn_steps, schedule.ebst_steps) >= 0 and schedule.total_steps > 0,
             "schedule steps must be >= 0 and not all 0")
     require(0.0 <= schedule.decay_fraction <= 1.0, f"schedule.decay_fraction must be in [0, 1], got {schedule.decay_fraction}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import torch
 from torch import nn
 
@@ -9,7 +11,7 @@ from maskgan.networks.blender import AlphaBlender
 from maskgan.networks.discriminator import MultiscaleDiscriminator
 from maskgan.networks.generator import Generator
 from maskgan.networks.mask_vae import MaskVAE
-from maskgan.train.config import TrainConfig
+from maskgan.train.config import ConfigError, TrainConfig
 from maskgan.train.distributed import DistContext, average_gradients, broadcast_weights
 from maskgan.train.schedule import lr_factor
 
@@ -24,6 +26,32 @@ def build_networks(config: TrainConfig) -> dict[str, nn.Module]:
         "discriminator": MultiscaleDiscriminator(model.discriminator),
         "blender": AlphaBlender(model.blender),
     }
+
+
+def load_initial_weights(networks: dict[str, nn.Module], path: str, need_mask_vae: bool = False) -> None:
+    """Copy every network a bundle holds into the run's networks (run.init_weights; a fresh run only, since
+    a resumed run's checkpoint holds them). The discriminator is never in a bundle and stays fresh.
+
+    The bundle's network configs must equal the run's: fine-tuning changes weights, not shapes.
+    """
+    from maskgan.weights import WeightsError, load_bundle
+
+    try:
+        bundle = load_bundle(path)
+    except (WeightsError, FileNotFoundError) as error:
+        raise ConfigError(f"run.init_weights: {error}") from None
+    if need_mask_vae and bundle.mask_vae is None:
+        raise ConfigError(f"run.init_weights {path} has no MaskVAE, and this run trains none before EBST "
+                          "(schedule.mask_vae_steps = 0); train one or use a bundle with a MaskVAE")
+    for name, source in (("generator", bundle.generator), ("mask_vae", bundle.mask_vae), ("blender", bundle.blender)):
+        if source is None:
+            continue
+        ours, theirs = asdict(networks[name].config), asdict(source.config)
+        if ours != theirs:
+            differing = ", ".join(f"{key} {theirs[key]} (run: {ours[key]})" for key in ours if ours[key] != theirs.get(key))
+            raise ConfigError(f"run.init_weights {path}: its {name} differs from the run's model.{name}: {differing}; "
+                              f"set model.{name} to match the bundle")
+        networks[name].load_state_dict(source.state_dict())
 
 
 class TrainingModels:

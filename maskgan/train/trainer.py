@@ -35,7 +35,7 @@ from maskgan.train.checkpoint import capture_rng, checkpoint_name, latest_checkp
 from maskgan.train.config import TrainConfig, to_toml
 from maskgan.train.data import StepBatchSampler, batch_loader, fixed_batch, open_training_data
 from maskgan.train.distributed import DistContext, autocast, gather_objects, mean_over_replicas, setup, teardown
-from maskgan.train.models import TrainingModels
+from maskgan.train.models import TrainingModels, load_initial_weights
 from maskgan.train.samples import sample_grid
 from maskgan.train.schedule import TRAINED_IN, stage_at
 from maskgan.train.stages import StageLosses
@@ -119,6 +119,12 @@ class Trainer:
                      "rng": rng, "config": to_toml(self.config), **self.models.state_dict()}
             save_checkpoint(self.checkpoint_dir, state, self.config.log.keep)
         return path
+
+    def start_from_weights(self, path: str) -> None:
+        """Fine-tuning: a fresh run's networks start from a weights bundle (every replica loads the same file)."""
+        schedule = self.config.schedule
+        load_initial_weights(self.networks, path, need_mask_vae=schedule.ebst_steps > 0 and schedule.mask_vae_steps == 0)
+        self.say(f"starting from the weights in {path}")
 
     def resume(self, path: Path | None = None) -> None:
         """Continue from ``path``, or from the run's latest checkpoint."""
@@ -260,6 +266,8 @@ def run_training(config: TrainConfig, run_dir: Path, *, resume: bool = False, st
         elif latest_checkpoint(trainer.checkpoint_dir) is not None:
             raise TrainingError(f"{run_dir} already holds a training run; pass --resume to continue it, "
                                 "or choose another --run folder")
+        elif config.run.init_weights:
+            trainer.start_from_weights(config.run.init_weights)
         trainer.fit(stop_at, command)
         return trainer
     finally:
