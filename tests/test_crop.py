@@ -121,3 +121,36 @@ def test_crop_of_a_non_square_photo_is_a_full_square_at_model_size():
     assert square.shape == (64, 64, 3)
     assert (square[:, -3:] == 200).all()
     assert set(np.unique(crop.crop_mask(mask, box, 64))) == {0, 1}
+
+
+def test_framed_box_puts_the_face_where_the_model_learnt_it():
+    source = np.zeros((400, 400), np.uint8)
+    source[100:180, 150:230] = 1  # skin: 80 px square, centre (190, 140)
+    source[60:100, 140:240] = 13  # hair does not count towards the framing
+    edited = source.copy()
+    edited[150:160, 180:200] = 11  # the edit stays inside the framed box
+    framing = crop.Framing(face_side=0.4, center_x=0.5, center_y=0.6)
+    box = crop.face_box(source, edited, framing=framing)
+    assert box == crop.Box(x0=190 - 100, y0=140 - 120, side=200)
+
+
+def test_framed_box_grows_to_hold_every_changed_pixel():
+    source = np.zeros((400, 400), np.uint8)
+    source[100:180, 150:230] = 1
+    edited = source.copy()
+    edited[300:330, 170:210] = 13  # hair drawn far below the framed box (which ends at y 220)
+    box = crop.face_box(source, edited, framing=crop.Framing(0.4, 0.5, 0.6))
+    x0, y0, x1, y1 = box.corners()
+    assert (x0, y0) <= (150, 20) and y1 >= 330 and x1 >= 230 and box.side == 330 - 20
+
+
+def test_measure_framing_takes_medians_over_faces_and_refuses_none():
+    maps = []
+    for top in (10, 20, 30):
+        label = np.zeros((100, 100), np.uint8)
+        label[top:top + 40, 30:70] = 1
+        maps.append(label)
+    maps.append(np.zeros((100, 100), np.uint8))  # no face: skipped
+    assert crop.measure_framing(maps) == crop.Framing(face_side=0.4, center_x=0.5, center_y=0.4)
+    with pytest.raises(ValueError, match="none of the label maps shows a face"):
+        crop.measure_framing([np.zeros((8, 8), np.uint8)])

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
+from maskgan.labels import class_index
+
 MAX_PIXELS = 64_000_000
 
 
@@ -58,17 +60,94 @@ class Box:
         return self.x0, self.y0, self.x0 + self.side, self.y0 + self.side
 
 
-def face_box(source_mask: np.ndarray, edited_mask: np.ndarray, margin: float = 0.2) -> Box:
-    """Square around every non-background pixel of either mask, grown by ``margin`` of its side."""
+# the face proper: what decides the framing (not hair, hat, glasses, neck or cloth, which edits add and remove)
+FACE_CLASSES = tuple(class_index(key) for key in (
+    "skin", "nose", "l_eye", "r_eye", "l_brow", "r_brow", "l_ear", "r_ear", "mouth", "u_lip", "l_lip"))
+
+
+@dataclass(frozen=True)
+class Framing:
+    """Where the face sits in a model's training images, as fractions of the image side.
+
+    ``face_side`` is the longer side of the face's bounding box (FACE_CLASSES),
+    ``center_x``/``center_y`` its centre. A crop framed the same way shows the
+    generator faces at the scale and place it learnt them; a looser crop makes
+    it draw smaller faces than it knows and blurs every edit.
+    """
+
+    face_side: float
+    center_x: float
+    center_y: float
+
+    @classmethod
+    def from_card(cls, card: dict) -> "Framing | None":
+        entry = card.get("framing")
+        return cls(float(entry["face_side"]), float(entry["center_x"]), float(entry["center_y"])) if entry else None
+
+    def as_dict(self) -> dict:
+        return {"face_side": self.face_side, "center_x": self.center_x, "center_y": self.center_y}
+
+
+def _bounds(mask: np.ndarray) -> tuple[int, int, int, int]:
+    """(x0, y0, x1, y1) of the set pixels of a non-empty mask (exclusive ends)."""
+    rows, cols = np.nonzero(mask.any(1))[0], np.nonzero(mask.any(0))[0]
+    return int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1
+
+
+def measure_framing(labels) -> Framing:
+    """The median framing of label maps (the training data's), from those that show a face."""
+    sides, centers_x, centers_y = [], [], []
+    for label in labels:
+        face = np.isin(label, FACE_CLASSES)
+        if not face.any():
+            continue
+        x0, y0, x1, y1 = _bounds(face)
+        size = max(label.shape)
+        sides.append(max(x1 - x0, y1 - y0) / size)
+        centers_x.append((x0 + x1) / 2 / label.shape[1])
+        centers_y.append((y0 + y1) / 2 / label.shape[0])
+    if not sides:
+        raise ValueError("none of the label maps shows a face (skin, eyes, nose, mouth...): cannot measure the framing")
+    return Framing(*(round(float(np.median(values)), 4) for values in (sides, centers_x, centers_y)))
+
+
+def face_box(source_mask: np.ndarray, edited_mask: np.ndarray, margin: float = 0.2,
+             framing: Framing | None = None) -> Box:
+    """The square the model sees.
+
+    With a ``framing``: the face placed as in the model's training images, grown
+    where needed to hold every changed pixel. Without one (or without face
+    classes in the masks): every non-background pixel of either mask, grown by
+    ``margin`` of its side.
+    """
+    face = np.isin(source_mask, FACE_CLASSES) | np.isin(edited_mask, FACE_CLASSES)
+    if framing is not None and face.any():
+        x0, y0, x1, y1 = _bounds(face)
+        side = max(16, int(round(max(x1 - x0, y1 - y0) / framing.face_side)))
+        box = Box(int(round((x0 + x1) / 2 - framing.center_x * side)),
+                  int(round((y0 + y1) / 2 - framing.center_y * side)), side)
+        changed = source_mask != edited_mask
+        return _square_holding(box, _bounds(changed)) if changed.any() else box
     present = (source_mask > 0) | (edited_mask > 0)
     if not present.any():
         raise ValueError("the masks are all background: there is no face to edit")
-    rows, cols = np.nonzero(present.any(1))[0], np.nonzero(present.any(0))[0]
-    y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+    x0, y0, x1, y1 = _bounds(present)
     side = int(round(max(y1 - y0, x1 - x0) * (1 + 2 * margin)))
     side = max(side, 16)
     cy, cx = (y0 + y1) / 2, (x0 + x1) / 2
     return Box(int(round(cx - side / 2)), int(round(cy - side / 2)), side)
+
+
+def _square_holding(box: Box, bounds: tuple[int, int, int, int]) -> Box:
+    """``box`` when it holds ``bounds`` (x0, y0, x1, y1), else the smallest square holding both."""
+    x0, y0, x1, y1 = bounds
+    bx0, by0, bx1, by1 = box.corners()
+    if bx0 <= x0 and by0 <= y0 and x1 <= bx1 and y1 <= by1:
+        return box
+    ux0, uy0, ux1, uy1 = min(bx0, x0), min(by0, y0), max(bx1, x1), max(by1, y1)
+    side = max(ux1 - ux0, uy1 - uy0)
+    # grow the short direction evenly around the union, so the face stays near its framed place
+    return Box(ux0 - (side - (ux1 - ux0)) // 2, uy0 - (side - (uy1 - uy0)) // 2, side)
 
 
 def _pad_to_box(array: np.ndarray, box: Box) -> np.ndarray:

@@ -85,6 +85,7 @@ class Editor:
         self.device = device
         self.precision = precision
         self.resolution = int(self.card.get("resolution", 512))
+        self.framing = crop.Framing.from_card(self.card)  # None: the loose whole-mask crop
         self.generator = bundle.generator.to(device, memory_format=memory_format(precision)).eval()
         check_size(self.resolution, self.resolution, self.generator.config.n_downsample)
         self.mask_vae = bundle.mask_vae.to(device).eval() if bundle.mask_vae is not None else None
@@ -177,7 +178,7 @@ class Editor:
         _check_feather(feather)
         prepared = [_prepare(r["image"], r["source_mask"], r["edited_mask"]) for r in requests]
         results = [_unchanged(image) for image, _, _ in prepared]
-        work = [(i, crop.face_box(source, edited)) for i, (_, source, edited) in enumerate(prepared)
+        work = [(i, crop.face_box(source, edited, framing=self.framing)) for i, (_, source, edited) in enumerate(prepared)
                 if not np.array_equal(source, edited)]
         total = 2 if work else 0
         _step(progress, cancel, 0, total, "cropping")
@@ -197,7 +198,7 @@ class Editor:
         reference_image = np.asarray(reference_image)
         crop.check_photo(reference_image, reference_mask)
         size = self.resolution
-        ref_box = crop.face_box(reference_mask, reference_mask)
+        ref_box = crop.face_box(reference_mask, reference_mask, framing=self.framing)
         _step(progress, cancel, 0, 2, "encoding the reference style")
         style = self.encode_style(self._onehot([crop.crop_mask(reference_mask, ref_box, size)]),
                                   self._images([crop.crop_image(reference_image, ref_box, size)]))
@@ -234,7 +235,7 @@ class Editor:
         image, source, edited = _prepare(image, source_mask, edited_mask)
         if np.array_equal(source, edited):
             return [_unchanged(image) for _ in range(n)]
-        box = crop.face_box(source, edited)
+        box = crop.face_box(source, edited, framing=self.framing)
         total = n + 1
         _step(progress, cancel, 0, total, "sampling masks near the edited mask")
         samples = vae.sample_near(self._vae_onehot([edited], box)[0], n, VARIANT_SPREAD,
@@ -269,7 +270,7 @@ class Editor:
         crop.check_megapixels(*a.shape, "mask")
         if steps < 2:
             raise ValueError(f"interpolation needs at least 2 steps (both ends), got {steps}")
-        box = crop.face_box(a, b)
+        box = crop.face_box(a, b, framing=self.framing)
         _step(progress, cancel, 0, 2, "interpolating in the MaskVAE latent space")
         onehot = self._vae_onehot([a, b], box)
         squares = vae.interpolate(onehot[0], onehot[1], steps).to(torch.uint8).cpu().numpy()

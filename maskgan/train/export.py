@@ -3,8 +3,9 @@
 The bundle holds each network of generator, mask_vae and blender that the run has
 trained for at least one step (the discriminator is for training only). The card
 records how the weights were made: data, steps, wall time, the run's full config
-(TOML text), the command lines that trained it, the command that reproduces it, and
-the last logged metrics of each stage.
+(TOML text), the command lines that trained it, the command that reproduces it, the
+last logged metrics of each stage, and the framing of the training faces (where the
+face sits in the image), which the Editor's crop copies.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import shlex
 from pathlib import Path
 
 from maskgan import __version__
+from maskgan.data.sources import open_dataset
+from maskgan.infer.crop import Framing, measure_framing
 from maskgan.train.checkpoint import latest_checkpoint, load_checkpoint
 from maskgan.train.config import config_from_toml
 from maskgan.train.models import build_networks
@@ -37,6 +40,16 @@ def _metrics_per_stage(run_dir: Path, step: int) -> dict[str, dict]:
             if record["step"] <= step:
                 last[record["stage"]] = record
     return last
+
+
+FRAMING_SAMPLES = 256
+
+
+def training_framing(config) -> Framing:
+    """Where faces sit in the run's training images (median of the first FRAMING_SAMPLES), for the Editor's crop."""
+    dataset = open_dataset(config.data.spec, config.data.size, "train")
+    count = min(FRAMING_SAMPLES, len(dataset))
+    return measure_framing(dataset[i]["label"].numpy() for i in range(count))
 
 
 def export_run(run_dir: str | Path, output: str | Path, checkpoint: str | Path | None = None) -> dict:
@@ -73,5 +86,6 @@ def export_run(run_dir: str | Path, output: str | Path, checkpoint: str | Path |
                      f"--run {shlex.quote(str(run_dir))}-again --steps {step}",
         "train_config": state["config"],
         "maskgan_version": __version__,
+        "framing": training_framing(config).as_dict(),
     }
     return save_bundle(output, {name: networks[name].eval() for name in SHIPPED if steps[name]}, card)
