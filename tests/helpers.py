@@ -43,3 +43,38 @@ def synthetic_photo(seed: int = 3, size: int = 96, canvas=(120, 160), offset=(10
     edited = source.copy()
     edited[y : y + size, x : x + size] = face.edited_label
     return image, source, edited
+
+
+def require_parsing_extra() -> None:
+    """Skip the calling test when the `parsing` extra is missing; fail instead when MASKGAN_REQUIRE_PARSING=1 (CI)."""
+    import pytest
+
+    from maskgan.parsing.landmarks import landmarks_available
+
+    problems = [problem for problem in (landmarks_available(), _dlib_problem(), _sample_problem()) if problem]
+    if not problems:
+        return
+    message = "the `parsing` extra is not installed: " + "; ".join(problems)  # each names the install command
+    if os.environ.get("MASKGAN_REQUIRE_PARSING") == "1":
+        pytest.fail(f"MASKGAN_REQUIRE_PARSING=1 but {message}")
+    pytest.skip(message)
+
+
+def _dlib_problem():
+    from maskgan.parsing.identity import FaceEmbedder, IdentityError
+
+    try:
+        FaceEmbedder()
+    except IdentityError as error:
+        return str(error)
+    return None
+
+
+def _sample_problem():
+    from maskgan.data.real_photos import astronaut_path
+
+    try:
+        astronaut_path()
+    except FileNotFoundError as error:
+        return str(error)
+    return None
