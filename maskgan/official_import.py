@@ -1,4 +1,5 @@
-"""Import of the official MaskGAN demo generator (``latest_net_G.pth``) into our format.
+"""Import of the official MaskGAN demo generator (``latest_net_G.pth``) and of the official
+face_parsing UNet (CelebAMask-HQ ``face_parsing``, ``model.pth``) into our format.
 
 Safety: the file is read only with ``torch.load(..., weights_only=True)``, which
 refuses pickles that would construct arbitrary objects or run code.
@@ -11,6 +12,10 @@ The official ``GlobalGenerator`` keeps its trunk in one ``nn.Sequential`` named
   model.{u+3i}, u = 4+3n_down+n_blocks transposed convs
   model.{u+3n_down+1}                  last 7x7 conv
 and its encoders in ``enc_style`` / ``enc_label`` (see OFFICIAL_ENCODER_KEYS).
+
+The face_parsing ``unet`` needs no renaming: maskgan.networks.parser_unet keeps its
+key layout. Its configuration comes from the tensor shapes; a ``module.`` prefix
+(a model saved from ``nn.DataParallel``) is dropped.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from pathlib import Path
 import torch
 
 from maskgan.networks.generator import Generator, GeneratorConfig
+from maskgan.networks.parser_unet import ParserUNet, ParserUNetConfig
 
 # official encoder prefix -> our prefix (weights and biases alike)
 OFFICIAL_ENCODER_KEYS = {
@@ -208,3 +214,58 @@ def import_official(source: Path, output: Path) -> dict:
         "training_data": "CelebAMask-HQ (by the MaskGAN authors)",
     }
     return save_bundle(output, {"generator": generator}, card)
+
+
+def infer_parser_config(state_dict: dict[str, torch.Tensor]) -> ParserUNetConfig:
+    """base_channels, input channels and classes from the tensor shapes of an official face_parsing state_dict."""
+    first, final = state_dict.get("conv1.conv1.0.weight"), state_dict.get("final.weight")
+    for key, tensor in (("conv1.conv1.0.weight", first), ("final.weight", final)):
+        if tensor is None:
+            raise OfficialImportError(f"not an official face_parsing unet state_dict: missing {key!r}")
+    if first.dim() != 4 or final.dim() != 4:
+        raise OfficialImportError(
+            f"not an official face_parsing unet state_dict: conv1.conv1.0.weight has shape {tuple(first.shape)} and "
+            f"final.weight {tuple(final.shape)}, expected (base, 3, 3, 3) and (classes, base, 1, 1)"
+        )
+    return ParserUNetConfig(base_channels=int(first.shape[0]), in_channels=int(first.shape[1]),
+                            num_classes=int(final.shape[0]))
+
+
+def official_parser_state(state_dict: dict[str, torch.Tensor]) -> tuple[ParserUNetConfig, dict[str, torch.Tensor]]:
+    """(config, our state_dict) of an official face_parsing state_dict; what does not fit is named in one error."""
+    from maskgan.weights import describe_mismatch
+
+    if state_dict and all(key.startswith("module.") for key in state_dict):
+        state_dict = {key[len("module."):]: tensor for key, tensor in state_dict.items()}
+    config = infer_parser_config(state_dict)
+    with torch.device("meta"):
+        reference = ParserUNet(config).state_dict()
+    problem = describe_mismatch("", reference, state_dict)
+    if problem:
+        raise OfficialImportError(
+            f"the checkpoint does not fit a face_parsing unet with base channels {config.base_channels} "
+            f"(feature_scale {64 / config.base_channels:g}): {problem}"
+        )
+    return config, {key: tensor if key.endswith("num_batches_tracked") else tensor.float().contiguous()
+                    for key, tensor in state_dict.items()}
+
+
+def import_official_parser(source: Path, output: Path) -> dict:
+    """Convert an official face_parsing checkpoint into a parser bundle; returns the card."""
+    from maskgan.weights import save_bundle
+
+    config, state = official_parser_state(load_official_state_dict(source))
+    parser = ParserUNet(config)
+    parser.load_state_dict(state)
+    card = {
+        "name": f"official CelebAMask-HQ face_parsing UNet ({Path(source).name})",
+        "source": {
+            "kind": "official CelebAMask-HQ face_parsing checkpoint",
+            "file": Path(source).name,
+            "sha256": _sha256(Path(source)),
+            "imported": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        },
+        "resolution": 512,  # its tester resizes every photo to 512x512
+        "training_data": "CelebAMask-HQ (by the CelebAMask-HQ authors)",
+    }
+    return save_bundle(output, {"parser": parser.eval()}, card)

@@ -1,10 +1,13 @@
 """Our weights format: one safetensors file per model bundle, with its model card inside.
 
-A bundle holds the generator and, when trained by us, the MaskVAE and the Alpha
-Blender. Tensors are stored under ``<network>.<parameter>`` (e.g.
-``generator.input_conv.conv.weight``). The safetensors metadata field
-``maskgan_card`` holds the model card as JSON: free-form fields (name, source,
-training data, metrics, resolution, command) plus ``networks``:
+A bundle is one of two kinds: editing weights (the generator and, when trained by
+us, the MaskVAE and the Alpha Blender) or a face parser (the parser alone, see
+maskgan.parsing.learned). Loading one kind where the other is expected fails with
+a message naming the option that takes it. Tensors are stored under
+``<network>.<parameter>`` (e.g. ``generator.input_conv.conv.weight``). The
+safetensors metadata field ``maskgan_card`` holds the model card as JSON:
+free-form fields (name, source, training data, metrics, resolution, command) plus
+``networks``:
 ``{name: {"config": {...}, "parameters": N}}`` from which each network is rebuilt,
 ``format`` and ``tensors_sha256`` (checked on every load). The same card is written
 beside the file as ``NAME.json`` for people to read. Tensors keep their dtypes.
@@ -36,7 +39,9 @@ NETWORKS = {
     "generator": ("maskgan.networks.generator", "Generator", "GeneratorConfig"),
     "mask_vae": ("maskgan.networks.mask_vae", "MaskVAE", "MaskVAEConfig"),
     "blender": ("maskgan.networks.blender", "AlphaBlender", "BlenderConfig"),
+    "parser": ("maskgan.networks.parser_unet", "ParserUNet", "ParserUNetConfig"),
 }
+PARSER = "parser"  # the member of a parser bundle; it never shares a bundle with editing networks
 
 
 def network_classes(name: str) -> tuple[type, type]:
@@ -57,6 +62,12 @@ class Bundle:
     generator: nn.Module
     mask_vae: nn.Module | None
     blender: nn.Module | None
+    card: dict
+
+
+@dataclass
+class ParserBundle:
+    parser: nn.Module
     card: dict
 
 
@@ -92,7 +103,9 @@ def save_bundle(path: str | os.PathLike, networks: dict[str, nn.Module], card: d
     fields; ``format``, ``networks`` and ``tensors_sha256`` are filled in here.
     """
     path = Path(path)
-    if "generator" not in networks:
+    if PARSER in networks and len(networks) > 1:
+        raise WeightsError(f"a parser bundle holds the parser alone, got {', '.join(networks)}")
+    if PARSER not in networks and "generator" not in networks:
         raise WeightsError("a bundle needs a generator")
     tensors = {}
     card = dict(card)
@@ -124,7 +137,7 @@ def _open(path: Path):
     except (SafetensorError, OSError, ValueError) as error:
         raise WeightsError(
             f"{path} is not a maskgan safetensors bundle ({error}); import official .pth checkpoints "
-            "with `maskgan weights import-official`"
+            "with `maskgan weights import-official` (generator) or `import-official-parser` (face parser)"
         ) from None
 
 
@@ -154,7 +167,7 @@ def _build(name: str, entry: dict) -> nn.Module:
         raise WeightsError(f"the card's config for {name} does not fit this version of maskgan ({error})") from None
 
 
-def _mismatch(prefix: str, expected: dict[str, torch.Tensor], found: dict[str, torch.Tensor]) -> str:
+def describe_mismatch(prefix: str, expected: dict[str, torch.Tensor], found: dict[str, torch.Tensor]) -> str:
     """'' when ``found`` fits ``expected`` key for key and shape for shape, else what differs."""
     missing = sorted(set(expected) - set(found))
     extra = sorted(set(found) - set(expected))
@@ -168,20 +181,16 @@ def _mismatch(prefix: str, expected: dict[str, torch.Tensor], found: dict[str, t
     return "; ".join(parts)
 
 
-def load_bundle(path: str | os.PathLike, device: str | torch.device = "cpu") -> Bundle:
-    """Rebuild every network of a bundle from its card, load and verify its tensors; networks are in eval mode."""
-    path = Path(path)
-    card = read_card(path)
+def _load_networks(path: Path, card: dict, device: str | torch.device) -> dict[str, nn.Module]:
+    """Rebuild every network of the card, load and verify its tensors; the networks are in eval mode."""
     with _open(path) as handle:
         tensors = {key: handle.get_tensor(key) for key in handle.keys()}
     networks = {name: _build(name, entry) for name, entry in card.get("networks", {}).items()}
-    if "generator" not in networks:
-        raise WeightsError(f"{path} holds no generator")
     states = {}
     for name, network in networks.items():
         prefix = f"{name}."
         states[name] = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
-        problem = _mismatch(prefix, network.state_dict(), states[name])
+        problem = describe_mismatch(prefix, network.state_dict(), states[name])
         if problem:
             raise WeightsError(f"{path}: tensors do not match the card's {name} config: {problem}")
     orphans = sorted(k for k in tensors if k.split(".", 1)[0] not in networks)
@@ -196,4 +205,34 @@ def load_bundle(path: str | os.PathLike, device: str | torch.device = "cpu") -> 
     for name, network in networks.items():
         network.load_state_dict(states[name])
         network.to(device).eval()
+    return networks
+
+
+def load_bundle(path: str | os.PathLike, device: str | torch.device = "cpu") -> Bundle:
+    """Rebuild every network of an editing bundle from its card, load and verify its tensors; networks are in eval mode."""
+    path = Path(path)
+    card = read_card(path)
+    members = card.get("networks", {})
+    if PARSER in members:
+        raise WeightsError(
+            f"{path} is a face-parser bundle, not editing weights: pass it as --parser-weights "
+            "(`maskgan parse`, `maskgan daemon start`), and give --weights a generator bundle"
+        )
+    if "generator" not in members:
+        raise WeightsError(f"{path} holds no generator")
+    networks = _load_networks(path, card, device)
     return Bundle(networks["generator"], networks.get("mask_vae"), networks.get("blender"), card)
+
+
+def load_parser_bundle(path: str | os.PathLike, device: str | torch.device = "cpu") -> ParserBundle:
+    """The face parser of a parser bundle (maskgan train-parser, maskgan weights import-official-parser), in eval mode."""
+    path = Path(path)
+    card = read_card(path)
+    members = card.get("networks", {})
+    if PARSER not in members:
+        raise WeightsError(
+            f"{path} holds editing weights ({', '.join(members) or 'no networks'}), not a face parser: pass it as "
+            "--weights, and give --parser-weights a parser bundle (`maskgan train-parser --output`, "
+            "`maskgan weights import-official-parser`)"
+        )
+    return ParserBundle(_load_networks(path, card, device)[PARSER], card)

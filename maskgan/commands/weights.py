@@ -20,6 +20,14 @@ def add_commands(subparsers) -> None:
     imp.add_argument("output", type=Path, help="bundle to write (.safetensors; the card goes beside it as .json)")
     imp.set_defaults(func=_import_official)
 
+    parser_import = sub.add_parser(
+        "import-official-parser",
+        help="convert the official CelebAMask-HQ face_parsing UNet (model.pth) into a parser bundle",
+    )
+    parser_import.add_argument("source", type=Path, help="official checkpoint, e.g. face_parsing/models/parsenet/model.pth")
+    parser_import.add_argument("output", type=Path, help="bundle to write (.safetensors; the card goes beside it as .json)")
+    parser_import.set_defaults(func=_import_official_parser)
+
     info = sub.add_parser("info", help="print a bundle's model card and parameter counts")
     info.add_argument("weights", type=Path, nargs="?", help="bundle (default: parameter counts of the demo configuration)")
     info.set_defaults(func=_info)
@@ -42,16 +50,31 @@ def _import_official(args) -> int:
     return 0
 
 
+def _import_official_parser(args) -> int:
+    from maskgan.official_import import OfficialImportError, import_official_parser
+
+    if args.output.suffix != ".safetensors":
+        raise CommandError(f"the output must end in .safetensors, got {args.output.name}")
+    try:
+        card = import_official_parser(args.source, args.output)
+    except OfficialImportError as error:
+        raise CommandError(str(error)) from error
+    entry = card["networks"]["parser"]
+    print(f"imported {args.source} -> {args.output} (base channels {entry['config']['base_channels']}, "
+          f"{entry['parameters']:,} parameters); use it with --parser-weights {args.output}")
+    return 0
+
+
 def demo_configuration_counts() -> dict[str, int]:
     """Parameter counts of every network in the demo configuration (default configs, built on the meta device)."""
     import importlib
 
     import torch
 
-    from maskgan.weights import NETWORKS
+    from maskgan.weights import NETWORKS, PARSER
 
     members = {
-        **NETWORKS,
+        **{name: spec for name, spec in NETWORKS.items() if name != PARSER},  # the face parser is no part of MaskGAN
         "discriminator": ("maskgan.networks.discriminator", "MultiscaleDiscriminator", "DiscriminatorConfig"),
     }
     counts = {}

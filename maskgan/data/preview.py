@@ -42,11 +42,11 @@ def _tiles(dataset, index: int) -> list[tuple[str, np.ndarray]]:
     return tiles
 
 
-def contact_sheet(samples: list[list[tuple[str, np.ndarray]]]) -> np.ndarray:
-    """uint8 sheet of captioned tile rows (all tiles the same size)."""
+def contact_sheet(samples: list[list[tuple[str, np.ndarray]]], per_row: int = SAMPLES_PER_ROW) -> np.ndarray:
+    """uint8 sheet of captioned tile rows (all tiles the same size), ``per_row`` samples side by side."""
     tile_h, tile_w = samples[0][0][1].shape[:2]
     per_sample = max(len(tiles) for tiles in samples)
-    columns = min(SAMPLES_PER_ROW, len(samples))
+    columns = min(per_row, len(samples))
     rows = -(-len(samples) // columns)
     block_w, block_h = per_sample * tile_w + GAP, tile_h + CAPTION_HEIGHT + GAP
     sheet = Image.new("RGB", (columns * block_w - GAP, rows * block_h - GAP), BACKDROP)

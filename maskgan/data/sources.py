@@ -19,7 +19,7 @@ from __future__ import annotations
 from torch.utils.data import Dataset
 
 from maskgan.data.items import make_item
-from maskgan.data.synthetic import SyntheticSample, sample
+from maskgan.data.synthetic import SyntheticSample, sample, sample_photo
 
 SPLIT_SPAN = 10_000_000
 TRAIN_SEED_BASE = 0
@@ -40,16 +40,19 @@ class SyntheticFaceDataset(Dataset):
     def __len__(self) -> int:
         return self.length
 
-    def sample(self, index: int) -> SyntheticSample:
-        """The raw numpy sample behind item ``index`` (with its edit kind and style)."""
+    def _seed(self, index: int) -> int:
         if not 0 <= index < self.length:
             raise IndexError(f"item {index} is outside this dataset of {self.length} synthetic faces")
-        return sample(self.seed_base + index, self.size)
+        return self.seed_base + index
+
+    def sample(self, index: int) -> SyntheticSample:
+        """The raw numpy sample behind item ``index`` (with its edit kind and style)."""
+        return sample(self._seed(index), self.size)
 
     def __getitem__(self, index: int) -> dict:
+        if not self.with_edit:  # half the work: no edit to simulate and render
+            return make_item(*sample_photo(self._seed(index), self.size))
         face = self.sample(index)
-        if not self.with_edit:
-            return make_item(face.image, face.label)
         return make_item(face.image, face.label, face.edited_label, face.edited_image)
 
 

@@ -5,6 +5,7 @@
   render(label, style)            -> uint8 (H, W, 3); a pure function: same inputs, same bytes
   simulate_user_edit(label, rng)  -> (edited label map, kind in EDIT_KINDS); always changes something
   sample(seed, size=256)          -> SyntheticSample with all of the above for face number ``seed``
+  sample_photo(seed, size=256)    -> (image, label) of face number ``seed`` alone, without the edit
 
 Rendering reads nothing further than ``influence_radius(size)`` pixels around a
 pixel, and its noise depends only on the style's seed and the pixel position, so
@@ -28,7 +29,7 @@ from maskgan.data.synthetic_render import influence_radius, render
 from maskgan.data.synthetic_style import Style, sample_style
 
 __all__ = [
-    "EDIT_KINDS", "Style", "SyntheticSample", "influence_radius", "render", "sample", "sample_layout",
+    "EDIT_KINDS", "Style", "SyntheticSample", "influence_radius", "render", "sample", "sample_layout", "sample_photo",
     "sample_style", "simulate_user_edit",
 ]
 
@@ -57,3 +58,10 @@ def sample(seed: int, size: int = 256) -> SyntheticSample:
     style = sample_style(style_rng)
     edited, kind = simulate_user_edit(label, edit_rng)
     return SyntheticSample(render(label, style), label, edited, render(edited, style), kind, style)
+
+
+def sample_photo(seed: int, size: int = 256) -> tuple[np.ndarray, np.ndarray]:
+    """(image, label) of face number ``seed``: the bytes of ``sample(seed, size)``, without rendering an edit."""
+    layout_rng, style_rng, _ = sample_streams(seed)
+    label = sample_layout(layout_rng, size)
+    return render(label, sample_style(style_rng)), label

@@ -26,7 +26,8 @@ class DataError(ValueError):
     """The training data cannot be opened; the message says why and what to do."""
 
 
-def open_training_data(config: DataConfig, split: str = "train") -> Dataset:
+def open_training_data(config: DataConfig, split: str = "train", **options) -> Dataset:
+    """The dataset of ``config.spec`` at ``config.size``; ``options`` go to maskgan.data.sources.open_dataset."""
     spec = config.spec
     if spec.startswith("celebamask:"):
         folder = Path(spec.split(":", 1)[1])
@@ -37,7 +38,7 @@ def open_training_data(config: DataConfig, split: str = "train") -> Dataset:
                 "or train on 'synthetic'"
             )
     try:
-        dataset = open_dataset(spec, config.size, split)
+        dataset = open_dataset(spec, config.size, split, **options)
     except (ValueError, FileNotFoundError, ImportError) as error:
         raise DataError(f"cannot open data.spec {spec!r} ({split} split): {error}") from error
     if len(dataset) == 0:
