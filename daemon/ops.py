@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from maskgan import __version__
+from maskgan.infer import Cancelled
 from maskgan.labels import CLASS_KEYS, CLASS_NAMES, NUM_CLASSES, PALETTE
 from maskgan_client.wire import PROTOCOL_VERSION
 
@@ -37,7 +38,7 @@ WORK_OPS = {
     "variants": ({"n": Arg(int, 4, 1, 16), "seed": Arg(int, 0, 0, 2**31 - 1), "feather": Arg(int, 8, 0, 256)},
                  {"image": "image", "source_mask": "mask", "edited_mask": "mask"}),
     "interpolate": ({"steps": Arg(int, 8, 2, 64)}, {"mask_a": "mask", "mask_b": "mask"}),
-    "parse": ({}, {"image": "image"}),
+    "parse": ({"face": Arg(int, 0, 0, 255)}, {"image": "image"}),
 }
 CONTROL_OPS = {"hello": {}, "status": {}, "cancel": {"id": Arg(str, None)}, "shutdown": {}}
 ALL_OPS = tuple(CONTROL_OPS) + tuple(WORK_OPS)
@@ -96,7 +97,7 @@ def validate_arrays(op: str, arrays: dict[str, np.ndarray]) -> dict[str, np.ndar
     return arrays
 
 
-def hello_result(editor) -> dict:
+def hello_result(editor, parsers=None) -> dict:
     return {
         "protocol": PROTOCOL_VERSION,
         "version": __version__,
@@ -105,12 +106,16 @@ def hello_result(editor) -> dict:
         "resolution": editor.resolution,
         "model": editor.card,
         "ops": list(ALL_OPS),
+        "parser": parsers.describe() if parsers is not None else None,
         "labels": {"keys": list(CLASS_KEYS), "names": list(CLASS_NAMES), "palette": PALETTE.tolist()},
     }
 
 
-def run_op(editor, op: str, jobs: list, progress, cancel) -> list[tuple[dict, dict]]:
-    """Run one op for a batch of jobs (same op and shapes); returns (result, arrays) per job."""
+def run_op(editor, op: str, jobs: list, progress, cancel, parsers=None) -> list[tuple[dict, dict]]:
+    """Run one op for a batch of jobs (same op and shapes); returns (result, arrays) per job.
+
+    ``parsers`` is the daemon's ParserSlot (maskgan_daemon.parsers); without one, `parse` is unsupported.
+    """
     if op == "edit":
         results = editor.edit_batch(
             [dict(image=j.arrays["image"], source_mask=j.arrays["source_mask"], edited_mask=j.arrays["edited_mask"]) for j in jobs],
@@ -138,6 +143,19 @@ def run_op(editor, op: str, jobs: list, progress, cancel) -> list[tuple[dict, di
                                    progress=progress, cancel=cancel)
         return [({}, {"masks": np.stack(masks)})]
     if op == "parse":
-        raise OpError("unsupported", "face parsing is not available in this version yet; import a colour mask "
-                      "(official palette) for the photo instead")
+        if parsers is None:
+            raise OpError("unsupported", "this daemon has no face parser; import a colour mask (official palette) instead")
+        (job,) = jobs
+        return [_parse(parsers.get(), job, progress, cancel)]
     raise OpError("unsupported", f"{op} is not supported by this daemon")
+
+
+def _parse(parser, job, progress, cancel) -> tuple[dict, dict]:
+    progress(0, 1, f"parsing with the {parser.name}")
+    if cancel.is_set():
+        raise Cancelled()
+    parsed = parser.parse(job.arrays["image"], face=job.args["face"])  # ParserError (a ValueError): bad_input
+    progress(1, 1, "done")
+    result = {"parser": parsed.parser, "faces": [box.as_list() for box in parsed.faces], "face": parsed.face_index,
+              "unseen": list(parsed.unseen), "notes": list(parsed.notes)}
+    return result, {"label": parsed.labels}

@@ -23,8 +23,9 @@ log = logging.getLogger("maskgan.daemon")
 
 class Server:
     def __init__(self, editor, endpoint: str, queue_size: int = 8, max_bytes: int | None = None,
-                 curve_secret_key: bytes | None = None):
+                 curve_secret_key: bytes | None = None, parsers=None):
         self.editor = editor
+        self.parsers = parsers
         self.endpoint = endpoint
         self.max_bytes = max_bytes
         self.started = time.monotonic()
@@ -42,7 +43,7 @@ class Server:
         self._local = threading.local()
         self._pushes: list[tuple[threading.Thread, zmq.Socket]] = []  # (owner thread, its inproc socket)
         self._pushes_lock = threading.Lock()
-        self.worker = Worker(editor, self._send_from_worker, queue_size=queue_size)
+        self.worker = Worker(editor, self._send_from_worker, queue_size=queue_size, parsers=parsers)
         self.stop_requested = threading.Event()
 
     # --- replies --------------------------------------------------------------------
@@ -105,7 +106,7 @@ class Server:
 
     def _control(self, identity: bytes, request_id: str, op: str, args: dict) -> None:
         if op == "hello":
-            result = hello_result(self.editor)
+            result = hello_result(self.editor, self.parsers)
         elif op == "status":
             result = {**self.worker.status(), "uptime": round(time.monotonic() - self.started, 1),
                       "device": self.editor.device, "endpoint": self.endpoint}

@@ -44,8 +44,10 @@ class QueueFull(Exception):
 
 
 class Worker:
-    def __init__(self, editor, send, queue_size: int = 8, batch_window: float = 0.02, max_batch: int = 8):
+    def __init__(self, editor, send, queue_size: int = 8, batch_window: float = 0.02, max_batch: int = 8,
+                 parsers=None):
         self.editor = editor
+        self.parsers = parsers
         self.send = send
         self.queue_size = queue_size
         self.batch_window = batch_window
@@ -141,7 +143,7 @@ class Worker:
 
         started = time.monotonic()
         try:
-            outputs = run_op(self.editor, batch[0].op, batch, progress, AnyCancelled())
+            outputs = run_op(self.editor, batch[0].op, batch, progress, AnyCancelled(), parsers=self.parsers)
         except Cancelled:
             for job in batch:
                 self.send(job, {"type": "error", "code": "cancelled", "message": "cancelled while running"})

@@ -23,6 +23,9 @@ COMMAND_MODULES = (
     "maskgan.commands.edit",
     "maskgan.commands.demo",
     "maskgan.commands.batch",
+    "maskgan.commands.parse",
+    "maskgan.commands.train_parser",
+    "maskgan.commands.eval",
 )
 
 

@@ -12,13 +12,14 @@ from maskgan_client import Client, DaemonError
 
 
 class DaemonProcess:
-    def __init__(self, folder: Path, weights: Path, queue_size: int = 8, endpoint: str | None = None):
+    def __init__(self, folder: Path, weights: Path, queue_size: int = 8, endpoint: str | None = None,
+                 parser_args: tuple[str, ...] = ()):
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "runtime").mkdir(mode=0o700, exist_ok=True)
         self.endpoint = endpoint or f"ipc://{folder / 'd.sock'}"
         self.env = dict(os.environ, XDG_RUNTIME_DIR=str(folder / "runtime"), XDG_STATE_HOME=str(folder / "state"))
         self.command = [sys.executable, "-m", "maskgan", "daemon", "start", "--endpoint", self.endpoint,
-                        "--weights", str(weights), "--device", "cpu", "--precision", "fp32", "--queue-size", str(queue_size)]
+                        "--weights", str(weights), "--device", "cpu", "--precision", "fp32", "--queue-size", str(queue_size), *parser_args]
         self.log = folder / "daemon.out"
         self.process = None
 

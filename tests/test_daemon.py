@@ -18,7 +18,9 @@ from maskgan_client.wire import encode
 
 @pytest.fixture(scope="module")
 def daemon(tiny_weights, tmp_path_factory):
-    process = DaemonProcess(tmp_path_factory.mktemp("daemon"), tiny_weights).start()
+    # a learned parser whose weights are missing: `parse` must answer 'unsupported' and keep serving
+    process = DaemonProcess(tmp_path_factory.mktemp("daemon"), tiny_weights,
+                            parser_args=("--parser", "learned", "--parser-weights", "/nonexistent/parser.safetensors")).start()
     yield process
     process.stop()
 
@@ -77,7 +79,8 @@ def raw_request(endpoint, frames, timeout=10_000):
     (lambda a: encode({"v": 1, "id": "x", "op": "edit"}, {**a, "edited_mask": a["edited_mask"] + 30}), "bad_mask", "labels are 0..18"),
     (lambda a: encode({"v": 1, "id": "x", "op": "edit"}, {**a, "image": a["image"].astype(np.float32)}), "bad_array", "image must be uint8"),
     (lambda a: encode({"v": 1, "id": "x", "op": "edit"}, {"image": a["image"]}), "bad_array", "missing source_mask, edited_mask"),
-    (lambda a: encode({"v": 1, "id": "x", "op": "parse"}, {"image": a["image"]}), "unsupported", "face parsing is not available"),
+    (lambda a: encode({"v": 1, "id": "x", "op": "parse"}, {"image": a["image"]}), "unsupported", "face parsing is not available: no weights file at /nonexistent/parser.safetensors"),
+    (lambda a: encode({"v": 1, "id": "x", "op": "parse", "args": {"face": -1}}, {"image": a["image"]}), "bad_args", "'face' must be between 0 and 255"),
     (lambda a: encode({"v": 1, "id": "x", "op": "variants"}, a), "unsupported", "needs weights with a MaskVAE"),
 ])
 def test_malformed_messages_get_named_errors(daemon, frames_of, code, text):

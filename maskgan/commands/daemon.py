@@ -20,6 +20,10 @@ def add_commands(subparsers) -> None:
     start.add_argument("--weights", type=Path, help="weights bundle (default: the embedded demo weights)")
     start.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     start.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16"])
+    start.add_argument("--parser", default="auto", choices=["auto", "learned", "landmarks"],
+                       help="face parser for the parse op (default auto: --parser-weights if given, else landmarks)")
+    start.add_argument("--parser-weights", type=Path,
+                       help="learned parser bundle (`maskgan weights import-official-parser` or `maskgan train-parser`)")
     start.add_argument("--queue-size", type=int, default=8, help="requests that may wait (default 8); more get 'busy'")
     start.add_argument("--detach", action="store_true", help="run in the background and return once it answers")
     start.set_defaults(func=_start)
@@ -46,6 +50,7 @@ def _start(args) -> int:
         return _start_detached(args, endpoint)
     from maskgan.infer import Editor
     from maskgan_daemon import runtime
+    from maskgan_daemon.parsers import ParserSlot
     from maskgan_daemon.server import Server
 
     secret = None
@@ -64,7 +69,8 @@ def _start(args) -> int:
         raise CommandError(str(error)) from error
     try:
         editor = Editor.load(args.weights, device=args.device, precision=args.precision)
-        server = Server(editor, endpoint, queue_size=args.queue_size, curve_secret_key=secret)
+        parsers = ParserSlot(args.parser, args.parser_weights, device=editor.device)
+        server = Server(editor, endpoint, queue_size=args.queue_size, curve_secret_key=secret, parsers=parsers)
     except (ValueError, FileNotFoundError) as error:
         lock.release()
         raise CommandError(str(error)) from error
@@ -91,6 +97,7 @@ def _start_detached(args, endpoint: str) -> int:
                "--device", args.device, "--precision", args.precision, "--queue-size", str(args.queue_size)]
     if args.weights:
         command += ["--weights", str(args.weights)]
+    command += ["--parser", args.parser] + (["--parser-weights", str(args.parser_weights)] if args.parser_weights else [])
     log = open(runtime.state_dir() / "daemon.out", "ab")
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                start_new_session=True, env=os.environ.copy())

@@ -115,7 +115,7 @@ def numbered(pattern: Path, count: int) -> list[Path]:
 
 
 # --- running a request -----------------------------------------------------------------
-def _through_daemon(endpoint: str, op: str, args: dict, arrays: dict):
+def through_daemon(endpoint: str, op: str, args: dict, arrays: dict):
     from maskgan_client import Client, DaemonError
 
     with Client(endpoint or None, timeout=120) as client:
@@ -147,7 +147,7 @@ def _edit(args) -> int:
         print(f"wrote {args.output} (raw generator output)")
         return 0
     if args.daemon is not None:
-        reply = _through_daemon(args.daemon, "edit", {"feather": args.feather},
+        reply = through_daemon(args.daemon, "edit", {"feather": args.feather},
                                 {"image": image, "source_mask": source, "edited_mask": edited})
         result_image, layer, changed = reply.arrays["image"], reply.arrays["layer"], reply.result["changed"]
     else:
@@ -167,7 +167,7 @@ def _style_copy(args) -> int:
     reference_mask = _read_mask(args.reference_mask)
     reference = _read_photo(args.reference_image, reference_mask.shape)
     if args.daemon is not None:
-        reply = _through_daemon(args.daemon, "style_copy", {},
+        reply = through_daemon(args.daemon, "style_copy", {},
                                 {"target_mask": target, "reference_image": reference, "reference_mask": reference_mask})
         output = reply.arrays["image"]
     else:
@@ -184,7 +184,7 @@ def _variants(args) -> int:
     outputs = numbered(args.output, args.n)
     layers = numbered(args.layer, args.n) if args.layer else []
     if args.daemon is not None:
-        reply = _through_daemon(args.daemon, "variants", {"n": args.n, "seed": args.seed, "feather": args.feather},
+        reply = through_daemon(args.daemon, "variants", {"n": args.n, "seed": args.seed, "feather": args.feather},
                                 {"image": image, "source_mask": source, "edited_mask": edited})
         images, layer_arrays = list(reply.arrays["images"]), list(reply.arrays["layers"])
     else:
@@ -205,7 +205,7 @@ def _interpolate(args) -> int:
     mask_a, mask_b = _read_mask(args.mask_a), _read_mask(args.mask_b)
     outputs = numbered(args.output, args.steps)
     if args.daemon is not None:
-        masks = list(_through_daemon(args.daemon, "interpolate", {"steps": args.steps},
+        masks = list(through_daemon(args.daemon, "interpolate", {"steps": args.steps},
                                      {"mask_a": mask_a, "mask_b": mask_b}).arrays["masks"])
     else:
         masks = _in_process(args, lambda editor: editor.interpolate(mask_a, mask_b, args.steps))
