@@ -2,8 +2,12 @@
 # Trains the RQ3 ablation of docs/benchmarks.md: {spatial-aware, plain} style encoder x
 # {with, without} EBST x seeds 1 and 2, all on the same generator budget (2400 generator
 # steps: 1600 DMN + 800 EBST, or 2400 DMN), the cpu_demo recipe with an ngf 8 generator.
-# The eight runs go in parallel (meant for one GPU; on 2 CPU cores run them one by one
-# with PARALLEL=1, about 8 hours), then each is exported to OUTDIR/NAME.safetensors.
+# The eight runs go in parallel (meant for one GPU: on an H100 each took 240-304 s of training,
+# the cards' train_seconds), then each is exported to OUTDIR/NAME.safetensors. On 2 CPU cores
+# run two at a time with PARALLEL=2 (each run uses one thread). An estimate, not measured: by
+# docs/training.md's CPU seconds per step (0.18 / 2.0 / 3.3 for MaskVAE / DMN / EBST, measured
+# with an ngf 16 generator, so an upper bound for ngf 8) a run with EBST needs about 5,900 CPU
+# seconds and one without about 4,900, some 12 CPU-hours for all eight, so up to about 6 hours.
 #   benchmarks/ablation_train.sh OUTDIR [--set run.device=cuda ...]
 # Then: python benchmarks/ablation_eval.py OUTDIR
 set -u

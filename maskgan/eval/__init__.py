@@ -1,0 +1,1 @@
+"""Benchmarks with exact ground truth (``maskgan eval``)."""
