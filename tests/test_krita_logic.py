@@ -83,22 +83,55 @@ def test_settings_persist_as_strings_with_typed_defaults_and_bounds():
         again.mask_mode = "both"
 
 
-def test_batch_runs_items_in_order_and_summarises_failures_and_cancel():
+def test_batch_keeps_a_few_items_in_flight_and_reports_each():
+    from maskgan_krita.jobs import CANCELLED, DONE, FAILED, RUNNING, Batch, Item
+
+    batch = Batch("Batch apply", "applied", [Item(f"“{name}”") for name in "abcde"], in_flight=2)
+    first = batch.start_next()
+    assert [i.label for i in first] == ["“a”", "“b”"] and batch.start_next() == []  # two at once, no more
+    first[0].step, first[0].message = 0.5, "blending"
+    assert batch.lines() == ["“a”: 50 % (blending)", "“b”: 0 %", "“c”: waiting", "“d”: waiting", "“e”: waiting"]
+    assert batch.progress() == 0.5 / 5
+    batch.finish(first[1], FAILED, "no face")  # an item may end before an earlier one
+    assert [i.label for i in batch.start_next()] == ["“c”"]
+    batch.finish(first[0], DONE)
+    batch.finish(batch.items[2], FAILED, "“c”: the mask has 16 pixels in 1 colours that match no class")
+    assert [i.label for i in batch.start_next()] == ["“d”", "“e”"]
+    assert not batch.over and batch.progress() == 3 / 5
+    assert batch.cancel() == batch.items[3:]  # the running ones, for the daemon to cancel
+    assert batch.start_next() == [] and not batch.over
+    for item in batch.items[3:]:
+        assert item.state == RUNNING
+        batch.finish(item, CANCELLED, "cancelled while running")
+    assert batch.over and batch.progress() == 1.0
+    assert batch.lines()[:3] == ["“a”: applied", "“b”: failed", "“c”: failed"]
+    # a message that already names its document is not prefixed twice
+    assert batch.summary() == ("Batch apply: 1 of 5 applied; 2 failed: “b”: no face; "
+                               "“c”: the mask has 16 pixels in 1 colours that match no class; 2 cancelled")
+    with pytest.raises(ValueError, match="an item finishes as one of"):
+        batch.finish(batch.items[0], RUNNING)
+
+
+def test_cancelling_a_batch_before_it_runs_cancels_every_item():
     from maskgan_krita.jobs import Batch, Item
 
-    batch = Batch([Item("a"), Item("b"), Item("c"), Item("d")])
-    assert batch.next_item().label == "a" and batch.position() == "1/4"
-    batch.step = 0.5
-    assert batch.progress() == 0.125
-    batch.finish(True)
-    assert batch.next_item().label == "b"
-    batch.finish(False, "no face")
-    assert batch.next_item().label == "c"
-    batch.cancel()
-    batch.finish(False, "cancelled while running")
-    assert batch.next_item() is None
-    assert batch.summary() == ("Batch: 1 of 4 applied; 2 failed: b: no face; c: cancelled while running; "
-                               "1 not started (cancelled)")
+    batch = Batch("Batch parse", "parsed", [Item("“a”"), Item("“b”")])
+    assert batch.cancel() == [] and batch.over
+    assert batch.lines() == ["“a”: cancelled", "“b”: cancelled"]
+    assert batch.summary() == "Batch parse: 0 of 2 parsed; 2 cancelled"
+
+
+def test_parse_message_names_the_parser_the_face_and_what_to_paint():
+    from maskgan_krita import messages
+
+    result = {"parser": "landmark parser", "faces": [[0, 0, 9, 9], [20, 0, 25, 5]], "face": 1,
+              "unseen": ["eye_g", "hat", "not_a_class"], "notes": ["2 faces found"]}
+    assert messages.parsed(result) == (
+        "Parsed face 2 of 2 with the landmark parser. It never marks Eyeglasses, Hat: where the photo shows them, "
+        "paint them on both masks (unlock “Source mask (locked)”) before you edit. Note: 2 faces found.")
+    learned = {"parser": "learned parser (synthetic)", "faces": [[0, 0, 96, 96]], "face": 0, "unseen": [], "notes": []}
+    assert messages.parsed(learned) == ("Parsed face 1 of 1 with the learned parser (synthetic). "
+                                        "Paint your edit on “Edited mask”, then Apply edit.")
 
 
 def test_daemon_start_command_comes_from_daemon_json(tmp_path):
@@ -170,18 +203,38 @@ def test_photo_layer_is_the_active_one_outside_the_group_else_the_bottom_most():
     from maskgan_krita import document_io
     from maskgan_krita.guard import PluginError
 
-    edited = FakeNode(naming.EDITED_MASK)
+    edited, old_edited = FakeNode(naming.EDITED_MASK), FakeNode(naming.EDITED_MASK)
     group = FakeNode(naming.GROUP, "grouplayer", [FakeNode(naming.SOURCE_MASK), edited])
+    replaced = FakeNode("MaskGAN replaced 1", "grouplayer", [old_edited])  # an earlier parse, kept hidden
     background, retouch = FakeNode("Background"), FakeNode("Retouch")
-    root = FakeNode("root", "grouplayer", [FakeNode("Sketches", "grouplayer", [background]), retouch, group])
+    root = FakeNode("root", "grouplayer", [replaced, FakeNode("Sketches", "grouplayer", [background]), retouch, group])
     assert document_io.photo_layer(FakeDocument(root, retouch)) is retouch
     assert document_io.photo_layer(FakeDocument(root, edited)) is background  # inside the group: not a photo
+    assert document_io.photo_layer(FakeDocument(root, old_edited)) is background  # nor in a replaced one
     assert document_io.photo_layer(FakeDocument(root, None)) is background
     assert document_io.layer_names(FakeDocument(root)) == [
-        "Sketches", "Background", "Retouch", naming.GROUP, naming.SOURCE_MASK, naming.EDITED_MASK]
+        "MaskGAN replaced 1", naming.EDITED_MASK, "Sketches", "Background", "Retouch", naming.GROUP,
+        naming.SOURCE_MASK, naming.EDITED_MASK]
+    assert naming.is_mask_group_name("MaskGAN replaced 12") and not naming.is_mask_group_name("MaskGAN replaced")
+    assert not naming.is_mask_group_name("MaskGAN edit 1")
     only_masks = FakeNode("root", "grouplayer", [FakeNode(naming.GROUP, "grouplayer", [FakeNode(naming.SOURCE_MASK)])])
     with pytest.raises(PluginError, match="“portrait” has no paint layer with the photo outside the MaskGAN group"):
         document_io.photo_layer(FakeDocument(only_masks))
+
+
+def test_style_references_are_the_other_documents_with_masks():
+    from maskgan_krita import document_io
+
+    def document(*top_level):
+        return FakeDocument(FakeNode("root", "grouplayer", list(top_level)))
+
+    active = document(FakeNode("Background"), FakeNode(naming.GROUP, "grouplayer"))
+    with_masks = document(FakeNode("Background"), FakeNode(naming.GROUP, "grouplayer"))
+    replaced_only = document(FakeNode("Background"), FakeNode("MaskGAN replaced 1", "grouplayer"))
+    plain = document(FakeNode("Background"))
+    documents = [active, plain, with_masks, replaced_only]
+    assert document_io.style_references(documents, active) == [with_masks]
+    assert document_io.style_references(documents, None) == [active, with_masks]
 
 
 def test_non_rgba8_documents_are_told_how_to_convert():

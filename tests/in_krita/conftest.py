@@ -4,11 +4,24 @@ They are skipped where Krita or Xvfb is missing, unless MASKGAN_REQUIRE_KRITA=1
 (set by .ci/run, which installs both): then a missing editor fails the run.
 """
 
+import json
 import os
+import signal
+import sys
+from dataclasses import dataclass
+from pathlib import Path
 
+import numpy as np
 import pytest
 
-from krita_runner import build_template_profile, krita_available
+from krita_runner import build_template_profile, krita_available, run_scenario
+
+TESTS = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(TESTS))
+from daemon_process import DaemonProcess  # noqa: E402
+from helpers import synthetic_photo  # noqa: E402
+
+SCENARIOS = Path(__file__).parent / "scenarios"
 
 
 def pytest_collection_modifyitems(config, items):
@@ -25,3 +38,85 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def krita_template(tmp_path_factory):
     return build_template_profile(tmp_path_factory.mktemp("krita-template"))
+
+
+@dataclass
+class PluginSession:
+    """One Krita start that ran scenarios/plugin_session.py: its JSON result and what it was given."""
+
+    result: dict
+    artefacts: Path  # .npy files and screenshots the scenario wrote
+    inputs: Path  # what it read (see write_inputs)
+
+    def check(self, name: str) -> dict:
+        """The values of the session, after asserting that check ``name`` ran and passed."""
+        check = self.result["checks"].get(name)
+        assert check is not None, f"{name} did not run; errors: {self.result['errors']}"
+        assert check["ok"], check.get("error")
+        return self.result["values"]
+
+    def artefact(self, name: str) -> np.ndarray:
+        return np.load(self.artefacts / name)
+
+    def input(self, name: str) -> np.ndarray:
+        return np.load(self.inputs / name)
+
+
+def write_inputs(folder: Path) -> Path:
+    """The scenario's photos: the bundled demo sample (glasses to add) and a second synthetic portrait."""
+    from maskgan.imageio import save_mask
+    from maskgan.infer.samples import load_demo_sample
+
+    folder.mkdir()
+    sample = load_demo_sample()
+    np.save(folder / "photo.npy", sample.image)
+    np.save(folder / "glasses.npy", sample.edited_mask == 3)  # where the sample's edit paints eyeglasses
+    image, source, edited = synthetic_photo()
+    np.save(folder / "photo2.npy", image)
+    np.save(folder / "source2.npy", source)
+    np.save(folder / "edited2.npy", edited)
+    save_mask(folder / "source2.png", source)
+    return folder
+
+
+def stop_started_daemons(profile) -> None:
+    """Stop a daemon the plug-in started and the scenario left running (it announces itself in the profile)."""
+    announced = profile.runtime / "maskgan" / "daemon.json"
+    if announced.exists():
+        try:
+            os.kill(int(json.loads(announced.read_text())["pid"]), signal.SIGTERM)
+        except (ProcessLookupError, ValueError, KeyError):
+            pass
+
+
+@pytest.fixture(scope="session")
+def plugin_session(krita_template, wheels, tmp_path_factory):
+    """The plug-in installed by our installer, against a real daemon with the demo weights and the
+    shipped learned parser, driven through every check of plugin_session.py in one Krita start."""
+    from maskgan.infer.weights_path import DEFAULT_WEIGHTS
+    from maskgan_installer.krita_install import InstallPlan, install
+    from maskgan_installer.krita_paths import KritaLocation, current_python_version, wheel_platform_tags
+
+    root = tmp_path_factory.mktemp("plugin")
+    profile = krita_template.copy_to(root / "profile")
+    install(InstallPlan(KritaLocation(profile.data / "krita", profile.kritarc), current_python_version(),
+                        wheel_platform_tags(), wheels=wheels))
+    inputs = write_inputs(root / "inputs")
+    daemon = DaemonProcess(root / "daemon", DEFAULT_WEIGHTS, parser_args=("--parser", "learned")).start()
+    try:
+        with open(profile.kritarc, "a") as rc:  # the endpoint reaches the plug-in as a persisted setting
+            rc.write(f"\n[MaskGAN]\nendpoint={daemon.endpoint}\n")
+        os.environ["MASKGAN_TEST_INPUTS"] = str(inputs)
+        result = run_scenario(profile, SCENARIOS / "plugin_session.py", timeout=400)
+    finally:
+        daemon.stop()
+        stop_started_daemons(profile)
+    return PluginSession(result, Path(profile.root), inputs)
+
+
+@pytest.fixture(scope="session")
+def demo_editor():
+    """The engine on the demo weights, as the test daemon runs it: the expected pixels."""
+    from maskgan.infer import Editor
+
+    return Editor.load(None, device="cpu", precision="fp32")

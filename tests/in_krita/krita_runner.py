@@ -56,6 +56,7 @@ class Profile:
             XDG_DATA_HOME=str(self.data),
             XDG_RUNTIME_DIR=str(self.runtime),
             XDG_CACHE_HOME=str(self.root / "cache"),
+            XDG_STATE_HOME=str(self.root / "state"),  # logs of daemons the plug-in starts
             QT_QPA_PLATFORM="xcb",
         )
         return env

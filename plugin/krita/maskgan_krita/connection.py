@@ -53,9 +53,6 @@ class Connection(QObject):
         self._client.close()
         self._client = Client(endpoint or None, timeout=HELLO_TIMEOUT)
 
-    def busy(self) -> bool:
-        return any(p.op != "hello" for p in self._pending.values())
-
     def submit(self, op: str, args=None, arrays=None, *, on_result, on_error, on_progress=None,
                timeout: float | None = None) -> str:
         """Send a request; exactly one of ``on_result``/``on_error`` is called later, on the Qt thread."""

@@ -8,14 +8,16 @@ daemon: each reply arrives as a callback on Krita's event loop.
 
 from __future__ import annotations
 
+import random
+
 from PyQt5.QtCore import QObject, QTimer, pyqtSignal
 
-from maskgan_client import PROTOCOL_VERSION
+from maskgan_client import PROTOCOL_VERSION, DaemonError
 
-from . import daemon_launch, document_io, naming
+from . import daemon_launch, document_io, messages, naming
 from .connection import Connection
 from .guard import PluginError, guarded, log
-from .jobs import Batch, Item
+from .jobs import CANCELLED, DONE, FAILED, Batch, Item
 from .settings import Settings
 from .vendor_path import labels
 
@@ -36,17 +38,18 @@ class Controller(QObject):
         self.message = ""
         self.progress: float | None = None  # 0..1 while something runs
         self.running: dict[str, str] = {}  # request id -> what it is, for Cancel
+        self._cancelled: set[str] = set()  # running requests the user cancelled: their results are dropped
         self.batch: Batch | None = None
+        self._send_item = None  # (Item) -> None: sends one item of the running batch
+        self.batch_lines: list[str] = []  # one line per item of the running or last batch
+        self.face = 0  # which face Parse face asks for: 0 = the largest
         self._start_tries = 0
+        self._auto_started: set[str] = set()  # endpoints auto-start already tried this session (no start loops)
 
     # --- state published to the dockers ------------------------------------------------
     def say(self, text: str) -> None:
         self.message = text
         log.info("MaskGAN: %s", text)
-        self.changed.emit()
-
-    def _set_progress(self, value: float | None) -> None:
-        self.progress = value
         self.changed.emit()
 
     # --- connection ----------------------------------------------------------------------
@@ -83,8 +86,10 @@ class Controller(QObject):
         self._start_tries = 0
         self.connection_text = f"Not connected: {error.message}"
         self.changed.emit()
-        if self.settings.auto_start and error.code == "unavailable":
-            self.start_daemon()
+        endpoint = self.connection.endpoint
+        if self.settings.auto_start and error.code == "unavailable" and endpoint not in self._auto_started:
+            self._auto_started.add(endpoint)
+            guarded(self.say)(self.start_daemon)()
 
     def start_daemon(self) -> None:
         command = daemon_launch.start_command(self.settings.endpoint)
@@ -112,9 +117,15 @@ class Controller(QObject):
         doc = self.document()
         document_io.check_rgba8(doc)
         label = self._label_of(document_io.read_image_file(path))
+        kept = self._make_mask_group(doc, label)
+        self.say(f"Imported the mask: paint on “{naming.EDITED_MASK}” with the palette colours, then Apply edit." + kept)
+
+    def _make_mask_group(self, doc, label) -> str:
+        """Make the MaskGAN group of ``label``; returns a note naming where the previous group was kept, if any."""
+        previous = document_io.find_group(doc)
         document_io.create_mask_group(doc, label, self.settings.mask_mode)
         doc.refreshProjection()
-        self.say(f"Imported the mask: paint on “{naming.EDITED_MASK}” with the palette colours, then Apply edit")
+        return f" The previous masks are kept, hidden, as “{previous.name()}”." if previous is not None else ""
 
     @staticmethod
     def _label_of(rgba):
@@ -167,78 +178,138 @@ class Controller(QObject):
         return photo, {"image": document_io.read_photo(doc, photo), "source_mask": source, "edited_mask": edited}
 
     # --- requests -------------------------------------------------------------------------------
-    def _submit(self, what: str, op: str, args: dict, arrays: dict, on_result, on_error=None) -> str:
+    def _submit(self, what: str, op: str, args: dict, arrays: dict, on_result, on_error=None, on_progress=None) -> str:
+        """Send a request; later exactly one of ``on_result(result, arrays)`` / ``on_error(DaemonError)`` runs.
+
+        Without ``on_error``/``on_progress`` the message line reports them. A request the user
+        cancelled ends in on_error('cancelled') even when its result was already on the way,
+        so that nothing is added after Cancel.
+        """
         # The request leaves ``running`` only after its handler is done: a handler may spin
         # Krita's event loop (refreshProjection), and others must not see it finished early.
         def result(header, reply_arrays):
-            self.progress = None
+            if request_id in self._cancelled:
+                error(DaemonError("cancelled", "cancelled; its result came after Cancel and was dropped"))
+                return
             guarded(self.say)(on_result)(header, reply_arrays)
-            self.running.pop(request_id, None)
-            self.changed.emit()
+            self._forget(request_id)
 
         def error(failure):
-            self.progress = None
-            self.running.pop(request_id, None)
-            if on_error is not None:
-                guarded(self.say)(on_error)(failure)
-            else:
-                self.say(f"{what} failed: {failure.message}")
+            self._forget(request_id)
+            guarded(self.say)(on_error or self._report_failure(what))(failure)
             if failure.code == "unavailable":
                 self.daemon = None
                 self.connection_text = f"Not connected: {failure.message}"
                 self.changed.emit()
 
         def progress(done, total, message):
-            if self.batch is not None and total:
-                self.batch.step = done / total
-                self._set_progress(self.batch.progress())
-            else:
-                self._set_progress(done / total if total else None)
+            self.progress = done / total if total else None
             self.say(f"{what}: {message}")
 
-        request_id = self.connection.submit(op, args, arrays, on_result=result, on_error=error, on_progress=progress)
+        request_id = self.connection.submit(op, args, arrays, on_result=result, on_error=error,
+                                            on_progress=on_progress or progress)
         self.running[request_id] = what
-        self.progress = 0.0
-        self.say(f"{what}: sent to the daemon…")
+        if on_progress is None:
+            self.progress = 0.0
+            self.say(f"{what}: sent to the daemon…")
         return request_id
+
+    def _forget(self, request_id: str) -> None:
+        self.running.pop(request_id, None)
+        self._cancelled.discard(request_id)
+        if not self.running and self.batch is None:
+            self.progress = None
+        self.changed.emit()
+
+    def _report_failure(self, what: str):
+        def report(failure) -> None:
+            if failure.code == "cancelled":
+                self.say(f"{what} cancelled; nothing was added")
+            else:
+                self.say(f"{what} failed: {failure.message}")
+
+        return report
+
+    def cancel(self) -> None:
+        """Cancel every running request and the rest of a batch; results that still arrive are dropped."""
+        if self.batch is not None:
+            self.batch.cancel()
+            if not self.running:
+                self._feed_batch()
+                return
+        if not self.running:
+            self.say("Nothing to cancel")
+            return
+        for request_id in self.running:
+            self._cancelled.add(request_id)
+            self.connection.cancel(request_id)
+        self.say("Cancelling…")
+
+    # --- single actions -----------------------------------------------------------------------------
+    def parse_face(self) -> None:
+        """Parse the photo into the MaskGAN group; ``self.face`` says which face (0 = the largest)."""
+        self.require_daemon()
+        doc = self.document()
+        self._submit("Parse face", "parse", {"face": self.face}, self._parse_inputs(doc),
+                     lambda result, out: self.say(self._add_parse(doc, result, out)))
+
+    def _parse_inputs(self, doc) -> dict:
+        document_io.check_rgba8(doc)
+        return {"image": document_io.read_photo(doc, document_io.photo_layer(doc))}
+
+    def _add_parse(self, doc, result: dict, arrays: dict) -> str:
+        return messages.parsed(result) + self._make_mask_group(doc, arrays["label"])
 
     def apply_edit(self) -> None:
         self.require_daemon()
         doc = self.document()
         photo, arrays = self._edit_inputs(doc)
         self._submit("Apply edit", "edit", {"feather": self.settings.feather}, arrays,
-                     lambda result, out: self._add_edit(doc, photo, result, out))
+                     lambda result, out: self.say(self._add_edit(doc, photo, result, out)))
 
-    def _add_edit(self, doc, photo, result: dict, arrays: dict) -> None:
+    def _add_edit(self, doc, photo, result: dict, arrays: dict) -> str:
         node = document_io.add_result_layer(doc, photo, arrays["layer"])
         doc.refreshProjection()
-        self.say(f"Added “{node.name()}”" + ("" if result.get("changed", True) else ": the edit changed no pixel"))
+        return f"Added “{node.name()}”" + ("" if result.get("changed", True) else ": the edit changed no pixel")
 
     def variants(self) -> None:
+        """A group of variants; a fresh seed per click, named in the message so that a result can be redone."""
         self.require_daemon()
         doc = self.document()
         photo, arrays = self._edit_inputs(doc)
-        args = {"n": self.settings.variants, "feather": self.settings.feather}
-        self._submit("Variants", "variants", args, arrays, lambda result, out: self._add_variants(doc, photo, out))
+        seed = random.randrange(2**31)
+        args = {"n": self.settings.variants, "seed": seed, "feather": self.settings.feather}
+        self._submit("Variants", "variants", args, arrays, lambda result, out: self._add_variants(doc, photo, seed, out))
 
-    def _add_variants(self, doc, photo, arrays: dict) -> None:
+    def _add_variants(self, doc, photo, seed: int, arrays: dict) -> None:
         group = document_io.add_result_group(doc, photo, list(arrays["layers"]))
         doc.refreshProjection()
-        self.say(f"Added “{group.name()}”: show one variant at a time to compare")
+        self.say(f"Added “{group.name()}” (seed {seed}): {len(arrays['layers'])} variants, the first shown; "
+                 "show one at a time to compare")
 
-    def style_copy(self) -> None:
-        """Render the active document's edited mask in the style of another open document's photo."""
+    def style_references(self) -> list:
+        """The documents Style copy can take the style from: the other open ones with MaskGAN masks."""
+        return document_io.style_references(self.krita.documents(), self.krita.activeDocument())
+
+    def style_copy(self, reference=None) -> None:
+        """Render the active document's edited mask in the style of ``reference`` (a document with MaskGAN masks)."""
         self.require_daemon()
         doc = self.document()
         document_io.check_rgba8(doc)
-        reference = next((d for d in self.krita.documents() if d != doc and document_io.find_group(d) is not None), None)
         if reference is None:
-            raise PluginError("Style copy needs a second open document with a photo and a MaskGAN mask as the reference")
+            raise PluginError("Style copy needs a reference: open a second photo, parse or import its mask, "
+                              "and pick it under “Style from”")
+        if not any(reference == d for d in self.krita.documents()):
+            raise PluginError("the chosen style reference is no longer open; pick another under “Style from”")
         photo = document_io.photo_layer(doc)
         _, target = self._masks(doc)
-        _, ref_photo_arrays = self._edit_inputs(reference)
-        arrays = {"target_mask": target, "reference_image": ref_photo_arrays["image"],
-                  "reference_mask": ref_photo_arrays["source_mask"]}
+        document_io.check_rgba8(reference)
+        reference_photo = document_io.read_photo(reference, document_io.photo_layer(reference))
+        try:
+            reference_mask = document_io.read_source_mask(reference)
+        except labels().MaskColorError as error:
+            raise PluginError(f"“{reference.name()}”: {error}") from error
+        arrays = {"target_mask": target, "reference_image": reference_photo, "reference_mask": reference_mask}
         self._submit("Style copy", "style_copy", {}, arrays,
                      lambda result, out: self._add_style(doc, photo, reference.name(), out))
 
@@ -251,70 +322,80 @@ class Controller(QObject):
         doc.refreshProjection()
         self.say(f"Added “{node.name()}” in the style of “{reference_name}”")
 
-    # --- batch -------------------------------------------------------------------------------------
-    def run_batch(self) -> None:
-        """Apply edit on every open document that has MaskGAN masks, one after another."""
+    # --- batches ---------------------------------------------------------------------------------------
+    def batch_apply(self) -> None:
+        """Apply edit on every open document that has MaskGAN masks."""
+        docs = [d for d in self.krita.documents() if document_io.find_group(d) is not None]
+        if not docs:
+            raise PluginError("no open document has MaskGAN masks: parse or import a mask into each photo first")
+        self._start_batch(Batch("Batch apply", "applied", [Item(f"“{d.name()}”", d) for d in docs]), self._send_edit)
+
+    def batch_parse(self) -> None:
+        """Parse face (the largest in each photo) on every open document without MaskGAN masks yet."""
+        docs = [d for d in self.krita.documents() if document_io.find_group(d) is None]
+        if not docs:
+            raise PluginError("every open document has MaskGAN masks already; "
+                              "to parse one again, use Parse face on it")
+        self._start_batch(Batch("Batch parse", "parsed", [Item(f"“{d.name()}”", d) for d in docs]), self._send_parse)
+
+    def _start_batch(self, batch: Batch, send) -> None:
         self.require_daemon()
         if self.batch is not None:
             raise PluginError("a batch is already running; cancel it first")
-        docs = [d for d in self.krita.documents() if document_io.find_group(d) is not None]
-        if not docs:
-            raise PluginError("no open document has MaskGAN masks: import a mask into each photo first")
-        self.batch = Batch([Item(d.name(), d) for d in docs])
-        self._next_batch_item()
+        self.batch, self._send_item = batch, send
+        self.progress = 0.0
+        self._feed_batch()
 
-    def _next_batch_item(self) -> None:
+    def _feed_batch(self) -> None:
+        """Send what the batch allows now; once every item has finished, show the summary."""
         batch = self.batch
-        item = batch.next_item()
-        if item is None:
-            self.batch = None
-            self._set_progress(None)
+        while ready := batch.start_next():
+            for item in ready:
+                try:
+                    self._send_item(item)
+                except PluginError as error:  # the document cannot be sent; the others go on
+                    batch.finish(item, FAILED, str(error))
+        self.batch_lines = batch.lines()
+        if batch.over:
+            self.batch, self.progress = None, None
             self.say(batch.summary())
-            return
+        else:
+            self.progress = batch.progress()
+            self.changed.emit()
+
+    def _send_edit(self, item: Item) -> None:
         doc = item.payload
-        what = f"Batch {batch.position()} “{item.label}”"
-        try:
-            photo, arrays = self._edit_inputs(doc)
-        except PluginError as error:
-            batch.finish(False, str(error))
-            QTimer.singleShot(0, self._next_batch_item)
-            return
+        photo, arrays = self._edit_inputs(doc)
+        self._send_batch_item(item, "edit", {"feather": self.settings.feather}, arrays,
+                              lambda result, out: self._add_edit(doc, photo, result, out))
 
-        def done(result, out):
-            self._add_edit(doc, photo, result, out)
-            batch.finish(True)
-            self._next_batch_item()
+    def _send_parse(self, item: Item) -> None:
+        doc = item.payload
+        self._send_batch_item(item, "parse", {"face": 0}, self._parse_inputs(doc),
+                              lambda result, out: self._add_parse(doc, result, out))
 
-        def failed(error):
-            batch.finish(False, error.message)
-            self._next_batch_item()
+    def _send_batch_item(self, item: Item, op: str, args: dict, arrays: dict, add) -> None:
+        """One item's request: its progress shows on its line, its outcome finishes it and feeds the batch."""
+        batch = self.batch
 
-        self._submit(what, "edit", {"feather": self.settings.feather}, arrays, done, failed)
-
-    def cancel(self) -> None:
-        if self.batch is not None:
-            self.batch.cancel()
-        if not self.running:
-            self.say("Nothing to cancel")
-            return
-        for request_id in list(self.running):
-            self.connection.cancel(request_id)
-        self.say("Cancelling…")
-
-    def parse_face(self) -> None:
-        """Ask the daemon to parse the photo; today's daemons answer 'unsupported', so say so and offer import."""
-        self.require_daemon()
-        doc = self.document()
-        document_io.check_rgba8(doc)
-        photo = document_io.photo_layer(doc)
-        arrays = {"image": document_io.read_photo(doc, photo)}
-
-        def parsed(result, out):
-            document_io.create_mask_group(doc, out["label"], self.settings.mask_mode)
-            doc.refreshProjection()
-            self.say("Parsed the face into the MaskGAN group")
+        def result(header, out):
+            try:
+                add(header, out)
+                batch.finish(item, DONE)
+            except Exception as error:  # noqa: BLE001 - one document's failure must not stop the batch
+                if not isinstance(error, PluginError):
+                    log.exception("MaskGAN: adding the result of %s failed", item.label)
+                batch.finish(item, FAILED, str(error) if isinstance(error, PluginError) else f"{type(error).__name__}: {error}")
+            finally:
+                self._feed_batch()
 
         def failed(error):
-            self.say(f"Parse face: {error.message}. Use Import mask… with a colour mask in the official palette.")
+            batch.finish(item, CANCELLED if error.code == "cancelled" else FAILED, error.message)
+            self._feed_batch()
 
-        self._submit("Parse face", "parse", {}, arrays, parsed, failed)
+        def progress(done, total, message):
+            item.step, item.message = (done / total if total else item.step), message
+            self.batch_lines, self.progress = batch.lines(), batch.progress()
+            self.changed.emit()
+
+        self._submit(f"{batch.title} {item.label}", op, args, arrays, result, failed, progress)

@@ -1,9 +1,10 @@
 """The "MaskGAN" docker: shows the Controller's state and forwards clicks to it.
 
 Layout, top to bottom: connection line (+ Start daemon), action buttons,
-progress bar, message line, palette swatches, settings (actions and feedback
-first, so that they stay visible in a short docker). Every slot is guarded:
-an error becomes the message line, never Krita's error dialog.
+progress bar, message line, one line per item of a batch, palette swatches,
+settings (actions and feedback first, so that they stay visible in a short
+docker). Every slot is guarded: an error becomes the message line, never
+Krita's error dialog.
 """
 
 from __future__ import annotations
@@ -29,6 +30,39 @@ def _swatch_icon(rgb) -> QIcon:
     return QIcon(pixmap)
 
 
+class DocumentChoice(QComboBox):
+    """A choice among open documents, refilled from ``candidates()`` as documents come and go
+    (on every refresh of the docker and whenever the list opens)."""
+
+    def __init__(self, candidates, parent):
+        super().__init__(parent)
+        self._candidates = candidates
+        self._documents: list = []
+        self.setPlaceholderText("no other open document has MaskGAN masks")
+        self.setEnabled(False)
+
+    def document(self):
+        index = self.currentIndex()
+        return self._documents[index] if 0 <= index < len(self._documents) else None
+
+    def refill(self) -> None:
+        documents = self._candidates()
+        if len(documents) == len(self._documents) and all(a == b for a, b in zip(documents, self._documents)):
+            return
+        chosen = self.document()
+        self._documents = documents
+        self.clear()
+        for doc in documents:
+            self.addItem(doc.name() or "(untitled)")
+        self.setEnabled(bool(documents))
+        self.setCurrentIndex(next((i for i, doc in enumerate(documents) if chosen is not None and doc == chosen),
+                                  0 if documents else -1))
+
+    def showPopup(self) -> None:
+        self.refill()
+        super().showPopup()
+
+
 class MaskGANDocker(DockWidget):
     def __init__(self, controller):
         super().__init__()
@@ -42,7 +76,7 @@ class MaskGANDocker(DockWidget):
         self.connection_label = QLabel(root)
         self.connection_label.setWordWrap(True)
         self.start_button = QPushButton("Start daemon", root)
-        self.start_button.clicked.connect(guarded(say)(lambda: controller.start_daemon()))
+        self.start_button.clicked.connect(guarded(say)(lambda _=False: controller.start_daemon()))
         connection_row = QHBoxLayout()
         connection_row.addWidget(self.connection_label, 1)
         connection_row.addWidget(self.start_button)
@@ -53,7 +87,8 @@ class MaskGANDocker(DockWidget):
         actions = [
             ("import", "Import mask…", self.import_mask), ("parse", "Parse face", controller.parse_face),
             ("apply", "Apply edit", controller.apply_edit), ("variants", "Variants", controller.variants),
-            ("style", "Style copy", controller.style_copy), ("batch", "Batch", controller.run_batch),
+            ("style", "Style copy", lambda: controller.style_copy(self.reference.document())),
+            ("batch_apply", "Batch apply", controller.batch_apply), ("batch_parse", "Batch parse", controller.batch_parse),
             ("cancel", "Cancel", controller.cancel),
         ]
         for position, (key, text, slot) in enumerate(actions):
@@ -69,6 +104,9 @@ class MaskGANDocker(DockWidget):
         self.message = QLabel(root)
         self.message.setWordWrap(True)
         layout.addWidget(self.message)
+        self.batch_items = QLabel(root)
+        self.batch_items.setWordWrap(True)
+        layout.addWidget(self.batch_items)
 
         palette = QGridLayout()
         table = labels()
@@ -87,6 +125,16 @@ class MaskGANDocker(DockWidget):
 
         settings = controller.settings
         form = QFormLayout()
+        self.face = QSpinBox(root)
+        self.face.setRange(0, 255)
+        self.face.setSpecialValueText("largest")
+        self.face.setValue(controller.face)
+        self.face.setToolTip("Which face Parse face parses: 0 the largest, 1 the second largest, and so on")
+        self.face.valueChanged.connect(guarded(say)(lambda v: setattr(controller, "face", v)))
+        form.addRow("Face to parse", self.face)
+        self.reference = DocumentChoice(controller.style_references, root)
+        self.reference.setToolTip("Style copy takes the style of this document's photo and source mask")
+        form.addRow("Style from", self.reference)
         self.mode = QComboBox(root)
         for key, text in MODES:
             self.mode.addItem(text, key)
@@ -134,10 +182,13 @@ class MaskGANDocker(DockWidget):
         self.connection_label.setText(c.connection_text)
         self.start_button.setVisible(c.daemon is None)
         self.message.setText(c.message)
+        self.batch_items.setText("\n".join(c.batch_lines))
+        self.batch_items.setVisible(bool(c.batch_lines))
+        self.reference.refill()
         self.progress.setVisible(c.progress is not None)
         self.progress.setValue(int((c.progress or 0.0) * 1000))
         self.buttons["cancel"].setEnabled(bool(c.running) or c.batch is not None)
         self.mode.setCurrentIndex([k for k, _ in MODES].index(c.settings.mask_mode))
 
     def canvasChanged(self, canvas) -> None:
-        pass
+        guarded(self.controller.say)(self.reference.refill)()  # the active document changed: so do the choices

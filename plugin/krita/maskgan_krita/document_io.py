@@ -3,7 +3,8 @@
 Functions take Krita ``Document``/``Node`` objects but import nothing from Krita,
 so their logic runs on duck-typed fakes too. Pixels cover the document's bounds
 (0, 0, width, height). The only layers ever modified are those inside the
-"MaskGAN" group the plug-in made; results are always new layers.
+"MaskGAN" group the plug-in made; results are always new layers, and a MaskGAN
+group that a new one replaces is kept, hidden and renamed, with what was painted on it.
 """
 
 from __future__ import annotations
@@ -49,26 +50,31 @@ def find_group(doc):
     return next((n for n in doc.rootNode().childNodes() if n.type() == "grouplayer" and n.name() == naming.GROUP), None)
 
 
+def style_references(documents, active) -> list:
+    """The documents other than ``active`` that have a MaskGAN group: where Style copy can take a style from."""
+    return [doc for doc in documents if not (active is not None and doc == active) and find_group(doc) is not None]
+
+
 def child(parent, name: str):
     return next((n for n in parent.childNodes() if n.name() == name), None) if parent is not None else None
 
 
-def inside(node, ancestor) -> bool:
+def in_mask_group(node) -> bool:
+    """Whether ``node`` is inside the MaskGAN group or a replaced one kept beside it."""
     while node is not None:
-        if ancestor is not None and node == ancestor:
+        if node.type() == "grouplayer" and naming.is_mask_group_name(node.name()):
             return True
         node = node.parentNode()
     return False
 
 
 def photo_layer(doc):
-    """The active paint layer when it is outside the MaskGAN group, else the bottom-most paint layer outside it."""
-    group = find_group(doc)
+    """The active paint layer when it is outside the MaskGAN groups, else the bottom-most paint layer outside them."""
     active = doc.activeNode()
-    if active is not None and active.type() == "paintlayer" and not inside(active, group):
+    if active is not None and active.type() == "paintlayer" and not in_mask_group(active):
         return active
     for node in walk(doc.rootNode()):
-        if node.type() == "paintlayer" and not inside(node, group):
+        if node.type() == "paintlayer" and not in_mask_group(node):
             return node
     raise PluginError(f"“{doc.name()}” has no paint layer with the photo outside the MaskGAN group")
 
@@ -105,13 +111,18 @@ def add_result_group(doc, photo, layers: list[np.ndarray]):
 # --- the mask group -------------------------------------------------------------------
 
 def create_mask_group(doc, label: np.ndarray, mode: str):
-    """Replace any MaskGAN group by a new one: the locked source mask and the editable mask of ``label``."""
+    """A new MaskGAN group: the locked source mask and the editable mask of ``label``.
+
+    A MaskGAN group already there is kept, hidden, as "MaskGAN replaced N" (it may hold
+    the user's painting); only the new group is used from then on.
+    """
     if label.shape != (doc.height(), doc.width()):
         raise PluginError(f"the mask is {label.shape[1]}x{label.shape[0]} but “{doc.name()}” is "
                           f"{doc.width()}x{doc.height()}; use a mask of the document's size")
     old = find_group(doc)
     if old is not None:
-        old.remove()
+        old.setName(naming.next_numbered(naming.REPLACED_PREFIX, layer_names(doc)))
+        old.setVisible(False)
     group = doc.createGroupLayer(naming.GROUP)
     doc.rootNode().addChildNode(group, None)
     source = add_layer(doc, group, None, naming.SOURCE_MASK, pixels.label_to_colour_layer(label))

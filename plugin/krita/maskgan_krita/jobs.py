@@ -1,66 +1,98 @@
-"""The batch queue (pure): items run one after another, each ends applied or failed.
+"""The batch queue (pure): a few items in flight at once, each ends done, failed or cancelled.
 
-The controller asks ``next_item()`` for work, reports each outcome with
-``finish(ok, message)``, and shows ``progress()`` and ``summary()``. Cancel
-drops the items not yet started; the running one ends through the daemon's
-'cancelled' reply. Running one item at a time keeps cancel immediate and the
-daemon's queue short; the daemon still batches what it has.
+The controller sends what ``start_next()`` hands out, records each running item's
+progress in ``item.step``/``item.message`` and its outcome with ``finish``, and shows
+``progress()``, ``lines()`` (one per item) and ``summary()``. ``IN_FLIGHT`` requests at
+once let the daemon batch same-size edits while staying well under its queue limit
+(8 by default), so other clients are not refused as 'busy'. Cancel drops the items
+not yet sent; the running ones end through the daemon's 'cancelled' replies.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+IN_FLIGHT = 3
+QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
+FINISHED = (DONE, FAILED, CANCELLED)
+
 
 @dataclass
 class Item:
-    label: str  # what the user sees, e.g. the document's name
+    label: str  # what the user sees, e.g. the document's name in quotes: “portrait”
     payload: object = None  # what the controller needs to run it (the document)
-    ok: bool | None = None  # None while not finished
-    message: str = ""
+    state: str = QUEUED
+    step: float = 0.0  # progress of a running item, 0..1
+    message: str = ""  # the daemon's progress text while running; why it failed once finished
 
 
 @dataclass
 class Batch:
-    items: list[Item]
-    current: int = -1  # index of the running item, -1 before the first
+    title: str  # e.g. "Batch apply"
+    done_word: str  # what a finished item is, e.g. "applied"
+    items: list[Item] = field(default_factory=list)
+    in_flight: int = IN_FLIGHT
     cancelled: bool = False
-    step: float = 0.0  # progress of the running item, 0..1
-    skipped: list[Item] = field(default_factory=list)
 
-    def next_item(self) -> Item | None:
-        """The next item to run (and it becomes the current one), or None when the batch is over."""
-        if self.cancelled or self.current + 1 >= len(self.items):
-            return None
-        self.current += 1
-        self.step = 0.0
-        return self.items[self.current]
+    def start_next(self) -> list[Item]:
+        """Queued items to send now, marked running, so that at most ``in_flight`` run at once."""
+        if self.cancelled:
+            return []
+        free = self.in_flight - sum(item.state == RUNNING for item in self.items)
+        ready = [item for item in self.items if item.state == QUEUED][: max(free, 0)]
+        for item in ready:
+            item.state = RUNNING
+        return ready
 
-    def finish(self, ok: bool, message: str = "") -> None:
-        item = self.items[self.current]
-        item.ok, item.message = ok, message
-        self.step = 1.0
+    def finish(self, item: Item, state: str, message: str = "") -> None:
+        if state not in FINISHED:
+            raise ValueError(f"an item finishes as one of {FINISHED}, not {state!r}")
+        item.state, item.message, item.step = state, message, 1.0
 
-    def cancel(self) -> None:
+    def cancel(self) -> list[Item]:
+        """Stop the batch: queued items end cancelled; returns the running ones, for the daemon to cancel."""
         self.cancelled = True
-        self.skipped = self.items[self.current + 1:]
+        for item in self.items:
+            if item.state == QUEUED:
+                self.finish(item, CANCELLED, "not started")
+        return [item for item in self.items if item.state == RUNNING]
+
+    @property
+    def over(self) -> bool:
+        return all(item.state in FINISHED for item in self.items)
 
     def progress(self) -> float:
-        """Fraction of the whole batch done, counting the running item's own progress."""
+        """Fraction of the whole batch done, counting each running item's own progress."""
         if not self.items:
             return 1.0
-        return (max(self.current, 0) + (self.step if self.current >= 0 else 0.0)) / len(self.items)
+        return sum(1.0 if i.state in FINISHED else i.step if i.state == RUNNING else 0.0 for i in self.items) / len(self.items)
 
-    def position(self) -> str:
-        return f"{self.current + 1}/{len(self.items)}"
+    def lines(self) -> list[str]:
+        """One short line per item, e.g. "“portrait”: 50 % (blending)"; why items failed is in ``summary()``."""
+        def line(item: Item) -> str:
+            if item.state == QUEUED:
+                return f"{item.label}: waiting"
+            if item.state == RUNNING:
+                return f"{item.label}: {round(item.step * 100)} %" + (f" ({item.message})" if item.message else "")
+            return f"{item.label}: {self.done_word if item.state == DONE else item.state}"
+
+        return [line(item) for item in self.items]
 
     def summary(self) -> str:
-        """One line: how many applied, which failed and why, how many were cancelled before they ran."""
-        done = [i for i in self.items if i.ok]
-        failed = [i for i in self.items if i.ok is False]
-        text = f"Batch: {len(done)} of {len(self.items)} applied"
+        """One line: how many finished, which failed and why, how many were cancelled."""
+        done = [i for i in self.items if i.state == DONE]
+        failed = [i for i in self.items if i.state == FAILED]
+        cancelled = [i for i in self.items if i.state == CANCELLED]
+        text = f"{self.title}: {len(done)} of {len(self.items)} {self.done_word}"
         if failed:
-            text += f"; {len(failed)} failed: " + "; ".join(f"{i.label}: {i.message}" for i in failed)
-        if self.skipped:
-            text += f"; {len(self.skipped)} not started (cancelled)"
+            text += f"; {len(failed)} failed: " + "; ".join(_named(i) for i in failed)
+        if cancelled:
+            text += f"; {len(cancelled)} cancelled"
         return text
+
+
+def _named(item: Item) -> str:
+    """The item's message, prefixed by its label unless it already starts with it (the plug-in's own
+    document checks name the document; the daemon's errors do not)."""
+    message = item.message.rstrip(".")  # the summary joins messages with "; "
+    return message if message.startswith(item.label) else f"{item.label}: {message}"

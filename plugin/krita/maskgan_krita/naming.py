@@ -11,6 +11,7 @@ CLASS_LAYERS_GROUP = "Edited mask (per class)"
 EDIT_PREFIX = "MaskGAN edit"
 VARIANTS_PREFIX = "MaskGAN variants"
 STYLE_PREFIX = "MaskGAN style"
+REPLACED_PREFIX = "MaskGAN replaced"  # a MaskGAN group a new parse or import replaced, kept hidden
 
 
 def next_numbered(prefix: str, existing: list[str]) -> str:
@@ -18,6 +19,11 @@ def next_numbered(prefix: str, existing: list[str]) -> str:
     pattern = re.compile(rf"^{re.escape(prefix)} (\d+)$")
     used = [int(m.group(1)) for m in map(pattern.match, existing) if m]
     return f"{prefix} {max(used, default=0) + 1}"
+
+
+def is_mask_group_name(name: str) -> bool:
+    """True for the MaskGAN group and the replaced ones kept beside it (their layers are masks, never photos)."""
+    return name == GROUP or re.fullmatch(rf"{re.escape(REPLACED_PREFIX)} \d+", name) is not None
 
 
 def class_layer_name(class_index: int, names) -> str:

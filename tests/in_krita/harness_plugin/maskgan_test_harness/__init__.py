@@ -1,7 +1,8 @@
 """Test-only Krita extension: runs a scenario script inside real Krita, then quits.
 
 The scenario file (env MASKGAN_KRITA_SCENARIO) defines ``checks``: a list of
-functions taking a ``Context``. Each runs after the main window exists; its outcome
+functions taking a ``Context``; it may import modules beside it (its folder goes
+on sys.path). Each runs after the main window exists; its outcome
 (pass, or the traceback) goes to the JSON file named by MASKGAN_KRITA_RESULT.
 A check may be a generator: each ``yield N`` returns control to Krita's event loop
 for N milliseconds (so that asynchronous work such as daemon replies can arrive)
@@ -40,7 +41,9 @@ class Runner:
     def start(self):
         sys.excepthook = self.on_uncaught
         try:
-            spec = importlib.util.spec_from_file_location("scenario", os.environ["MASKGAN_KRITA_SCENARIO"])
+            path = os.environ["MASKGAN_KRITA_SCENARIO"]
+            sys.path.insert(0, os.path.dirname(path))
+            spec = importlib.util.spec_from_file_location("scenario", path)
             scenario = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(scenario)
             self.checks = list(scenario.checks)

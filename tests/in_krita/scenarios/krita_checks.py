@@ -1,0 +1,142 @@
+"""What the plug-in scenarios share inside Krita: the docker, documents, waiting, snapshots, screenshots.
+
+Inputs come from the folder in MASKGAN_TEST_INPUTS (conftest.write_inputs); arrays
+the tests compare go to .npy files in ctx.artefacts, the rest to ctx.values.
+``state`` carries documents from one check to the next (and keeps Python
+references to them, or Krita's wrappers are collected).
+"""
+
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+from PyQt5.QtCore import Qt
+from PyQt5.QtGui import QCursor
+from PyQt5.QtWidgets import QApplication, QMdiArea
+
+from maskgan_krita import document_io, pixels
+
+INPUTS = Path(os.environ.get("MASKGAN_TEST_INPUTS", "."))
+WAIT_S = 90
+SCREEN = (0, 0, 1600, 1000)
+DOCKER_HEIGHTS = (260, 660)  # layers, MaskGAN
+state = {}
+
+
+def load(name):
+    return np.load(INPUTS / name)
+
+
+def save(ctx, name, array):
+    np.save(Path(ctx.artefacts) / name, np.asarray(array))
+
+
+def docker(ctx):
+    found = [d for d in ctx.krita.dockers() if d.objectName() == "maskgan_docker"]
+    assert found, f"no MaskGAN docker among {[d.objectName() for d in ctx.krita.dockers()]}"
+    return found[0]
+
+
+def wait_for(condition, what, seconds=WAIT_S):
+    """Generator: let Krita's event loop run until ``condition()`` holds (or fail after ``seconds``)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        yield 50
+
+
+def idle(ctx):
+    """Generator: wait until no request runs and no batch is left."""
+    controller = docker(ctx).controller
+    yield from wait_for(lambda: not controller.running and controller.batch is None, "the daemon's replies")
+
+
+def open_document(ctx, name, photo, depth="U8"):
+    """A new document showing ``photo`` (HxWx3) on its Background layer, active in the window."""
+    height, width = photo.shape[:2]
+    doc = ctx.krita.createDocument(width, height, name, "RGBA", depth, "", 300.0)
+    ctx.krita.activeWindow().addView(doc)
+    if depth == "U8":
+        background = doc.topLevelNodes()[0]
+        background.setPixelData(pixels.rgb_to_bgra(photo), 0, 0, width, height)
+        doc.setActiveNode(background)
+    state[name] = doc
+    return doc
+
+
+def activate(ctx, doc):
+    """Generator: make ``doc`` the active document, with its photo layer selected, as a user clicking its
+    view would (Krita.setActiveDocument and Window.showView leave the active view as it was)."""
+    area = ctx.krita.activeWindow().qwindow().findChild(QMdiArea)
+    for view in area.subWindowList():
+        area.setActiveSubWindow(view)
+        yield 50
+        if ctx.krita.activeDocument() == doc:
+            doc.setActiveNode(doc.topLevelNodes()[0])
+            return
+    raise AssertionError(f"no view shows “{doc.name()}”")
+
+
+def top_level(doc):
+    return [n.name() for n in doc.topLevelNodes()]
+
+
+def snapshot(doc):
+    """{layer name: RGBA bytes} of every paint layer outside the MaskGAN groups (the user's own and results)."""
+    return {n.name(): bytes(n.pixelData(0, 0, doc.width(), doc.height()))
+            for n in document_io.walk(doc.rootNode()) if n.type() == "paintlayer" and not document_io.in_mask_group(n)}
+
+
+def every_layer(ctx):
+    """{document name: [(layer name, RGBA bytes)]} of every layer of every open document."""
+    return {doc.name(): [(n.name(), bytes(n.pixelData(0, 0, doc.width(), doc.height())))
+                         for n in document_io.walk(doc.rootNode())] for doc in ctx.krita.documents()}
+
+
+def kept(before, after) -> bool:
+    """Whether every layer of ``before`` (every_layer) is still there, same name, same pixels."""
+    return all(entry in after.get(name, []) for name, layers in before.items() for entry in layers)
+
+
+def record_while_running(ctx, values_key):
+    """Start recording, on every docker update, (requests in flight, per-item batch lines); returns a stop function."""
+    controller = docker(ctx).controller
+    seen = []
+
+    def on_change():
+        entry = (len(controller.running), list(controller.batch_lines))
+        if not seen or seen[-1] != entry:
+            seen.append(entry)
+
+    controller.changed.connect(on_change)
+
+    def stop():
+        controller.changed.disconnect(on_change)
+        ctx.values[values_key] = seen
+
+    return stop
+
+
+def arrange_window(ctx):
+    """The main window at SCREEN size (Xvfb has no window manager to maximise it), with room for the
+    layers and the MaskGAN docker: what the screenshots show."""
+    window = ctx.krita.activeWindow().qwindow()
+    window.setGeometry(*SCREEN)
+    dockers = {dock.objectName(): dock for dock in ctx.krita.dockers()}
+    for other in ("ColorSelectorNg", "PresetDocker", "sharedtooldocker"):
+        dockers[other].setVisible(False)
+    window.resizeDocks([dockers["KisLayerBox"], dockers["maskgan_docker"]], list(DOCKER_HEIGHTS), Qt.Vertical)
+
+
+def screenshot(ctx, doc, name):
+    """Generator: the window with ``doc`` zoomed to fit, saved as ``name`` in the artefacts."""
+    arrange_window(ctx)  # again: opening documents may have resized the dockers
+    QCursor.setPos(SCREEN[2] - 1, SCREEN[3] - 1)  # the brush outline follows the pointer: keep it off the photo
+    doc.refreshProjection()
+    doc.waitForDone()
+    ctx.krita.action("zoom_to_100pct").trigger()  # from a fixed zoom, "toggle zoom to fit" fits (from a fit it
+    yield 200  # goes back to the zoom before); it fits to the window as it is now, and centres
+    ctx.krita.action("toggle_zoom_to_fit").trigger()
+    yield 1500  # let the canvas repaint
+    QApplication.primaryScreen().grabWindow(0).save(str(Path(ctx.artefacts) / name))

@@ -1,0 +1,68 @@
+"""Checks: no daemon at the endpoint, then the plug-in starts one (Start daemon, then auto-start).
+
+The daemons start from the command the installer wrote in daemon.json, with this
+Krita's environment: their runtime folder (lock, discovery file) is the profile's.
+Each is shut down again before the next starts (one daemon per user).
+"""
+
+import json
+import os
+from pathlib import Path
+
+from krita_checks import activate, docker, state, wait_for
+
+START_S = 150  # a daemon's start imports torch and loads the demo weights: slow on a loaded machine
+ANNOUNCED = Path(os.environ.get("XDG_RUNTIME_DIR", ".")) / "maskgan" / "daemon.json"
+
+
+def set_endpoint(dock, endpoint):
+    dock.endpoint.setText(endpoint)
+    dock.endpoint.editingFinished.emit()  # as leaving the field does
+
+
+def shut_down_started_daemon(ctx, dock, key):
+    """Generator: record the started daemon's pid, ask it to stop, wait until it has withdrawn its announcement."""
+    ctx.values[f"{key}_pid"] = json.loads(ANNOUNCED.read_text())["pid"]
+    dock.controller.connection.submit("shutdown", on_result=lambda *_: None, on_error=lambda *_: None)
+    yield from wait_for(lambda: not ANNOUNCED.exists(), "the started daemon to stop", START_S)
+
+
+def check_daemon_down_is_reported(ctx):
+    dock = docker(ctx)
+    set_endpoint(dock, "ipc://" + str(Path(ctx.artefacts) / "nobody-listens.sock"))
+    yield from wait_for(lambda: dock.connection_label.text().startswith("Not connected"), "the failed hello")
+    ctx.values["down_connection"] = dock.connection_label.text()
+    ctx.values["start_button_visible"] = dock.start_button.isVisible()
+    yield from activate(ctx, state["portrait"])
+    dock.buttons["apply"].click()
+    ctx.values["down_message"] = dock.message.text()
+    ctx.values["endpoint_setting"] = ctx.krita.readSetting("MaskGAN", "endpoint", "")
+
+
+def check_start_daemon_button_connects(ctx):
+    dock = docker(ctx)
+    ctx.values["announced_before_start"] = ANNOUNCED.exists()
+    set_endpoint(dock, "ipc://" + str(Path(ctx.artefacts) / "started.sock"))
+    yield from wait_for(lambda: dock.connection_label.text().startswith("Not connected"), "the failed hello")
+    dock.start_button.click()
+    ctx.values["start_message"] = dock.message.text()
+    yield from wait_for(lambda: dock.controller.daemon is not None, "the started daemon's hello", START_S)
+    ctx.values["started_connection"] = dock.connection_label.text()
+    ctx.values["start_button_visible_when_connected"] = dock.start_button.isVisible()
+    yield from shut_down_started_daemon(ctx, dock, "started")
+
+
+def check_auto_start_when_the_setting_is_on(ctx):
+    dock = docker(ctx)
+    dock.auto_start.setChecked(True)
+    ctx.values["auto_start_setting"] = ctx.krita.readSetting("MaskGAN", "auto_start", "")
+    set_endpoint(dock, "ipc://" + str(Path(ctx.artefacts) / "auto.sock"))
+    yield from wait_for(lambda: "auto.sock" in dock.controller.message, "the auto-start", 30)
+    ctx.values["auto_start_message"] = dock.message.text()
+    yield from wait_for(lambda: dock.controller.daemon is not None, "the auto-started daemon's hello", START_S)
+    ctx.values["auto_connection"] = dock.connection_label.text()
+    yield from shut_down_started_daemon(ctx, dock, "auto")
+    dock.auto_start.setChecked(False)
+
+
+checks = [check_daemon_down_is_reported, check_start_daemon_button_connects, check_auto_start_when_the_setting_is_on]

@@ -1,0 +1,40 @@
+"""Connection problems and daemons the plug-in starts itself, in real Krita."""
+
+from pathlib import Path
+
+
+def gone(pid: int) -> bool:
+    """The process has exited (a zombie waiting for a parent that is not ours to reap it counts as exited)."""
+    status = Path(f"/proc/{pid}/status")
+    try:
+        return "\nState:\tZ" in status.read_text()
+    except FileNotFoundError:
+        return True
+
+
+def test_daemon_down_is_reported_and_the_endpoint_persists(plugin_session):
+    values = plugin_session.check("check_daemon_down_is_reported")
+    assert values["down_connection"].startswith("Not connected: no MaskGAN daemon answered at ipc://")
+    assert values["start_button_visible"] is True
+    assert values["down_message"].startswith("no MaskGAN daemon is connected (Not connected: no MaskGAN daemon answered")
+    assert values["endpoint_setting"].endswith("nobody-listens.sock")
+
+
+def test_start_daemon_button_starts_one_and_connects(plugin_session):
+    values = plugin_session.check("check_start_daemon_button_connects")
+    assert values["announced_before_start"] is False  # no daemon of this profile ran before the click
+    assert values["start_message"].startswith("Starting the daemon: ")
+    assert values["start_message"].endswith(" -m maskgan daemon start --detach --endpoint ipc://"
+                                            f"{plugin_session.artefacts}/started.sock")
+    assert values["started_connection"].startswith("Connected: MaskGAN ")
+    assert "MaskGAN trained on synthetic" in values["started_connection"]
+    assert values["start_button_visible_when_connected"] is False
+    assert gone(values["started_pid"])
+
+
+def test_auto_start_starts_a_daemon_when_none_answers(plugin_session):
+    values = plugin_session.check("check_auto_start_when_the_setting_is_on")
+    assert values["auto_start_setting"] == "true"
+    assert values["auto_start_message"].endswith(f"--endpoint ipc://{plugin_session.artefacts}/auto.sock")
+    assert values["auto_connection"].startswith("Connected: MaskGAN ")
+    assert gone(values["auto_pid"])
