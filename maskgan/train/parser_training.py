@@ -48,6 +48,7 @@ from maskgan.train.checkpoint import latest_checkpoint, load_checkpoint, save_ch
 from maskgan.train.config import DataConfig
 from maskgan.train.data import StepBatchSampler, batch_loader, open_training_data
 from maskgan.train.parser_metrics import IoUCounter
+from maskgan.train.run_folder import prepare_run_folder
 from maskgan.train.trainer import MetricsWindow, TrainingError
 
 CLASS_WEIGHTINGS = ("none", "sqrt_inverse")
@@ -273,15 +274,7 @@ class ParserTrainer:
             progress.close()
 
     def _prepare_run_folder(self, command: str) -> None:
-        self.run_dir.mkdir(parents=True, exist_ok=True)
-        (self.run_dir / "config.json").write_text(json.dumps(asdict(self.config), indent=1) + "\n")
-        if command:
-            with open(self.run_dir / "commands.txt", "a") as handle:
-                handle.write(f"{command}\n")
-        metrics = self.run_dir / "metrics.jsonl"
-        if metrics.exists():  # lines past the checkpoint we start from would be logged twice
-            kept = [line for line in metrics.read_text().splitlines() if json.loads(line)["step"] <= self.step]
-            metrics.write_text("".join(f"{line}\n" for line in kept))
+        prepare_run_folder(self.run_dir, "config.json", json.dumps(asdict(self.config), indent=1) + "\n", command, self.step)
 
     def _write_metrics(self, window: MetricsWindow, learning_rate: float) -> None:
         record = {"step": self.step, **window.means(), "lr": learning_rate, "seconds": round(self.elapsed, 3),

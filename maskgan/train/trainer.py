@@ -36,6 +36,7 @@ from maskgan.train.config import TrainConfig, to_toml
 from maskgan.train.data import StepBatchSampler, batch_loader, fixed_batch, open_training_data
 from maskgan.train.distributed import DistContext, autocast, gather_objects, mean_over_replicas, setup, teardown
 from maskgan.train.models import TrainingModels, load_initial_weights
+from maskgan.train.run_folder import prepare_run_folder
 from maskgan.train.samples import sample_grid
 from maskgan.train.schedule import TRAINED_IN, stage_at
 from maskgan.train.stages import StageLosses
@@ -195,15 +196,7 @@ class Trainer:
         return path
 
     def _prepare_run_folder(self, command: str) -> None:
-        self.run_dir.mkdir(parents=True, exist_ok=True)
-        (self.run_dir / "config.toml").write_text(to_toml(self.config))
-        if command:
-            with open(self.run_dir / "commands.txt", "a") as handle:
-                handle.write(f"{command}\n")
-        metrics = self.run_dir / "metrics.jsonl"
-        if metrics.exists():  # lines past the checkpoint we start from would be logged twice
-            kept = [line for line in metrics.read_text().splitlines() if json.loads(line)["step"] <= self.step]
-            metrics.write_text("".join(f"{line}\n" for line in kept))
+        prepare_run_folder(self.run_dir, "config.toml", to_toml(self.config), command, self.step)
 
     def _write_metrics(self, window: MetricsWindow, stage: str) -> None:
         record = {"step": self.step, "stage": stage, **window.means(), **self.learning_rates,
