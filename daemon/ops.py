@@ -156,6 +156,4 @@ def _parse(parser, job, progress, cancel) -> tuple[dict, dict]:
         raise Cancelled()
     parsed = parser.parse(job.arrays["image"], face=job.args["face"])  # ParserError (a ValueError): bad_input
     progress(1, 1, "done")
-    result = {"parser": parsed.parser, "faces": [box.as_list() for box in parsed.faces], "face": parsed.face_index,
-              "unseen": list(parsed.unseen), "notes": list(parsed.notes)}
-    return result, {"label": parsed.labels}
+    return parsed.summary(), {"label": parsed.labels}

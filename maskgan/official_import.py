@@ -194,6 +194,12 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _source_entry(source: Path, kind: str) -> dict:
+    """The card's record of an imported file: what it is, its name and sha256, and when it was imported."""
+    return {"kind": kind, "file": source.name, "sha256": _sha256(source),
+            "imported": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+
+
 def import_official(source: Path, output: Path) -> dict:
     """Convert an official generator checkpoint into our safetensors bundle; returns the card."""
     from maskgan.weights import save_bundle
@@ -204,12 +210,7 @@ def import_official(source: Path, output: Path) -> dict:
     generator.load_state_dict(official_to_ours(state_dict, config))
     card = {
         "name": f"official MaskGAN generator ({Path(source).name})",
-        "source": {
-            "kind": "official MaskGAN demo checkpoint",
-            "file": Path(source).name,
-            "sha256": _sha256(Path(source)),
-            "imported": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        },
+        "source": _source_entry(Path(source), "official MaskGAN demo checkpoint"),
         "resolution": 512,
         "training_data": "CelebAMask-HQ (by the MaskGAN authors)",
     }
@@ -259,12 +260,7 @@ def import_official_parser(source: Path, output: Path) -> dict:
     parser.load_state_dict(state)
     card = {
         "name": f"official CelebAMask-HQ face_parsing UNet ({Path(source).name})",
-        "source": {
-            "kind": "official CelebAMask-HQ face_parsing checkpoint",
-            "file": Path(source).name,
-            "sha256": _sha256(Path(source)),
-            "imported": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        },
+        "source": _source_entry(Path(source), "official CelebAMask-HQ face_parsing checkpoint"),
         "resolution": 512,  # its tester resizes every photo to 512x512
         "training_data": "CelebAMask-HQ (by the CelebAMask-HQ authors)",
     }

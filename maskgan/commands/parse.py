@@ -70,8 +70,7 @@ def _parse_in_process(args, image):
         parsed = parser.parse(image, face=args.face)
     except (ValueError, FileNotFoundError) as error:
         raise CommandError(str(error)) from error
-    return parsed.labels, {"parser": parsed.parser, "faces": [box.as_list() for box in parsed.faces],
-                           "face": parsed.face_index, "unseen": list(parsed.unseen), "notes": list(parsed.notes)}
+    return parsed.labels, parsed.summary()
 
 
 def _write_layers(folder: Path, stem: str, labels) -> list[str]:

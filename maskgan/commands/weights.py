@@ -33,15 +33,20 @@ def add_commands(subparsers) -> None:
     info.set_defaults(func=_info)
 
 
-def _import_official(args) -> int:
-    from maskgan.official_import import OfficialImportError, import_official
+def _run_import(importer: str, args) -> dict:
+    """Run maskgan.official_import.<importer>(source, output); its refusals become one-line CommandErrors."""
+    from maskgan import official_import
 
     if args.output.suffix != ".safetensors":
         raise CommandError(f"the output must end in .safetensors, got {args.output.name}")
     try:
-        card = import_official(args.source, args.output)
-    except OfficialImportError as error:
+        return getattr(official_import, importer)(args.source, args.output)
+    except official_import.OfficialImportError as error:
         raise CommandError(str(error)) from error
+
+
+def _import_official(args) -> int:
+    card = _run_import("import_official", args)
     config = card["networks"]["generator"]["config"]
     print(
         f"imported {args.source} -> {args.output} (ngf={config['ngf']}, n_downsample={config['n_downsample']}, "
@@ -51,14 +56,7 @@ def _import_official(args) -> int:
 
 
 def _import_official_parser(args) -> int:
-    from maskgan.official_import import OfficialImportError, import_official_parser
-
-    if args.output.suffix != ".safetensors":
-        raise CommandError(f"the output must end in .safetensors, got {args.output.name}")
-    try:
-        card = import_official_parser(args.source, args.output)
-    except OfficialImportError as error:
-        raise CommandError(str(error)) from error
+    card = _run_import("import_official_parser", args)
     entry = card["networks"]["parser"]
     print(f"imported {args.source} -> {args.output} (base channels {entry['config']['base_channels']}, "
           f"{entry['parameters']:,} parameters); use it with --parser-weights {args.output}")

@@ -63,6 +63,11 @@ class ParseResult:
     unseen: tuple[str, ...] = ()  # class keys this parser never produces: the user paints them
     notes: list[str] = field(default_factory=list)  # anything the user should know (e.g. "2 faces found")
 
+    def summary(self) -> dict:
+        """Everything but the labels, as plain types: the daemon's `parse` result and what `maskgan parse` prints."""
+        return {"parser": self.parser, "faces": [box.as_list() for box in self.faces], "face": self.face_index,
+                "unseen": list(self.unseen), "notes": list(self.notes)}
+
 
 class Parser(Protocol):
     name: str
