@@ -5,10 +5,6 @@ EVAL_SEED_BASE) at ``--size`` pixels and prints the detection rate and, over the
 faces it parsed, per-class IoU from one confusion matrix over all of them, the
 mIoU over every class present and over the classes the parser can produce.
 
-The synthetic world draws ``l_*`` parts on the image's left; CelebAMask-HQ and
-this parser put them on the person's left (the image's right), so the truth's
-left/right classes are swapped before comparing (docs/parsing.md).
-
 With ``--overlay PATH`` it also writes photo | colour mask | blend of the astronaut.
 
   .venv/bin/python benchmarks/bench_landmark_parser.py [--count 200] [--size 256] [--overlay docs/parsing_astronaut.png]
@@ -21,17 +17,7 @@ import time
 
 import numpy as np
 
-from maskgan.labels import CLASS_KEYS, class_index, label_to_color
-
-SIDE_PAIRS = (("l_eye", "r_eye"), ("l_brow", "r_brow"), ("l_ear", "r_ear"))
-
-
-def to_person_sides(label: np.ndarray) -> np.ndarray:
-    """A synthetic label map with left and right classes swapped: image-left parts become the person's right."""
-    swap = np.arange(len(CLASS_KEYS), dtype=np.uint8)
-    for left, right in SIDE_PAIRS:
-        swap[class_index(left)], swap[class_index(right)] = class_index(right), class_index(left)
-    return swap[label]
+from maskgan.labels import CLASS_KEYS, label_to_color
 
 
 def evaluate(parser, count: int, size: int) -> None:
@@ -51,7 +37,7 @@ def evaluate(parser, count: int, size: int) -> None:
             continue
         finally:
             seconds += time.perf_counter() - start
-        counter.add(parsed.labels, to_person_sides(face.label))
+        counter.add(parsed.labels, face.label)
     found = count - len(missed)
     print(f"faces detected and parsed: {found} of {count} ({100 * found / count:.1f}%), "
           f"{1e3 * seconds / count:.0f} ms per face; missed items: {missed[:20]}{' ...' if len(missed) > 20 else ''}")

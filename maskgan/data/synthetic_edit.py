@@ -62,7 +62,7 @@ def _face_frame(label: np.ndarray) -> Frame | None:
         return None
     half_w = (box[1].stop - box[1].start) / 2
     cx, cy = (box[1].start + box[1].stop) / 2, (box[0].start + box[0].stop) / 2
-    left, right = _centroid(label == Part.L_EYE), _centroid(label == Part.R_EYE)
+    left, right = _centroid(label == Part.R_EYE), _centroid(label == Part.L_EYE)  # image left, image right
     angle = 0.0
     if left and right:
         angle = math.atan2(right[1] - left[1], right[0] - left[0])
@@ -141,7 +141,7 @@ def mouth_shape(label: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def add_glasses(label: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    left, right = _centroid(label == Part.L_EYE), _centroid(label == Part.R_EYE)
+    left, right = _centroid(label == Part.R_EYE), _centroid(label == Part.L_EYE)  # image left, image right
     if not (left and right) or (label == Part.EYE_G).any():
         return label
     half = math.hypot(right[0] - left[0], right[1] - left[1]) / 2

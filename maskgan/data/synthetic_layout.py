@@ -4,8 +4,8 @@ The head lives in a face frame (u = +-1 at the cheeks, v = -1 / +1 at the top of
 forehead / the chin) that is shifted, scaled and rolled; the body in a frame that
 rolls less. Parts are painted back to front, as they would be seen: hair that
 falls behind the shoulders, neck, clothes, necklace, face, nose, glasses, eyes,
-brows, lips, front hair, ears, earrings, hat. ``l_*`` parts are drawn on the
-image's left.
+brows, lips, front hair, ears, earrings, hat. Left and right are the person's, as
+in CelebAMask-HQ: ``l_*`` parts are drawn on the image's right.
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ def sample_layout(rng: np.random.Generator, size: int = 256) -> np.ndarray:
     brow_du = rng.uniform(-0.02, 0.04)
     eye_tilt = rng.uniform(-0.03, 0.06)
     eye_low = rng.uniform(0.55, 0.8)
-    for side, eye_cls, brow_cls in ((-1, Part.L_EYE, Part.L_BROW), (1, Part.R_EYE, Part.R_BROW)):
+    for side, eye_cls, brow_cls in ((-1, Part.R_EYE, Part.R_BROW), (1, Part.L_EYE, Part.L_BROW)):
         near = 1.0 - 0.3 * yaw * side  # the eye turned away looks narrower
         cu = side * eye_u + shift
         canvas.paint(face, _eye(cu, eye_v, eye_w * near, eye_h, eye_low, side * eye_tilt), eye_cls,
@@ -115,7 +115,7 @@ def _draw_ears(canvas: Canvas, face: Frame, rng: np.random.Generator, hair: str,
     ear_v, ear_ru, ear_rv = rng.uniform(0.02, 0.12), rng.uniform(0.12, 0.17), rng.uniform(0.22, 0.3)
     earrings = rng.random() < 0.4
     radius_u, drop = rng.uniform(0.04, 0.07), rng.uniform(0.05, 0.16)
-    for side, ear_cls in ((-1, Part.L_EAR), (1, Part.R_EAR)):
+    for side, ear_cls in ((-1, Part.R_EAR), (1, Part.L_EAR)):
         near = float(np.clip(1.0 - 1.2 * yaw * side, 0.25, 1.4))  # the far ear hides behind the cheek
         ear_u = side * (0.97 - 0.1 * (1 - near))
         canvas.paint(face, ellipse(ear_u, ear_v, ear_ru * near, ear_rv), ear_cls, over=ear_over)
