@@ -86,15 +86,18 @@ def label_to_color(label: np.ndarray) -> np.ndarray:
 class MaskColorError(ValueError):
     """A colour mask holds colours that are no class of the palette."""
 
-    def __init__(self, offending: list[tuple[tuple[int, int, int], int]], total: int):
+    def __init__(self, offending: list[tuple[tuple[int, int, int], int]], total: int, tolerance: float):
         self.offending = offending  # [(rgb, pixel count)], most frequent first
         self.total = total
+        self.tolerance = tolerance
         shown = ", ".join(f"RGB{rgb} x{count}" for rgb, count in offending[:6])
-        more = f" and {len(offending) - 6} more colours" if len(offending) > 6 else ""
+        more = f" and {len(offending) - 6} more" if len(offending) > 6 else ""
+        colours = "colour" if len(offending) == 1 else "colours"
         super().__init__(
-            f"the mask has {total} pixels in {len(offending)} colours that match no "
-            f"class of the palette: {shown}{more}. Paint masks only with the 19 palette "
-            f"colours (hard brushes are safest), or raise the colour tolerance."
+            f"the mask has {total} pixels in {len(offending)} {colours} that match no "
+            f"class of the palette (colour tolerance {tolerance:g}): {shown}{more}. Paint masks "
+            f"only with the 19 palette colours (hard brushes are safest; soft edges between "
+            f"two painted classes are accepted)."
         )
 
 
@@ -160,7 +163,7 @@ def color_to_label(
         offending = [
             (tuple(int(v) for v in colors[far][i]), int(counts[far][i])) for i in order
         ]
-        raise MaskColorError(offending, int(counts[far].sum()))
+        raise MaskColorError(offending, int(counts[far].sum()), tolerance)
     return label.astype(np.uint8)[inverse].reshape(packed.shape)
 
 

@@ -78,3 +78,16 @@ def _sample_problem():
     except FileNotFoundError as error:
         return str(error)
     return None
+
+
+def assert_equal_up_to_batching(actual, expected, max_levels: int = 8, max_share: float = 0.002) -> None:
+    """Images equal but for float rounding: the daemon runs same-size edits through one forward, whose
+    convolutions sum in another order than a forward over one image, so a handful of pixels may differ
+    by a few levels (more with random weights, whose normalisations amplify small differences)."""
+    import numpy as np
+
+    assert actual.shape == expected.shape and actual.dtype == expected.dtype
+    difference = np.abs(actual.astype(np.int16) - expected.astype(np.int16))
+    differing = (difference > 0).any(axis=-1).mean()
+    assert difference.max() <= max_levels and differing <= max_share, (
+        f"max difference {difference.max()} levels, {100 * differing:.3f}% of the pixels differ")

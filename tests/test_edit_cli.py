@@ -67,8 +67,8 @@ def test_edit_errors_are_one_line(inputs, tiny_weights, capsys):
         return err
 
     grey = error("--mask", str(folder / "photo.mask.png"), "--edited-mask", str(folder / "grey.png"))
-    assert f"{folder / 'grey.png'}: the mask has 19200 pixels in 1 colours that match no class of the palette: " \
-           "RGB(128, 128, 128) x19200" in grey
+    assert f"{folder / 'grey.png'}: the mask has 19200 pixels in 1 colour that match no class of the palette " \
+           "(colour tolerance 24): RGB(128, 128, 128) x19200. Paint masks only with the 19 palette colours" in grey
     missing = error("--mask", str(folder / "nope.png"), "--edited-mask", str(folder / "grey.png"))
     assert f"no such image file: {folder / 'nope.png'}" in missing
     small = error("--mask", str(folder / "photo.mask.png"), "--edited-mask", str(folder / "small.png"))
