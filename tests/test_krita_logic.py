@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from maskgan.labels import CLASS_NAMES, PALETTE, MaskColorError
+from maskgan.labels import CLASS_NAMES, DEFAULT_COLOR_TOLERANCE, PALETTE, MaskColorError, color_to_label
 from maskgan_krita import naming, pixels
 
 
@@ -26,10 +26,10 @@ def test_colour_layer_transparent_is_background_and_edges_snap():
     layer = pixels.label_to_colour_layer(label)
     layer[0, 1, :3] = (PALETTE[1] * 0.7 + PALETTE[13] * 0.3).astype(np.uint8)  # soft brush edge
     layer[0, 3, 3] = 0  # erased
-    assert pixels.colour_layer_to_label(layer).tolist() == [[1, 1, 13, 0]]
+    assert pixels.colour_layer_to_label(layer, DEFAULT_COLOR_TOLERANCE).tolist() == [[1, 1, 13, 0]]
     layer[0, 0, :3] = (128, 128, 128)
     with pytest.raises(MaskColorError, match="RGB\\(128, 128, 128\\) x1"):
-        pixels.colour_layer_to_label(layer)
+        pixels.colour_layer_to_label(layer, DEFAULT_COLOR_TOLERANCE)
 
 
 def test_class_layers_round_trip_later_class_wins():
@@ -70,17 +70,25 @@ def test_settings_persist_as_strings_with_typed_defaults_and_bounds():
 
     store = FakeStore()
     settings = Settings(store)
-    assert (settings.endpoint, settings.auto_start, settings.feather, settings.variants, settings.mask_mode) == (
-        "", False, 8, 4, "colour")
+    assert (settings.endpoint, settings.auto_start, settings.feather, settings.variants, settings.mask_mode,
+            settings.batch_scope, settings.colour_tolerance) == ("", False, 8, 4, "colour", "documents", 24)
+    assert settings.colour_tolerance == DEFAULT_COLOR_TOLERANCE
     settings.endpoint, settings.auto_start, settings.feather, settings.mask_mode = " ipc:///x ", True, 12, "classes"
+    settings.batch_scope, settings.colour_tolerance = "layers", 31
     again = Settings(store)
-    assert (again.endpoint, again.auto_start, again.feather, again.mask_mode) == ("ipc:///x", True, 12, "classes")
+    assert (again.endpoint, again.auto_start, again.feather, again.mask_mode, again.batch_scope,
+            again.colour_tolerance) == ("ipc:///x", True, 12, "classes", "layers", 31)
     assert store.values[("MaskGAN", "feather")] == "12"
+    assert store.values[("MaskGAN", "colour_tolerance")] == "31"
     store.values[("MaskGAN", "variants")] = "99"
     store.values[("MaskGAN", "feather")] = "lots"
-    assert (again.variants, again.feather) == (16, 8)
+    store.values[("MaskGAN", "colour_tolerance")] = "500"
+    store.values[("MaskGAN", "batch_scope")] = "everything"
+    assert (again.variants, again.feather, again.colour_tolerance, again.batch_scope) == (16, 8, 50, "documents")
     with pytest.raises(ValueError, match="mask mode must be one of"):
         again.mask_mode = "both"
+    with pytest.raises(ValueError, match="batch scope must be one of \\('documents', 'layers'\\), got 'all'"):
+        again.batch_scope = "all"
 
 
 def test_batch_keeps_a_few_items_in_flight_and_reports_each():
@@ -95,10 +103,10 @@ def test_batch_keeps_a_few_items_in_flight_and_reports_each():
     batch.finish(first[1], FAILED, "no face")  # an item may end before an earlier one
     assert [i.label for i in batch.start_next()] == ["“c”"]
     batch.finish(first[0], DONE)
-    batch.finish(batch.items[2], FAILED, "“c”: the mask has 16 pixels in 1 colours that match no class")
+    batch.finish(batch.items[2], FAILED, "“c”: the mask has 16 pixels in 1 colour that match no class")
     assert [i.label for i in batch.start_next()] == ["“d”", "“e”"]
     assert not batch.over and batch.progress() == 3 / 5
-    assert batch.cancel() == batch.items[3:]  # the running ones, for the daemon to cancel
+    assert batch.stop() == batch.items[3:]  # the running ones, for the daemon to cancel
     assert batch.start_next() == [] and not batch.over
     for item in batch.items[3:]:
         assert item.state == RUNNING
@@ -107,7 +115,7 @@ def test_batch_keeps_a_few_items_in_flight_and_reports_each():
     assert batch.lines()[:3] == ["“a”: applied", "“b”: failed", "“c”: failed"]
     # a message that already names its document is not prefixed twice
     assert batch.summary() == ("Batch apply: 1 of 5 applied; 2 failed: “b”: no face; "
-                               "“c”: the mask has 16 pixels in 1 colours that match no class; 2 cancelled")
+                               "“c”: the mask has 16 pixels in 1 colour that match no class; 2 cancelled")
     with pytest.raises(ValueError, match="an item finishes as one of"):
         batch.finish(batch.items[0], RUNNING)
 
@@ -116,9 +124,32 @@ def test_cancelling_a_batch_before_it_runs_cancels_every_item():
     from maskgan_krita.jobs import Batch, Item
 
     batch = Batch("Batch parse", "parsed", [Item("“a”"), Item("“b”")])
-    assert batch.cancel() == [] and batch.over
+    assert batch.stop() == [] and batch.over
     assert batch.lines() == ["“a”: cancelled", "“b”: cancelled"]
     assert batch.summary() == "Batch parse: 0 of 2 parsed; 2 cancelled"
+
+
+def test_skipped_items_are_never_sent_and_the_summary_names_each_reason_once():
+    from maskgan_krita.jobs import FAILED, SKIPPED, Batch, Item
+
+    group = Item("“Group 1”", state=SKIPPED, message="a group layer: select the paint layers inside it")
+    vector = Item("“Logo”", state=SKIPPED, message="a vector layer: convert it to a paint layer first (Layer > Convert)")
+    photos = [Item("“A”"), Item("“B”"), Item("“C”")]
+    batch = Batch("Batch apply on “frames”", "applied", [group, photos[0], vector, photos[1], photos[2]], in_flight=2)
+    assert batch.start_next() == photos[:2]  # skipped items are finished from the start
+    assert batch.lines() == ["“Group 1”: skipped", "“A”: 0 %", "“Logo”: skipped", "“B”: 0 %", "“C”: waiting"]
+    assert batch.progress() == 2 / 5
+    # the daemon stopped answering: the running items fail, the one not sent yet fails alike
+    lost = "the daemon stopped answering; start it again from the docker"
+    assert batch.stop(FAILED, lost) == photos[:2]
+    for item in photos[:2]:
+        batch.finish(item, FAILED, lost)
+    assert batch.over and batch.start_next() == []
+    assert batch.lines()[-1] == "“C”: failed"
+    assert batch.summary() == (
+        "Batch apply on “frames”: 0 of 5 applied; 2 skipped: “Group 1”: a group layer: select the paint layers inside "
+        "it; “Logo”: a vector layer: convert it to a paint layer first (Layer > Convert); 3 failed: “A”, “B”, “C”: "
+        "the daemon stopped answering; start it again from the docker")
 
 
 def test_parse_message_names_the_parser_the_face_and_what_to_paint():
@@ -253,3 +284,81 @@ def test_non_rgba8_documents_are_told_how_to_convert():
 
     with pytest.raises(PluginError, match="“print” is CMYKA U8; MaskGAN needs 8-bit RGBA: convert it with Image > Convert"):
         document_io.check_rgba8(Doc())
+
+
+def test_selected_layers_that_cannot_be_photos_say_why():
+    from maskgan_krita import document_io
+
+    edited = FakeNode(naming.EDITED_MASK)
+    group = FakeNode(naming.GROUP, "grouplayer", [FakeNode(naming.SOURCE_MASK), edited])
+    photo, mask = FakeNode("Photo"), FakeNode("Transparency", "transparencymask")
+    layers = FakeNode("Layers", "grouplayer", [photo, mask])
+    FakeNode("root", "grouplayer", [layers, FakeNode("Logo", "vectorlayer"), FakeNode("Fill", "filllayer"), group])
+    problems = {n.name(): document_io.photo_problem(n) for n in (photo, mask, layers, edited, group)}
+    assert problems == {
+        "Photo": None, "Transparency": "a mask layer, not a photo",
+        "Layers": "a group layer: select the paint layers inside it",
+        naming.EDITED_MASK: "part of the MaskGAN masks, not a photo", naming.GROUP: "part of the MaskGAN masks, not a photo"}
+    assert document_io.photo_problem(FakeNode("Logo", "vectorlayer")) == (
+        "a vector layer: convert it to a paint layer first (Layer > Convert)")
+    assert document_io.photo_problem(FakeNode("Fill", "filllayer")) == "a filllayer, not a paint layer"
+
+
+# --- colour tolerance -------------------------------------------------------------------------
+
+def painted(label, colours):
+    """RGBA colour mask of ``label`` with some pixels repainted: {(row, column): rgb}."""
+    rgba = pixels.label_to_colour_layer(label)
+    for (row, column), rgb in colours.items():
+        rgba[row, column, :3] = rgb
+    return rgba
+
+
+def test_off_palette_colours_name_the_nearest_class_and_the_tolerance_that_reads_them():
+    from maskgan_krita import mask_colours
+    from maskgan_krita.guard import PluginError
+
+    label = np.zeros((4, 8), np.uint8)
+    label[:, 4:] = 13  # background and hair
+    off = {(0, 0): (6, 5, 2), (0, 1): (6, 5, 2), (1, 5): (0, 5, 216)}  # near black (8.1), near hair (13.0)
+    rgba = painted(label, off)
+    with pytest.raises(PluginError) as error:
+        mask_colours.read_label(rgba, 4, "“portrait”: “Edited mask”")
+    assert str(error.value) == (
+        "“portrait”: “Edited mask” has 3 pixels off the palette, in 2 colours: "
+        "RGB(6, 5, 2) x2 (nearest Background, distance 8.1), RGB(0, 5, 216) x1 (nearest Hair, distance 13.0). "
+        "Repaint them with a hard brush in the palette colours, or raise Colour tolerance (now 4) to at least 13.")
+    assert mask_colours.tolerance_needed(rgba, 4) == 13
+    with pytest.raises(PluginError, match="to at least 13"):
+        mask_colours.read_label(rgba, 12, "mask")  # the value the message names is the smallest that works
+    assert np.array_equal(mask_colours.read_label(rgba, 13, "mask"), label)
+
+
+def test_the_tolerance_needed_counts_blends_of_painted_classes():
+    from maskgan_krita import mask_colours
+
+    label = np.array([[1, 1, 9, 9]], np.uint8)  # skin (204, 0, 0) and right ear (255, 0, 0)
+    rgba = painted(label, {(0, 1): (228, 6, 3)})  # 6.7 off the blend of the two, 24.9 and 27.8 off their colours
+    assert mask_colours.tolerance_needed(rgba, 2) == 7
+    with pytest.raises(MaskColorError):
+        color_to_label(pixels.mask_colours(rgba), 6)
+    assert color_to_label(pixels.mask_colours(rgba), 7).tolist() == [[1, 1, 9, 9]]
+
+
+def test_colours_no_allowed_tolerance_reads_say_repaint_only():
+    from maskgan_krita import mask_colours
+    from maskgan_krita.guard import PluginError
+
+    label = np.zeros((3, 3), np.uint8)
+    many = {(0, 0): (250, 0, 250), (0, 1): (250, 0, 250), (0, 2): (128, 128, 128), (1, 0): (40, 40, 40),
+            (1, 1): (20, 20, 20), (1, 2): (30, 30, 30)}
+    rgba = painted(label, many)
+    assert mask_colours.tolerance_needed(rgba, 24) is None  # two colours are more than 50 from every class
+    with pytest.raises(PluginError) as error:
+        mask_colours.read_label(rgba, 24, "“mask.png”")
+    assert str(error.value) == (
+        "“mask.png” has 6 pixels off the palette, in 5 colours: RGB(250, 0, 250) x2 (nearest Right eye, distance 65.1), "
+        "RGB(20, 20, 20) x1 (nearest Background, distance 34.6), RGB(30, 30, 30) x1 (nearest Necklace, distance 47.3), "
+        "RGB(40, 40, 40) x1 (nearest Necklace, distance 57.6) and 1 more. Repaint them with a hard brush in the "
+        "palette colours: no Colour tolerance up to 50 accepts them all.")
+    assert mask_colours.tolerance_needed(rgba, 50) is None  # nothing above the top of the range

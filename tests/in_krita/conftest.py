@@ -107,6 +107,7 @@ def plugin_session(krita_template, wheels, tmp_path_factory):
         with open(profile.kritarc, "a") as rc:  # the endpoint reaches the plug-in as a persisted setting
             rc.write(f"\n[MaskGAN]\nendpoint={daemon.endpoint}\n")
         os.environ["MASKGAN_TEST_INPUTS"] = str(inputs)
+        os.environ["MASKGAN_TEST_DAEMON_PID"] = str(daemon.process.pid)  # the liveness checks stop it
         result = run_scenario(profile, SCENARIOS / "plugin_session.py", timeout=400)
     finally:
         daemon.stop()

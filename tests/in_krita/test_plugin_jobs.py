@@ -4,9 +4,9 @@ import re
 
 import numpy as np
 
-BAD_COLOURS = ("“bad colours”: the mask has 16 pixels in 1 colours that match no class of the palette: "
-               "RGB(250, 0, 250) x16. Paint masks only with the 19 palette colours (hard brushes are safest), "
-               "or raise the colour tolerance")
+import test_plugin_errors
+
+BAD_COLOURS = test_plugin_errors.BAD_COLOURS.rstrip(".")  # the summary joins reasons with "; "
 SIXTEEN_BIT = ("“sixteen bit” is RGBA U16; MaskGAN needs 8-bit RGBA: convert it with Image > Convert Image Color "
                "Space… to RGB/Alpha, 8-bit integer/channel")
 
@@ -67,3 +67,49 @@ def test_batch_parse_parses_each_document_without_masks(plugin_session):
         assert values[f"batch_parse_layers {name}"] == ["Background", "MaskGAN"]
         expected = parser.parse(plugin_session.input(photo)).labels
         assert np.array_equal(plugin_session.artefact(f"batch_parsed {name}.npy"), expected)
+
+
+LAYER_SKIPS = ("“Edited mask”: part of the MaskGAN masks, not a photo; “Logo”: a vector layer: convert it to a paint "
+               "layer first (Layer > Convert); “Group 1”: a group layer: select the paint layers inside it")
+
+
+def test_batch_apply_over_selected_layers_edits_each_photo_layer_with_the_documents_masks(plugin_session, demo_editor):
+    values = plugin_session.check("check_batch_apply_over_selected_layers")
+    assert values["batch_scope_setting"] == "layers"
+    # the view lists the selected layers top to bottom, as the Layers docker shows them; so do the items
+    assert values["layers_selected"] == ["Edited mask", "Logo", "Group 1", "Photo B", "Background"]
+    assert values["layers_apply_message"] == f"Batch apply on “frames”: 2 of 5 applied; 3 skipped: {LAYER_SKIPS}"
+    assert values["layers_apply_lines"] == [
+        "“Edited mask”: skipped", "“Logo”: skipped", "“Group 1”: skipped", "“Photo B”: applied", "“Background”: applied"]
+    assert most_in_flight(values["layers_apply_seen"]) == 2
+    assert item_progress_lines(values["layers_apply_seen"]), values["layers_apply_seen"]
+    assert values["layers_apply_kept_every_layer"] is True
+    assert values["layers_apply_new_layers"] == ["MaskGAN edit 1", "MaskGAN edit 2"]
+    for name in ("Background", "Photo B"):
+        assert values[f"layers_apply_above {name}"].startswith("MaskGAN edit ")
+        expected = demo_editor.edit(plugin_session.artefact(f"frames {name}.npy"), plugin_session.input("source2.npy"),
+                                    plugin_session.input("edited2.npy"), feather=8)
+        assert expected.changed
+        assert np.array_equal(plugin_session.artefact(f"layers_apply_result {name}.npy"), expected.layer)
+
+
+def test_batch_parse_over_selected_layers_adds_each_layers_mask_above_it(plugin_session):
+    from maskgan.labels import label_to_color
+    from maskgan.parsing.learned import LearnedParser
+
+    values = plugin_session.check("check_batch_parse_over_selected_layers")
+    assert sorted(values["layers_parse_selected"]) == ["Background", "Inside", "Photo B"]
+    assert values["layers_parse_message"] == "Batch parse on “frames”: 3 of 3 parsed"
+    assert sorted(values["layers_parse_lines"]) == ["“Background”: parsed", "“Inside”: parsed", "“Photo B”: parsed"]
+    assert values["layers_parse_kept_every_layer"] is True
+    assert values["layers_parse_group_unchanged"] is True
+    parser = LearnedParser.from_bundle(None)
+    names = set()
+    for name in ("Background", "Photo B", "Inside"):
+        mask_name, opacity, visible = values[f"layers_parse_above {name}"]
+        assert mask_name.startswith("MaskGAN mask ") and opacity == 128 and visible
+        names.add(mask_name)
+        expected = label_to_color(parser.parse(plugin_session.artefact(f"frames {name}.npy")).labels)
+        got = plugin_session.artefact(f"layers_parse_mask {name}.npy")
+        assert np.array_equal(got[..., :3], expected) and (got[..., 3] == 255).all()
+    assert names == {"MaskGAN mask 1", "MaskGAN mask 2", "MaskGAN mask 3"}

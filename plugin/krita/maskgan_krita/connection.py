@@ -6,6 +6,13 @@ Each request has its own timeout counted from the last message heard about it,
 so long jobs that report progress are not cut off. When a request times out the
 socket is replaced (replies to the old one can never arrive), so every pending
 request fails with ``DaemonUnavailable``.
+
+A job can run for a minute without a word, so a dead daemon would only show at
+WORK_TIMEOUT. While work is pending, a ``status`` request (a control op: the daemon
+answers it at once on its socket thread, outside its queue, so it neither waits
+behind the jobs nor changes their order or cancellation) goes out every
+PING_INTERVAL; one unanswered for PING_TIMEOUT fails every pending request with
+STOPPED_ANSWERING, the same way.
 """
 
 from __future__ import annotations
@@ -22,6 +29,10 @@ from .guard import log
 POLL_MS = 25
 HELLO_TIMEOUT = 3.0
 WORK_TIMEOUT = 120.0
+PING_INTERVAL = 2.0
+PING_TIMEOUT = 4.0
+CONTROL_OPS = ("hello", "status", "cancel", "shutdown")  # answered at once: no liveness ping needed for them
+STOPPED_ANSWERING = "the daemon stopped answering; start it again from the docker"
 
 
 @dataclass
@@ -39,6 +50,8 @@ class Connection(QObject):
         super().__init__(parent)
         self._client = Client(endpoint or None, timeout=HELLO_TIMEOUT)
         self._pending: dict[str, Pending] = {}
+        self._ping: str | None = None  # the liveness request in flight
+        self._next_ping = 0.0  # when the next one goes out (time.monotonic)
         self._timer = QTimer(self)
         self._timer.setInterval(POLL_MS)
         self._timer.timeout.connect(self._tick)
@@ -57,6 +70,8 @@ class Connection(QObject):
                timeout: float | None = None) -> str:
         """Send a request; exactly one of ``on_result``/``on_error`` is called later, on the Qt thread."""
         timeout = (HELLO_TIMEOUT if op == "hello" else WORK_TIMEOUT) if timeout is None else timeout
+        if op not in CONTROL_OPS and not self._working():
+            self._next_ping = time.monotonic() + PING_INTERVAL
         request_id = self._client.submit(op, args, arrays)
         self._pending[request_id] = Pending(op, on_result, on_error, on_progress, timeout)
         self._timer.start()
@@ -83,12 +98,29 @@ class Connection(QObject):
         for event in events:
             self._dispatch(event)
         now = time.monotonic()
-        late = [p for p in self._pending.values() if now - p.last_heard > p.timeout]
+        late = {request_id: p for request_id, p in self._pending.items() if now - p.last_heard > p.timeout}
         if late:
             self._client.reconnect()
-            self._fail_all(DaemonUnavailable(self._client.endpoint, max(p.timeout for p in late)))
+            self._fail_all(DaemonError("unavailable", STOPPED_ANSWERING) if self._ping in late
+                           else DaemonUnavailable(self._client.endpoint, max(p.timeout for p in late.values())))
+        self._keep_alive(now)
         if not self._pending:
             self._timer.stop()
+
+    def _working(self) -> bool:
+        return any(p.op not in CONTROL_OPS for p in self._pending.values())
+
+    def _keep_alive(self, now: float) -> None:
+        """Send the next liveness ping when work is pending, none is in flight and it is due."""
+        if self._ping is not None or now < self._next_ping or not self._working():
+            return
+        self._ping = self._client.submit("status")
+        self._pending[self._ping] = Pending("status", self._pinged, self._pinged, timeout=PING_TIMEOUT)
+
+    def _pinged(self, *_) -> None:
+        """The ping's answer (or its end with all the others): the next one is due an interval later."""
+        self._ping = None
+        self._next_ping = time.monotonic() + PING_INTERVAL
 
     def _dispatch(self, event) -> None:
         pending = self._pending.get(event.request_id)

@@ -9,15 +9,16 @@ daemon: each reply arrives as a callback on Krita's event loop.
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 from PyQt5.QtCore import QObject, QTimer, pyqtSignal
 
 from maskgan_client import PROTOCOL_VERSION, DaemonError
 
-from . import daemon_launch, document_io, messages, naming
+from . import daemon_launch, document_io, mask_colours, messages, naming
 from .connection import Connection
 from .guard import PluginError, guarded, log
-from .jobs import CANCELLED, DONE, FAILED, Batch, Item
+from .jobs import CANCELLED, DONE, FAILED, SKIPPED, Batch, Item
 from .settings import Settings
 from .vendor_path import labels
 
@@ -116,7 +117,8 @@ class Controller(QObject):
         """Make the MaskGAN group of the active document from a colour mask file (official palette)."""
         doc = self.document()
         document_io.check_rgba8(doc)
-        label = self._label_of(document_io.read_image_file(path))
+        label = mask_colours.read_label(document_io.read_image_file(path), self.settings.colour_tolerance,
+                                        f"“{Path(path).name}”")
         kept = self._make_mask_group(doc, label)
         self.say(f"Imported the mask: paint on “{naming.EDITED_MASK}” with the palette colours, then Apply edit." + kept)
 
@@ -127,22 +129,13 @@ class Controller(QObject):
         doc.refreshProjection()
         return f" The previous masks are kept, hidden, as “{previous.name()}”." if previous is not None else ""
 
-    @staticmethod
-    def _label_of(rgba):
-        from . import pixels
-
-        try:
-            return pixels.colour_layer_to_label(rgba)
-        except labels().MaskColorError as error:
-            raise PluginError(str(error)) from error
-
     def set_mask_mode(self, mode: str) -> None:
         """Remember the mode; convert the active document's editable mask when it has one."""
         self.settings.mask_mode = mode
         doc = self.krita.activeDocument()
         if doc is not None and document_io.find_group(doc) is not None and document_io.edited_mode(doc) != mode:
             self._masks(doc)  # refuse to convert a mask with unknown colours (it would lose them)
-            document_io.convert_edited(doc, mode)
+            document_io.convert_edited(doc, mode, self.settings.colour_tolerance)
             doc.refreshProjection()
             self.say("The editable mask is now " + ("one layer per class" if mode == "classes" else "one colour layer"))
         else:
@@ -165,15 +158,15 @@ class Controller(QObject):
         self.say(f"Painting {labels().CLASS_NAMES[index]}")
 
     def _masks(self, doc):
-        try:
-            return document_io.read_source_mask(doc), document_io.read_edited_mask(doc)
-        except labels().MaskColorError as error:
-            raise PluginError(f"“{doc.name()}”: {error}") from error
+        """(source, edited) label maps, read with the Colour tolerance setting; PluginError says what is wrong."""
+        tolerance = self.settings.colour_tolerance
+        return document_io.read_source_mask(doc, tolerance), document_io.read_edited_mask(doc, tolerance)
 
-    def _edit_inputs(self, doc):
-        """(photo layer, arrays) of an edit of ``doc``; PluginError says what is missing or wrong."""
+    def _edit_inputs(self, doc, photo=None):
+        """(photo layer, arrays) of an edit of ``doc``; PluginError says what is missing or wrong.
+        ``photo``: the layer to edit; None: the document's own choice (document_io.photo_layer)."""
         document_io.check_rgba8(doc)
-        photo = document_io.photo_layer(doc)
+        photo = document_io.photo_layer(doc) if photo is None else photo
         source, edited = self._masks(doc)
         return photo, {"image": document_io.read_photo(doc, photo), "source_mask": source, "edited_mask": edited}
 
@@ -233,7 +226,7 @@ class Controller(QObject):
     def cancel(self) -> None:
         """Cancel every running request and the rest of a batch; results that still arrive are dropped."""
         if self.batch is not None:
-            self.batch.cancel()
+            self.batch.stop()
             if not self.running:
                 self._feed_batch()
                 return
@@ -253,9 +246,9 @@ class Controller(QObject):
         self._submit("Parse face", "parse", {"face": self.face}, self._parse_inputs(doc),
                      lambda result, out: self.say(self._add_parse(doc, result, out)))
 
-    def _parse_inputs(self, doc) -> dict:
+    def _parse_inputs(self, doc, photo=None) -> dict:
         document_io.check_rgba8(doc)
-        return {"image": document_io.read_photo(doc, document_io.photo_layer(doc))}
+        return {"image": document_io.read_photo(doc, document_io.photo_layer(doc) if photo is None else photo)}
 
     def _add_parse(self, doc, result: dict, arrays: dict) -> str:
         return messages.parsed(result) + self._make_mask_group(doc, arrays["label"])
@@ -305,10 +298,7 @@ class Controller(QObject):
         _, target = self._masks(doc)
         document_io.check_rgba8(reference)
         reference_photo = document_io.read_photo(reference, document_io.photo_layer(reference))
-        try:
-            reference_mask = document_io.read_source_mask(reference)
-        except labels().MaskColorError as error:
-            raise PluginError(f"“{reference.name()}”: {error}") from error
+        reference_mask = document_io.read_source_mask(reference, self.settings.colour_tolerance)
         arrays = {"target_mask": target, "reference_image": reference_photo, "reference_mask": reference_mask}
         self._submit("Style copy", "style_copy", {}, arrays,
                      lambda result, out: self._add_style(doc, photo, reference.name(), out))
@@ -323,20 +313,56 @@ class Controller(QObject):
         self.say(f"Added “{node.name()}” in the style of “{reference_name}”")
 
     # --- batches ---------------------------------------------------------------------------------------
+    # Batch scope "documents": one item per open document, payload (document, None): the document's own photo
+    # layer and MaskGAN group. Scope "layers": one item per selected layer of the active document, payload
+    # (document, layer); Batch apply sends each with the document's masks, Batch parse adds each one's mask
+    # as a layer above it.
     def batch_apply(self) -> None:
-        """Apply edit on every open document that has MaskGAN masks."""
-        docs = [d for d in self.krita.documents() if document_io.find_group(d) is not None]
-        if not docs:
-            raise PluginError("no open document has MaskGAN masks: parse or import a mask into each photo first")
-        self._start_batch(Batch("Batch apply", "applied", [Item(f"“{d.name()}”", d) for d in docs]), self._send_edit)
+        """Apply edit on each item of the batch scope."""
+        if self.settings.batch_scope == "layers":
+            doc, items = self._selected_layer_items()
+            self._masks(doc)  # every layer goes with these masks: refuse bad ones once, before sending any
+            batch = Batch(f"Batch apply on “{doc.name()}”", "applied", items)
+        else:
+            docs = [d for d in self.krita.documents() if document_io.find_group(d) is not None]
+            if not docs:
+                raise PluginError("no open document has MaskGAN masks: parse or import a mask into each photo first")
+            batch = Batch("Batch apply", "applied", [Item(f"“{d.name()}”", (d, None)) for d in docs])
+        self._start_batch(batch, self._send_edit)
 
     def batch_parse(self) -> None:
-        """Parse face (the largest in each photo) on every open document without MaskGAN masks yet."""
-        docs = [d for d in self.krita.documents() if document_io.find_group(d) is None]
-        if not docs:
-            raise PluginError("every open document has MaskGAN masks already; "
-                              "to parse one again, use Parse face on it")
-        self._start_batch(Batch("Batch parse", "parsed", [Item(f"“{d.name()}”", d) for d in docs]), self._send_parse)
+        """Parse face (the largest in each photo) on each item of the batch scope; in the document scope,
+        on every open document without MaskGAN masks yet."""
+        if self.settings.batch_scope == "layers":
+            doc, items = self._selected_layer_items()
+            batch = Batch(f"Batch parse on “{doc.name()}”", "parsed", items)
+        else:
+            docs = [d for d in self.krita.documents() if document_io.find_group(d) is None]
+            if not docs:
+                raise PluginError("every open document has MaskGAN masks already; "
+                                  "to parse one again, use Parse face on it")
+            batch = Batch("Batch parse", "parsed", [Item(f"“{d.name()}”", (d, None)) for d in docs])
+        self._start_batch(batch, self._send_parse)
+
+    def _selected_layer_items(self):
+        """(document, items) of the layers selected in the active view; layers that cannot be photos are
+        items already SKIPPED, with the reason."""
+        window = self.krita.activeWindow()
+        view = window.activeView() if window is not None else None
+        doc = view.document() if view is not None else None
+        if doc is None:
+            raise PluginError("open a photo first")
+        document_io.check_rgba8(doc)
+        nodes = view.selectedNodes()
+        if not nodes:
+            raise PluginError(f"no layer of “{doc.name()}” is selected: select the photo layers in the Layers docker "
+                              "(Ctrl+click for several), or set “Batch over” to all open documents")
+        items = []
+        for node in nodes:
+            problem = document_io.photo_problem(node)
+            label = f"“{node.name()}”"
+            items.append(Item(label, (doc, node)) if problem is None else Item(label, state=SKIPPED, message=problem))
+        return doc, items
 
     def _start_batch(self, batch: Batch, send) -> None:
         self.require_daemon()
@@ -353,7 +379,7 @@ class Controller(QObject):
             for item in ready:
                 try:
                     self._send_item(item)
-                except PluginError as error:  # the document cannot be sent; the others go on
+                except PluginError as error:  # the item cannot be sent; the others go on
                     batch.finish(item, FAILED, str(error))
         self.batch_lines = batch.lines()
         if batch.over:
@@ -364,15 +390,22 @@ class Controller(QObject):
             self.changed.emit()
 
     def _send_edit(self, item: Item) -> None:
-        doc = item.payload
-        photo, arrays = self._edit_inputs(doc)
+        doc, layer = item.payload
+        photo, arrays = self._edit_inputs(doc, layer)
         self._send_batch_item(item, "edit", {"feather": self.settings.feather}, arrays,
                               lambda result, out: self._add_edit(doc, photo, result, out))
 
     def _send_parse(self, item: Item) -> None:
-        doc = item.payload
-        self._send_batch_item(item, "parse", {"face": 0}, self._parse_inputs(doc),
-                              lambda result, out: self._add_parse(doc, result, out))
+        doc, layer = item.payload
+
+        def add(result, out):
+            if layer is None:  # a document: its MaskGAN group
+                self._add_parse(doc, result, out)
+            else:  # one layer of several: its own mask above it, beside the document's group
+                document_io.add_mask_layer(doc, layer, out["label"])
+                doc.refreshProjection()
+
+        self._send_batch_item(item, "parse", {"face": 0}, self._parse_inputs(doc, layer), add)
 
     def _send_batch_item(self, item: Item, op: str, args: dict, arrays: dict, add) -> None:
         """One item's request: its progress shows on its line, its outcome finishes it and feeds the batch."""
@@ -382,7 +415,7 @@ class Controller(QObject):
             try:
                 add(header, out)
                 batch.finish(item, DONE)
-            except Exception as error:  # noqa: BLE001 - one document's failure must not stop the batch
+            except Exception as error:  # noqa: BLE001 - one item's failure must not stop the batch
                 if not isinstance(error, PluginError):
                     log.exception("MaskGAN: adding the result of %s failed", item.label)
                 batch.finish(item, FAILED, str(error) if isinstance(error, PluginError) else f"{type(error).__name__}: {error}")
@@ -390,6 +423,8 @@ class Controller(QObject):
                 self._feed_batch()
 
         def failed(error):
+            if error.code == "unavailable":  # the daemon is gone: items not sent yet would fail alike
+                batch.stop(FAILED, error.message)
             batch.finish(item, CANCELLED if error.code == "cancelled" else FAILED, error.message)
             self._feed_batch()
 

@@ -18,10 +18,12 @@ from PyQt5.QtWidgets import (
 )
 
 from .guard import guarded
+from .settings import TOLERANCE_RANGE
 from .vendor_path import labels
 
 TITLE = "MaskGAN"
 MODES = [("colour", "One colour layer"), ("classes", "One layer per class")]
+SCOPES = [("documents", "All open documents"), ("layers", "Selected layers of this document")]
 
 
 def _swatch_icon(rgb) -> QIcon:
@@ -141,6 +143,21 @@ class MaskGANDocker(DockWidget):
         self.mode.setCurrentIndex([k for k, _ in MODES].index(settings.mask_mode))
         self.mode.activated.connect(guarded(say)(lambda i: controller.set_mask_mode(MODES[i][0])))
         form.addRow("Editable mask", self.mode)
+        self.scope = QComboBox(root)
+        for key, text in SCOPES:
+            self.scope.addItem(text, key)
+        self.scope.setCurrentIndex([k for k, _ in SCOPES].index(settings.batch_scope))
+        self.scope.setToolTip("What Batch apply and Batch parse run over: every open document, or the photo layers "
+                              "selected in the Layers docker (each sent with this document's MaskGAN masks)")
+        self.scope.activated.connect(guarded(say)(lambda i: setattr(settings, "batch_scope", SCOPES[i][0])))
+        form.addRow("Batch over", self.scope)
+        self.tolerance = QSpinBox(root)
+        self.tolerance.setRange(*TOLERANCE_RANGE)
+        self.tolerance.setValue(settings.colour_tolerance)
+        self.tolerance.setToolTip("How far (RGB distance) a mask colour may be from a class's palette colour and "
+                                  "still count as that class; raise it for masks with slightly-off colours")
+        self.tolerance.valueChanged.connect(guarded(say)(lambda v: setattr(settings, "colour_tolerance", v)))
+        form.addRow("Colour tolerance", self.tolerance)
         self.feather = QSpinBox(root)
         self.feather.setRange(0, 256)
         self.feather.setValue(settings.feather)

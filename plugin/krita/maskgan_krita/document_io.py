@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import naming, pixels
+from . import mask_colours, naming, pixels
 from .guard import PluginError
 from .vendor_path import labels
 
@@ -68,13 +68,31 @@ def in_mask_group(node) -> bool:
     return False
 
 
+NOT_A_PHOTO = {  # why a layer of this type cannot be a photo, and what to do instead
+    "grouplayer": "a group layer: select the paint layers inside it",
+    "vectorlayer": "a vector layer: convert it to a paint layer first (Layer > Convert)",
+}
+
+
+def photo_problem(node) -> str | None:
+    """Why ``node`` cannot be sent as a photo (None: it can): photos are paint layers outside the MaskGAN groups."""
+    if in_mask_group(node):
+        return "part of the MaskGAN masks, not a photo"
+    kind = node.type()
+    if kind == "paintlayer":
+        return None
+    if kind.endswith("mask"):
+        return "a mask layer, not a photo"
+    return NOT_A_PHOTO.get(kind, f"a {kind}, not a paint layer")
+
+
 def photo_layer(doc):
     """The active paint layer when it is outside the MaskGAN groups, else the bottom-most paint layer outside them."""
     active = doc.activeNode()
-    if active is not None and active.type() == "paintlayer" and not in_mask_group(active):
+    if active is not None and photo_problem(active) is None:
         return active
     for node in walk(doc.rootNode()):
-        if node.type() == "paintlayer" and not in_mask_group(node):
+        if photo_problem(node) is None:
             return node
     raise PluginError(f"“{doc.name()}” has no paint layer with the photo outside the MaskGAN group")
 
@@ -96,6 +114,14 @@ def add_result_layer(doc, photo, rgba: np.ndarray, prefix: str = naming.EDIT_PRE
     """A new layer "<prefix> N" right above the photo layer, full document size."""
     name = naming.next_numbered(prefix, layer_names(doc))
     return add_layer(doc, photo.parentNode(), photo, name, rgba)
+
+
+def add_mask_layer(doc, photo, label: np.ndarray):
+    """The colour mask of ``label`` as a new layer "MaskGAN mask N" right above ``photo``, half opaque
+    like the editable mask (a layer's own parse, beside the document's MaskGAN group)."""
+    node = add_result_layer(doc, photo, pixels.label_to_colour_layer(label), naming.MASK_PREFIX)
+    node.setOpacity(EDITED_MASK_OPACITY)
+    return node
 
 
 def add_result_group(doc, photo, layers: list[np.ndarray]):
@@ -152,16 +178,21 @@ def mask_group(doc):
     return group
 
 
-def read_source_mask(doc) -> np.ndarray:
-    return pixels.colour_layer_to_label(read_rgba(doc, child(mask_group(doc), naming.SOURCE_MASK)))
+def _read_colour_mask(doc, node, tolerance: float) -> np.ndarray:
+    """Label map of a colour mask layer; PluginError names the document, the layer and the off-palette colours."""
+    return mask_colours.read_label(read_rgba(doc, node), tolerance, f"“{doc.name()}”: “{node.name()}”")
 
 
-def read_edited_mask(doc) -> np.ndarray:
+def read_source_mask(doc, tolerance: float) -> np.ndarray:
+    return _read_colour_mask(doc, child(mask_group(doc), naming.SOURCE_MASK), tolerance)
+
+
+def read_edited_mask(doc, tolerance: float) -> np.ndarray:
     """Label map of the editable mask, in whichever form it is (colour layer or per-class layers)."""
     group = mask_group(doc)
     colour = child(group, naming.EDITED_MASK)
     if colour is not None:
-        return pixels.colour_layer_to_label(read_rgba(doc, colour))
+        return _read_colour_mask(doc, colour, tolerance)
     classes = child(group, naming.CLASS_LAYERS_GROUP)
     if classes is None:
         raise PluginError(f"the MaskGAN group of “{doc.name()}” has no “{naming.EDITED_MASK}” layer; import the mask again")
@@ -180,10 +211,10 @@ def edited_mode(doc) -> str:
     return "classes" if child(mask_group(doc), naming.CLASS_LAYERS_GROUP) is not None else "colour"
 
 
-def convert_edited(doc, mode: str):
+def convert_edited(doc, mode: str, tolerance: float):
     """Rebuild the editable mask in ``mode`` ('colour' or 'classes') from its current content."""
     group = mask_group(doc)
-    label = read_edited_mask(doc)
+    label = read_edited_mask(doc, tolerance)
     for name in (naming.EDITED_MASK, naming.CLASS_LAYERS_GROUP):
         old = child(group, name)
         if old is not None:

@@ -1,11 +1,13 @@
-"""The batch queue (pure): a few items in flight at once, each ends done, failed or cancelled.
+"""The batch queue (pure): a few items in flight at once, each ends done, failed, skipped or cancelled.
 
 The controller sends what ``start_next()`` hands out, records each running item's
 progress in ``item.step``/``item.message`` and its outcome with ``finish``, and shows
 ``progress()``, ``lines()`` (one per item) and ``summary()``. ``IN_FLIGHT`` requests at
 once let the daemon batch same-size edits while staying well under its queue limit
-(8 by default), so other clients are not refused as 'busy'. Cancel drops the items
-not yet sent; the running ones end through the daemon's 'cancelled' replies.
+(8 by default), so other clients are not refused as 'busy'. An item that cannot be
+sent at all (a group layer chosen as a photo) starts out SKIPPED, with its reason.
+``stop`` ends the items not yet sent (Cancel, or a daemon that stopped answering);
+the running ones end through their requests' replies.
 """
 
 from __future__ import annotations
@@ -13,17 +15,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 IN_FLIGHT = 3
-QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
-FINISHED = (DONE, FAILED, CANCELLED)
+QUEUED, RUNNING, DONE, FAILED, SKIPPED, CANCELLED = "queued", "running", "done", "failed", "skipped", "cancelled"
+FINISHED = (DONE, FAILED, SKIPPED, CANCELLED)
 
 
 @dataclass
 class Item:
-    label: str  # what the user sees, e.g. the document's name in quotes: “portrait”
-    payload: object = None  # what the controller needs to run it (the document)
+    label: str  # what the user sees, e.g. the document's or layer's name in quotes: “portrait”
+    payload: object = None  # what the controller needs to run it
     state: str = QUEUED
     step: float = 0.0  # progress of a running item, 0..1
-    message: str = ""  # the daemon's progress text while running; why it failed once finished
+    message: str = ""  # the daemon's progress text while running; why it failed or was skipped once finished
 
 
 @dataclass
@@ -32,11 +34,11 @@ class Batch:
     done_word: str  # what a finished item is, e.g. "applied"
     items: list[Item] = field(default_factory=list)
     in_flight: int = IN_FLIGHT
-    cancelled: bool = False
+    stopped: bool = False
 
     def start_next(self) -> list[Item]:
         """Queued items to send now, marked running, so that at most ``in_flight`` run at once."""
-        if self.cancelled:
+        if self.stopped:
             return []
         free = self.in_flight - sum(item.state == RUNNING for item in self.items)
         ready = [item for item in self.items if item.state == QUEUED][: max(free, 0)]
@@ -49,12 +51,12 @@ class Batch:
             raise ValueError(f"an item finishes as one of {FINISHED}, not {state!r}")
         item.state, item.message, item.step = state, message, 1.0
 
-    def cancel(self) -> list[Item]:
-        """Stop the batch: queued items end cancelled; returns the running ones, for the daemon to cancel."""
-        self.cancelled = True
+    def stop(self, state: str = CANCELLED, reason: str = "not started") -> list[Item]:
+        """Send nothing more: queued items end as ``state`` with ``reason``; returns the running ones."""
+        self.stopped = True
         for item in self.items:
             if item.state == QUEUED:
-                self.finish(item, CANCELLED, "not started")
+                self.finish(item, state, reason)
         return [item for item in self.items if item.state == RUNNING]
 
     @property
@@ -79,20 +81,30 @@ class Batch:
         return [line(item) for item in self.items]
 
     def summary(self) -> str:
-        """One line: how many finished, which failed and why, how many were cancelled."""
-        done = [i for i in self.items if i.state == DONE]
-        failed = [i for i in self.items if i.state == FAILED]
-        cancelled = [i for i in self.items if i.state == CANCELLED]
-        text = f"{self.title}: {len(done)} of {len(self.items)} {self.done_word}"
-        if failed:
-            text += f"; {len(failed)} failed: " + "; ".join(_named(i) for i in failed)
-        if cancelled:
-            text += f"; {len(cancelled)} cancelled"
+        """One line: how many finished, which were skipped or failed and why, how many were cancelled."""
+        def count(state: str) -> list[Item]:
+            return [i for i in self.items if i.state == state]
+
+        text = f"{self.title}: {len(count(DONE))} of {len(self.items)} {self.done_word}"
+        for state in (SKIPPED, FAILED):
+            if count(state):
+                text += f"; {len(count(state))} {state}: " + _reasons(count(state))
+        if count(CANCELLED):
+            text += f"; {len(count(CANCELLED))} cancelled"
         return text
 
 
-def _named(item: Item) -> str:
-    """The item's message, prefixed by its label unless it already starts with it (the plug-in's own
-    document checks name the document; the daemon's errors do not)."""
-    message = item.message.rstrip(".")  # the summary joins messages with "; "
-    return message if message.startswith(item.label) else f"{item.label}: {message}"
+def _reasons(items: list[Item]) -> str:
+    """"“a”, “b”: why; “c” is why else": items with the same reason are named together (a daemon that
+    stopped answering fails every running item alike). A message that already starts with its item's
+    label (the plug-in's own document checks name the document) is kept as it is."""
+    reasons: dict[str, list[str]] = {}  # reason -> labels, in the items' order
+    for item in items:
+        message = item.message.rstrip(".")  # the summary joins reasons with "; "
+        if message.startswith(item.label + ": "):
+            reasons.setdefault(message[len(item.label) + 2:], []).append(item.label)
+        elif message.startswith(item.label):
+            reasons.setdefault(message, [])
+        else:
+            reasons.setdefault(message, []).append(item.label)
+    return "; ".join(f"{', '.join(labels)}: {reason}" if labels else reason for reason, labels in reasons.items())

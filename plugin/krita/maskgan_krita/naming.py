@@ -11,6 +11,7 @@ CLASS_LAYERS_GROUP = "Edited mask (per class)"
 EDIT_PREFIX = "MaskGAN edit"
 VARIANTS_PREFIX = "MaskGAN variants"
 STYLE_PREFIX = "MaskGAN style"
+MASK_PREFIX = "MaskGAN mask"  # the parse of one selected layer (Batch parse over selected layers)
 REPLACED_PREFIX = "MaskGAN replaced"  # a MaskGAN group a new parse or import replaced, kept hidden
 
 

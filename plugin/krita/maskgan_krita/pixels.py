@@ -43,12 +43,16 @@ def flatten_on_white(rgba: np.ndarray) -> np.ndarray:
     return ((rgb * alpha + 255 * (255 - alpha) + 127) // 255).astype(np.uint8)
 
 
-def colour_layer_to_label(rgba: np.ndarray, tolerance: float | None = None) -> np.ndarray:
-    """Label map of a colour mask layer; transparent pixels (alpha < 128) are background."""
-    table = labels()
+def mask_colours(rgba: np.ndarray) -> np.ndarray:
+    """HxWx3 colours a colour mask layer's pixels count as: transparent ones (alpha < 128) are background."""
     rgb = rgba[..., :3].copy()
-    rgb[rgba[..., 3] < 128] = 0
-    return table.color_to_label(rgb, table.DEFAULT_COLOR_TOLERANCE if tolerance is None else tolerance)
+    rgb[rgba[..., 3] < 128] = labels().PALETTE[0]
+    return rgb
+
+
+def colour_layer_to_label(rgba: np.ndarray, tolerance: float) -> np.ndarray:
+    """Label map of a colour mask layer (MaskColorError names colours off the palette)."""
+    return labels().color_to_label(mask_colours(rgba), tolerance)
 
 
 def label_to_colour_layer(label: np.ndarray) -> np.ndarray:

@@ -7,8 +7,14 @@ fake in tests. Values are strings on disk; this module owns their types and defa
 
 from __future__ import annotations
 
+from .vendor_path import labels
+
 GROUP = "MaskGAN"
 MASK_MODES = ("colour", "classes")  # one colour layer, or one paint layer per class
+BATCH_SCOPES = ("documents", "layers")  # every open document, or the selected layers of the active one
+# Colour tolerance (RGB distance, see maskgan.labels.color_to_label). Above 50 a colour would count as a
+# class although it is as far from it as two different classes are from each other (the eyebrows, 51).
+TOLERANCE_RANGE = (0, 50)
 
 
 class Settings:
@@ -22,6 +28,15 @@ class Settings:
 
     def _write(self, name: str, value) -> None:
         self._store.writeSetting(GROUP, name, str(value))
+
+    def _choice(self, name: str, choices: tuple[str, ...]) -> str:
+        value = self._read(name, choices[0])
+        return value if value in choices else choices[0]
+
+    def _write_choice(self, name: str, choices: tuple[str, ...], value: str) -> None:
+        if value not in choices:
+            raise ValueError(f"{name.replace('_', ' ')} must be one of {choices}, got {value!r}")
+        self._write(name, value)
 
     def _int(self, name: str, default: int, low: int, high: int) -> int:
         try:
@@ -67,11 +82,26 @@ class Settings:
 
     @property
     def mask_mode(self) -> str:
-        value = self._read("mask_mode", MASK_MODES[0])
-        return value if value in MASK_MODES else MASK_MODES[0]
+        return self._choice("mask_mode", MASK_MODES)
 
     @mask_mode.setter
     def mask_mode(self, value: str) -> None:
-        if value not in MASK_MODES:
-            raise ValueError(f"mask mode must be one of {MASK_MODES}, got {value!r}")
-        self._write("mask_mode", value)
+        self._write_choice("mask_mode", MASK_MODES, value)
+
+    @property
+    def batch_scope(self) -> str:
+        """What Batch apply and Batch parse run over."""
+        return self._choice("batch_scope", BATCH_SCOPES)
+
+    @batch_scope.setter
+    def batch_scope(self, value: str) -> None:
+        self._write_choice("batch_scope", BATCH_SCOPES, value)
+
+    @property
+    def colour_tolerance(self) -> int:
+        """How far a painted colour may be from a class's palette colour (or a blend of two) and still count as it."""
+        return self._int("colour_tolerance", round(labels().DEFAULT_COLOR_TOLERANCE), *TOLERANCE_RANGE)
+
+    @colour_tolerance.setter
+    def colour_tolerance(self, value: int) -> None:
+        self._write("colour_tolerance", int(value))

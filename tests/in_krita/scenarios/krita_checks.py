@@ -11,16 +11,18 @@ import time
 from pathlib import Path
 
 import numpy as np
-from PyQt5.QtCore import Qt
+from PyQt5.QtCore import QItemSelectionModel, Qt
 from PyQt5.QtGui import QCursor
-from PyQt5.QtWidgets import QApplication, QMdiArea
+from PyQt5.QtWidgets import QAbstractItemView, QApplication, QMdiArea
 
 from maskgan_krita import document_io, pixels
+from maskgan_krita.vendor_path import labels
 
 INPUTS = Path(os.environ.get("MASKGAN_TEST_INPUTS", "."))
 WAIT_S = 90
 SCREEN = (0, 0, 1600, 1000)
 DOCKER_HEIGHTS = (260, 660)  # layers, MaskGAN
+TOLERANCE = labels().DEFAULT_COLOR_TOLERANCE  # what the scenarios read masks with themselves
 state = {}
 
 
@@ -76,6 +78,30 @@ def activate(ctx, doc):
             doc.setActiveNode(doc.topLevelNodes()[0])
             return
     raise AssertionError(f"no view shows “{doc.name()}”")
+
+
+def select_layers(ctx, names):
+    """Generator: select the layers ``names`` of the active document as a user does, through the rows of the
+    Layers docker's tree view (several at once, as Ctrl+click does); returns the selected nodes' names."""
+    layer_box = next(d for d in ctx.krita.dockers() if d.objectName() == "KisLayerBox")
+    tree = next(v for v in layer_box.findChildren(QAbstractItemView) if v.metaObject().className() == "NodeView")
+    model = tree.model()
+
+    def rows(parent):
+        for row in range(model.rowCount(parent)):
+            index = model.index(row, 0, parent)
+            yield index
+            yield from rows(index)
+
+    chosen = [index for index in rows(tree.rootIndex()) if index.data(Qt.DisplayRole) in names]
+    assert len(chosen) == len(names), f"found {[i.data(Qt.DisplayRole) for i in chosen]} of {names} in the Layers docker"
+    selection = tree.selectionModel()
+    # the first becomes the current (active) layer, as a click does; Krita counts the active layer as selected
+    selection.setCurrentIndex(chosen[0], QItemSelectionModel.ClearAndSelect | QItemSelectionModel.Rows)
+    for index in chosen[1:]:
+        selection.select(index, QItemSelectionModel.Select | QItemSelectionModel.Rows)
+    yield 200  # Krita hands the selection to the view through its event loop
+    return [node.name() for node in ctx.krita.activeWindow().activeView().selectedNodes()]
 
 
 def top_level(doc):

@@ -9,8 +9,8 @@ import re
 import numpy as np
 
 from krita_checks import (
-    INPUTS, activate, arrange_window, docker, idle, load, open_document, save, screenshot, snapshot, state, top_level,
-    wait_for,
+    INPUTS, TOLERANCE, activate, arrange_window, docker, idle, load, open_document, save, screenshot, snapshot, state,
+    top_level, wait_for,
 )
 from maskgan_krita import document_io, naming, pixels
 
@@ -43,8 +43,8 @@ def check_parse_face_sends_the_face_choice(ctx):
     group = document_io.find_group(doc)
     assert group is not None, dock.message.text()
     ctx.values["parsed_group_children"] = [n.name() for n in group.childNodes()]
-    save(ctx, "parsed_source.npy", document_io.read_source_mask(doc))
-    save(ctx, "parsed_edited.npy", document_io.read_edited_mask(doc))
+    save(ctx, "parsed_source.npy", document_io.read_source_mask(doc, TOLERANCE))
+    save(ctx, "parsed_edited.npy", document_io.read_edited_mask(doc, TOLERANCE))
     yield from screenshot(ctx, doc, "krita_parse_face.png")
 
 
@@ -52,7 +52,7 @@ def check_apply_edit_adds_result_layer(ctx):
     doc = state["portrait"]
     dock = docker(ctx)
     group = document_io.find_group(doc)
-    edited = document_io.read_source_mask(doc)
+    edited = document_io.read_source_mask(doc, TOLERANCE)
     edited[load("glasses.npy")] = GLASSES  # what a user paints with the Eyeglasses swatch
     document_io.write_rgba(doc, document_io.child(group, naming.EDITED_MASK), pixels.label_to_colour_layer(edited))
     save(ctx, "edited.npy", edited)
@@ -81,7 +81,7 @@ def check_class_layers_convert_and_swatches_pick(ctx):
     group = document_io.find_group(doc)
     ctx.values["class_mode_children"] = [n.name() for n in group.childNodes()]
     ctx.values["class_layer_names"] = [n.name() for n in document_io.child(group, naming.CLASS_LAYERS_GROUP).childNodes()]
-    ctx.values["class_mode_same_label"] = bool(np.array_equal(document_io.read_edited_mask(doc), edited))
+    ctx.values["class_mode_same_label"] = bool(np.array_equal(document_io.read_edited_mask(doc, TOLERANCE), edited))
     yield 200  # Krita activates the layers just added through its event loop; a user clicks later than that
     dock.swatches[13].click()
     yield 100  # Krita applies the active-node change through its event loop
@@ -92,7 +92,7 @@ def check_class_layers_convert_and_swatches_pick(ctx):
     dock.mode.setCurrentIndex(0)
     dock.mode.activated.emit(0)
     ctx.values["colour_mode_children"] = [n.name() for n in group.childNodes()]
-    ctx.values["colour_mode_same_label"] = bool(np.array_equal(document_io.read_edited_mask(doc), edited))
+    ctx.values["colour_mode_same_label"] = bool(np.array_equal(document_io.read_edited_mask(doc, TOLERANCE), edited))
     ctx.values["mask_mode_setting"] = ctx.krita.readSetting("MaskGAN", "mask_mode", "")
 
 
@@ -123,7 +123,7 @@ def check_import_mask_keeps_a_replaced_group(ctx):
     ctx.values["import_group_children"] = [n.name() for n in group.childNodes()]
     ctx.values["import_source_locked"] = document_io.child(group, naming.SOURCE_MASK).locked()
     ctx.values["import_top_level"] = top_level(doc)
-    save(ctx, "imported_source.npy", document_io.read_source_mask(doc))
+    save(ctx, "imported_source.npy", document_io.read_source_mask(doc, TOLERANCE))
     dock.controller.import_mask(str(INPUTS / "source2.png"))  # again: the first group stays
     ctx.values["reimport_message"] = dock.message.text()
     ctx.values["reimport_top_level"] = top_level(doc)

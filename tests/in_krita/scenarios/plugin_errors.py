@@ -1,10 +1,14 @@
-"""Checks: problems the user can fix are named in the docker, and nothing is changed.
+"""Checks: problems the user can fix are named in the docker, and nothing is changed; the colour tolerance setting.
 
-Both documents stay open for the batch checks, as items that fail.
+"bad colours" and "sixteen bit" stay open for the batch checks, as items that fail.
 """
 
-from krita_checks import INPUTS, docker, load, open_document, snapshot
-from maskgan_krita import document_io, naming
+import re
+
+import numpy as np
+
+from krita_checks import INPUTS, TOLERANCE, docker, idle, load, open_document, save, snapshot, state
+from maskgan_krita import document_io, naming, pixels
 
 
 def check_bad_colours_are_reported(ctx):
@@ -27,4 +31,51 @@ def check_non_rgba8_is_reported(ctx):
     ctx.values["depth_message"] = docker(ctx).message.text()
 
 
-checks = [check_bad_colours_are_reported, check_non_rgba8_is_reported]
+def check_colour_tolerance_setting_reads_slightly_off_colours(ctx):
+    """Off colours fail at a low tolerance with the message's remedy, still fail one below the value it names,
+    and are read at that value; the mode conversion reads with the setting too."""
+    dock = docker(ctx)
+    doc = open_document(ctx, "off colours", load("photo2.npy"))
+    dock.controller.import_mask(str(INPUTS / "source2.png"))
+    edited_layer = document_io.child(document_io.find_group(doc), naming.EDITED_MASK)
+    edited = load("edited2.npy")
+    rgba = pixels.label_to_colour_layer(edited)
+    rows, columns = np.nonzero(edited == 1)
+    row, column = int(np.median(rows)), int(np.median(columns))
+    block = np.zeros(edited.shape, bool)
+    block[row - 5:row + 5, column - 5:column + 5] = True
+    rgba[block & (edited == 1), :3] = (212, 6, 3)  # skin (204, 0, 0) painted through a colour-managed brush
+    document_io.write_rgba(doc, edited_layer, rgba)
+    save(ctx, "off_colours_edited.npy", rgba)
+    before = snapshot(doc)
+    dock.tolerance.setValue(4)
+    ctx.values["tolerance_setting_low"] = ctx.krita.readSetting("MaskGAN", "colour_tolerance", "")
+    dock.buttons["apply"].click()
+    ctx.values["tolerance_low_message"] = low = dock.message.text()
+    dock.mode.setCurrentIndex(1)
+    dock.mode.activated.emit(1)  # to one layer per class: refused, the colours would be lost
+    ctx.values["tolerance_convert_message"] = dock.message.text()
+    ctx.values["tolerance_convert_children"] = [n.name() for n in document_io.find_group(doc).childNodes()]
+    dock.mode.setCurrentIndex(0)
+    dock.mode.activated.emit(0)
+    needed = int(re.search(r"to at least (\d+)\.$", low).group(1))
+    dock.tolerance.setValue(needed - 1)
+    dock.buttons["apply"].click()
+    ctx.values["tolerance_below_message"] = dock.message.text()
+    ctx.values["unchanged_after_refusals"] = snapshot(doc) == before
+    dock.tolerance.setValue(needed)
+    ctx.values["tolerance_setting_needed"] = ctx.krita.readSetting("MaskGAN", "colour_tolerance", "")
+    dock.buttons["apply"].click()
+    yield from idle(ctx)
+    ctx.values["tolerance_needed_message"] = dock.message.text()
+    ctx.values["tolerance_layers"] = [n.name() for n in doc.topLevelNodes()]
+    save(ctx, "off_colours_result.npy", document_io.read_rgba(doc, document_io.child(doc.rootNode(), "MaskGAN edit 1")))
+    ctx.values["tolerance_kept"] = {k: v for k, v in snapshot(doc).items() if k != "MaskGAN edit 1"} == before
+    dock.tolerance.setValue(int(TOLERANCE))
+    doc.setModified(False)  # later batches run over every open document: this one is done
+    doc.close()
+    state.pop("off colours")
+
+
+checks = [check_bad_colours_are_reported, check_non_rgba8_is_reported,
+          check_colour_tolerance_setting_reads_slightly_off_colours]

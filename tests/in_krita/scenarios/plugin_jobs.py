@@ -1,14 +1,16 @@
-"""Checks: batches over the open documents (several requests in flight, per-item lines, failures), and Cancel.
+"""Checks: batches over the open documents (several requests in flight, per-item lines, failures), Cancel, and
+batches over the selected layers of one document.
 
 Open before: "portrait" and "portrait 2" (masks, ready to edit), "bad colours" (a
 mask the plug-in refuses), "sixteen bit" (no masks, a depth the plug-in refuses).
+"frames" (two photo layers, a group, a vector layer, masks) stays open for the liveness checks.
 """
 
 import numpy as np
 
 from krita_checks import (
-    activate, docker, every_layer, idle, kept, load, open_document, record_while_running, save, state, top_level,
-    wait_for,
+    INPUTS, TOLERANCE, activate, docker, every_layer, idle, kept, load, open_document, record_while_running, save,
+    select_layers, state, top_level, wait_for,
 )
 from maskgan_krita import document_io, naming, pixels
 
@@ -90,8 +92,96 @@ def check_batch_parse_parses_every_document_without_masks(ctx):
     ctx.values["batch_parse_lines"] = dock.batch_items.text().splitlines()
     for name in ("to parse A", "to parse B"):
         ctx.values[f"batch_parse_layers {name}"] = top_level(state[name])
-        save(ctx, f"batch_parsed {name}.npy", document_io.read_source_mask(state[name]))
+        save(ctx, f"batch_parsed {name}.npy", document_io.read_source_mask(state[name], TOLERANCE))
     ctx.values["batch_parse_kept_every_layer"] = kept(before, every_layer(ctx))
+
+
+def opaque(rgb):
+    return np.dstack([rgb, np.full(rgb.shape[:2], 255, np.uint8)])
+
+
+def open_frames(ctx):
+    """"frames": the second portrait as "Background", brighter as "Photo B", mirrored as "Inside" in "Group 1",
+    a vector layer "Logo", and the imported masks with the edit of edited2.npy. Saves the photos as artefacts."""
+    photo = load("photo2.npy")
+    photos = {"Background": photo, "Photo B": (photo.astype(np.uint16) * 3 // 4 + 64).astype(np.uint8),
+              "Inside": np.ascontiguousarray(photo[:, ::-1])}
+    doc = open_document(ctx, "frames", photo)
+    root = doc.rootNode()
+    document_io.add_layer(doc, root, None, "Photo B", opaque(photos["Photo B"]))
+    group = doc.createGroupLayer("Group 1")
+    root.addChildNode(group, None)
+    document_io.add_layer(doc, group, None, "Inside", opaque(photos["Inside"]))
+    root.addChildNode(doc.createVectorLayer("Logo"), None)
+    docker(ctx).controller.import_mask(str(INPUTS / "source2.png"))
+    edited_layer = document_io.child(document_io.find_group(doc), naming.EDITED_MASK)
+    document_io.write_rgba(doc, edited_layer, pixels.label_to_colour_layer(load("edited2.npy")))
+    for name, rgb in photos.items():
+        save(ctx, f"frames {name}.npy", rgb)
+
+
+def node_named(doc, name):
+    return next(n for n in document_io.walk(doc.rootNode()) if n.name() == name)
+
+
+def above(doc, name):
+    """The layer right above the layer ``name`` in its parent, or None."""
+    node = node_named(doc, name)
+    siblings = node.parentNode().childNodes()
+    index = [n.name() for n in siblings].index(name)
+    return siblings[index + 1] if index + 1 < len(siblings) else None
+
+
+def choose_layer_scope(ctx):
+    dock = docker(ctx)
+    dock.scope.setCurrentIndex(1)
+    dock.scope.activated.emit(1)  # as a user's choice does
+    ctx.values["batch_scope_setting"] = ctx.krita.readSetting("MaskGAN", "batch_scope", "")
+
+
+def check_batch_apply_over_selected_layers(ctx):
+    dock = docker(ctx)
+    open_frames(ctx)
+    doc = state["frames"]
+    choose_layer_scope(ctx)
+    yield from activate(ctx, doc)
+    chosen = ["Background", "Photo B", "Group 1", "Logo", naming.EDITED_MASK]
+    ctx.values["layers_selected"] = yield from select_layers(ctx, chosen)
+    before = every_layer(ctx)
+    stop = record_while_running(ctx, "layers_apply_seen")
+    dock.buttons["batch_apply"].click()
+    yield from idle(ctx)
+    stop()
+    ctx.values["layers_apply_message"] = dock.message.text()
+    ctx.values["layers_apply_lines"] = dock.batch_items.text().splitlines()
+    ctx.values["layers_apply_top_level"] = top_level(doc)
+    for name in ("Background", "Photo B"):
+        result = above(doc, name)
+        ctx.values[f"layers_apply_above {name}"] = result.name()
+        save(ctx, f"layers_apply_result {name}.npy", document_io.read_rgba(doc, result))
+    ctx.values["layers_apply_kept_every_layer"] = kept(before, every_layer(ctx))
+    ctx.values["layers_apply_new_layers"] = sorted(
+        {n for n, _ in every_layer(ctx)["frames"]} - {n for n, _ in before["frames"]})
+
+
+def check_batch_parse_over_selected_layers(ctx):
+    dock = docker(ctx)
+    doc = state["frames"]
+    ctx.values["layers_parse_selected"] = yield from select_layers(ctx, ["Background", "Photo B", "Inside"])
+    before = every_layer(ctx)
+    group_before = document_io.read_source_mask(doc, TOLERANCE), document_io.read_edited_mask(doc, TOLERANCE)
+    dock.buttons["batch_parse"].click()
+    yield from idle(ctx)
+    ctx.values["layers_parse_message"] = dock.message.text()
+    ctx.values["layers_parse_lines"] = dock.batch_items.text().splitlines()
+    for name in ("Background", "Photo B", "Inside"):
+        mask = above(doc, name)
+        ctx.values[f"layers_parse_above {name}"] = [mask.name(), mask.opacity(), mask.visible()]
+        save(ctx, f"layers_parse_mask {name}.npy", document_io.read_rgba(doc, mask))
+    ctx.values["layers_parse_kept_every_layer"] = kept(before, every_layer(ctx))
+    ctx.values["layers_parse_group_unchanged"] = all(
+        np.array_equal(a, b) for a, b in zip(group_before, (document_io.read_source_mask(doc, TOLERANCE),
+                                                              document_io.read_edited_mask(doc, TOLERANCE))))
 
 
 checks = [
@@ -99,4 +189,6 @@ checks = [
     check_cancel_stops_a_batch_and_adds_nothing,
     check_cancel_stops_long_variants_and_adds_nothing,
     check_batch_parse_parses_every_document_without_masks,
+    check_batch_apply_over_selected_layers,
+    check_batch_parse_over_selected_layers,
 ]

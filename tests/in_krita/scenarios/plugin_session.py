@@ -1,8 +1,12 @@
-"""The plug-in scenario: every check, in one Krita start (a start costs seconds; checks build on each other)."""
+"""The plug-in scenario: every check, in one Krita start (a start costs seconds; checks build on each other).
+
+The liveness checks stop the test daemon: they come after every check that needs it.
+"""
 
 import plugin_daemon
 import plugin_edit
 import plugin_errors
 import plugin_jobs
+import plugin_liveness
 
-checks = plugin_edit.checks + plugin_errors.checks + plugin_jobs.checks + plugin_daemon.checks
+checks = plugin_edit.checks + plugin_errors.checks + plugin_jobs.checks + plugin_liveness.checks + plugin_daemon.checks
