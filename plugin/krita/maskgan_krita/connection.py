@@ -82,11 +82,6 @@ class Connection(QObject):
         if request_id in self._pending:
             self._client.cancel(request_id)
 
-    def close(self) -> None:
-        self._timer.stop()
-        self._pending.clear()
-        self._client.close()
-
     def _tick(self) -> None:
         try:
             events = self._client.poll(0)
