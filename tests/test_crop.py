@@ -44,6 +44,25 @@ def test_change_alpha_is_one_on_the_change_and_exactly_zero_far_away():
     assert (alpha[distance > 2 + 2 * 4] == 0).all()
 
 
+def test_change_alpha_leaves_the_features_the_edit_does_not_involve():
+    """Glasses drawn around an eye: skin and glasses pixels near them blend, the eye keeps the photo."""
+    source = np.ones((60, 60), np.uint8)  # skin
+    source[28:33, 28:33] = 4  # an eye
+    edited = source.copy()
+    edited[24:37, 24:37] = 3  # a lens around it
+    edited[28:33, 28:33] = 4  # the eye on top, unchanged
+    alpha = crop.change_alpha(source, edited, grow=2, feather=4)
+    assert (alpha[28:33, 28:33] == 0).all()  # the eye is not involved: the photo stays
+    assert (alpha[24:28, 24:37] == 1).all()  # the changed lens
+    assert alpha[22, 30] == 1.0 and 0 < alpha[19, 30] < 1  # skin around it blends: skin is involved
+    with_hair, with_mouth = source.copy(), source.copy()
+    with_hair[40:, :] = 13
+    with_mouth[40:, :] = 10
+    # uninvolved large regions keep the soft band (a hard edge would show a seam); small features keep the photo
+    assert (crop.change_alpha(with_hair, np.where(edited == 3, 3, with_hair), grow=2, feather=4)[40:43, 24:37] > 0).all()
+    assert (crop.change_alpha(with_mouth, np.where(edited == 3, 3, with_mouth), grow=2, feather=4)[40:43, 24:37] == 0).all()
+
+
 def test_composite_keeps_untouched_bytes_and_layer_transparent():
     rng = np.random.default_rng(0)
     photo = rng.integers(0, 256, (20, 30, 3), dtype=np.uint8)

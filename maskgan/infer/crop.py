@@ -63,6 +63,10 @@ class Box:
 # the face proper: what decides the framing (not hair, hat, glasses, neck or cloth, which edits add and remove)
 FACE_CLASSES = tuple(class_index(key) for key in (
     "skin", "nose", "l_eye", "r_eye", "l_brow", "r_brow", "l_ear", "r_ear", "mouth", "u_lip", "l_lip"))
+# small features the paste-back keeps as photographed unless the edit involves them (change_alpha)
+FEATURE_CLASSES = tuple(class_index(key) for key in (
+    "nose", "eye_g", "l_eye", "r_eye", "l_brow", "r_brow", "mouth", "u_lip", "l_lip", "ear_r", "neck_l"))
+_KEPT_WHEN_UNINVOLVED = np.isin(np.arange(256), FEATURE_CLASSES)
 
 
 @dataclass(frozen=True)
@@ -205,12 +209,29 @@ def dilate(mask: np.ndarray, radius: int) -> np.ndarray:
 
 
 def change_alpha(source_mask: np.ndarray, edited_mask: np.ndarray, grow: int, feather: int) -> np.ndarray:
-    """float32 alpha in [0,1]: 1 on the changed pixels dilated by ``grow``, falling to exactly 0 within 2*feather more."""
-    core = dilate(source_mask != edited_mask, grow)
+    """float32 alpha in [0,1]: 1 on the changed pixels dilated by ``grow``, falling to exactly 0 within 2*feather more,
+    and 0 on the unchanged pixels of the facial features (FEATURE_CLASSES) that the edit does not involve.
+
+    The classes involved are those the changed pixels had or get. The band around a change
+    hides the seam between generated and photographed pixels, but it also reached the
+    features the user did not touch: glasses drawn around the eyes regenerated the eyes
+    too, in the generator's blurrier rendering. Those features keep the photo; their
+    outlines are edges in the photo anyway. Large regions (skin, hair, background,
+    clothes) keep the soft band, where a hard edge would show the generator's colour
+    mismatch as a seam.
+    """
+    changed = source_mask != edited_mask
+    core = dilate(changed, grow)
     if feather <= 0:
-        return core.astype(np.float32)
-    grown = dilate(core, feather)
-    return (_box_sum(grown, feather) / float((2 * feather + 1) ** 2)).astype(np.float32)
+        alpha = core.astype(np.float32)
+    else:
+        grown = dilate(core, feather)
+        alpha = (_box_sum(grown, feather) / float((2 * feather + 1) ** 2)).astype(np.float32)
+    kept = _KEPT_WHEN_UNINVOLVED.copy()
+    kept[source_mask[changed]] = False
+    kept[edited_mask[changed]] = False
+    alpha[~changed & kept[edited_mask]] = 0.0
+    return alpha
 
 
 def composite(photo: np.ndarray, generated: np.ndarray, alpha: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
