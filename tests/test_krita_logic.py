@@ -72,12 +72,17 @@ def test_settings_persist_as_strings_with_typed_defaults_and_bounds():
     settings = Settings(store)
     assert (settings.endpoint, settings.auto_start, settings.feather, settings.variants, settings.mask_mode,
             settings.batch_scope, settings.colour_tolerance) == ("", False, 8, 4, "colour", "documents", 24)
+    assert (settings.precision, settings.result_place, settings.photo_source) == ("auto", "above_photo", "layer")
     assert settings.colour_tolerance == DEFAULT_COLOR_TOLERANCE
     settings.endpoint, settings.auto_start, settings.feather, settings.mask_mode = " ipc:///x ", True, 12, "classes"
     settings.batch_scope, settings.colour_tolerance = "layers", 31
+    settings.precision, settings.result_place, settings.photo_source = "bf16", "results_group", "image"
     again = Settings(store)
     assert (again.endpoint, again.auto_start, again.feather, again.mask_mode, again.batch_scope,
             again.colour_tolerance) == ("ipc:///x", True, 12, "classes", "layers", 31)
+    assert (again.precision, again.result_place, again.photo_source) == ("bf16", "results_group", "image")
+    assert (store.values[("MaskGAN", "precision")], store.values[("MaskGAN", "result_place")],
+            store.values[("MaskGAN", "photo_source")]) == ("bf16", "results_group", "image")
     assert store.values[("MaskGAN", "feather")] == "12"
     assert store.values[("MaskGAN", "colour_tolerance")] == "31"
     store.values[("MaskGAN", "variants")] = "99"
@@ -85,6 +90,16 @@ def test_settings_persist_as_strings_with_typed_defaults_and_bounds():
     store.values[("MaskGAN", "colour_tolerance")] = "500"
     store.values[("MaskGAN", "batch_scope")] = "everything"
     assert (again.variants, again.feather, again.colour_tolerance, again.batch_scope) == (16, 8, 50, "documents")
+    store.values[("MaskGAN", "precision")] = "fp16"  # edited by hand, or from another version: the defaults
+    store.values[("MaskGAN", "result_place")] = "elsewhere"
+    store.values[("MaskGAN", "photo_source")] = ""
+    assert (again.precision, again.result_place, again.photo_source) == ("auto", "above_photo", "layer")
+    with pytest.raises(ValueError, match="precision must be one of \\('auto', 'fp32', 'bf16'\\), got 'fp16'"):
+        again.precision = "fp16"
+    with pytest.raises(ValueError, match="result place must be one of"):
+        again.result_place = "group"
+    with pytest.raises(ValueError, match="photo source must be one of"):
+        again.photo_source = "projection"
     with pytest.raises(ValueError, match="mask mode must be one of"):
         again.mask_mode = "both"
     with pytest.raises(ValueError, match="batch scope must be one of \\('documents', 'layers'\\), got 'all'"):
@@ -171,10 +186,26 @@ def test_daemon_start_command_comes_from_daemon_json(tmp_path):
 
     config = tmp_path / "daemon.json"
     config.write_text('{"command": ["/py", "-m", "maskgan", "daemon"]}')
-    assert start_command("ipc:///e", config) == ["/py", "-m", "maskgan", "daemon", "start", "--detach", "--endpoint", "ipc:///e"]
-    assert start_command("", config)[-2:] == ["start", "--detach"]
+    assert start_command("ipc:///e", "bf16", config) == [
+        "/py", "-m", "maskgan", "daemon", "start", "--detach", "--precision", "bf16", "--endpoint", "ipc:///e"]
+    assert start_command("", "auto", config)[-4:] == ["start", "--detach", "--precision", "auto"]
     with pytest.raises(PluginError, match="daemon.json is missing or broken.*run `maskgan install krita` again"):
-        start_command("", tmp_path / "gone" / "daemon.json")
+        start_command("", "auto", tmp_path / "gone" / "daemon.json")
+
+
+def test_the_connection_line_names_the_precision_and_a_different_setting_is_noted():
+    from maskgan_krita import messages
+
+    hello = {"version": "0.1.0", "device": "cpu", "precision": "fp32", "model": {"name": "demo"}}
+    assert messages.connected(hello) == "Connected: MaskGAN 0.1.0 on cpu (fp32), demo"
+    assert messages.connected({"version": "0.0.9", "device": "cuda", "model": {}}) == (
+        "Connected: MaskGAN 0.0.9 on cuda, unnamed model")  # a daemon that does not report its precision
+    assert messages.precision_note("bf16", hello) == (
+        "The daemon runs in fp32; the Precision setting bf16 applies when the docker starts the daemon next "
+        "(stop this one with `maskgan daemon stop`, then press Start daemon)")
+    assert messages.precision_note("fp32", hello) == ""  # the same
+    assert messages.precision_note("auto", hello) == ""  # auto accepts whatever the daemon chose
+    assert messages.precision_note("bf16", None) == ""  # no daemon connected: nothing to compare
 
 
 def test_guarded_slots_report_instead_of_raising():
@@ -196,10 +227,10 @@ def test_guarded_slots_report_instead_of_raising():
 
 
 class FakeNode:
-    """The few Krita Node methods document_io uses for choosing layers."""
+    """The few Krita Node methods the plug-in uses for choosing and placing layers (children bottom to top)."""
 
-    def __init__(self, name, kind="paintlayer", children=()):
-        self._name, self._kind, self._children, self._parent = name, kind, list(children), None
+    def __init__(self, name, kind="paintlayer", children=(), visible=True):
+        self._name, self._kind, self._children, self._parent, self._visible = name, kind, list(children), None, visible
         for node in self._children:
             node._parent = self
 
@@ -215,10 +246,20 @@ class FakeNode:
     def parentNode(self):
         return self._parent
 
+    def visible(self):
+        return self._visible
+
+    def addChildNode(self, node, above):
+        """As Krita's: right above ``above``, or on top for None."""
+        self._children.insert(self._children.index(above) + 1 if above is not None else len(self._children), node)
+        node._parent = self
+
 
 class FakeDocument:
-    def __init__(self, root, active=None):
-        self._root, self._active = root, active
+    """A document whose projection is ``projection`` (RGBA), read only after refreshProjection and waitForDone."""
+
+    def __init__(self, root, active=None, projection=None):
+        self._root, self._active, self._projection, self.calls = root, active, projection, []
 
     def rootNode(self):
         return self._root
@@ -228,6 +269,26 @@ class FakeDocument:
 
     def name(self):
         return "portrait"
+
+    def createGroupLayer(self, name):
+        return FakeNode(name, "grouplayer")
+
+    def width(self):
+        return self._projection.shape[1]
+
+    def height(self):
+        return self._projection.shape[0]
+
+    def refreshProjection(self):
+        self.calls.append("refreshProjection")
+
+    def waitForDone(self):
+        self.calls.append("waitForDone")
+
+    def pixelData(self, x, y, width, height):
+        assert (x, y, width, height) == (0, 0, self.width(), self.height())
+        self.calls.append("pixelData")
+        return pixels.rgba_to_bgra(self._projection)
 
 
 def test_photo_layer_is_the_active_one_outside_the_group_else_the_bottom_most():
@@ -251,6 +312,101 @@ def test_photo_layer_is_the_active_one_outside_the_group_else_the_bottom_most():
     only_masks = FakeNode("root", "grouplayer", [FakeNode(naming.GROUP, "grouplayer", [FakeNode(naming.SOURCE_MASK)])])
     with pytest.raises(PluginError, match="“portrait” has no paint layer with the photo outside the MaskGAN group"):
         document_io.photo_layer(FakeDocument(only_masks))
+
+
+def names(parent):
+    return [n.name() for n in parent.childNodes()]
+
+
+def test_results_go_above_the_photo_or_on_top_in_the_results_group_made_once():
+    from maskgan_krita import document_io
+
+    inside = FakeNode("Inside")
+    background, group = FakeNode("Background"), FakeNode("Group 1", "grouplayer", [inside])
+    masks = FakeNode(naming.GROUP, "grouplayer", [FakeNode(naming.SOURCE_MASK)])
+    root = FakeNode("root", "grouplayer", [background, group, masks])
+    doc = FakeDocument(root)
+    assert document_io.result_spot(doc, inside, "above_photo") == (group, inside)
+    assert document_io.result_spot(doc, None, "above_photo") == (root, None)  # no photo layer shows: the top
+    assert names(root) == ["Background", "Group 1", naming.GROUP]  # nothing made for "above the photo"
+    results, above = document_io.result_spot(doc, inside, "results_group")
+    assert above is None and results.type() == "grouplayer" and names(root)[-1] == "MaskGAN results"
+    assert document_io.result_spot(doc, background, "results_group") == (results, None)  # reused, not made again
+    assert names(root) == ["Background", "Group 1", naming.GROUP, "MaskGAN results"]
+    # results inside the group still count for the next number, wherever the next one goes
+    results.addChildNode(FakeNode("MaskGAN edit 3"), None)
+    variants = FakeNode("MaskGAN variants 2", "grouplayer", [FakeNode("Variant 1")])
+    results.addChildNode(variants, None)
+    assert naming.next_numbered(naming.EDIT_PREFIX, document_io.layer_names(doc)) == "MaskGAN edit 4"
+    assert naming.next_numbered(naming.VARIANTS_PREFIX, document_io.layer_names(doc)) == "MaskGAN variants 3"
+    assert names(results) == ["MaskGAN edit 3", "MaskGAN variants 2"]  # the newest on top
+    # a user's layer that merely has the name is not the results group: a group of ours goes on top
+    other = FakeDocument(FakeNode("root", "grouplayer", [FakeNode("MaskGAN results")]))
+    made, _ = document_io.result_spot(other, None, "results_group")
+    assert names(other.rootNode()) == ["MaskGAN results", "MaskGAN results"] and made.type() == "grouplayer"
+
+
+def test_what_the_plugin_made_is_known_by_name():
+    from maskgan_krita.photo_source import made_by_plugin
+
+    made = [FakeNode(naming.GROUP, "grouplayer"), FakeNode("MaskGAN replaced 2", "grouplayer"),
+            FakeNode("MaskGAN results", "grouplayer"), FakeNode("MaskGAN edit 1"), FakeNode("MaskGAN style 12"),
+            FakeNode("MaskGAN mask 3"), FakeNode("MaskGAN variants 1", "grouplayer")]
+    users = [FakeNode("MaskGAN"), FakeNode("MaskGAN edit"), FakeNode("MaskGAN edit 1 copy"), FakeNode("Background"),
+             FakeNode("Variant 1")]  # a paint layer named "MaskGAN" is the user's, as is a copy of a result
+    assert [made_by_plugin(n) for n in made] == [True] * len(made)
+    assert [made_by_plugin(n) for n in users] == [False] * len(users)
+
+
+def layered_document(masks_visible, results_visible=True):
+    """Background, a half-transparent "Tint" in "Group 1", a hidden "Sketch", the MaskGAN group, an earlier result."""
+    tint, sketch = FakeNode("Tint"), FakeNode("Sketch", visible=False)
+    background = FakeNode("Background")
+    masks = FakeNode(naming.GROUP, "grouplayer", [FakeNode(naming.SOURCE_MASK, visible=False),
+                                                   FakeNode(naming.EDITED_MASK)], visible=masks_visible)
+    result = FakeNode("MaskGAN edit 1", visible=results_visible)
+    root = FakeNode("root", "grouplayer", [background, FakeNode("Group 1", "grouplayer", [tint]), sketch, masks, result])
+    projection = np.full((2, 3, 4), 255, np.uint8)
+    projection[..., :3] = (10, 20, 30)
+    projection[0, 0] = (0, 0, 0, 0)  # nothing there: white, as for a photo layer
+    return FakeDocument(root, background, projection), tint, background
+
+
+def test_the_whole_image_is_refused_while_anything_the_plugin_made_shows():
+    from maskgan_krita import photo_source
+    from maskgan_krita.guard import PluginError
+
+    doc, _, _ = layered_document(masks_visible=True)
+    with pytest.raises(PluginError) as error:
+        photo_source.photo(doc, "image")
+    assert str(error.value) == (
+        "“portrait”: the whole image as shown includes “MaskGAN”, “MaskGAN edit 1”: hide the MaskGAN group (and "
+        "result layers) to send the whole image as shown, or set Photo to Active layer")
+    assert doc.calls == []  # refused before reading anything
+    doc, _, _ = layered_document(masks_visible=False)
+    with pytest.raises(PluginError, match="the whole image as shown includes “MaskGAN edit 1”: hide"):
+        photo_source.photo(doc, "image")
+    many = FakeDocument(FakeNode("root", "grouplayer", [FakeNode(f"MaskGAN edit {i}") for i in range(1, 6)]))
+    with pytest.raises(PluginError, match="includes “MaskGAN edit 1”, “MaskGAN edit 2”, “MaskGAN edit 3” and 2 more: "):
+        photo_source.photo(many, "image")
+    # a result inside a hidden group does not show
+    hidden = FakeDocument(FakeNode("root", "grouplayer", [
+        FakeNode("Background"), FakeNode("MaskGAN results", "grouplayer", [FakeNode("MaskGAN edit 1")], visible=False)]))
+    assert photo_source.top_shown_paint_layer(hidden).name() == "Background"
+
+
+def test_the_whole_image_is_the_projection_and_results_go_above_the_top_paint_layer_shown():
+    from maskgan_krita import photo_source
+
+    doc, tint, background = layered_document(masks_visible=False, results_visible=False)
+    photo = photo_source.photo(doc, "image")
+    assert doc.calls == ["refreshProjection", "waitForDone", "pixelData"]  # an up-to-date projection
+    assert photo.image.tolist() == [[[255, 255, 255], [10, 20, 30], [10, 20, 30]], [[10, 20, 30]] * 3]
+    assert photo.anchor is tint  # not the hidden "Sketch" above it, nor anything of the plug-in's
+    assert photo_source.anchor(doc, "image") is tint
+    assert photo_source.anchor(doc, "layer") is background
+    nothing_shown = FakeDocument(FakeNode("root", "grouplayer", [FakeNode("Background", visible=False)]))
+    assert photo_source.anchor(nothing_shown, "image") is None  # then results go on top of the document
 
 
 def test_style_references_are_the_other_documents_with_masks():

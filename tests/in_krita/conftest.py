@@ -116,6 +116,20 @@ def plugin_session(krita_template, wheels, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def learned_parser():
+    """The daemon's parser (the shipped learned one), to parse here directly."""
+    from maskgan.parsing.learned import LearnedParser
+
+    return LearnedParser.from_bundle(None)
+
+
+@pytest.fixture(scope="session")
+def parsed(plugin_session, learned_parser):
+    """What the daemon's parser makes of the demo photo."""
+    return learned_parser.parse(plugin_session.input("photo.npy"))
+
+
+@pytest.fixture(scope="session")
 def demo_editor():
     """The engine on the demo weights, as the test daemon runs it: the expected pixels."""
     from maskgan.infer import Editor

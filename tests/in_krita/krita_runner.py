@@ -91,7 +91,7 @@ class KritaRunFailed(AssertionError):
     pass
 
 
-def run_scenario(profile: Profile, scenario: Path, timeout: int = 120, screen: str = "1600x1000x24") -> dict:
+def run_scenario(profile: Profile, scenario: Path, timeout: int = 120, screen: str = "1600x1200x24") -> dict:
     """Start Krita on ``profile``, run ``scenario``'s checks, return the harness's JSON result."""
     result_path = profile.root / f"result-{scenario.stem}.json"
     result_path.unlink(missing_ok=True)

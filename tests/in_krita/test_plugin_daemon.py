@@ -24,10 +24,11 @@ def test_start_daemon_button_starts_one_and_connects(plugin_session):
     values = plugin_session.check("check_start_daemon_button_connects")
     assert values["announced_before_start"] is False  # no daemon of this profile ran before the click
     assert values["start_message"].startswith("Starting the daemon: ")
-    assert values["start_message"].endswith(" -m maskgan daemon start --detach --endpoint ipc://"
+    assert values["start_message"].endswith(" -m maskgan daemon start --detach --precision fp32 --endpoint ipc://"
                                             f"{plugin_session.artefacts}/started.sock")
     assert values["started_connection"].startswith("Connected: MaskGAN ")
-    assert "MaskGAN trained on synthetic" in values["started_connection"]
+    assert " (fp32), MaskGAN trained on synthetic" in values["started_connection"]  # it runs as it was told
+    assert values["started_precision_note"] == ""
     assert values["start_button_visible_when_connected"] is False
     assert gone(values["started_pid"])
 
@@ -35,6 +36,9 @@ def test_start_daemon_button_starts_one_and_connects(plugin_session):
 def test_auto_start_starts_a_daemon_when_none_answers(plugin_session):
     values = plugin_session.check("check_auto_start_when_the_setting_is_on")
     assert values["auto_start_setting"] == "true"
-    assert values["auto_start_message"].endswith(f"--endpoint ipc://{plugin_session.artefacts}/auto.sock")
-    assert values["auto_connection"].startswith("Connected: MaskGAN ")
+    assert values["auto_start_message"].endswith(
+        f" start --detach --precision bf16 --endpoint ipc://{plugin_session.artefacts}/auto.sock")
+    assert values["auto_connection"].startswith("Connected: MaskGAN ") and " (bf16), " in values["auto_connection"]
+    assert values["auto_precision_note"] == ""
+    assert values["precision_setting_at_the_end"] == "auto"
     assert gone(values["auto_pid"])

@@ -15,7 +15,7 @@ from PyQt5.QtCore import QObject, QTimer, pyqtSignal
 
 from maskgan_client import PROTOCOL_VERSION, DaemonError
 
-from . import daemon_launch, document_io, mask_colours, messages, naming
+from . import daemon_launch, document_io, mask_colours, messages, naming, photo_source
 from .connection import Connection
 from .guard import PluginError, guarded, log
 from .jobs import CANCELLED, DONE, FAILED, SKIPPED, Batch, Item
@@ -74,9 +74,16 @@ class Controller(QObject):
                                     "update the plug-in (`maskgan install krita`) or the daemon so that they match")
         else:
             self.daemon = result
-            model = (result.get("model") or {}).get("name", "unnamed model")
-            self.connection_text = f"Connected: MaskGAN {result.get('version')} on {result.get('device')}, {model}"
+            self.connection_text = messages.connected(result)
         self.changed.emit()
+
+    def precision_note(self) -> str:
+        """Says so when the Precision setting differs from the connected daemon's ("" otherwise)."""
+        return messages.precision_note(self.settings.precision, self.daemon)
+
+    def set_precision(self, precision: str) -> None:
+        self.settings.precision = precision
+        self.changed.emit()  # the dockers show whether the running daemon differs
 
     def _on_hello_failed(self, error) -> None:
         self.daemon = None
@@ -93,7 +100,7 @@ class Controller(QObject):
             guarded(self.say)(self.start_daemon)()
 
     def start_daemon(self) -> None:
-        command = daemon_launch.start_command(self.settings.endpoint)
+        command = daemon_launch.start_command(self.settings.endpoint, self.settings.precision)
         daemon_launch.launch(command)
         self._start_tries = 1
         self.say("Starting the daemon: " + " ".join(command))
@@ -162,13 +169,22 @@ class Controller(QObject):
         tolerance = self.settings.colour_tolerance
         return document_io.read_source_mask(doc, tolerance), document_io.read_edited_mask(doc, tolerance)
 
-    def _edit_inputs(self, doc, photo=None):
-        """(photo layer, arrays) of an edit of ``doc``; PluginError says what is missing or wrong.
-        ``photo``: the layer to edit; None: the document's own choice (document_io.photo_layer)."""
+    def _photo(self, doc, layer=None) -> photo_source.Photo:
+        """``layer`` as the photo (a batch over selected layers), or, for None, what the Photo setting says."""
         document_io.check_rgba8(doc)
-        photo = document_io.photo_layer(doc) if photo is None else photo
+        if layer is not None:
+            return photo_source.of_layer(doc, layer)
+        return photo_source.photo(doc, self.settings.photo_source)
+
+    def _edit_inputs(self, doc, layer=None):
+        """(the layer results go above, arrays) of an edit of ``doc``; PluginError says what is missing or wrong."""
+        photo = self._photo(doc, layer)
         source, edited = self._masks(doc)
-        return photo, {"image": document_io.read_photo(doc, photo), "source_mask": source, "edited_mask": edited}
+        return photo.anchor, {"image": photo.image, "source_mask": source, "edited_mask": edited}
+
+    def _result_spot(self, doc, anchor):
+        """Where a new result goes, as the "Results go" setting says (read when the result arrives)."""
+        return document_io.result_spot(doc, anchor, self.settings.result_place)
 
     # --- requests -------------------------------------------------------------------------------
     def _submit(self, what: str, op: str, args: dict, arrays: dict, on_result, on_error=None, on_progress=None) -> str:
@@ -246,9 +262,8 @@ class Controller(QObject):
         self._submit("Parse face", "parse", {"face": self.face}, self._parse_inputs(doc),
                      lambda result, out: self.say(self._add_parse(doc, result, out)))
 
-    def _parse_inputs(self, doc, photo=None) -> dict:
-        document_io.check_rgba8(doc)
-        return {"image": document_io.read_photo(doc, document_io.photo_layer(doc) if photo is None else photo)}
+    def _parse_inputs(self, doc, layer=None) -> dict:
+        return {"image": self._photo(doc, layer).image}
 
     def _add_parse(self, doc, result: dict, arrays: dict) -> str:
         return messages.parsed(result) + self._make_mask_group(doc, arrays["label"])
@@ -256,12 +271,12 @@ class Controller(QObject):
     def apply_edit(self) -> None:
         self.require_daemon()
         doc = self.document()
-        photo, arrays = self._edit_inputs(doc)
+        anchor, arrays = self._edit_inputs(doc)
         self._submit("Apply edit", "edit", {"feather": self.settings.feather}, arrays,
-                     lambda result, out: self.say(self._add_edit(doc, photo, result, out)))
+                     lambda result, out: self.say(self._add_edit(doc, anchor, result, out)))
 
-    def _add_edit(self, doc, photo, result: dict, arrays: dict) -> str:
-        node = document_io.add_result_layer(doc, photo, arrays["layer"])
+    def _add_edit(self, doc, anchor, result: dict, arrays: dict) -> str:
+        node = document_io.add_result_layer(doc, self._result_spot(doc, anchor), arrays["layer"])
         doc.refreshProjection()
         return f"Added “{node.name()}”" + ("" if result.get("changed", True) else ": the edit changed no pixel")
 
@@ -269,13 +284,13 @@ class Controller(QObject):
         """A group of variants; a fresh seed per click, named in the message so that a result can be redone."""
         self.require_daemon()
         doc = self.document()
-        photo, arrays = self._edit_inputs(doc)
+        anchor, arrays = self._edit_inputs(doc)
         seed = random.randrange(2**31)
         args = {"n": self.settings.variants, "seed": seed, "feather": self.settings.feather}
-        self._submit("Variants", "variants", args, arrays, lambda result, out: self._add_variants(doc, photo, seed, out))
+        self._submit("Variants", "variants", args, arrays, lambda result, out: self._add_variants(doc, anchor, seed, out))
 
-    def _add_variants(self, doc, photo, seed: int, arrays: dict) -> None:
-        group = document_io.add_result_group(doc, photo, list(arrays["layers"]))
+    def _add_variants(self, doc, anchor, seed: int, arrays: dict) -> None:
+        group = document_io.add_result_group(doc, self._result_spot(doc, anchor), list(arrays["layers"]))
         doc.refreshProjection()
         self.say(f"Added “{group.name()}” (seed {seed}): {len(arrays['layers'])} variants, the first shown; "
                  "show one at a time to compare")
@@ -294,29 +309,29 @@ class Controller(QObject):
                               "and pick it under “Style from”")
         if not any(reference == d for d in self.krita.documents()):
             raise PluginError("the chosen style reference is no longer open; pick another under “Style from”")
-        photo = document_io.photo_layer(doc)
+        anchor = photo_source.anchor(doc, self.settings.photo_source)
         _, target = self._masks(doc)
         document_io.check_rgba8(reference)
         reference_photo = document_io.read_photo(reference, document_io.photo_layer(reference))
         reference_mask = document_io.read_source_mask(reference, self.settings.colour_tolerance)
         arrays = {"target_mask": target, "reference_image": reference_photo, "reference_mask": reference_mask}
         self._submit("Style copy", "style_copy", {}, arrays,
-                     lambda result, out: self._add_style(doc, photo, reference.name(), out))
+                     lambda result, out: self._add_style(doc, anchor, reference.name(), out))
 
-    def _add_style(self, doc, photo, reference_name: str, arrays: dict) -> None:
+    def _add_style(self, doc, anchor, reference_name: str, arrays: dict) -> None:
         import numpy as np
 
         image = arrays["image"]
         rgba = np.concatenate([image, np.full(image.shape[:2] + (1,), 255, np.uint8)], axis=2)
-        node = document_io.add_result_layer(doc, photo, rgba, naming.STYLE_PREFIX)
+        node = document_io.add_result_layer(doc, self._result_spot(doc, anchor), rgba, naming.STYLE_PREFIX)
         doc.refreshProjection()
         self.say(f"Added “{node.name()}” in the style of “{reference_name}”")
 
     # --- batches ---------------------------------------------------------------------------------------
     # Batch scope "documents": one item per open document, payload (document, None): the document's own photo
-    # layer and MaskGAN group. Scope "layers": one item per selected layer of the active document, payload
-    # (document, layer); Batch apply sends each with the document's masks, Batch parse adds each one's mask
-    # as a layer above it.
+    # (as the Photo setting says) and MaskGAN group. Scope "layers": one item per selected layer of the active
+    # document, payload (document, layer): each layer is the photo, whatever the Photo setting; Batch apply sends
+    # each with the document's masks, Batch parse adds each one's mask as a layer above it.
     def batch_apply(self) -> None:
         """Apply edit on each item of the batch scope."""
         if self.settings.batch_scope == "layers":
@@ -391,9 +406,9 @@ class Controller(QObject):
 
     def _send_edit(self, item: Item) -> None:
         doc, layer = item.payload
-        photo, arrays = self._edit_inputs(doc, layer)
+        anchor, arrays = self._edit_inputs(doc, layer)
         self._send_batch_item(item, "edit", {"feather": self.settings.feather}, arrays,
-                              lambda result, out: self._add_edit(doc, photo, result, out))
+                              lambda result, out: self._add_edit(doc, anchor, result, out))
 
     def _send_parse(self, item: Item) -> None:
         doc, layer = item.payload

@@ -2,7 +2,7 @@
 
 daemon.json (written by ``maskgan install krita``) holds ``{"command": [python, "-m",
 "maskgan", "daemon"]}`` for the Python environment that has MaskGAN; the plug-in
-appends ``start --detach`` (and ``--endpoint E`` when one is set).
+appends ``start --detach --precision P`` (and ``--endpoint E`` when one is set).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from .guard import PluginError
 CONFIG = Path(__file__).resolve().parent / "daemon.json"
 
 
-def start_command(endpoint: str, config: Path = CONFIG) -> list[str]:
+def start_command(endpoint: str, precision: str, config: Path = CONFIG) -> list[str]:
     try:
         command = json.loads(config.read_text())["command"]
     except (OSError, ValueError, KeyError) as error:
@@ -24,7 +24,7 @@ def start_command(endpoint: str, config: Path = CONFIG) -> list[str]:
                           "run `maskgan install krita` again, or start it with `maskgan daemon start`") from error
     if not (isinstance(command, list) and command and all(isinstance(part, str) for part in command)):
         raise PluginError(f"cannot start the daemon: 'command' in {config} must be a list of strings")
-    return command + ["start", "--detach"] + (["--endpoint", endpoint] if endpoint else [])
+    return command + ["start", "--detach", "--precision", precision] + (["--endpoint", endpoint] if endpoint else [])
 
 
 def launch(command: list[str]) -> None:

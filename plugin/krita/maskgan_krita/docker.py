@@ -1,9 +1,10 @@
 """The "MaskGAN" docker: shows the Controller's state and forwards clicks to it.
 
-Layout, top to bottom: connection line (+ Start daemon), action buttons,
-progress bar, message line, one line per item of a batch, palette swatches,
-settings (actions and feedback first, so that they stay visible in a short
-docker). Every slot is guarded: an error becomes the message line, never
+Layout, top to bottom: connection line (+ Start daemon), a note when the
+Precision setting differs from the running daemon's, action buttons, progress
+bar, message line, one line per item of a batch, palette swatches, settings
+(actions and feedback first, so that they stay visible in a short docker; the
+rest scrolls). Every slot is guarded: an error becomes the message line, never
 Krita's error dialog.
 """
 
@@ -13,17 +14,22 @@ from krita import DockWidget
 from PyQt5.QtCore import Qt
 from PyQt5.QtGui import QColor, QIcon, QPixmap
 from PyQt5.QtWidgets import (
-    QCheckBox, QComboBox, QFileDialog, QFormLayout, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QProgressBar,
-    QPushButton, QSpinBox, QToolButton, QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QFileDialog, QFormLayout, QFrame, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QProgressBar,
+    QPushButton, QScrollArea, QSpinBox, QToolButton, QVBoxLayout, QWidget,
 )
 
 from .guard import guarded
+from .naming import RESULTS_GROUP
 from .settings import TOLERANCE_RANGE
 from .vendor_path import labels
 
 TITLE = "MaskGAN"
+# (setting value, what the docker shows) of each choice setting
 MODES = [("colour", "One colour layer"), ("classes", "One layer per class")]
 SCOPES = [("documents", "All open documents"), ("layers", "Selected layers of this document")]
+PHOTO_SOURCES = [("layer", "Active layer"), ("image", "Whole image (as shown)")]
+RESULT_PLACES = [("above_photo", "Above the photo layer"), ("results_group", f"In the group “{RESULTS_GROUP}”")]
+PRECISIONS = [("auto", "auto"), ("fp32", "fp32"), ("bf16", "bf16")]
 
 
 def _swatch_icon(rgb) -> QIcon:
@@ -65,6 +71,24 @@ class DocumentChoice(QComboBox):
         super().showPopup()
 
 
+class SettingChoice(QComboBox):
+    """A combo box showing a choice setting: ``choices`` are (value, text); ``read()`` gives the current value,
+    a user's choice goes to ``choose(value)``."""
+
+    def __init__(self, choices, read, choose, tooltip: str, parent):
+        super().__init__(parent)
+        self._values = [value for value, _ in choices]
+        self._read = read
+        for value, text in choices:
+            self.addItem(text, value)
+        self.setToolTip(tooltip)
+        self.activated.connect(lambda index: choose(self._values[index]))
+        self.show_setting()
+
+    def show_setting(self) -> None:
+        self.setCurrentIndex(self._values.index(self._read()))
+
+
 class MaskGANDocker(DockWidget):
     def __init__(self, controller):
         super().__init__()
@@ -83,6 +107,9 @@ class MaskGANDocker(DockWidget):
         connection_row.addWidget(self.connection_label, 1)
         connection_row.addWidget(self.start_button)
         layout.addLayout(connection_row)
+        self.precision_note = QLabel(root)
+        self.precision_note.setWordWrap(True)
+        layout.addWidget(self.precision_note)
 
         self.buttons = {}
         grid = QGridLayout()
@@ -137,20 +164,27 @@ class MaskGANDocker(DockWidget):
         self.reference = DocumentChoice(controller.style_references, root)
         self.reference.setToolTip("Style copy takes the style of this document's photo and source mask")
         form.addRow("Style from", self.reference)
-        self.mode = QComboBox(root)
-        for key, text in MODES:
-            self.mode.addItem(text, key)
-        self.mode.setCurrentIndex([k for k, _ in MODES].index(settings.mask_mode))
-        self.mode.activated.connect(guarded(say)(lambda i: controller.set_mask_mode(MODES[i][0])))
-        form.addRow("Editable mask", self.mode)
-        self.scope = QComboBox(root)
-        for key, text in SCOPES:
-            self.scope.addItem(text, key)
-        self.scope.setCurrentIndex([k for k, _ in SCOPES].index(settings.batch_scope))
-        self.scope.setToolTip("What Batch apply and Batch parse run over: every open document, or the photo layers "
-                              "selected in the Layers docker (each sent with this document's MaskGAN masks)")
-        self.scope.activated.connect(guarded(say)(lambda i: setattr(settings, "batch_scope", SCOPES[i][0])))
-        form.addRow("Batch over", self.scope)
+
+        def choice(label, choices, name, tooltip, choose=None):
+            """A row for the choice setting ``name``; a choice is stored, or handed to ``choose``."""
+            choose = choose or (lambda value: setattr(settings, name, value))
+            box = SettingChoice(choices, lambda: getattr(settings, name), guarded(say)(choose), tooltip, root)
+            form.addRow(label, box)
+            return box
+
+        self.mode = choice("Editable mask", MODES, "mask_mode",
+                           "The editable mask as one colour layer, or as one paint layer per class",
+                           controller.set_mask_mode)
+        self.photo_source = choice(
+            "Photo", PHOTO_SOURCES, "photo_source",
+            "What Parse face, Apply edit, Variants and the batches over documents send as the photo: the active paint "
+            "layer (else the bottom-most one), or the whole image as shown (hide the MaskGAN group and results first)")
+        self.result_place = choice(
+            "Results go", RESULT_PLACES, "result_place",
+            f"Where new results go: right above the photo layer, or on top inside the group “{RESULTS_GROUP}”")
+        self.scope = choice("Batch over", SCOPES, "batch_scope",
+                            "What Batch apply and Batch parse run over: every open document, or the photo layers "
+                            "selected in the Layers docker (each sent with this document's MaskGAN masks)")
         self.tolerance = QSpinBox(root)
         self.tolerance.setRange(*TOLERANCE_RANGE)
         self.tolerance.setValue(settings.colour_tolerance)
@@ -172,6 +206,9 @@ class MaskGANDocker(DockWidget):
         self.endpoint.setPlaceholderText("default (the running daemon's announced endpoint)")
         self.endpoint.editingFinished.connect(guarded(say)(lambda: self._endpoint_edited()))
         form.addRow("Daemon", self.endpoint)
+        self.precision = choice("Precision", PRECISIONS, "precision",
+                                "The precision of a daemon the docker starts (auto: bf16 where the device runs it "
+                                "fast, else fp32); a running daemon keeps its own", controller.set_precision)
         self.auto_start = QCheckBox("Start the daemon when none answers", root)
         self.auto_start.setChecked(settings.auto_start)
         self.auto_start.toggled.connect(guarded(say)(lambda on: setattr(settings, "auto_start", on)))
@@ -179,7 +216,13 @@ class MaskGANDocker(DockWidget):
         layout.addLayout(form)
 
         layout.addStretch(1)
-        self.setWidget(root)
+        scroll = QScrollArea(self)  # a docker shorter than its settings scrolls instead of squeezing the others
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        scroll.setWidget(root)
+        scroll.setMinimumWidth(root.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width())
+        self.setWidget(scroll)
 
         controller.changed.connect(guarded()(self.refresh))
         self.refresh()
@@ -197,6 +240,9 @@ class MaskGANDocker(DockWidget):
     def refresh(self) -> None:
         c = self.controller
         self.connection_label.setText(c.connection_text)
+        note = c.precision_note()
+        self.precision_note.setText(note)
+        self.precision_note.setVisible(bool(note))
         self.start_button.setVisible(c.daemon is None)
         self.message.setText(c.message)
         self.batch_items.setText("\n".join(c.batch_lines))
@@ -205,7 +251,8 @@ class MaskGANDocker(DockWidget):
         self.progress.setVisible(c.progress is not None)
         self.progress.setValue(int((c.progress or 0.0) * 1000))
         self.buttons["cancel"].setEnabled(bool(c.running) or c.batch is not None)
-        self.mode.setCurrentIndex([k for k, _ in MODES].index(c.settings.mask_mode))
+        for box in (self.mode, self.photo_source, self.result_place, self.scope, self.precision):
+            box.show_setting()  # another window's docker may have changed it
 
     def canvasChanged(self, canvas) -> None:
         guarded(self.controller.say)(self.reference.refill)()  # the active document changed: so do the choices

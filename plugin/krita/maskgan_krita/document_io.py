@@ -3,8 +3,9 @@
 Functions take Krita ``Document``/``Node`` objects but import nothing from Krita,
 so their logic runs on duck-typed fakes too. Pixels cover the document's bounds
 (0, 0, width, height). The only layers ever modified are those inside the
-"MaskGAN" group the plug-in made; results are always new layers, and a MaskGAN
-group that a new one replaces is kept, hidden and renamed, with what was painted on it.
+"MaskGAN" group the plug-in made; results are always new layers (above the photo,
+or in the plug-in's group "MaskGAN results"), and a MaskGAN group that a new one
+replaces is kept, hidden and renamed, with what was painted on it.
 """
 
 from __future__ import annotations
@@ -45,9 +46,9 @@ def layer_names(doc) -> list[str]:
     return [node.name() for node in walk(doc.rootNode())]
 
 
-def find_group(doc):
-    """The top-level "MaskGAN" group, or None."""
-    return next((n for n in doc.rootNode().childNodes() if n.type() == "grouplayer" and n.name() == naming.GROUP), None)
+def find_group(doc, name: str = naming.GROUP):
+    """The top-level group ``name`` (by default the "MaskGAN" mask group), or None."""
+    return next((n for n in doc.rootNode().childNodes() if n.type() == "grouplayer" and n.name() == name), None)
 
 
 def style_references(documents, active) -> list:
@@ -110,24 +111,39 @@ def add_layer(doc, parent, above, name: str, rgba: np.ndarray):
     return node
 
 
-def add_result_layer(doc, photo, rgba: np.ndarray, prefix: str = naming.EDIT_PREFIX):
-    """A new layer "<prefix> N" right above the photo layer, full document size."""
+def result_spot(doc, anchor, place: str):
+    """(parent, node to go above) of a new result: right above ``anchor`` (None: on top of the document), or,
+    when ``place`` is "results_group", on top inside the group "MaskGAN results" (made on top of the document
+    on first use). Only nodes are added: no layer of the user's moves."""
+    if place == "results_group":
+        group = find_group(doc, naming.RESULTS_GROUP)
+        if group is None:
+            group = doc.createGroupLayer(naming.RESULTS_GROUP)
+            doc.rootNode().addChildNode(group, None)
+        return group, None
+    return (doc.rootNode(), None) if anchor is None else (anchor.parentNode(), anchor)
+
+
+def add_result_layer(doc, spot, rgba: np.ndarray, prefix: str = naming.EDIT_PREFIX):
+    """A new layer "<prefix> N" at ``spot`` (result_spot), full document size; N counts the whole document."""
     name = naming.next_numbered(prefix, layer_names(doc))
-    return add_layer(doc, photo.parentNode(), photo, name, rgba)
+    return add_layer(doc, *spot, name, rgba)
 
 
 def add_mask_layer(doc, photo, label: np.ndarray):
     """The colour mask of ``label`` as a new layer "MaskGAN mask N" right above ``photo``, half opaque
     like the editable mask (a layer's own parse, beside the document's MaskGAN group)."""
-    node = add_result_layer(doc, photo, pixels.label_to_colour_layer(label), naming.MASK_PREFIX)
+    node = add_result_layer(doc, result_spot(doc, photo, "above_photo"), pixels.label_to_colour_layer(label),
+                            naming.MASK_PREFIX)
     node.setOpacity(EDITED_MASK_OPACITY)
     return node
 
 
-def add_result_group(doc, photo, layers: list[np.ndarray]):
-    """A group "MaskGAN variants N" above the photo; one layer per result, only the first visible."""
+def add_result_group(doc, spot, layers: list[np.ndarray]):
+    """A group "MaskGAN variants N" at ``spot`` (result_spot); one layer per result, only the first visible."""
     group = doc.createGroupLayer(naming.next_numbered(naming.VARIANTS_PREFIX, layer_names(doc)))
-    photo.parentNode().addChildNode(group, photo)
+    parent, above = spot
+    parent.addChildNode(group, above)
     for index, rgba in enumerate(layers):
         node = add_layer(doc, group, None, f"Variant {index + 1}", rgba)
         node.setVisible(index == 0)

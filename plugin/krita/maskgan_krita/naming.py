@@ -13,6 +13,8 @@ VARIANTS_PREFIX = "MaskGAN variants"
 STYLE_PREFIX = "MaskGAN style"
 MASK_PREFIX = "MaskGAN mask"  # the parse of one selected layer (Batch parse over selected layers)
 REPLACED_PREFIX = "MaskGAN replaced"  # a MaskGAN group a new parse or import replaced, kept hidden
+RESULTS_GROUP = "MaskGAN results"  # where results go when the "Results go" setting says so
+RESULT_PREFIXES = (EDIT_PREFIX, VARIANTS_PREFIX, STYLE_PREFIX, MASK_PREFIX)
 
 
 def next_numbered(prefix: str, existing: list[str]) -> str:
@@ -25,6 +27,11 @@ def next_numbered(prefix: str, existing: list[str]) -> str:
 def is_mask_group_name(name: str) -> bool:
     """True for the MaskGAN group and the replaced ones kept beside it (their layers are masks, never photos)."""
     return name == GROUP or re.fullmatch(rf"{re.escape(REPLACED_PREFIX)} \d+", name) is not None
+
+
+def is_result_name(name: str) -> bool:
+    """True for the results group and the numbered results the plug-in adds (edits, variants, styles, masks)."""
+    return name == RESULTS_GROUP or any(re.fullmatch(rf"{re.escape(prefix)} \d+", name) for prefix in RESULT_PREFIXES)
 
 
 def class_layer_name(class_index: int, names) -> str:

@@ -12,6 +12,9 @@ from .vendor_path import labels
 GROUP = "MaskGAN"
 MASK_MODES = ("colour", "classes")  # one colour layer, or one paint layer per class
 BATCH_SCOPES = ("documents", "layers")  # every open document, or the selected layers of the active one
+PRECISIONS = ("auto", "fp32", "bf16")  # `maskgan daemon start --precision`, for daemons the docker starts
+RESULT_PLACES = ("above_photo", "results_group")  # above the photo layer, or in the group "MaskGAN results"
+PHOTO_SOURCES = ("layer", "image")  # the active (or bottom-most) paint layer, or the document's projection
 # Colour tolerance (RGB distance, see maskgan.labels.color_to_label). Above 50 a colour would count as a
 # class although it is as far from it as two different classes are from each other (the eyebrows, 51).
 TOLERANCE_RANGE = (0, 50)
@@ -96,6 +99,33 @@ class Settings:
     @batch_scope.setter
     def batch_scope(self, value: str) -> None:
         self._write_choice("batch_scope", BATCH_SCOPES, value)
+
+    @property
+    def precision(self) -> str:
+        """The precision a daemon the docker starts runs in (a running daemon keeps its own)."""
+        return self._choice("precision", PRECISIONS)
+
+    @precision.setter
+    def precision(self, value: str) -> None:
+        self._write_choice("precision", PRECISIONS, value)
+
+    @property
+    def result_place(self) -> str:
+        """Where new result layers go (Apply edit, Variants, Style copy, Batch apply)."""
+        return self._choice("result_place", RESULT_PLACES)
+
+    @result_place.setter
+    def result_place(self, value: str) -> None:
+        self._write_choice("result_place", RESULT_PLACES, value)
+
+    @property
+    def photo_source(self) -> str:
+        """What is sent as the photo: a paint layer, or the whole image as shown."""
+        return self._choice("photo_source", PHOTO_SOURCES)
+
+    @photo_source.setter
+    def photo_source(self, value: str) -> None:
+        self._write_choice("photo_source", PHOTO_SOURCES, value)
 
     @property
     def colour_tolerance(self) -> int:

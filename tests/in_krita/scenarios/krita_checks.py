@@ -20,8 +20,8 @@ from maskgan_krita.vendor_path import labels
 
 INPUTS = Path(os.environ.get("MASKGAN_TEST_INPUTS", "."))
 WAIT_S = 90
-SCREEN = (0, 0, 1600, 1000)
-DOCKER_HEIGHTS = (260, 660)  # layers, MaskGAN
+SCREEN = (0, 0, 1600, 1200)  # the Xvfb screen krita_runner starts
+DOCKER_HEIGHTS = (240, 880)  # layers, MaskGAN: room for all of the docker in the screenshots
 TOLERANCE = labels().DEFAULT_COLOR_TOLERANCE  # what the scenarios read masks with themselves
 state = {}
 
@@ -38,6 +38,14 @@ def docker(ctx):
     found = [d for d in ctx.krita.dockers() if d.objectName() == "maskgan_docker"]
     assert found, f"no MaskGAN docker among {[d.objectName() for d in ctx.krita.dockers()]}"
     return found[0]
+
+
+def choose(box, value):
+    """Pick the entry of the docker's setting combo ``box`` whose value is ``value``, as a user's choice does."""
+    index = box.findData(value)
+    assert index >= 0, f"{value!r} is not a choice of {[box.itemData(i) for i in range(box.count())]}"
+    box.setCurrentIndex(index)
+    box.activated.emit(index)
 
 
 def wait_for(condition, what, seconds=WAIT_S):

@@ -9,8 +9,8 @@ import re
 import numpy as np
 
 from krita_checks import (
-    INPUTS, TOLERANCE, activate, arrange_window, docker, idle, load, open_document, save, screenshot, snapshot, state,
-    top_level, wait_for,
+    INPUTS, TOLERANCE, activate, arrange_window, choose, docker, idle, load, open_document, save, screenshot, snapshot,
+    state, top_level, wait_for,
 )
 from maskgan_krita import document_io, naming, pixels
 
@@ -76,8 +76,7 @@ def check_class_layers_convert_and_swatches_pick(ctx):
     doc = state["portrait"]
     dock = docker(ctx)
     edited = state["edited"]
-    dock.mode.setCurrentIndex(1)
-    dock.mode.activated.emit(1)  # as a user's choice does
+    choose(dock.mode, "classes")
     group = document_io.find_group(doc)
     ctx.values["class_mode_children"] = [n.name() for n in group.childNodes()]
     ctx.values["class_layer_names"] = [n.name() for n in document_io.child(group, naming.CLASS_LAYERS_GROUP).childNodes()]
@@ -89,8 +88,7 @@ def check_class_layers_convert_and_swatches_pick(ctx):
     colour = view.foregroundColor().colorForCanvas(view.canvas())
     ctx.values["foreground"] = [colour.red(), colour.green(), colour.blue()]
     ctx.values["active_layer"] = doc.activeNode().name()
-    dock.mode.setCurrentIndex(0)
-    dock.mode.activated.emit(0)
+    choose(dock.mode, "colour")
     ctx.values["colour_mode_children"] = [n.name() for n in group.childNodes()]
     ctx.values["colour_mode_same_label"] = bool(np.array_equal(document_io.read_edited_mask(doc, TOLERANCE), edited))
     ctx.values["mask_mode_setting"] = ctx.krita.readSetting("MaskGAN", "mask_mode", "")

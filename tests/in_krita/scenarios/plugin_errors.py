@@ -7,7 +7,7 @@ import re
 
 import numpy as np
 
-from krita_checks import INPUTS, TOLERANCE, docker, idle, load, open_document, save, snapshot, state
+from krita_checks import INPUTS, TOLERANCE, choose, docker, idle, load, open_document, save, snapshot, state
 from maskgan_krita import document_io, naming, pixels
 
 
@@ -52,12 +52,10 @@ def check_colour_tolerance_setting_reads_slightly_off_colours(ctx):
     ctx.values["tolerance_setting_low"] = ctx.krita.readSetting("MaskGAN", "colour_tolerance", "")
     dock.buttons["apply"].click()
     ctx.values["tolerance_low_message"] = low = dock.message.text()
-    dock.mode.setCurrentIndex(1)
-    dock.mode.activated.emit(1)  # to one layer per class: refused, the colours would be lost
+    choose(dock.mode, "classes")  # to one layer per class: refused, the colours would be lost
     ctx.values["tolerance_convert_message"] = dock.message.text()
     ctx.values["tolerance_convert_children"] = [n.name() for n in document_io.find_group(doc).childNodes()]
-    dock.mode.setCurrentIndex(0)
-    dock.mode.activated.emit(0)
+    choose(dock.mode, "colour")
     needed = int(re.search(r"to at least (\d+)\.$", low).group(1))
     dock.tolerance.setValue(needed - 1)
     dock.buttons["apply"].click()

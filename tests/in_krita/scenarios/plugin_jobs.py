@@ -9,7 +9,7 @@ mask the plug-in refuses), "sixteen bit" (no masks, a depth the plug-in refuses)
 import numpy as np
 
 from krita_checks import (
-    INPUTS, TOLERANCE, activate, docker, every_layer, idle, kept, load, open_document, record_while_running, save,
+    INPUTS, TOLERANCE, activate, choose, docker, every_layer, idle, kept, load, open_document, record_while_running, save,
     select_layers, state, top_level, wait_for,
 )
 from maskgan_krita import document_io, naming, pixels
@@ -134,8 +134,7 @@ def above(doc, name):
 
 def choose_layer_scope(ctx):
     dock = docker(ctx)
-    dock.scope.setCurrentIndex(1)
-    dock.scope.activated.emit(1)  # as a user's choice does
+    choose(dock.scope, "layers")
     ctx.values["batch_scope_setting"] = ctx.krita.readSetting("MaskGAN", "batch_scope", "")
 
 

@@ -23,8 +23,8 @@ def daemon_status(endpoint):
 
 
 def signal_daemon_when(ctx, working, signum):
-    """Send ``signum`` to the daemon on the first docker update where ``working(controller)`` holds (the daemon
-    has reported progress on the request); returns a function giving (time sent, what the docker showed) or None."""
+    """Send ``signum`` to the daemon on the first docker update where ``working(controller)`` holds; returns a
+    function giving (time sent, what the docker showed) or None."""
     controller = docker(ctx).controller
     sent = []
 
@@ -46,11 +46,13 @@ def check_a_frozen_daemon_fails_the_batch_and_its_late_answers_are_dropped(ctx):
     served_before = daemon_status(endpoint)["served"]
     ctx.values["frozen_selected"] = yield from select_layers(ctx, ["Background", "Photo B"])
     before = every_layer(ctx)
-    frozen = signal_daemon_when(ctx, lambda c: any(re.search(r": \d+ % \(", line) for line in c.batch_lines),
+    # Frozen as soon as both items are sent, before the daemon can have answered either: freezing at the first
+    # progress instead let a quick edit's answer slip out first on a loaded machine.
+    frozen = signal_daemon_when(ctx, lambda c: sum(bool(re.search(r": \d+ %", line)) for line in c.batch_lines) == 2,
                                 signal.SIGSTOP)
     dock.buttons["batch_apply"].click()
     try:
-        yield from wait_for(lambda: frozen() is not None, "the batch's first progress")
+        yield from wait_for(lambda: frozen() is not None, "both items sent")
         yield from wait_for(lambda: controller.batch is None, "the docker to notice the frozen daemon", NOTICE_S)
         ctx.values["frozen_noticed_s"] = time.monotonic() - frozen()[0]
         ctx.values["frozen_while"] = frozen()[1]
