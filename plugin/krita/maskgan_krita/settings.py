@@ -20,6 +20,28 @@ PHOTO_SOURCES = ("layer", "image")  # the active (or bottom-most) paint layer, o
 TOLERANCE_RANGE = (0, 50)
 
 
+class _Choice:
+    """A setting that is one of ``choices``; the first is the default, and a stored value that is none of
+    them (an older plug-in's, or a hand edit) reads as the default."""
+
+    def __init__(self, choices: tuple[str, ...]):
+        self.choices = choices
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.name = name
+
+    def __get__(self, settings, owner=None):
+        if settings is None:
+            return self
+        value = settings._read(self.name, self.choices[0])
+        return value if value in self.choices else self.choices[0]
+
+    def __set__(self, settings, value: str) -> None:
+        if value not in self.choices:
+            raise ValueError(f"{self.name.replace('_', ' ')} must be one of {self.choices}, got {value!r}")
+        settings._write(self.name, value)
+
+
 class Settings:
     """Typed accessors; every setter writes through at once, so nothing is lost on a crash."""
 
@@ -31,15 +53,6 @@ class Settings:
 
     def _write(self, name: str, value) -> None:
         self._store.writeSetting(GROUP, name, str(value))
-
-    def _choice(self, name: str, choices: tuple[str, ...]) -> str:
-        value = self._read(name, choices[0])
-        return value if value in choices else choices[0]
-
-    def _write_choice(self, name: str, choices: tuple[str, ...], value: str) -> None:
-        if value not in choices:
-            raise ValueError(f"{name.replace('_', ' ')} must be one of {choices}, got {value!r}")
-        self._write(name, value)
 
     def _int(self, name: str, default: int, low: int, high: int) -> int:
         try:
@@ -83,49 +96,12 @@ class Settings:
     def variants(self, value: int) -> None:
         self._write("variants", int(value))
 
-    @property
-    def mask_mode(self) -> str:
-        return self._choice("mask_mode", MASK_MODES)
-
-    @mask_mode.setter
-    def mask_mode(self, value: str) -> None:
-        self._write_choice("mask_mode", MASK_MODES, value)
-
-    @property
-    def batch_scope(self) -> str:
-        """What Batch apply and Batch parse run over."""
-        return self._choice("batch_scope", BATCH_SCOPES)
-
-    @batch_scope.setter
-    def batch_scope(self, value: str) -> None:
-        self._write_choice("batch_scope", BATCH_SCOPES, value)
-
-    @property
-    def precision(self) -> str:
-        """The precision a daemon the docker starts runs in (a running daemon keeps its own)."""
-        return self._choice("precision", PRECISIONS)
-
-    @precision.setter
-    def precision(self, value: str) -> None:
-        self._write_choice("precision", PRECISIONS, value)
-
-    @property
-    def result_place(self) -> str:
-        """Where new result layers go (Apply edit, Variants, Style copy, Batch apply)."""
-        return self._choice("result_place", RESULT_PLACES)
-
-    @result_place.setter
-    def result_place(self, value: str) -> None:
-        self._write_choice("result_place", RESULT_PLACES, value)
-
-    @property
-    def photo_source(self) -> str:
-        """What is sent as the photo: a paint layer, or the whole image as shown."""
-        return self._choice("photo_source", PHOTO_SOURCES)
-
-    @photo_source.setter
-    def photo_source(self, value: str) -> None:
-        self._write_choice("photo_source", PHOTO_SOURCES, value)
+    # each one of a few values (the constants above say what they mean)
+    mask_mode = _Choice(MASK_MODES)
+    batch_scope = _Choice(BATCH_SCOPES)
+    precision = _Choice(PRECISIONS)  # for a daemon the docker starts; a running daemon keeps its own
+    result_place = _Choice(RESULT_PLACES)
+    photo_source = _Choice(PHOTO_SOURCES)
 
     @property
     def colour_tolerance(self) -> int:
