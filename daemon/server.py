@@ -142,7 +142,10 @@ class Server:
         log.info("stopping")
         stopper = threading.Thread(target=self.worker.stop)
         stopper.start()
-        while stopper.is_alive() or self.replies.poll(0):
+        # After the stopper ends, wait a moment more: a reply its thread (or the worker's) sent just before
+        # ending may still be on its way through a freshly attached inproc pipe, and closing that thread's
+        # socket (linger 0) would drop it: a queued request then never heard 'shutting_down'.
+        while stopper.is_alive() or self.replies.poll(200):
             if self.replies.poll(100):
                 self.router.send_multipart(self.replies.recv_multipart())
         self._close_pushes()
