@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageFilter
 
 from maskgan.infer import crop
 
@@ -173,3 +173,19 @@ def test_measure_framing_takes_medians_over_faces_and_refuses_none():
     assert crop.measure_framing(maps) == crop.Framing(face_side=0.4, center_x=0.5, center_y=0.4)
     with pytest.raises(ValueError, match="none of the label maps shows a face"):
         crop.measure_framing([np.zeros((8, 8), np.uint8)])
+
+
+def test_photo_detail_returns_away_from_the_change_on_enlarged_output_only():
+    rng = np.random.default_rng(0)
+    photo = np.clip(128 + rng.normal(0, 20, (40, 40, 3)), 0, 255).astype(np.uint8)  # grain around grey
+    flat = np.full((40, 40, 3), 128, np.uint8)  # what an enlarged generator output looks like: no grain
+    changed = np.zeros((40, 40), bool)
+    changed[15:25, 15:25] = True
+    detailed = crop.with_photo_detail(flat, photo, changed, scale=3.0)
+    assert np.array_equal(detailed[12:28, 12:28], flat[12:28, 12:28])  # the change and 3 px around it stay as drawn
+    far = np.ones((40, 40), bool)
+    far[12:28, 12:28] = False
+    assert detailed[far].std() > 10  # the grain is back
+    high_pass = photo.astype(float) - np.asarray(Image.fromarray(photo).filter(ImageFilter.GaussianBlur(1.5)), float)
+    assert np.abs(detailed[far] - np.clip(np.rint(128 + high_pass[far]), 0, 255)).max() <= 1
+    assert np.array_equal(crop.with_photo_detail(flat, photo, changed, scale=1.0), flat)  # drawn at photo scale
