@@ -101,7 +101,7 @@ class MaskColorError(ValueError):
         )
 
 
-def _nearest_palette(colors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def nearest_palette(colors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Nearest class and its distance for each colour (N,3)."""
     dist = np.linalg.norm(colors[:, None, :] - PALETTE.astype(np.float64)[None], axis=2)
     best = dist.argmin(1)
@@ -149,7 +149,7 @@ def color_to_label(
     uniq, inverse, counts = np.unique(packed.ravel(), return_inverse=True, return_counts=True)
     colors = np.stack([(uniq >> 16) & 255, (uniq >> 8) & 255, uniq & 255], axis=1)
     colors = colors.astype(np.float64)
-    label, distance = _nearest_palette(colors)
+    label, distance = nearest_palette(colors)
     direct = distance <= tolerance
     # Blends only of classes that are painted in this mask, so that an arbitrary
     # colour is not excused as the mix of two classes that appear nowhere.

@@ -176,10 +176,11 @@ class Controller(QObject):
             return photo_source.of_layer(doc, layer)
         return photo_source.photo(doc, self.settings.photo_source)
 
-    def _edit_inputs(self, doc, layer=None):
-        """(the layer results go above, arrays) of an edit of ``doc``; PluginError says what is missing or wrong."""
+    def _edit_inputs(self, doc, layer=None, masks=None):
+        """(the layer results go above, arrays) of an edit of ``doc``; PluginError says what is missing or wrong.
+        ``masks``: (source, edited) already read, else the document's are read now."""
         photo = self._photo(doc, layer)
-        source, edited = self._masks(doc)
+        source, edited = self._masks(doc) if masks is None else masks
         return photo.anchor, {"image": photo.image, "source_mask": source, "edited_mask": edited}
 
     def _result_spot(self, doc, anchor):
@@ -336,14 +337,16 @@ class Controller(QObject):
         """Apply edit on each item of the batch scope."""
         if self.settings.batch_scope == "layers":
             doc, items = self._selected_layer_items()
-            self._masks(doc)  # every layer goes with these masks: refuse bad ones once, before sending any
+            # every layer goes with these masks: read once, so that bad colours stop the batch before anything is sent
+            masks = self._masks(doc)
             batch = Batch(f"Batch apply on “{doc.name()}”", "applied", items)
-        else:
-            docs = [d for d in self.krita.documents() if document_io.find_group(d) is not None]
-            if not docs:
-                raise PluginError("no open document has MaskGAN masks: parse or import a mask into each photo first")
-            batch = Batch("Batch apply", "applied", [Item(f"“{d.name()}”", (d, None)) for d in docs])
-        self._start_batch(batch, self._send_edit)
+            self._start_batch(batch, lambda item: self._send_edit(item, masks))
+            return
+        docs = [d for d in self.krita.documents() if document_io.find_group(d) is not None]
+        if not docs:
+            raise PluginError("no open document has MaskGAN masks: parse or import a mask into each photo first")
+        self._start_batch(Batch("Batch apply", "applied", [Item(f"“{d.name()}”", (d, None)) for d in docs]),
+                          self._send_edit)
 
     def batch_parse(self) -> None:
         """Parse face (the largest in each photo) on each item of the batch scope; in the document scope,
@@ -404,9 +407,9 @@ class Controller(QObject):
             self.progress = batch.progress()
             self.changed.emit()
 
-    def _send_edit(self, item: Item) -> None:
+    def _send_edit(self, item: Item, masks=None) -> None:
         doc, layer = item.payload
-        anchor, arrays = self._edit_inputs(doc, layer)
+        anchor, arrays = self._edit_inputs(doc, layer, masks)
         self._send_batch_item(item, "edit", {"feather": self.settings.feather}, arrays,
                               lambda result, out: self._add_edit(doc, anchor, result, out))
 

@@ -58,12 +58,9 @@ def off_palette(offending: list, total: int, tolerance: float, needed: int | Non
     """"N pixels off the palette, in K colours: …. <remedies>." from MaskColorError's offending
     [(rgb, pixel count)], commonest first."""
     table = labels()
-    palette = table.PALETTE.astype(np.float64)
-    shown = []
-    for rgb, count in offending[:SHOWN]:
-        distances = np.linalg.norm(palette - np.asarray(rgb, np.float64), axis=1)
-        nearest = int(distances.argmin())
-        shown.append(f"RGB{tuple(rgb)} x{count} (nearest {table.CLASS_NAMES[nearest]}, distance {distances[nearest]:.1f})")
+    nearest, distances = table.nearest_palette(np.array([rgb for rgb, _ in offending[:SHOWN]], np.float64))
+    shown = [f"RGB{tuple(rgb)} x{count} (nearest {table.CLASS_NAMES[index]}, distance {distance:.1f})"
+             for (rgb, count), index, distance in zip(offending[:SHOWN], nearest, distances)]
     more = f" and {len(offending) - SHOWN} more" if len(offending) > SHOWN else ""
     text = (f"{total} {_plural(total, 'pixel')} off the palette, in {len(offending)} {_plural(len(offending), 'colour')}: "
             f"{', '.join(shown)}{more}. Repaint them with a hard brush in the palette colours")
