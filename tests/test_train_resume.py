@@ -155,6 +155,12 @@ def test_items_without_an_edit_ground_truth_train_without_edit_terms(tmp_path):
     assert not any(key.startswith("edit_") for key in metrics[3])
 
 
+def test_the_edit_region_term_is_logged_only_when_weighted(full_run, tmp_path):
+    assert "edit_region_l1" not in losses_by_step(full_run[0])[3]  # weight 0 by default: not computed
+    train(tmp_path / "run", 3, False, None, "loss.edit_region_l1=10")
+    assert losses_by_step(tmp_path / "run")[3]["edit_region_l1"] > 0
+
+
 def test_init_weights_starts_a_fresh_run_from_the_bundle(full_run, tmp_path):
     from maskgan.train.config import ConfigError
     from maskgan.train.models import build_networks

@@ -65,6 +65,8 @@ class LossConfig:
     # stage 1b, items with an exact edit ground truth: G(M', M, I) ~ I'
     edit_l1: float = 10.0
     edit_perceptual: float = 10.0
+    # the same L1, averaged over the edit region only, so that a two-pixel glasses frame counts as much as new hair
+    edit_region_l1: float = 0.0
     # stage 2: blend(G(M_inter, M, I), G(M_outer, M, I)) ~ I
     ebst_l1: float = 10.0
     ebst_perceptual: float = 10.0

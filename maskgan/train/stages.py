@@ -7,7 +7,9 @@ Stage 1b, ``dmn``: with style = style_params(M, I) of each item,
   rec   render(M, style) ~ I            adversarial, feature matching, perceptual, optional L1
   edit  render(M', style) ~ I'          L1 + perceptual, where the item carries an exact
                                         edit ground truth (the synthetic world); its fakes
-                                        also meet the discriminator, paired with I'
+                                        also meet the discriminator, paired with I'; optionally
+                                        L1 averaged over the edit region alone (the changed
+                                        pixels, dilated as maskgan.eval.metrics does)
 
 Stage 2, ``ebst`` (Editing Behavior Simulated Training), on top of stage 1b's terms:
 with the frozen MaskVAE's means z of M and z' of the next item's mask in the batch,
@@ -29,6 +31,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from maskgan.eval.metrics import edit_radius
 from maskgan.labels import one_hot
 from maskgan.networks.losses import GANLoss, feature_matching_loss, kl_loss, mask_reconstruction_loss
 from maskgan.networks.mask_vae import MaskVAE, resize_labels
@@ -57,6 +60,24 @@ def ebst_masks(mask_vae: MaskVAE, label: Tensor, alpha: Tensor) -> tuple[Tensor,
         step = alpha.to(mu.dtype).view(-1, 1) * (mu.roll(-1, 0) - mu)
         inter, outer = mask_vae.decode(torch.cat([mu + step, mu - step])).argmax(1).chunk(2)
     return resize_labels(inter, size), resize_labels(outer, size)
+
+
+def edit_region_l1(fake: Tensor, real: Tensor, label: Tensor, edited_label: Tensor) -> Tensor:
+    """Mean |fake - real| over the edit region of each item (its changed pixels, dilated by edit_radius),
+    averaged over the items whose edit changed anything; 0 for a batch without changes.
+
+    Unlike edit_l1, a small edit weighs as much as a large one: the product pastes back only
+    that region, so it is where the generator's accuracy shows.
+    """
+    radius = edit_radius(label.shape[-1])
+    changed = (label != edited_label).unsqueeze(1).float()
+    region = F.max_pool2d(changed, 2 * radius + 1, stride=1, padding=radius)
+    area = region.sum(dim=(1, 2, 3))
+    error = ((fake.float() - real).abs().mean(1, keepdim=True) * region).sum(dim=(1, 2, 3))
+    has_edit = area > 0
+    if not has_edit.any():
+        return fake.new_zeros((), dtype=torch.float32)
+    return (error[has_edit] / area[has_edit]).mean()
 
 
 def _rows(features: Features, start: int, stop: int) -> Features:
@@ -110,7 +131,8 @@ class StageLosses:
         n = image.shape[0]
         source = one_hot(label)
         targets = [source]  # masks rendered in each item's own style, in one generator batch
-        has_edit = "edited_label" in batch and "edited_image" in batch and bool(w.edit_l1 or w.edit_perceptual)
+        has_edit = ("edited_label" in batch and "edited_image" in batch
+                    and bool(w.edit_l1 or w.edit_perceptual or w.edit_region_l1))
         if has_edit:
             targets.append(one_hot(batch["edited_label"]))
         if with_ebst:
@@ -124,6 +146,9 @@ class StageLosses:
         if has_edit:
             judged.append((targets[1], rendered[1], batch["edited_image"]))
             g.update(self._image_terms("edit_", w.edit_l1, w.edit_perceptual, rendered[1], batch["edited_image"]))
+            if w.edit_region_l1:
+                g["edit_region_l1"] = w.edit_region_l1 * edit_region_l1(
+                    rendered[1], batch["edited_image"], label, batch["edited_label"])
         plain_rows = len(judged) * n
         if with_ebst:
             mask_input = source if self.nets["blender"].config.mask_channels else None
