@@ -183,6 +183,31 @@ def test_init_weights_starts_a_fresh_run_from_the_bundle(full_run, tmp_path):
         fine_tuning.start_from_weights(str(tmp_path / "missing.safetensors"))
 
 
+def test_export_of_a_fine_tuned_generator_keeps_the_networks_it_started_from(full_run, tmp_path):
+    from maskgan.train.export import ExportError
+
+    start = tmp_path / "start.safetensors"
+    start_card = export_run(full_run[0], start)
+    run = tmp_path / "ft"
+    config = tiny(f"run.init_weights={start}", "schedule.mask_vae_steps=0", "schedule.dmn_steps=2", "schedule.ebst_steps=0")
+    trainer = Trainer(config, run)
+    trainer.start_from_weights(str(start))
+    trainer.fit()
+    card = export_run(run, tmp_path / "ft.safetensors")
+    assert set(card["networks"]) == {"generator", "mask_vae", "blender"}
+    assert card["network_steps"] == {"generator": 2}
+    assert card["init_weights"] == {"path": str(start), "tensors_sha256": start_card["tensors_sha256"]}
+    before, after = load_bundle(start), load_bundle(tmp_path / "ft.safetensors")
+    for name in ("mask_vae", "blender"):  # not trained in the fine-tuning: exactly the start bundle's
+        for key, tensor in getattr(after, name).state_dict().items():
+            assert torch.equal(tensor, getattr(before, name).state_dict()[key]), f"{name}.{key}"
+    assert not all(torch.equal(t, before.generator.state_dict()[k]) for k, t in after.generator.state_dict().items())
+
+    start.unlink()
+    with pytest.raises(ExportError, match=r"started from run.init_weights .*start.safetensors, which cannot be read now"):
+        export_run(run, tmp_path / "again.safetensors")
+
+
 def test_export_records_the_framing_of_the_training_faces(full_run, tmp_path):
     from maskgan.data.synthetic import sample
     from maskgan.infer.crop import measure_framing

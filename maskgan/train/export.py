@@ -1,7 +1,9 @@
 """A run folder's checkpoint -> the weights bundle the product loads, with its model card.
 
 The bundle holds each network of generator, mask_vae and blender that the run has
-trained for at least one step (the discriminator is for training only). The card
+trained for at least one step, or started from (a fine-tuning run's run.init_weights
+bundle: a generator fine-tuned alone keeps that bundle's MaskVAE and blender); the
+discriminator is for training only. The card
 records how the weights were made: data, steps, wall time, the run's full config
 (TOML text), the command lines that trained it, the command that reproduces it, the
 last logged metrics of each stage, and the framing of the training faces (where the
@@ -21,7 +23,7 @@ from maskgan.train.checkpoint import latest_checkpoint, load_checkpoint
 from maskgan.train.config import config_from_toml
 from maskgan.train.models import build_networks
 from maskgan.train.schedule import network_steps, stage_at
-from maskgan.weights import save_bundle
+from maskgan.weights import WeightsError, read_card, save_bundle
 
 SHIPPED = ("generator", "mask_vae", "blender")
 
@@ -52,6 +54,17 @@ def training_framing(config) -> Framing:
     return measure_framing(dataset[i]["label"].numpy() for i in range(count))
 
 
+def _init_card(init_weights: str) -> dict | None:
+    """The card of the bundle a fine-tuning run started from; None for a run from random weights."""
+    if not init_weights:
+        return None
+    try:
+        return read_card(init_weights)
+    except (WeightsError, FileNotFoundError) as error:
+        raise ExportError(f"the run started from run.init_weights {init_weights}, which cannot be read now ({error}); "
+                          "put that bundle back to export the networks it gave the run") from None
+
+
 def export_run(run_dir: str | Path, output: str | Path, checkpoint: str | Path | None = None) -> dict:
     """Write the bundle of ``checkpoint`` (default: the run's latest) to ``output``; returns its card."""
     run_dir = Path(run_dir)
@@ -65,8 +78,11 @@ def export_run(run_dir: str | Path, output: str | Path, checkpoint: str | Path |
     if not steps["generator"]:
         raise ExportError(f"{path} is from step {step}, before the generator's first training step "
                           f"(step {config.schedule.mask_vae_steps + 1}); train further, then export")
+    init_card = _init_card(config.run.init_weights)
+    started_from = set(init_card["networks"]) if init_card else set()
+    shipped = [name for name in SHIPPED if steps[name] or name in started_from]
     networks = build_networks(config)
-    for name in SHIPPED:
+    for name in shipped:
         networks[name].load_state_dict(state["networks"][name])
     processes = len(state["rng"])
     launcher = f"torchrun --nproc_per_node={processes} -m maskgan.train --" if processes > 1 else "maskgan train"
@@ -88,4 +104,6 @@ def export_run(run_dir: str | Path, output: str | Path, checkpoint: str | Path |
         "maskgan_version": __version__,
         "framing": training_framing(config).as_dict(),
     }
-    return save_bundle(output, {name: networks[name].eval() for name in SHIPPED if steps[name]}, card)
+    if init_card:
+        card["init_weights"] = {"path": config.run.init_weights, "tensors_sha256": init_card["tensors_sha256"]}
+    return save_bundle(output, {name: networks[name].eval() for name in shipped}, card)
