@@ -208,6 +208,22 @@ def test_export_of_a_fine_tuned_generator_keeps_the_networks_it_started_from(ful
         export_run(run, tmp_path / "again.safetensors")
 
 
+def test_export_of_a_mask_vae_fine_tuning_keeps_the_generator_it_started_from(full_run, tmp_path):
+    start = tmp_path / "start.safetensors"
+    export_run(full_run[0], start)
+    run = tmp_path / "vae"
+    config = tiny(f"run.init_weights={start}", "schedule.mask_vae_steps=2", "schedule.dmn_steps=0", "schedule.ebst_steps=0")
+    trainer = Trainer(config, run)
+    trainer.start_from_weights(str(start))
+    trainer.fit()
+    card = export_run(run, tmp_path / "vae.safetensors")
+    assert card["network_steps"] == {"mask_vae": 2}
+    before, after = load_bundle(start), load_bundle(tmp_path / "vae.safetensors")
+    for key, tensor in after.generator.state_dict().items():
+        assert torch.equal(tensor, before.generator.state_dict()[key]), key
+    assert not all(torch.equal(t, before.mask_vae.state_dict()[k]) for k, t in after.mask_vae.state_dict().items())
+
+
 def test_export_records_the_framing_of_the_training_faces(full_run, tmp_path):
     from maskgan.data.synthetic import sample
     from maskgan.infer.crop import measure_framing

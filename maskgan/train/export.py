@@ -75,11 +75,11 @@ def export_run(run_dir: str | Path, output: str | Path, checkpoint: str | Path |
     config = config_from_toml(state["config"], f"the config inside {path}")
     step = state["step"]
     steps = {name: network_steps(config.schedule, name, step) for name in SHIPPED}
-    if not steps["generator"]:
-        raise ExportError(f"{path} is from step {step}, before the generator's first training step "
-                          f"(step {config.schedule.mask_vae_steps + 1}); train further, then export")
     init_card = _init_card(config.run.init_weights)
     started_from = set(init_card["networks"]) if init_card else set()
+    if not steps["generator"] and "generator" not in started_from:  # a MaskVAE fine-tuning keeps its generator
+        raise ExportError(f"{path} is from step {step}, before the generator's first training step "
+                          f"(step {config.schedule.mask_vae_steps + 1}); train further, then export")
     shipped = [name for name in SHIPPED if steps[name] or name in started_from]
     networks = build_networks(config)
     for name in shipped:
