@@ -183,25 +183,34 @@ def test_init_weights_starts_a_fresh_run_from_the_bundle(full_run, tmp_path):
         fine_tuning.start_from_weights(str(tmp_path / "missing.safetensors"))
 
 
+def fine_tune(full_run, folder, *schedule):
+    """Export the full run as a start bundle, train ``schedule`` from it in ``folder/run``; (start path, its card, run)."""
+    start = folder / "start.safetensors"
+    start_card = export_run(full_run[0], start)
+    run = folder / "run"
+    trainer = Trainer(tiny(f"run.init_weights={start}", *schedule), run)
+    trainer.start_from_weights(str(start))
+    trainer.fit()
+    return start, start_card, run
+
+
+def same_weights(a: torch.nn.Module, b: torch.nn.Module) -> bool:
+    return all(torch.equal(tensor, b.state_dict()[key]) for key, tensor in a.state_dict().items())
+
+
 def test_export_of_a_fine_tuned_generator_keeps_the_networks_it_started_from(full_run, tmp_path):
     from maskgan.train.export import ExportError
 
-    start = tmp_path / "start.safetensors"
-    start_card = export_run(full_run[0], start)
-    run = tmp_path / "ft"
-    config = tiny(f"run.init_weights={start}", "schedule.mask_vae_steps=0", "schedule.dmn_steps=2", "schedule.ebst_steps=0")
-    trainer = Trainer(config, run)
-    trainer.start_from_weights(str(start))
-    trainer.fit()
+    start, start_card, run = fine_tune(full_run, tmp_path, "schedule.mask_vae_steps=0", "schedule.dmn_steps=2",
+                                       "schedule.ebst_steps=0")
     card = export_run(run, tmp_path / "ft.safetensors")
     assert set(card["networks"]) == {"generator", "mask_vae", "blender"}
     assert card["network_steps"] == {"generator": 2}
     assert card["init_weights"] == {"path": str(start), "tensors_sha256": start_card["tensors_sha256"]}
     before, after = load_bundle(start), load_bundle(tmp_path / "ft.safetensors")
     for name in ("mask_vae", "blender"):  # not trained in the fine-tuning: exactly the start bundle's
-        for key, tensor in getattr(after, name).state_dict().items():
-            assert torch.equal(tensor, getattr(before, name).state_dict()[key]), f"{name}.{key}"
-    assert not all(torch.equal(t, before.generator.state_dict()[k]) for k, t in after.generator.state_dict().items())
+        assert same_weights(getattr(after, name), getattr(before, name)), name
+    assert not same_weights(after.generator, before.generator)
 
     start.unlink()
     with pytest.raises(ExportError, match=r"started from run.init_weights .*start.safetensors, which cannot be read now"):
@@ -209,19 +218,13 @@ def test_export_of_a_fine_tuned_generator_keeps_the_networks_it_started_from(ful
 
 
 def test_export_of_a_mask_vae_fine_tuning_keeps_the_generator_it_started_from(full_run, tmp_path):
-    start = tmp_path / "start.safetensors"
-    export_run(full_run[0], start)
-    run = tmp_path / "vae"
-    config = tiny(f"run.init_weights={start}", "schedule.mask_vae_steps=2", "schedule.dmn_steps=0", "schedule.ebst_steps=0")
-    trainer = Trainer(config, run)
-    trainer.start_from_weights(str(start))
-    trainer.fit()
+    start, _, run = fine_tune(full_run, tmp_path, "schedule.mask_vae_steps=2", "schedule.dmn_steps=0",
+                              "schedule.ebst_steps=0")
     card = export_run(run, tmp_path / "vae.safetensors")
     assert card["network_steps"] == {"mask_vae": 2}
     before, after = load_bundle(start), load_bundle(tmp_path / "vae.safetensors")
-    for key, tensor in after.generator.state_dict().items():
-        assert torch.equal(tensor, before.generator.state_dict()[key]), key
-    assert not all(torch.equal(t, before.mask_vae.state_dict()[k]) for k, t in after.mask_vae.state_dict().items())
+    assert same_weights(after.generator, before.generator)
+    assert not same_weights(after.mask_vae, before.mask_vae)
 
 
 def test_export_records_the_framing_of_the_training_faces(full_run, tmp_path):

@@ -1,10 +1,9 @@
 """A run folder's checkpoint -> the weights bundle the product loads, with its model card.
 
 The bundle holds each network of generator, mask_vae and blender that the run has
-trained for at least one step, or started from (a fine-tuning run's run.init_weights
+trained for at least one step or started from (a fine-tuning run's run.init_weights
 bundle: a generator fine-tuned alone keeps that bundle's MaskVAE and blender); the
-discriminator is for training only. The card
-records how the weights were made: data, steps, wall time, the run's full config
+discriminator is for training only. The card records how the weights were made: data, steps, wall time, the run's full config
 (TOML text), the command lines that trained it, the command that reproduces it, the
 last logged metrics of each stage, and the framing of the training faces (where the
 face sits in the image), which the Editor's crop copies.
@@ -77,10 +76,10 @@ def export_run(run_dir: str | Path, output: str | Path, checkpoint: str | Path |
     steps = {name: network_steps(config.schedule, name, step) for name in SHIPPED}
     init_card = _init_card(config.run.init_weights)
     started_from = set(init_card["networks"]) if init_card else set()
-    if not steps["generator"] and "generator" not in started_from:  # a MaskVAE fine-tuning keeps its generator
+    shipped = [name for name in SHIPPED if steps[name] or name in started_from]
+    if "generator" not in shipped:  # a MaskVAE fine-tuning ships the generator it started from
         raise ExportError(f"{path} is from step {step}, before the generator's first training step "
                           f"(step {config.schedule.mask_vae_steps + 1}); train further, then export")
-    shipped = [name for name in SHIPPED if steps[name] or name in started_from]
     networks = build_networks(config)
     for name in shipped:
         networks[name].load_state_dict(state["networks"][name])
