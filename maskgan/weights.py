@@ -123,9 +123,37 @@ def save_bundle(path: str | os.PathLike, networks: dict[str, nn.Module], card: d
             tensors[f"{name}.{key}"] = tensor.detach().cpu().contiguous()
     card["tensors_sha256"] = _tensor_digest(tensors)
     path.parent.mkdir(parents=True, exist_ok=True)
+    _write_bundle(path, tensors, card)
+    return card
+
+
+def _write_bundle(path: Path, tensors: dict[str, torch.Tensor], card: dict) -> None:
     # serialised in memory rather than with save_file, which creates files readable by their owner only
     _write_atomically(path, safetensors_bytes(tensors, metadata={CARD_KEY: json.dumps(card)}))
     _write_atomically(card_path(path), (json.dumps(card, indent=2) + "\n").encode())
+
+
+OWNED_FIELDS = ("format", "networks", "tensors_sha256")  # what save_bundle derives from the tensors
+
+
+def update_card(path: str | os.PathLike, fields: dict) -> dict:
+    """Add or replace free-form card fields of an existing bundle (e.g. its measured ``evaluation``); returns the card.
+
+    The tensors are written back unchanged, so ``tensors_sha256`` still holds; they are verified
+    first, so a corrupt file is refused rather than given a fresh card.
+    """
+    path = Path(path)
+    owned = sorted(set(fields) & set(OWNED_FIELDS))
+    if owned:
+        raise WeightsError(f"{', '.join(owned)} describe the tensors and cannot be set on a card")
+    card = read_card(path)
+    with _open(path) as handle:
+        tensors = {key: handle.get_tensor(key) for key in handle.keys()}
+    if _tensor_digest(tensors) != card.get("tensors_sha256"):
+        raise WeightsError(f"{path}: the tensors do not match the card's tensors_sha256; the file is corrupt or was "
+                           "edited, so its card is left as it is")
+    card.update(fields)
+    _write_bundle(path, tensors, card)
     return card
 
 

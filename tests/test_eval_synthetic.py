@@ -130,6 +130,33 @@ def test_eval_command_writes_metrics_and_grid(bundles, tmp_path, capsys):
     assert Image.open(out / "grid.png").size == (5 * tile, 3 * (tile + CAPTION + GAP) - GAP)
 
 
+def test_eval_command_records_the_scores_in_the_card(bundles, tmp_path, capsys):
+    weights = tmp_path / "tiny.safetensors"
+    weights.write_bytes(bundles[0].read_bytes())
+    before = read_card(weights)
+    command = ["eval", "synthetic", "--weights", str(weights), "--parser-weights", str(bundles[1]), "--count", "3",
+               "--grid", "0", "--device", "cpu", "--precision", "fp32", "--output", str(tmp_path / "eval"), "--record"]
+    assert main(command) == 0
+    assert f"recorded in the card of {weights} under evaluation.synthetic_32px" in capsys.readouterr().out
+    metrics = json.loads((tmp_path / "eval" / "metrics.json").read_text())
+    card = read_card(weights)
+    entry = card["evaluation"]["synthetic_32px"]
+    assert entry["command"] == metrics["command"] and entry["set"] == metrics["set"]
+    assert entry["scores"]["edit"]["psnr_edit"] == round(metrics["means"]["edit.psnr_edit"], 4)
+    assert entry["scores"]["edit"]["miou"] == round(metrics["pooled"]["edit.miou"], 4)
+    assert set(entry["scores"]["truth"]) == {"miou", "miou_edit", "changed_accuracy"}
+    assert entry["targets"] == metrics["targets"]
+    assert {k: v for k, v in card.items() if k != "evaluation"} == before
+    # a second size is added beside the first
+    assert main(command[:-3] + ["--size", "40", "--record"]) == 0
+    assert set(read_card(weights)["evaluation"]) == {"synthetic_32px", "synthetic_40px"}
+
+
+def test_eval_command_records_only_into_a_named_bundle(capsys):
+    assert main(["eval", "synthetic", "--count", "1", "--record"]) == 2
+    assert "--record writes into the card of the bundle given with --weights" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("args, message", [
     (["--weights", "{missing}"], "cannot load the weights: no weights file at"),
     (["--weights", "{garbage}"], "is not a maskgan safetensors bundle"),

@@ -17,7 +17,7 @@ from maskgan.official_import import (
     infer_config,
     official_key_map,
 )
-from maskgan.weights import WeightsError, load_bundle, read_card, save_bundle
+from maskgan.weights import WeightsError, load_bundle, read_card, save_bundle, update_card
 
 
 def official_state_dict(config: GeneratorConfig, seed: int = 0) -> dict:
@@ -179,6 +179,33 @@ def test_bad_bundles_get_named_errors(tmp_path):
               metadata={"maskgan_card": json.dumps({**card, "format": "maskgan-bundle/9"})})
     with pytest.raises(WeightsError, match="is in bundle format 'maskgan-bundle/9'; this version of maskgan reads"):
         read_card(tmp_path / "future.safetensors")
+
+
+def test_update_card_adds_fields_and_keeps_the_tensors(tmp_path):
+    path = tmp_path / "w.safetensors"
+    card = save_bundle(path, {"generator": tiny_generator(seed=4)}, {"name": "tiny", "resolution": 64})
+    before = bundle_tensors(path)
+    updated = update_card(path, {"evaluation": {"synthetic_64px": {"scores": {"edit": {"psnr": 30.5}}}}, "name": "renamed"})
+    assert updated == {**card, "evaluation": {"synthetic_64px": {"scores": {"edit": {"psnr": 30.5}}}}, "name": "renamed"}
+    assert read_card(path) == updated and json.loads((tmp_path / "w.json").read_text()) == updated
+    after = bundle_tensors(path)
+    assert before.keys() == after.keys() and all(torch.equal(before[k], after[k]) for k in before)
+    assert load_bundle(path).card["tensors_sha256"] == card["tensors_sha256"]
+
+
+def test_update_card_refuses_tensor_fields_and_corrupt_files(tmp_path):
+    path = tmp_path / "w.safetensors"
+    card = save_bundle(path, {"generator": tiny_generator(seed=4)}, {"name": "tiny"})
+    with pytest.raises(WeightsError, match="networks, tensors_sha256 describe the tensors and cannot be set"):
+        update_card(path, {"tensors_sha256": "0" * 64, "networks": {}})
+    tensors = bundle_tensors(path)
+    tensors["generator.output_conv.conv.bias"][0] += 1
+    save_file(tensors, str(tmp_path / "edited.safetensors"), metadata={"maskgan_card": json.dumps(card)})
+    edited = (tmp_path / "edited.safetensors").read_bytes()
+    with pytest.raises(WeightsError, match="do not match the card's tensors_sha256; .* its card is left as it is"):
+        update_card(tmp_path / "edited.safetensors", {"note": "x"})
+    assert (tmp_path / "edited.safetensors").read_bytes() == edited
+    assert read_card(path) == card
 
 
 def test_failed_save_leaves_the_previous_bundle_intact(tmp_path, monkeypatch):

@@ -3,6 +3,8 @@
 Runs the bundle's Editor on the fixed held-out set of the synthetic world, prints
 the table of metrics, and with --output writes DIR/metrics.json (means, spreads,
 per-kind and per-triple rows, the card's name and the command) and DIR/grid.png.
+With --record the headline scores also go into the bundle's model card
+(``evaluation``), so that the weights carry what they were measured at.
 """
 
 from __future__ import annotations
@@ -43,6 +45,9 @@ def add_commands(subparsers) -> None:
     synthetic.add_argument("--output", type=Path, metavar="DIR", help="write DIR/metrics.json and DIR/grid.png")
     synthetic.add_argument("--grid", type=_at_least(0), default=8, metavar="N",
                            help="triples shown in DIR/grid.png (default 8; 0: no grid)")
+    synthetic.add_argument("--record", action="store_true",
+                           help="also write the scores into the model card of --weights (its 'evaluation' field, "
+                           "under synthetic_<size>px); the tensors stay as they are")
     synthetic.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     synthetic.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16"])
     synthetic.set_defaults(func=_synthetic)
@@ -77,18 +82,33 @@ def _load(args):
     return editor, parser
 
 
+def _record(weights: Path, key: str, entry: dict) -> None:
+    """Put ``entry`` under ``evaluation[key]`` in the card of ``weights``, keeping its other evaluations."""
+    from maskgan.weights import WeightsError, read_card, update_card
+
+    try:
+        evaluation = dict(read_card(weights).get("evaluation", {}), **{key: entry})
+        update_card(weights, {"evaluation": evaluation})
+    except (WeightsError, OSError) as error:
+        raise CommandError(f"cannot record the scores in the card: {error}") from error
+    print(f"recorded in the card of {weights} under evaluation.{key}")
+
+
 def _synthetic(args) -> int:
     import json
 
     from maskgan.eval.grid import edit_grid
     from maskgan.eval.heldout import HeldOutSet
     from maskgan.eval.metrics import edit_radius
-    from maskgan.eval.report import summary, table
+    from maskgan.eval.report import card_entry, summary, table
     from maskgan.eval.synthetic import evaluate
     from maskgan.imageio import save_png, write_atomically
     from maskgan.networks.generator import check_size
     from maskgan.progress import Progress
 
+    if args.record and args.weights is None:
+        raise CommandError("--record writes into the card of the bundle given with --weights; name the bundle "
+                           "(the embedded demo weights are part of the installed package)")
     editor, parser = _load(args)
     size = args.size or editor.resolution
     try:
@@ -116,6 +136,8 @@ def _synthetic(args) -> int:
     goal = result["targets"]["mask_fidelity_miou"]
     print(f"target: mask fidelity (pooled mIoU of the edit) >= {goal['target']}: measured {goal['measured']:.3f} "
           f"({'met' if goal['met'] else 'not met'}; the parser on the ground truth: {goal['ceiling']:.3f})")
+    if args.record:
+        _record(args.weights, f"synthetic_{size}px", card_entry(result))
     if args.output:
         args.output.mkdir(parents=True, exist_ok=True)
         metrics = args.output / "metrics.json"

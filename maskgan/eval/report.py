@@ -61,3 +61,16 @@ def summary(report: EvalReport, **context) -> dict:
         "by_kind": report.by_kind(),
         "rows": report.rows,
     }
+
+
+def card_entry(result: dict) -> dict:
+    """What a model card keeps of an evaluation (``maskgan eval synthetic --record``): how it was measured,
+    the scores of every candidate (image metrics averaged over the triples, mask metrics pooled) and the targets."""
+    means, pooled = result["means"], result["pooled"]
+    scores = {
+        candidate: {metric: round((pooled if metric in MASK_METRICS else means)[f"{candidate}.{metric}"], 4)
+                    for metric in SCORED[candidate]}
+        for candidate in CANDIDATES
+    }
+    measured = {key: result[key] for key in ("command", "set", "parser", "device", "precision")}
+    return {**measured, "scores": scores, "targets": result["targets"]}
