@@ -67,9 +67,6 @@ class LossConfig:
     edit_perceptual: float = 10.0
     # the same L1, averaged over the edit region only, so that a two-pixel glasses frame counts as much as new hair
     edit_region_l1: float = 0.0
-    # the edit's regression terms leave alone the pixels of classes the source mask lacks (added glasses, a new
-    # hat): the photo holds no colour for them, so regression would teach the average of all possible ones
-    free_added_parts: bool = False
     # stage 2: blend(G(M_inter, M, I), G(M_outer, M, I)) ~ I
     ebst_l1: float = 10.0
     ebst_perceptual: float = 10.0

@@ -80,19 +80,6 @@ def edit_region_l1(fake: Tensor, real: Tensor, label: Tensor, edited_label: Tens
     return (error[has_edit] / area[has_edit]).mean()
 
 
-def free_added_parts(fake: Tensor, real: Tensor, label: Tensor, edited_label: Tensor) -> Tensor:
-    """``real`` with every pixel whose edited class is absent from the item's source mask replaced by ``fake``
-    (detached), so that the regression terms computed against it (L1, perceptual) see no error there.
-
-    The photo holds no colour for a part the edit adds (the frame of new glasses, a new hat):
-    regressing it to one truth among many possible ones teaches their average, a grey haze.
-    The adversarial and feature-matching terms, which judge the whole image, still shape it.
-    """
-    present = one_hot(label).flatten(2).amax(2)  # (B, C): 1 where the source mask has the class
-    added = present.gather(1, edited_label.flatten(1)).view_as(edited_label) == 0
-    return torch.where(added.unsqueeze(1), fake.detach().to(real.dtype), real)
-
-
 def _rows(features: Features, start: int, stop: int) -> Features:
     return [[f[start:stop] for f in scale] for scale in features]
 
@@ -158,13 +145,10 @@ class StageLosses:
         g = self._image_terms("", w.l1, w.perceptual, rendered[0], image)
         if has_edit:
             judged.append((targets[1], rendered[1], batch["edited_image"]))
-            edit_target = batch["edited_image"]
-            if w.free_added_parts:
-                edit_target = free_added_parts(rendered[1], edit_target, label, batch["edited_label"])
-            g.update(self._image_terms("edit_", w.edit_l1, w.edit_perceptual, rendered[1], edit_target))
+            g.update(self._image_terms("edit_", w.edit_l1, w.edit_perceptual, rendered[1], batch["edited_image"]))
             if w.edit_region_l1:
-                g["edit_region_l1"] = w.edit_region_l1 * edit_region_l1(rendered[1], edit_target, label,
-                                                                        batch["edited_label"])
+                g["edit_region_l1"] = w.edit_region_l1 * edit_region_l1(
+                    rendered[1], batch["edited_image"], label, batch["edited_label"])
         plain_rows = len(judged) * n
         if with_ebst:
             mask_input = source if self.nets["blender"].config.mask_channels else None
