@@ -7,9 +7,9 @@ colour: a generator trained to regress the exact truth learns the average, a gre
 haze. This measures it on the held-out triples of `maskgan eval synthetic` whose
 edit adds the part: over the pixels that become the part, the mean brightness
 change from the photo, for the truth and for the generator's output
-(``Editor.generate``), and how much that change varies across triples. A
-generator that picks a colour varies about as much as the truth; one that
-averages varies far less.
+(``Editor.generate``), and how much that change varies across triples. The
+truth's change swings with the drawn colour; a generator that averages stays
+near the truth's mean change on every triple, with a spread far below the truth's.
 
   .venv/bin/python benchmarks/bench_added_part_colour.py [--weights BUNDLE] [--count 500]
 """
