@@ -147,8 +147,7 @@ def update_card(path: str | os.PathLike, fields: dict) -> dict:
     if owned:
         raise WeightsError(f"{', '.join(owned)} describe the tensors and cannot be set on a card")
     card = read_card(path)
-    with _open(path) as handle:
-        tensors = {key: handle.get_tensor(key) for key in handle.keys()}
+    tensors = _read_tensors(path)
     if _tensor_digest(tensors) != card.get("tensors_sha256"):
         raise WeightsError(f"{path}: the tensors do not match the card's tensors_sha256; the file is corrupt or was "
                            "edited, so its card is left as it is")
@@ -167,6 +166,11 @@ def _open(path: Path):
             f"{path} is not a maskgan safetensors bundle ({error}); import official .pth checkpoints "
             "with `maskgan weights import-official` (generator) or `import-official-parser` (face parser)"
         ) from None
+
+
+def _read_tensors(path: Path) -> dict[str, torch.Tensor]:
+    with _open(path) as handle:
+        return {key: handle.get_tensor(key) for key in handle.keys()}
 
 
 def read_card(path: str | os.PathLike) -> dict:
@@ -211,8 +215,7 @@ def describe_mismatch(prefix: str, expected: dict[str, torch.Tensor], found: dic
 
 def _load_networks(path: Path, card: dict, device: str | torch.device) -> dict[str, nn.Module]:
     """Rebuild every network of the card, load and verify its tensors; the networks are in eval mode."""
-    with _open(path) as handle:
-        tensors = {key: handle.get_tensor(key) for key in handle.keys()}
+    tensors = _read_tensors(path)
     networks = {name: _build(name, entry) for name, entry in card.get("networks", {}).items()}
     states = {}
     for name, network in networks.items():
