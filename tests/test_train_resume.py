@@ -217,6 +217,27 @@ def test_export_of_a_fine_tuned_generator_keeps_the_networks_it_started_from(ful
         export_run(run, tmp_path / "again.safetensors")
 
 
+def test_a_fine_tuned_card_holds_the_commands_of_every_bundle_it_descends_from(full_run, tmp_path):
+    start, start_card, run = fine_tune(full_run, tmp_path, "schedule.mask_vae_steps=0", "schedule.dmn_steps=1",
+                                       "schedule.ebst_steps=0")
+    (run / "commands.txt").write_text("maskgan train --config tiny --run middle\n")  # the CLI writes it; Trainer does not
+    middle = tmp_path / "middle.safetensors"
+    middle_card = export_run(run, middle)
+    second = Trainer(tiny(f"run.init_weights={middle}", "schedule.mask_vae_steps=0", "schedule.dmn_steps=1",
+                          "schedule.ebst_steps=0"), tmp_path / "second")
+    second.start_from_weights(str(middle))
+    second.fit()
+    card = export_run(tmp_path / "second", tmp_path / "second.safetensors")
+
+    assert [entry["path"] for entry in card["lineage"]] == [str(start), str(middle)]
+    assert card["lineage"][1]["command"] == ["maskgan train --config tiny --run middle"]
+    for entry, ancestor in zip(card["lineage"], (start_card, middle_card)):
+        for field in ("command", "reproduce", "train_config", "train_seconds", "steps", "tensors_sha256"):
+            assert entry[field] == ancestor[field], field
+    assert "lineage" not in start_card  # trained from random weights: nothing before it
+    assert "lineage" not in card["lineage"][1]  # each ancestor appears once, flat
+
+
 def test_export_of_a_mask_vae_fine_tuning_keeps_the_generator_it_started_from(full_run, tmp_path):
     start, _, run = fine_tune(full_run, tmp_path, "schedule.mask_vae_steps=2", "schedule.dmn_steps=0",
                               "schedule.ebst_steps=0")

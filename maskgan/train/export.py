@@ -64,6 +64,17 @@ def _init_card(init_weights: str) -> dict | None:
                           "put that bundle back to export the networks it gave the run") from None
 
 
+# What a lineage entry keeps of an ancestor's card: enough to train it again and to know what it was.
+LINEAGE_FIELDS = ("name", "resolution", "training_data", "steps", "network_steps", "processes", "train_seconds",
+                  "command", "reproduce", "train_config", "tensors_sha256")
+
+
+def _lineage(init_card: dict, init_path: str) -> list[dict]:
+    """The ancestors of a run that started from ``init_card``, oldest first, the start bundle last."""
+    own = {field: init_card[field] for field in LINEAGE_FIELDS if field in init_card}
+    return [*init_card.get("lineage", []), {"path": init_path, **own}]
+
+
 def export_run(run_dir: str | Path, output: str | Path, checkpoint: str | Path | None = None) -> dict:
     """Write the bundle of ``checkpoint`` (default: the run's latest) to ``output``; returns its card."""
     run_dir = Path(run_dir)
@@ -105,4 +116,5 @@ def export_run(run_dir: str | Path, output: str | Path, checkpoint: str | Path |
     }
     if init_card:
         card["init_weights"] = {"path": config.run.init_weights, "tensors_sha256": init_card["tensors_sha256"]}
+        card["lineage"] = _lineage(init_card, config.run.init_weights)
     return save_bundle(output, {name: networks[name].eval() for name in shipped}, card)
