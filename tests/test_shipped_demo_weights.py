@@ -7,7 +7,6 @@ at their own resolution (docs/benchmarks.md has the 500-triple scores).
 """
 
 import pytest
-import torch
 
 from maskgan.eval.heldout import HeldOutSet
 from maskgan.eval.synthetic import evaluate

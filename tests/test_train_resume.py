@@ -183,14 +183,19 @@ def test_init_weights_starts_a_fresh_run_from_the_bundle(full_run, tmp_path):
         fine_tuning.start_from_weights(str(tmp_path / "missing.safetensors"))
 
 
+def train_from(start, run, *schedule):
+    """Train ``schedule`` in the folder ``run``, starting from the bundle ``start`` (a fine-tuning)."""
+    trainer = Trainer(tiny(f"run.init_weights={start}", *schedule), run)
+    trainer.start_from_weights(str(start))
+    trainer.fit()
+
+
 def fine_tune(full_run, folder, *schedule):
     """Export the full run as a start bundle, train ``schedule`` from it in ``folder/run``; (start path, its card, run)."""
     start = folder / "start.safetensors"
     start_card = export_run(full_run[0], start)
     run = folder / "run"
-    trainer = Trainer(tiny(f"run.init_weights={start}", *schedule), run)
-    trainer.start_from_weights(str(start))
-    trainer.fit()
+    train_from(start, run, *schedule)
     return start, start_card, run
 
 
@@ -218,15 +223,12 @@ def test_export_of_a_fine_tuned_generator_keeps_the_networks_it_started_from(ful
 
 
 def test_a_fine_tuned_card_holds_the_commands_of_every_bundle_it_descends_from(full_run, tmp_path):
-    start, start_card, run = fine_tune(full_run, tmp_path, "schedule.mask_vae_steps=0", "schedule.dmn_steps=1",
-                                       "schedule.ebst_steps=0")
+    one_dmn_step = ("schedule.mask_vae_steps=0", "schedule.dmn_steps=1", "schedule.ebst_steps=0")
+    start, start_card, run = fine_tune(full_run, tmp_path, *one_dmn_step)
     (run / "commands.txt").write_text("maskgan train --config tiny --run middle\n")  # the CLI writes it; Trainer does not
     middle = tmp_path / "middle.safetensors"
     middle_card = export_run(run, middle)
-    second = Trainer(tiny(f"run.init_weights={middle}", "schedule.mask_vae_steps=0", "schedule.dmn_steps=1",
-                          "schedule.ebst_steps=0"), tmp_path / "second")
-    second.start_from_weights(str(middle))
-    second.fit()
+    train_from(middle, tmp_path / "second", *one_dmn_step)
     card = export_run(tmp_path / "second", tmp_path / "second.safetensors")
 
     assert [entry["path"] for entry in card["lineage"]] == [str(start), str(middle)]
