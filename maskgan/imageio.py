@@ -81,3 +81,12 @@ def save_png(path: str | os.PathLike, array: np.ndarray) -> None:
 def save_mask(path: str | os.PathLike, label: np.ndarray, colour: bool = True) -> None:
     """Write a label map as a colour mask (official palette) or as a single-channel PNG."""
     save_png(path, label_to_color(label) if colour else check_label_map(label))
+
+
+LUMA = np.array((0.299, 0.587, 0.114), np.float32)  # ITU-R BT.601
+
+
+def luma(rgb) -> np.ndarray:
+    """Brightness (0..255 for uint8 input) of RGB pixels: any array whose last axis holds R, G, B."""
+    return np.asarray(rgb, np.float32) @ LUMA
+

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from maskgan.eval.metrics import (
+    outline_contrast,
     PSNR_CAP_DB, SSIM_C1, SSIM_C2, SSIM_SIGMA, SSIM_WINDOW, edit_radius, edit_region, miou, pixel_accuracy, psnr, ssim,
     ssim_map,
 )
@@ -112,3 +113,21 @@ def test_edit_region_dilates_the_changed_pixels():
     with pytest.raises(ValueError, match="the two label maps are identical"):
         edit_region(label, label, 2)
     assert (edit_radius(96), edit_radius(256), edit_radius(16)) == (3, 8, 1)
+
+
+def test_outline_contrast_measures_a_frame_against_what_lies_on_both_sides_of_it():
+    image = np.full((40, 40, 3), 200, np.uint8)  # light skin, inside the frame too
+    part = np.zeros((40, 40), bool)
+    part[10:30, 10:30] = True
+    part[14:26, 14:26] = False  # a square frame 4 px wide
+    image[part] = 50  # dark
+    # every frame pixel is within 2 px of the outside, and every outside pixel near it is skin: 150 apart
+    assert outline_contrast(image, part, 2) == pytest.approx(150, abs=1e-9)
+    image[part] = 190  # a frame nearly the skin's colour
+    assert outline_contrast(image, part, 2) == pytest.approx(10, abs=1e-9)
+    image[14:26, 14:26] = 20  # a dark eye inside: the inner edge now stands out against it
+    assert 10 < outline_contrast(image, part, 2) < 170
+    with pytest.raises(ValueError, match="no outline to measure"):
+        outline_contrast(image, np.zeros((40, 40), bool), 2)
+    with pytest.raises(ValueError, match="must be HxWx3 of the part's size"):
+        outline_contrast(image[..., 0], part, 2)
