@@ -186,7 +186,7 @@ def evaluate_bundle(path: Path, heldout: HeldOutSet, parse: LearnedParser, saved
 def write_grid(output: Path, heldout: HeldOutSet, found: dict[str, dict[int, Path]]) -> None:
     """The GRID_KINDS edits (rows): photo, edited mask, truth, then each variant's first seed."""
     faces = [heldout[index] for index in grid_faces(heldout)]
-    requests = [dict(image=f.image, source_mask=f.label, edited_mask=f.edited_label) for f in faces]
+    requests = [dict(image=f.image, source_mask=f.label, edited_mask=f.edited_label, look=0) for f in faces]  # paper protocol
     results = {v: [edit.image for edit in load_editor(found[v][min(found[v])]).edit_batch(requests)] for v in VARIANTS}
     grid = []
     for k, face in enumerate(faces):

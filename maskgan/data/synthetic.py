@@ -29,7 +29,7 @@ from maskgan.data.synthetic_render import influence_radius, render
 from maskgan.data.synthetic_style import Style, sample_style
 
 __all__ = [
-    "EDIT_KINDS", "Style", "SyntheticSample", "influence_radius", "render", "sample", "sample_layout", "sample_photo",
+    "EDIT_KINDS", "Style", "SyntheticSample", "influence_radius", "render", "sample", "sample_label", "sample_layout", "sample_photo",
     "sample_style", "simulate_user_edit",
 ]
 
@@ -60,8 +60,13 @@ def sample(seed: int, size: int = 256) -> SyntheticSample:
     return SyntheticSample(render(label, style), label, edited, render(edited, style), kind, style)
 
 
+def sample_label(seed: int, size: int = 256) -> np.ndarray:
+    """The label map of face number ``seed``, without rendering it (cheap: for searching faces by their parts)."""
+    return sample_layout(sample_streams(seed)[0], size)
+
+
 def sample_photo(seed: int, size: int = 256) -> tuple[np.ndarray, np.ndarray]:
     """(image, label) of face number ``seed``: the bytes of ``sample(seed, size)``, without rendering an edit."""
-    layout_rng, style_rng, _ = sample_streams(seed)
-    label = sample_layout(layout_rng, size)
+    _, style_rng, _ = sample_streams(seed)
+    label = sample_label(seed, size)
     return render(label, sample_style(style_rng)), label

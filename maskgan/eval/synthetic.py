@@ -132,9 +132,12 @@ def _score_triple(index: int, seed: int, face: SyntheticSample, images: dict[str
     return row
 
 
-def evaluate(editor: Editor, heldout: HeldOutSet, parse_batch: ParseBatch, *, keep: int = 0,
+def evaluate(editor: Editor, heldout: HeldOutSet, parse_batch: ParseBatch, *, keep: int = 0, look: int = 0,
              progress=None, cancel=None) -> EvalReport:
     """Score every triple of ``heldout``; ``keep`` first triples are kept as Examples.
+
+    ``look`` 0 (the paper's protocol) draws every part in the photo's own style; a
+    built-in look (maskgan.infer.looks) draws added worn parts from that look instead.
 
     ``progress`` is a maskgan.progress.Progress (updated per batch with running means);
     ``cancel`` anything with ``is_set()``: when set, Cancelled is raised before the next batch.
@@ -148,7 +151,8 @@ def evaluate(editor: Editor, heldout: HeldOutSet, parse_batch: ParseBatch, *, ke
         indices = range(start, min(start + BATCH, len(heldout)))
         faces = [heldout[i] for i in indices]
         edits = editor.edit_batch(
-            [dict(image=f.image, source_mask=f.label, edited_mask=f.edited_label) for f in faces], cancel=cancel
+            [dict(image=f.image, source_mask=f.label, edited_mask=f.edited_label, look=look) for f in faces],
+            cancel=cancel,
         )
         images = {
             "edit": [result.image for result in edits],

@@ -7,8 +7,10 @@ blended RGB, equal to the photo byte for byte there. The model only ever sees a
 square crop around the face at its resolution (see crop.py); identical masks
 return the photo without running it.
 
-The style always comes from the source photo and its source mask (the official
-demo's behaviour); the edited mask says what to draw.
+The style comes from the source photo and its source mask (the official demo's
+behaviour); the edited mask says what to draw. Parts the edit adds that the photo
+lacks (new glasses, a hat) are drawn in the style of a look instead: a reference
+face that wears them (looks.py). Look 0 turns that off.
 
 Long operations take ``progress(done, total, message)`` and ``cancel`` (anything
 with ``is_set()``); a set cancel raises ``Cancelled`` at the next step. Bad input
@@ -19,23 +21,26 @@ always runs in float32.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from maskgan.data.items import image_to_tensor, tensor_to_image
+from maskgan.imageio import luma
 from maskgan.infer import crop
+from maskgan.infer.looks import AUTO_LOOK, LookBook, Reference, added_parts, check_look, check_reference_wears
 from maskgan.infer.precision import autocast, choose_device, choose_precision, memory_format
 from maskgan.infer.weights_path import default_weights_path
-from maskgan.labels import check_label_map, one_hot
+from maskgan.labels import CLASS_KEYS, check_label_map, one_hot
 from maskgan.networks.generator import check_size
 from maskgan.weights import load_bundle
 
 # Paste-back grows the mask difference by this many model pixels: edges at model
 # resolution are quantised to model pixels, so the generated edge may sit that far off.
 GROW_MODEL_PIXELS = 2
+COLOUR_SCALE = 100.0  # a look's mean colour this far off (RGB distance) costs as much as a lost structure
 # Variants: latent noise in prior standard deviations (close variants, not other faces),
 # and how far around the user's edit, as a fraction of the face box's side, a variant
 # may redraw the mask (the rest of the face stays as the user painted it).
@@ -53,6 +58,7 @@ class EditResult:
     image: np.ndarray  # uint8 HxWx3, the photo with the edit blended in
     changed: bool
     box: tuple[int, int, int, int]  # (x0, y0, x1, y1) of the generated square in photo pixels (may leave the photo); 0s if unchanged
+    looks: dict[str, str] = field(default_factory=dict)  # added part key -> "look k" or "reference" it was drawn from
 
 
 def _step(progress, cancel, done: int, total: int, message: str) -> None:
@@ -78,6 +84,24 @@ def _prepare(image, source_mask, edited_mask) -> tuple[np.ndarray, np.ndarray, n
     return image, source, edited
 
 
+def _keep_dropped_parts(variant: np.ndarray, edited: np.ndarray) -> np.ndarray:
+    """``variant`` with the pixels of every class that ``edited`` has and it lost put back as painted.
+
+    The MaskVAE decodes at 64 px, where thin parts (new glasses' frames) vanish: a
+    variant may reshape what the user painted, never drop it.
+    """
+    dropped = np.setdiff1d(np.unique(edited), np.unique(variant))
+    return np.where(np.isin(edited, dropped), edited, variant)
+
+
+def _prepare_reference(reference) -> Reference | None:
+    if reference is None:
+        return None
+    image, mask = np.asarray(reference.image), check_label_map(reference.mask)
+    crop.check_photo(image, mask)
+    return Reference(image, mask)
+
+
 class Editor:
     def __init__(self, bundle, device: str = "cpu", precision: str = "fp32"):
         self.bundle = bundle
@@ -89,6 +113,9 @@ class Editor:
         self.generator = bundle.generator.to(device, memory_format=memory_format(precision)).eval()
         check_size(self.resolution, self.resolution, self.generator.config.n_downsample)
         self.mask_vae = bundle.mask_vae.to(device).eval() if bundle.mask_vae is not None else None
+        # the built-in looks are faces of the synthetic world, whose style only weights trained on it know
+        self.has_builtin_looks = self.card.get("training_data") == "synthetic"
+        self.looks = LookBook(self.resolution, self._part_clarity)
 
     @classmethod
     def load(cls, weights: str | Path | None = None, device: str = "auto", precision: str = "auto") -> "Editor":
@@ -146,10 +173,11 @@ class Editor:
         size = self.resolution
         return crop.crop_mask(edited, box, size), crop.crop_mask(source, box, size), crop.crop_image(image, box, size)
 
-    def _paste(self, image, source, edited, box: crop.Box, output: np.ndarray, feather: int) -> EditResult:
+    def _paste(self, image, source, edited, box: crop.Box, output: np.ndarray, feather: int,
+               looks: dict[str, str]) -> EditResult:
         grow = max(2, round(GROW_MODEL_PIXELS * box.side / self.resolution))
         blended, layer = crop.paste_back(image, source, edited, box, output, grow, feather)
-        return EditResult(layer, blended, True, box.corners())
+        return EditResult(layer, blended, True, box.corners(), looks)
 
     # --- operations ----------------------------------------------------------------------
     def generate(self, image: np.ndarray, source_mask: np.ndarray, edited_mask: np.ndarray) -> np.ndarray:
@@ -166,17 +194,28 @@ class Editor:
             image = np.asarray(Image.fromarray(image).resize(source_mask.shape[::-1], Image.BICUBIC))
         return self._generate([edited_mask], [source_mask], [image])[0]
 
-    def edit(self, image, source_mask, edited_mask, *, feather: int = 8, progress=None, cancel=None) -> EditResult:
-        """The photo edited to follow ``edited_mask``: the changed region regenerated and feathered in."""
+    def edit(self, image, source_mask, edited_mask, *, feather: int = 8, look: int = AUTO_LOOK,
+             reference: Reference | None = None, progress=None, cancel=None) -> EditResult:
+        """The photo edited to follow ``edited_mask``: the changed region regenerated and feathered in.
+
+        Parts the edit adds that the photo lacks are drawn from ``reference`` when given,
+        else from built-in look ``look`` (see looks.py; AUTO_LOOK: 1 where the weights
+        have built-in looks, else 0, the photo's own style).
+        """
         return self.edit_batch(
-            [dict(image=image, source_mask=source_mask, edited_mask=edited_mask)],
+            [dict(image=image, source_mask=source_mask, edited_mask=edited_mask, look=look, reference=reference)],
             feather=feather, progress=progress, cancel=cancel,
         )[0]
 
     def edit_batch(self, requests: list[dict], *, feather: int = 8, progress=None, cancel=None) -> list[EditResult]:
-        """Edit several photos (dicts of image, source_mask, edited_mask); all crops go through one forward."""
+        """Edit several photos; all crops go through one forward.
+
+        Each request is a dict of image, source_mask, edited_mask and, optionally, look
+        and reference (as ``edit``).
+        """
         _check_feather(feather)
         prepared = [_prepare(r["image"], r["source_mask"], r["edited_mask"]) for r in requests]
+        looks = [self._resolve_look(r.get("look", AUTO_LOOK), r.get("reference")) for r in requests]
         results = [_unchanged(image) for image, _, _ in prepared]
         work = [(i, crop.face_box(source, edited, framing=self.framing)) for i, (_, source, edited) in enumerate(prepared)
                 if not np.array_equal(source, edited)]
@@ -186,22 +225,73 @@ class Editor:
             crops = [self._crops(*prepared[i], box) for i, box in work]
             generated = self._generate(*zip(*crops))
             _step(progress, cancel, 1, total, "blending")
-            for (i, box), output in zip(work, generated):
-                results[i] = self._paste(*prepared[i], box, output, feather)
+            for (i, box), (edited, source, _), output in zip(work, crops, generated):
+                output, drawn = self._draw_added_parts(output, edited, source, *looks[i])
+                results[i] = self._paste(*prepared[i], box, output, feather, drawn)
             _step(progress, cancel, total, total, "done")
         return results
 
+    # --- looks of added parts (looks.py) ----------------------------------------------------
+    def _resolve_look(self, look: int, reference) -> tuple[int, Reference | None]:
+        """(look number, prepared reference) of one request; raises ValueError on a look these weights lack."""
+        look, reference = check_look(look), _prepare_reference(reference)
+        if look == AUTO_LOOK:
+            look = 1 if self.has_builtin_looks else 0
+        elif look > 0 and reference is None and not self.has_builtin_looks:
+            raise ValueError(f"look {look} is a face of the synthetic world, which these weights "
+                             f"({self.card.get('name', 'unnamed')}) were not trained on: give a reference photo "
+                             "that wears the added parts, or use look 0 (the photo's own style)")
+        return look, reference
+
+    def _reference_style(self, reference: Reference) -> torch.Tensor:
+        box = crop.face_box(reference.mask, reference.mask, framing=self.framing)
+        return self.encode_style(self._onehot([crop.crop_mask(reference.mask, box, self.resolution)]),
+                                 self._images([crop.crop_image(reference.image, box, self.resolution)]))
+
+    def _part_clarity(self, reference: Reference, part: int) -> float:
+        """How faithfully these weights draw ``part`` on the reference face itself.
+
+        The correlation, over the part's pixels, of the drawn and the real brightness
+        (low where the weights fade a frame into its lenses), less the distance of
+        the drawn part's mean colour from the real one's in units of COLOUR_SCALE
+        (high where they smear a hat into another colour).
+        """
+        drawn = tensor_to_image(self.render(self._onehot([reference.mask]), self._reference_style(reference))[0])
+        where = reference.mask == part
+        drawn_rgb, real_rgb = (image[where].astype(np.float32) for image in (drawn, reference.image))
+        drawn_luma, real_luma = luma(drawn_rgb), luma(real_rgb)
+        structure = 0.0 if drawn_luma.std() == 0 or real_luma.std() == 0 else np.corrcoef(drawn_luma, real_luma)[0, 1]
+        colour = np.linalg.norm(drawn_rgb.mean(axis=0) - real_rgb.mean(axis=0)) / COLOUR_SCALE
+        return float(structure - colour)
+
+    def _draw_added_parts(self, output, edited_crop, source_crop, look: int,
+                          reference: Reference | None) -> tuple[np.ndarray, dict[str, str]]:
+        """``output`` with each part the photo lacks redrawn in the style of its look; and what was drawn from where."""
+        parts = added_parts(source_crop, edited_crop)
+        if not parts or (look == 0 and reference is None):
+            return output, {}
+        if reference is not None:
+            check_reference_wears(reference.mask, parts)
+            sources = [("the reference face", reference, parts)]
+        else:  # each part from its own face: one face need not wear them all
+            sources = [(f"look {look}", self.looks.look(p, look), [p]) for p in parts]
+        output, drawn = output.copy(), {}
+        target = self._onehot([edited_crop])
+        for name, ref, ref_parts in sources:
+            rendered = tensor_to_image(self.render(target, self._reference_style(ref))[0])
+            where = np.isin(edited_crop, ref_parts)
+            output[where] = rendered[where]
+            drawn.update({CLASS_KEYS[p]: name for p in ref_parts})
+        return output, drawn
+
     def style_copy(self, target_mask, reference_image, reference_mask, *, progress=None, cancel=None) -> np.ndarray:
         """``target_mask`` rendered in the style of the reference photo (uint8 HxWx3, the target mask's size)."""
-        target, reference_mask = check_label_map(target_mask), check_label_map(reference_mask)
+        target = check_label_map(target_mask)
         crop.check_megapixels(*target.shape, "target mask")
-        reference_image = np.asarray(reference_image)
-        crop.check_photo(reference_image, reference_mask)
+        reference = _prepare_reference(Reference(reference_image, reference_mask))
         size = self.resolution
-        ref_box = crop.face_box(reference_mask, reference_mask, framing=self.framing)
         _step(progress, cancel, 0, 2, "encoding the reference style")
-        style = self.encode_style(self._onehot([crop.crop_mask(reference_mask, ref_box, size)]),
-                                  self._images([crop.crop_image(reference_image, ref_box, size)]))
+        style = self._reference_style(reference)
         # the whole target mask is drawn: squared from its top-left corner (edge-replicated), cut back after
         target_box = crop.Box(0, 0, max(target.shape))
         generated = tensor_to_image(self.render(self._onehot([crop.crop_mask(target, target_box, size)]), style)[0])
@@ -222,17 +312,21 @@ class Editor:
         return self._onehot([crop.crop_mask(mask, box, size) for mask in masks])
 
     def variants(self, image, source_mask, edited_mask, n: int, seed: int, *, feather: int = 8,
+                 look: int = AUTO_LOOK, reference: Reference | None = None,
                  progress=None, cancel=None) -> list[EditResult]:
         """``n`` edits whose masks the MaskVAE samples near the edited mask; the same seed gives the same results.
 
         A variant may redraw the mask only near the user's edit (VARIANT_REACH), so the
-        rest of the face keeps the user's mask. Identical masks give n unchanged results.
+        rest of the face keeps the user's mask, and never drops a class of it
+        (_keep_dropped_parts). Identical masks give n unchanged results.
+        Added worn parts are drawn from ``look`` or ``reference`` as in ``edit``.
         """
         vae = self._require_mask_vae("variants")
         if n < 1:
             raise ValueError(f"variants needs n >= 1, got {n}")
         _check_feather(feather)
         image, source, edited = _prepare(image, source_mask, edited_mask)
+        look, reference = self._resolve_look(look, reference)
         if np.array_equal(source, edited):
             return [_unchanged(image) for _ in range(n)]
         box = crop.face_box(source, edited, framing=self.framing)
@@ -244,16 +338,18 @@ class Editor:
         reach = max(1, round(VARIANT_REACH * box.side))
         x0, y0, x1, y1 = window = crop.change_window(source, edited, box, reach)
         region = crop.dilate(source[y0:y1, x0:x1] != edited[y0:y1, x0:x1], reach)
-        style = self.encode_style(self._onehot([crop.crop_mask(source, box, self.resolution)]),
-                                  self._images([crop.crop_image(image, box, self.resolution)]))
+        source_crop = crop.crop_mask(source, box, self.resolution)
+        style = self.encode_style(self._onehot([source_crop]), self._images([crop.crop_image(image, box, self.resolution)]))
         results = []
         for k, sample in enumerate(samples):
             _step(progress, cancel, k + 1, total, f"rendering variant {k + 1} of {n}")
             variant = edited.copy()
-            variant[y0:y1, x0:x1] = np.where(region, crop.window_labels(sample, box, window), edited[y0:y1, x0:x1])
+            variant[y0:y1, x0:x1] = _keep_dropped_parts(
+                np.where(region, crop.window_labels(sample, box, window), edited[y0:y1, x0:x1]), edited[y0:y1, x0:x1])
             target = crop.crop_mask(variant, box, self.resolution)
             output = tensor_to_image(self.render(self._onehot([target]), style)[0])
-            results.append(self._paste(image, source, variant, box, output, feather))
+            output, drawn = self._draw_added_parts(output, target, source_crop, look, reference)
+            results.append(self._paste(image, source, variant, box, output, feather, drawn))
         _step(progress, cancel, total, total, "done")
         return results
 

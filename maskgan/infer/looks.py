@@ -1,0 +1,119 @@
+"""Looks of added parts: how a part that the photo lacks (new glasses, a hat) is drawn.
+
+The style encoder pools the whole reference photo into one AdaIN vector, so a
+photo without glasses says nothing about glasses: the generator draws new ones in
+the average of every pair it was trained on, a faint grey blur. A look is a
+reference face that wears the part: the added part's pixels are rendered in that
+face's style, everything else in the photo's own (the official behaviour).
+
+Where the looks come from:
+  * a reference photo and its mask, given by the user (any weights);
+  * look k >= 1: a face of the synthetic world's training split that wears the
+    part, for weights trained on that world (procedural, nothing to download).
+    The first LOOK_CANDIDATES such faces are ranked by how clearly the weights draw
+    the part on the face itself (the spread of its colours: a frame against its
+    lenses, a hat's folds), since a look the weights reproduce faintly gives faint
+    new glasses; look 1 is the clearest;
+  * look 0: none, the photo's own style for every part.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from maskgan.data.sources import TRAIN_SEED_BASE
+from maskgan.data.synthetic import sample_label, sample_photo
+from maskgan.labels import CLASS_NAMES, class_index
+
+AUTO_LOOK = -1  # look 1 for weights trained on the synthetic world, else look 0
+MAX_LOOK = 16
+LOOK_CANDIDATES = 2 * MAX_LOOK
+# Only what a person wears takes a look: nothing in a photo without glasses tells
+# their colour, while new brows, lips or hair follow the person's own colouring,
+# which the photo's style holds.
+WORN_PARTS = tuple(class_index(key) for key in ("eye_g", "hat", "ear_r", "neck_l", "cloth"))
+# A part counts as added when the source crop shows less than this share of what
+# the edited crop shows: a parser's stray pixels (the learned parser marks some
+# glasses around the bare eyes of the demo photo) say nothing about its look, while
+# a part already worn and reshaped keeps the photo's style.
+ADDED_SHARE = 1 / 3
+# A reference face must show a part with at least this many pixels, and a synthetic
+# face this share of its pixels (about the smallest earring the world draws), to
+# serve as its look.
+REFERENCE_MIN_PIXELS = 4
+LOOK_MIN_SHARE = 0.0005
+# Looks are searched among this many training faces; every part the world draws
+# appears in well over LOOK_CANDIDATES of them.
+LOOK_SEARCH_SPAN = 20_000
+
+
+@dataclass(frozen=True, eq=False)
+class Reference:
+    """A face whose style draws added parts: uint8 HxWx3 image and HxW label map of the same size."""
+
+    image: np.ndarray
+    mask: np.ndarray
+
+
+def check_look(look: int) -> int:
+    if isinstance(look, bool) or not isinstance(look, (int, np.integer)) or not AUTO_LOOK <= look <= MAX_LOOK:
+        raise ValueError(f"look must be an integer from 0 (the photo's own style) to {MAX_LOOK}, "
+                         f"or {AUTO_LOOK} (automatic), got {look!r}")
+    return int(look)
+
+
+def added_parts(source_crop: np.ndarray, edited_crop: np.ndarray) -> list[int]:
+    """Worn parts the edited crop draws that the source crop lacks (so the photo cannot tell their look)."""
+    parts = []
+    for part in WORN_PARTS:
+        drawn = np.count_nonzero(edited_crop == part)
+        if drawn and np.count_nonzero(source_crop == part) < ADDED_SHARE * drawn:
+            parts.append(part)
+    return parts
+
+
+def part_names(parts) -> str:
+    return ", ".join(CLASS_NAMES[p].lower() for p in parts)
+
+
+def check_reference_wears(reference_mask: np.ndarray, parts: list[int]) -> None:
+    missing = [p for p in parts if np.count_nonzero(reference_mask == p) < REFERENCE_MIN_PIXELS]
+    if missing:
+        raise ValueError(f"the reference face shows no {part_names(missing)}, which the edit adds: give a reference "
+                         f"that wears every added part, or leave the reference out to use the built-in looks")
+
+
+@lru_cache(maxsize=64)
+def wearers(part: int, count: int, size: int) -> tuple[Reference, ...]:
+    """The first ``count`` training faces of the synthetic world that show ``part``, at ``size`` pixels."""
+    found = []
+    for seed in range(TRAIN_SEED_BASE, TRAIN_SEED_BASE + LOOK_SEARCH_SPAN):
+        if np.count_nonzero(sample_label(seed, size) == part) >= LOOK_MIN_SHARE * size * size:
+            found.append(Reference(*sample_photo(seed, size)))
+            if len(found) == count:
+                return tuple(found)
+    raise ValueError(f"the synthetic world draws {part_names([part])} on only {len(found)} of its first "
+                     f"{LOOK_SEARCH_SPAN:,} faces; give a reference photo instead")
+
+
+class LookBook:
+    """The built-in looks of one model: per part, candidate faces ranked by ``clarity(reference, part)``."""
+
+    def __init__(self, size: int, clarity: Callable[[Reference, int], float]):
+        self.size = size
+        self.clarity = clarity
+        self._ranked: dict[int, list[Reference]] = {}
+
+    def look(self, part: int, look: int) -> Reference:
+        """Look ``look`` (1..MAX_LOOK) of ``part``: the look-th clearest candidate face."""
+        if not 1 <= look <= MAX_LOOK:
+            raise ValueError(f"built-in looks are numbered 1 to {MAX_LOOK}, got {look}")
+        if part not in self._ranked:
+            candidates = wearers(part, LOOK_CANDIDATES, self.size)
+            scores = [self.clarity(reference, part) for reference in candidates]
+            self._ranked[part] = [candidates[i] for i in np.argsort(scores, kind="stable")[::-1]]
+        return self._ranked[part][look - 1]
