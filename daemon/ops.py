@@ -12,6 +12,7 @@ import numpy as np
 
 from maskgan import __version__
 from maskgan.infer import Cancelled
+from maskgan.infer.looks import AUTO_LOOK, MAX_LOOK, Reference
 from maskgan.labels import CLASS_KEYS, CLASS_NAMES, NUM_CLASSES, PALETTE
 from maskgan_client.wire import PROTOCOL_VERSION
 
@@ -31,15 +32,21 @@ class Arg:
     high: float | None = None
 
 
+LOOK = Arg(int, AUTO_LOOK, AUTO_LOOK, MAX_LOOK)  # the look of added worn parts (maskgan.infer.looks)
+REFERENCE_ARRAYS = {"reference_image": "image", "reference_mask": "mask"}
 # op -> (argument specs, array specs {name: "image" | "mask"})
 WORK_OPS = {
-    "edit": ({"feather": Arg(int, 8, 0, 256)}, {"image": "image", "source_mask": "mask", "edited_mask": "mask"}),
+    "edit": ({"feather": Arg(int, 8, 0, 256), "look": LOOK},
+             {"image": "image", "source_mask": "mask", "edited_mask": "mask"}),
     "style_copy": ({}, {"target_mask": "mask", "reference_image": "image", "reference_mask": "mask"}),
-    "variants": ({"n": Arg(int, 4, 1, 16), "seed": Arg(int, 0, 0, 2**31 - 1), "feather": Arg(int, 8, 0, 256)},
+    "variants": ({"n": Arg(int, 4, 1, 16), "seed": Arg(int, 0, 0, 2**31 - 1), "feather": Arg(int, 8, 0, 256),
+                  "look": LOOK},
                  {"image": "image", "source_mask": "mask", "edited_mask": "mask"}),
     "interpolate": ({"steps": Arg(int, 8, 2, 64)}, {"mask_a": "mask", "mask_b": "mask"}),
     "parse": ({"face": Arg(int, 0, 0, 255)}, {"image": "image"}),
 }
+# ops that also take both or neither of these arrays: a face whose style draws the parts an edit adds
+OPTIONAL_ARRAYS = {"edit": REFERENCE_ARRAYS, "variants": REFERENCE_ARRAYS}
 CONTROL_OPS = {"hello": {}, "status": {}, "cancel": {"id": Arg(str, None)}, "shutdown": {}}
 ALL_OPS = tuple(CONTROL_OPS) + tuple(WORK_OPS)
 
@@ -66,13 +73,18 @@ def validate_args(op: str, args) -> dict:
 
 def validate_arrays(op: str, arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Check names, dtypes, shapes and label ranges; image and masks of one request share H and W."""
-    expected = WORK_OPS[op][1] if op in WORK_OPS else {}
+    expected = dict(WORK_OPS[op][1]) if op in WORK_OPS else {}
+    optional = OPTIONAL_ARRAYS.get(op, {})
+    if any(n in arrays for n in optional):
+        expected.update(optional)  # all of them, so that a lone reference_image is reported missing its mask
     missing = [n for n in expected if n not in arrays]
     extra = [n for n in arrays if n not in expected]
     if missing or extra:
         parts = [f"missing {', '.join(missing)}"] if missing else []
         parts += [f"unexpected {', '.join(extra)}"] if extra else []
-        raise OpError("bad_array", f"{op} takes arrays {', '.join(expected) or 'none'}: " + "; ".join(parts))
+        takes = ", ".join(expected) or "none"
+        takes += f" (and optionally {' and '.join(optional)})" if optional and not set(optional) <= set(expected) else ""
+        raise OpError("bad_array", f"{op} takes arrays {takes}: " + "; ".join(parts))
     sizes = {}
     for name, kind in expected.items():
         array = arrays[name]
@@ -118,10 +130,12 @@ def run_op(editor, op: str, jobs: list, progress, cancel, parsers=None) -> list[
     """
     if op == "edit":
         results = editor.edit_batch(
-            [dict(image=j.arrays["image"], source_mask=j.arrays["source_mask"], edited_mask=j.arrays["edited_mask"]) for j in jobs],
+            [dict(image=j.arrays["image"], source_mask=j.arrays["source_mask"], edited_mask=j.arrays["edited_mask"],
+                  look=j.args["look"], reference=_reference(j)) for j in jobs],
             feather=jobs[0].args["feather"], progress=progress, cancel=cancel,
         )
-        return [({"changed": r.changed, "box": list(r.box)}, {"layer": r.layer, "image": r.image}) for r in results]
+        return [({"changed": r.changed, "box": list(r.box), "looks": r.looks}, {"layer": r.layer, "image": r.image})
+                for r in results]
     if op == "style_copy":
         (job,) = jobs
         image = editor.style_copy(job.arrays["target_mask"], job.arrays["reference_image"], job.arrays["reference_mask"],
@@ -134,8 +148,9 @@ def run_op(editor, op: str, jobs: list, progress, cancel, parsers=None) -> list[
         (job,) = jobs
         results = editor.variants(job.arrays["image"], job.arrays["source_mask"], job.arrays["edited_mask"],
                                   job.args["n"], job.args["seed"], feather=job.args["feather"],
-                                  progress=progress, cancel=cancel)
-        return [({"changed": [r.changed for r in results], "boxes": [list(r.box) for r in results]},
+                                  look=job.args["look"], reference=_reference(job), progress=progress, cancel=cancel)
+        return [({"changed": [r.changed for r in results], "boxes": [list(r.box) for r in results],
+                  "looks": [r.looks for r in results]},
                  {"images": np.stack([r.image for r in results]), "layers": np.stack([r.layer for r in results])})]
     if op == "interpolate":
         (job,) = jobs
@@ -148,6 +163,12 @@ def run_op(editor, op: str, jobs: list, progress, cancel, parsers=None) -> list[
         (job,) = jobs
         return [_parse(parsers.get(), job, progress, cancel)]
     raise OpError("unsupported", f"{op} is not supported by this daemon")
+
+
+def _reference(job) -> Reference | None:
+    if "reference_image" not in job.arrays:
+        return None
+    return Reference(job.arrays["reference_image"], job.arrays["reference_mask"])
 
 
 def _parse(parser, job, progress, cancel) -> tuple[dict, dict]:

@@ -153,6 +153,10 @@ class Worker:
                 self.send(job, {"type": "error", "code": error.code, "message": error.message})
             return
         except ValueError as error:  # bad input the engine found (no face, sizes, ...)
+            if len(batch) > 1:  # one request's bad input must not fail the others batched with it
+                for job in batch:
+                    self._run([job])
+                return
             for job in batch:
                 self.send(job, {"type": "error", "code": "bad_input", "message": str(error)})
             return

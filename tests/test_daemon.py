@@ -51,7 +51,7 @@ def test_edit_through_the_daemon_equals_in_process(client, tiny_weights):
     expected = Editor.load(tiny_weights, device="cpu", precision="fp32").edit(**arrays, feather=5)
     assert np.array_equal(reply.arrays["layer"], expected.layer)
     assert np.array_equal(reply.arrays["image"], expected.image)
-    assert reply.result == {"changed": True, "box": list(expected.box)}
+    assert reply.result == {"changed": True, "box": list(expected.box), "looks": {}}
     assert [e["message"] for e in events] == ["cropping", "blending", "done"]
 
 
@@ -79,6 +79,11 @@ def raw_request(endpoint, frames, timeout=10_000):
     (lambda a: encode({"v": 1, "id": "x", "op": "edit"}, {**a, "edited_mask": a["edited_mask"] + 30}), "bad_mask", "labels are 0..18"),
     (lambda a: encode({"v": 1, "id": "x", "op": "edit"}, {**a, "image": a["image"].astype(np.float32)}), "bad_array", "image must be uint8"),
     (lambda a: encode({"v": 1, "id": "x", "op": "edit"}, {"image": a["image"]}), "bad_array", "missing source_mask, edited_mask"),
+    (lambda a: encode({"v": 1, "id": "x", "op": "edit"}, {**a, "reference_image": a["image"]}), "bad_array", "missing reference_mask"),
+    (lambda a: encode({"v": 1, "id": "x", "op": "edit"}, {**a, "reference_image": a["image"], "reference_mask": a["source_mask"][:20]}),
+     "bad_array", "reference_image and reference_mask must have the same height and width"),
+    (lambda a: encode({"v": 1, "id": "x", "op": "edit", "args": {"look": 17}}, a), "bad_args", "'look' must be between -1 and 16"),
+    (lambda a: encode({"v": 1, "id": "x", "op": "edit", "args": {"look": 1}}, a), "bad_input", "were not trained on: give a reference photo"),
     (lambda a: encode({"v": 1, "id": "x", "op": "parse"}, {"image": a["image"]}), "unsupported", "face parsing is not available: no weights file at /nonexistent/parser.safetensors"),
     (lambda a: encode({"v": 1, "id": "x", "op": "parse", "args": {"face": -1}}, {"image": a["image"]}), "bad_args", "'face' must be between 0 and 255"),
     (lambda a: encode({"v": 1, "id": "x", "op": "variants"}, a), "unsupported", "needs weights with a MaskVAE"),
@@ -137,6 +142,25 @@ def test_cancel_a_queued_request_and_busy_when_full(tiny_weights, tmp_path):
             assert finals[rejected]["code"] == "busy" and "queue is full" in finals[rejected]["message"]
             assert finals[queued]["code"] == "cancelled"
             assert finals[slow]["type"] == "result"
+    finally:
+        process.stop()
+
+
+def test_a_bad_request_batched_with_good_ones_fails_alone(tiny_weights, tmp_path):
+    process = DaemonProcess(tmp_path / "d", tiny_weights).start()
+    try:
+        with Client(process.endpoint, timeout=30) as client:
+            slow = client.submit("edit", {}, big_edit())
+            wait_until_running(client, slow)
+            # queued behind the slow edit, with the same feather and shape: one batch, one with a look it lacks
+            good = [client.submit("edit", {}, edit_arrays()) for _ in range(2)]
+            bad = client.submit("edit", {"look": 1}, edit_arrays())
+            finals = {}
+            deadline = time.monotonic() + 60
+            while len(finals) < 4 and time.monotonic() < deadline:
+                finals.update({e.request_id: e.header for e in client.poll(500) if e.type in ("result", "error")})
+            assert [finals[g]["type"] for g in good] == ["result", "result"]
+            assert finals[bad]["code"] == "bad_input" and "look 1" in finals[bad]["message"]
     finally:
         process.stop()
 
