@@ -73,7 +73,30 @@ def test_edit_errors_are_one_line(inputs, tiny_weights, capsys):
     assert f"no such image file: {folder / 'nope.png'}" in missing
     small = error("--mask", str(folder / "photo.mask.png"), "--edited-mask", str(folder / "small.png"))
     assert f"{folder / 'small.png'} is 160x112, but {folder / 'photo.mask.png'} is 160x120; masks must have the same size" in small
+    masks = ["--mask", str(folder / "photo.mask.png"), "--edited-mask", str(folder / "photo.mask.png")]
+    lone = error(*masks, "--look-reference", str(folder / "photo.png"))
+    assert "--look-reference and --look-reference-mask go together" in lone
+    assert "--look: look must be an integer from 0" in error(*masks, "--look", "40")
     assert not (folder / "o.png").exists()
+
+
+def test_edit_says_which_added_parts_it_drew_from_a_look(tmp_path, capsys):
+    from maskgan.infer.samples import load_demo_sample
+
+    sample = load_demo_sample()
+    save_png(tmp_path / "photo.png", sample.image)
+    save_mask(tmp_path / "photo.mask.png", sample.source_mask)
+    save_mask(tmp_path / "photo.edited.png", sample.edited_mask)
+    base = ["edit", "--image", str(tmp_path / "photo.png"), "--mask", str(tmp_path / "photo.mask.png"),
+            "--edited-mask", str(tmp_path / "photo.edited.png"), "--precision", "fp32"]
+    assert main(base + ["--output", str(tmp_path / "auto.png")]) == 0
+    assert "drew the added eyeglasses from look 1 (--look 0: in the photo's own style)" in capsys.readouterr().out
+    assert main(base + ["--output", str(tmp_path / "plain.png"), "--look", "0"]) == 0
+    assert "drew" not in capsys.readouterr().out
+    assert not np.array_equal(load_rgb(tmp_path / "auto.png"), load_rgb(tmp_path / "plain.png"))
+    assert main(base + ["--output", str(tmp_path / "ref.png"), "--look-reference", str(tmp_path / "photo.png"),
+                        "--look-reference-mask", str(tmp_path / "photo.mask.png")]) == 2
+    assert "the reference face shows no eyeglasses, which the edit adds" in capsys.readouterr().err
 
 
 def test_numbered_output_names(tmp_path):

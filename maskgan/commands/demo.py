@@ -92,7 +92,9 @@ def _demo(args) -> int:
     save_png(out / "layer.png", reply.arrays["layer"])
     save_png(out / "before_after.png", _sheet([
         ("photo", sample.image), ("source mask", label_to_color(sample.source_mask)),
-        ("edited mask (+glasses)", label_to_color(sample.edited_mask)), ("result", reply.arrays["image"]),
+        ("edited mask (+glasses)", label_to_color(sample.edited_mask)),
+        ("result" + "".join(f", {part} from {source}" for part, source in reply.result["looks"].items()),
+         reply.arrays["image"]),
         ("exact ground truth", sample.ground_truth),
     ]))
     changed = int((reply.arrays["layer"][..., 3] > 0).sum())

@@ -31,6 +31,14 @@ def _photo_options(parser) -> None:
                         help="its mask (colour mask in the official palette, or labels 0..18)")
     parser.add_argument("--edited-mask", type=Path, required=True, help="the mask as it should become")
     parser.add_argument("--feather", type=int, default=8, help="feather radius of the pasted region in pixels (default 8)")
+    parser.add_argument("--look", type=int, default=-1, metavar="K",
+                        help="how worn parts that the edit adds and the photo lacks (glasses, hat, earrings, necklace, "
+                        "clothes) are drawn: built-in look K >= 1 (weights trained on the synthetic world), 0 for the "
+                        "photo's own style (the official behaviour); default -1: look 1 where the weights have looks")
+    parser.add_argument("--look-reference", type=Path, metavar="PHOTO",
+                        help="draw the added worn parts in the style of this face instead, which must wear them "
+                        "(needs --look-reference-mask)")
+    parser.add_argument("--look-reference-mask", type=Path, metavar="MASK", help="the mask of --look-reference")
 
 
 def add_commands(subparsers) -> None:
@@ -104,6 +112,38 @@ def _photo_and_masks(args):
     return _read_photo(args.image, source.shape), source, edited
 
 
+def _look_options(args):
+    """(look, reference) of the look options, checked; reference a maskgan.infer.looks.Reference or None."""
+    from maskgan.infer.looks import Reference, check_look
+
+    try:
+        check_look(args.look)
+    except ValueError as error:
+        raise CommandError(f"--look: {error}") from error
+    if (args.look_reference is None) != (args.look_reference_mask is None):
+        raise CommandError("--look-reference and --look-reference-mask go together: give the reference photo and its mask")
+    if args.look_reference is None:
+        return args.look, None
+    mask = _read_mask(args.look_reference_mask)
+    return args.look, Reference(_read_photo(args.look_reference, mask.shape), mask)
+
+
+def _reference_arrays(reference) -> dict:
+    """The daemon arrays that carry a look reference (none without one)."""
+    return {"reference_image": reference.image, "reference_mask": reference.mask} if reference else {}
+
+
+def _looks_line(looks: dict) -> str:
+    """What the edit drew from looks, for the console ('' when nothing)."""
+    from maskgan.labels import CLASS_KEYS, CLASS_NAMES
+
+    if not looks:
+        return ""
+    drawn = ", ".join(f"{CLASS_NAMES[CLASS_KEYS.index(part)].lower()} from {source}" for part, source in looks.items())
+    hint = " (--look 0: in the photo's own style)" if any(s.startswith("look") for s in looks.values()) else ""
+    return f"; drew the added {drawn}{hint}"
+
+
 def numbered(pattern: Path, count: int) -> list[Path]:
     """``count`` file names from a pattern: ``{i}`` (1-based) in its name, else ``_i`` before the suffix."""
     if "{i" in pattern.name:
@@ -146,17 +186,22 @@ def _edit(args) -> int:
         save_png(args.output, _in_process(args, lambda editor: editor.generate(image, source, edited)))
         print(f"wrote {args.output} (raw generator output)")
         return 0
+    look, reference = _look_options(args)
     if args.daemon is not None:
-        reply = through_daemon(args.daemon, "edit", {"feather": args.feather},
-                                {"image": image, "source_mask": source, "edited_mask": edited})
-        result_image, layer, changed = reply.arrays["image"], reply.arrays["layer"], reply.result["changed"]
+        reply = through_daemon(args.daemon, "edit", {"feather": args.feather, "look": look},
+                                {"image": image, "source_mask": source, "edited_mask": edited,
+                                 **_reference_arrays(reference)})
+        result_image, layer = reply.arrays["image"], reply.arrays["layer"]
+        changed, looks = reply.result["changed"], reply.result["looks"]
     else:
-        result = _in_process(args, lambda editor: editor.edit(image, source, edited, feather=args.feather))
-        result_image, layer, changed = result.image, result.layer, result.changed
+        result = _in_process(args, lambda editor: editor.edit(image, source, edited, feather=args.feather,
+                                                               look=look, reference=reference))
+        result_image, layer, changed, looks = result.image, result.layer, result.changed, result.looks
     save_png(args.output, result_image)
     if args.layer:
         save_png(args.layer, layer)
-    print(f"wrote {args.output}" + ("" if changed else " (the masks are identical: the photo is unchanged)"))
+    print(f"wrote {args.output}" + ("" if changed else " (the masks are identical: the photo is unchanged)")
+          + _looks_line(looks))
     return 0
 
 
@@ -183,13 +228,17 @@ def _variants(args) -> int:
     image, source, edited = _photo_and_masks(args)
     outputs = numbered(args.output, args.n)
     layers = numbered(args.layer, args.n) if args.layer else []
+    look, reference = _look_options(args)
     if args.daemon is not None:
-        reply = through_daemon(args.daemon, "variants", {"n": args.n, "seed": args.seed, "feather": args.feather},
-                                {"image": image, "source_mask": source, "edited_mask": edited})
+        reply = through_daemon(args.daemon, "variants",
+                                {"n": args.n, "seed": args.seed, "feather": args.feather, "look": look},
+                                {"image": image, "source_mask": source, "edited_mask": edited,
+                                 **_reference_arrays(reference)})
         images, layer_arrays = list(reply.arrays["images"]), list(reply.arrays["layers"])
     else:
         results = _in_process(args, lambda editor: editor.variants(image, source, edited, args.n, args.seed,
-                                                                    feather=args.feather))
+                                                                    feather=args.feather, look=look,
+                                                                    reference=reference))
         images, layer_arrays = [r.image for r in results], [r.layer for r in results]
     for path, array in zip(outputs, images):
         save_png(path, array)

@@ -45,6 +45,9 @@ def add_commands(subparsers) -> None:
     synthetic.add_argument("--output", type=Path, metavar="DIR", help="write DIR/metrics.json and DIR/grid.png")
     synthetic.add_argument("--grid", type=_at_least(0), default=8, metavar="N",
                            help="triples shown in DIR/grid.png (default 8; 0: no grid)")
+    synthetic.add_argument("--look", type=int, default=0, metavar="K",
+                           help="draw added worn parts (glasses, hats) from built-in look K (default 0: from the "
+                           "photo's own style, the paper's protocol; see `maskgan edit --look`)")
     synthetic.add_argument("--record", action="store_true",
                            help="also write the scores into the model card of --weights (its 'evaluation' field, "
                            "under synthetic_<size>px); the tensors stay as they are")
@@ -56,6 +59,8 @@ def add_commands(subparsers) -> None:
 def _command_line(args, size: int) -> str:
     """The command with every choice spelled out, so that metrics.json says how to make it again."""
     parts = ["maskgan eval synthetic", f"--count {args.count}", f"--size {size}", f"--grid {args.grid}"]
+    if args.look:
+        parts.append(f"--look {args.look}")
     if args.weights:
         parts.insert(1, f"--weights {args.weights}")
     if args.parser_weights:
@@ -109,6 +114,8 @@ def _synthetic(args) -> int:
     if args.record and args.weights is None:
         raise CommandError("--record writes into the card of the bundle given with --weights; name the bundle "
                            "(the embedded demo weights are part of the installed package)")
+    if args.record and args.look:
+        raise CommandError("--record keeps the card's scores comparable, under the paper's protocol: leave out --look")
     editor, parser = _load(args)
     size = args.size or editor.resolution
     try:
@@ -119,7 +126,9 @@ def _synthetic(args) -> int:
     heldout = HeldOutSet(size, args.count)
     progress = Progress(args.count, desc="eval synthetic")
     try:
-        report = evaluate(editor, heldout, parser.parse_batch, keep=args.grid, progress=progress)
+        report = evaluate(editor, heldout, parser.parse_batch, keep=args.grid, look=args.look, progress=progress)
+    except ValueError as error:  # a look these weights lack
+        raise CommandError(str(error)) from error
     finally:
         progress.close()
     print(f"{editor.card.get('name', 'unnamed model')} on {args.count} held-out triples at {size} px "
