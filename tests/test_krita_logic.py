@@ -73,9 +73,10 @@ def test_settings_persist_as_strings_with_typed_defaults_and_bounds():
     assert (settings.endpoint, settings.auto_start, settings.feather, settings.variants, settings.mask_mode,
             settings.batch_scope, settings.colour_tolerance) == ("", False, 8, 4, "colour", "documents", 24)
     assert (settings.precision, settings.result_place, settings.photo_source) == ("auto", "above_photo", "layer")
+    assert settings.look == -1  # automatic
     assert settings.colour_tolerance == DEFAULT_COLOR_TOLERANCE
     settings.endpoint, settings.auto_start, settings.feather, settings.mask_mode = " ipc:///x ", True, 12, "classes"
-    settings.batch_scope, settings.colour_tolerance = "layers", 31
+    settings.batch_scope, settings.colour_tolerance, settings.look = "layers", 31, 3
     settings.precision, settings.result_place, settings.photo_source = "bf16", "results_group", "image"
     again = Settings(store)
     assert (again.endpoint, again.auto_start, again.feather, again.mask_mode, again.batch_scope,
@@ -83,13 +84,15 @@ def test_settings_persist_as_strings_with_typed_defaults_and_bounds():
     assert (again.precision, again.result_place, again.photo_source) == ("bf16", "results_group", "image")
     assert (store.values[("MaskGAN", "precision")], store.values[("MaskGAN", "result_place")],
             store.values[("MaskGAN", "photo_source")]) == ("bf16", "results_group", "image")
-    assert store.values[("MaskGAN", "feather")] == "12"
+    assert store.values[("MaskGAN", "feather")] == "12" and again.look == 3
     assert store.values[("MaskGAN", "colour_tolerance")] == "31"
     store.values[("MaskGAN", "variants")] = "99"
     store.values[("MaskGAN", "feather")] = "lots"
     store.values[("MaskGAN", "colour_tolerance")] = "500"
     store.values[("MaskGAN", "batch_scope")] = "everything"
+    store.values[("MaskGAN", "look")] = "40"
     assert (again.variants, again.feather, again.colour_tolerance, again.batch_scope) == (16, 8, 50, "documents")
+    assert again.look == 16
     store.values[("MaskGAN", "precision")] = "fp16"  # edited by hand, or from another version: the defaults
     store.values[("MaskGAN", "result_place")] = "elsewhere"
     store.values[("MaskGAN", "photo_source")] = ""
@@ -206,6 +209,16 @@ def test_the_connection_line_names_the_precision_and_a_different_setting_is_note
     assert messages.precision_note("fp32", hello) == ""  # the same
     assert messages.precision_note("auto", hello) == ""  # auto accepts whatever the daemon chose
     assert messages.precision_note("bf16", None) == ""  # no daemon connected: nothing to compare
+
+
+def test_the_edit_message_says_which_added_parts_came_from_a_look():
+    from maskgan_krita import messages
+
+    assert messages.drawn_looks({}) == ""
+    assert messages.drawn_looks({"eye_g": "look 2", "hat": "look 2"}) == (
+        "; drew the added eyeglasses from look 2, hat from look 2 (Look of added parts: 0 for the photo's own style)")
+    assert messages.drawn_looks({"eye_g": "look 1", "wings": "look 1"}) == (  # a newer daemon's class: left out
+        "; drew the added eyeglasses from look 1 (Look of added parts: 0 for the photo's own style)")
 
 
 def test_guarded_slots_report_instead_of_raising():

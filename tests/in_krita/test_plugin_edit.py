@@ -33,7 +33,8 @@ def test_parse_face_sends_the_face_choice_and_says_which_parser(plugin_session, 
 
 def test_apply_edit_layer_equals_a_direct_editor_call(plugin_session, parsed, demo_editor):
     values = plugin_session.check("check_apply_edit_adds_result_layer")
-    assert values["apply_message"] == "Added “MaskGAN edit 1”"
+    assert values["apply_message"] == ("Added “MaskGAN edit 1”; drew the added eyeglasses from look 1 "
+                                       "(Look of added parts: 0 for the photo's own style)")
     assert values["layers_after_apply"] == ["Background", "MaskGAN edit 1", "MaskGAN"]
     assert values["unchanged_after_apply"] is True
     edited = plugin_session.artefact("edited.npy")

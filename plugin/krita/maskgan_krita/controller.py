@@ -273,13 +273,17 @@ class Controller(QObject):
         self.require_daemon()
         doc = self.document()
         anchor, arrays = self._edit_inputs(doc)
-        self._submit("Apply edit", "edit", {"feather": self.settings.feather}, arrays,
+        self._submit("Apply edit", "edit", self._edit_args(), arrays,
                      lambda result, out: self.say(self._add_edit(doc, anchor, result, out)))
 
     def _add_edit(self, doc, anchor, result: dict, arrays: dict) -> str:
         node = document_io.add_result_layer(doc, self._result_spot(doc, anchor), arrays["layer"])
         doc.refreshProjection()
-        return f"Added “{node.name()}”" + ("" if result.get("changed", True) else ": the edit changed no pixel")
+        return (f"Added “{node.name()}”" + ("" if result.get("changed", True) else ": the edit changed no pixel")
+                + messages.drawn_looks(result.get("looks") or {}))
+
+    def _edit_args(self) -> dict:
+        return {"feather": self.settings.feather, "look": self.settings.look}
 
     def variants(self) -> None:
         """A group of variants; a fresh seed per click, named in the message so that a result can be redone."""
@@ -287,7 +291,7 @@ class Controller(QObject):
         doc = self.document()
         anchor, arrays = self._edit_inputs(doc)
         seed = random.randrange(2**31)
-        args = {"n": self.settings.variants, "seed": seed, "feather": self.settings.feather}
+        args = {"n": self.settings.variants, "seed": seed, **self._edit_args()}
         self._submit("Variants", "variants", args, arrays, lambda result, out: self._add_variants(doc, anchor, seed, out))
 
     def _add_variants(self, doc, anchor, seed: int, arrays: dict) -> None:
@@ -410,7 +414,7 @@ class Controller(QObject):
     def _send_edit(self, item: Item, masks=None) -> None:
         doc, layer = item.payload
         anchor, arrays = self._edit_inputs(doc, layer, masks)
-        self._send_batch_item(item, "edit", {"feather": self.settings.feather}, arrays,
+        self._send_batch_item(item, "edit", self._edit_args(), arrays,
                               lambda result, out: self._add_edit(doc, anchor, result, out))
 
     def _send_parse(self, item: Item) -> None:

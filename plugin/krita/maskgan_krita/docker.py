@@ -197,6 +197,16 @@ class MaskGANDocker(DockWidget):
         self.feather.setValue(settings.feather)
         self.feather.valueChanged.connect(guarded(say)(lambda v: setattr(settings, "feather", v)))
         form.addRow("Feather (px)", self.feather)
+        self.look = QSpinBox(root)
+        self.look.setRange(-1, 16)
+        self.look.setSpecialValueText("auto")  # shown at -1
+        self.look.setValue(settings.look)
+        self.look.setToolTip("How Apply edit and Variants draw parts the edit adds and the photo lacks (glasses, a "
+                             "hat, earrings, a necklace, clothes): auto (look 1 where the model has built-in looks), "
+                             "0 in the photo's own style (often a faint blur), 1-16 a built-in look: a face that "
+                             "wears them")
+        self.look.valueChanged.connect(guarded(say)(lambda v: setattr(settings, "look", v)))
+        form.addRow("Look of added parts", self.look)
         self.variant_count = QSpinBox(root)
         self.variant_count.setRange(1, 16)
         self.variant_count.setValue(settings.variants)

@@ -47,3 +47,13 @@ def parsed(result: dict) -> str:
     if notes:
         text += " Note: " + "; ".join(notes) + "."
     return text
+
+
+def drawn_looks(looks: dict) -> str:
+    """What an edit drew from looks (the `edit` result's ``looks``: part key -> source), "" when nothing."""
+    if not looks:
+        return ""
+    table = labels()
+    parts = [f"{table.CLASS_NAMES[table.CLASS_KEYS.index(key)].lower()} from {source}"
+             for key, source in looks.items() if key in table.CLASS_KEYS]
+    return f"; drew the added {', '.join(parts)} (Look of added parts: 0 for the photo's own style)"

@@ -88,6 +88,15 @@ class Settings:
         self._write("feather", int(value))
 
     @property
+    def look(self) -> int:
+        """How added worn parts are drawn (the daemon's `look`): -1 automatic, 0 the photo's own style, 1..16 a built-in look."""
+        return self._int("look", -1, -1, 16)
+
+    @look.setter
+    def look(self, value: int) -> None:
+        self._write("look", int(value))
+
+    @property
     def variants(self) -> int:
         """How many variants one click asks for (the daemon accepts 1..16)."""
         return self._int("variants", 4, 1, 16)

@@ -81,10 +81,13 @@ def check_results_go_into_the_results_group(ctx):
     ctx.values["group_style_message"] = dock.message.text()
     choose(dock.scope, "layers")
     ctx.values["group_batch_selected"] = yield from select_layers(ctx, ["Background"])
+    dock.look.setValue(0)  # the batch draws the added glasses in the photo's own style
+    ctx.values["look_setting"] = setting(ctx, "look")
     dock.buttons["batch_apply"].click()
     yield from idle(ctx)
     ctx.values["group_batch_message"] = dock.message.text()
     choose(dock.scope, "documents")
+    dock.look.setValue(-1)
     results = document_io.find_group(doc, naming.RESULTS_GROUP)
     ctx.values["group_top_level"] = top_level(doc)
     ctx.values[GROUP_CHILDREN] = [n.name() for n in results.childNodes()]
