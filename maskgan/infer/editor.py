@@ -58,7 +58,7 @@ class EditResult:
     image: np.ndarray  # uint8 HxWx3, the photo with the edit blended in
     changed: bool
     box: tuple[int, int, int, int]  # (x0, y0, x1, y1) of the generated square in photo pixels (may leave the photo); 0s if unchanged
-    looks: dict[str, str] = field(default_factory=dict)  # added part key -> "look k" or "reference" it was drawn from
+    looks: dict[str, str] = field(default_factory=dict)  # added part key -> what drew it: "look k", "the reference face"
 
 
 def _step(progress, cancel, done: int, total: int, message: str) -> None:
