@@ -77,6 +77,19 @@ def test_new_glasses_stand_out_from_the_face_with_the_default_look(editor):
     assert contrast(AUTO_LOOK) > 1.5 * contrast(0)
 
 
+def test_the_first_use_of_a_parts_built_in_looks_says_that_it_ranks_them(demo):
+    editor = Editor.load(device="cpu", precision="fp32")  # a fresh one: nothing ranked yet
+
+    def messages():
+        events = []
+        editor.edit(demo.image, demo.source_mask, demo.edited_mask, progress=lambda *event: events.append(event))
+        return events
+
+    ranking = (1, 2, "ranking the built-in looks of eyeglasses (once per part)")
+    assert messages() == [(0, 2, "cropping"), (1, 2, "blending"), ranking, (2, 2, "done")]
+    assert ranking not in messages()
+
+
 def test_a_reference_face_gives_its_glasses_their_tint(editor, demo):
     sunglasses = training_face(GLASSES, lambda luminance: luminance < 60)
     clear = training_face(GLASSES, lambda luminance: luminance > 150)
@@ -139,12 +152,14 @@ def test_variants_keep_new_glasses_that_the_mask_vae_cannot_draw(editor, demo):
 def test_the_look_book_ranks_candidates_by_clarity():
     scores = {}
 
-    def clarity(reference, part):  # a stand-in: ranks by the part's size on the face
-        scores[id(reference)] = np.count_nonzero(reference.mask == part)
-        return scores[id(reference)]
+    def clarity(references, part):  # a stand-in: ranks by the part's size on the face
+        scores.update({id(r): np.count_nonzero(r.mask == part) for r in references})
+        return [scores[id(r)] for r in references]
 
     book = LookBook(64, clarity)
+    assert not book.ranked(HAT)
     looks = [book.look(HAT, k) for k in (1, 2, 3)]
+    assert book.ranked(HAT) and not book.ranked(GLASSES)
     assert len(scores) == LOOK_CANDIDATES  # every candidate scored once, then cached
     sizes = [np.count_nonzero(look.mask == HAT) for look in looks]
     assert sizes == sorted(sizes, reverse=True) and sizes[0] == max(scores.values())

@@ -30,7 +30,8 @@ import torch
 from maskgan.data.items import image_to_tensor, tensor_to_image
 from maskgan.imageio import luma
 from maskgan.infer import crop
-from maskgan.infer.looks import AUTO_LOOK, LookBook, Reference, added_parts, check_look, check_reference_wears
+from maskgan.infer.looks import (AUTO_LOOK, LookBook, Reference, added_parts, check_look, check_reference_wears,
+                                  part_names)
 from maskgan.infer.precision import autocast, choose_device, choose_precision, memory_format
 from maskgan.infer.weights_path import default_weights_path
 from maskgan.labels import CLASS_KEYS, check_label_map, one_hot
@@ -226,7 +227,8 @@ class Editor:
             generated = self._generate(*zip(*crops))
             _step(progress, cancel, 1, total, "blending")
             for (i, box), (edited, source, _), output in zip(work, crops, generated):
-                output, drawn = self._draw_added_parts(output, edited, source, *looks[i])
+                output, drawn = self._draw_added_parts(output, edited, source, *looks[i],
+                                                       notify=lambda text: _step(progress, cancel, 1, total, text))
                 results[i] = self._paste(*prepared[i], box, output, feather, drawn)
             _step(progress, cancel, total, total, "done")
         return results
@@ -244,29 +246,39 @@ class Editor:
         return look, reference
 
     def _reference_style(self, reference: Reference) -> torch.Tensor:
-        box = crop.face_box(reference.mask, reference.mask, framing=self.framing)
-        return self.encode_style(self._onehot([crop.crop_mask(reference.mask, box, self.resolution)]),
-                                 self._images([crop.crop_image(reference.image, box, self.resolution)]))
+        return self._reference_styles([reference])
 
-    def _part_clarity(self, reference: Reference, part: int) -> float:
-        """How faithfully these weights draw ``part`` on the reference face itself.
+    def _reference_styles(self, references: list[Reference]) -> torch.Tensor:
+        """(B, P) styles of reference faces, each framed as the model's training data was."""
+        boxes = [crop.face_box(r.mask, r.mask, framing=self.framing) for r in references]
+        return self.encode_style(self._onehot([crop.crop_mask(r.mask, b, self.resolution) for r, b in zip(references, boxes)]),
+                                 self._images([crop.crop_image(r.image, b, self.resolution) for r, b in zip(references, boxes)]))
+
+    def _part_clarity(self, references: list[Reference], part: int) -> list[float]:
+        """How faithfully these weights draw ``part`` on each reference face itself (one forward for all).
 
         The correlation, over the part's pixels, of the drawn and the real brightness
         (low where the weights fade a frame into its lenses), less the distance of
         the drawn part's mean colour from the real one's in units of COLOUR_SCALE
         (high where they smear a hat into another colour).
         """
-        drawn = tensor_to_image(self.render(self._onehot([reference.mask]), self._reference_style(reference))[0])
-        where = reference.mask == part
-        drawn_rgb, real_rgb = (image[where].astype(np.float32) for image in (drawn, reference.image))
-        drawn_luma, real_luma = luma(drawn_rgb), luma(real_rgb)
-        structure = 0.0 if drawn_luma.std() == 0 or real_luma.std() == 0 else np.corrcoef(drawn_luma, real_luma)[0, 1]
-        colour = np.linalg.norm(drawn_rgb.mean(axis=0) - real_rgb.mean(axis=0)) / COLOUR_SCALE
-        return float(structure - colour)
+        drawn = self.render(self._onehot([r.mask for r in references]), self._reference_styles(references))
+        scores = []
+        for reference, image in zip(references, drawn):
+            where = reference.mask == part
+            drawn_rgb, real_rgb = (x[where].astype(np.float32) for x in (tensor_to_image(image), reference.image))
+            drawn_luma, real_luma = luma(drawn_rgb), luma(real_rgb)
+            structure = 0.0 if drawn_luma.std() == 0 or real_luma.std() == 0 else np.corrcoef(drawn_luma, real_luma)[0, 1]
+            colour = np.linalg.norm(drawn_rgb.mean(axis=0) - real_rgb.mean(axis=0)) / COLOUR_SCALE
+            scores.append(float(structure - colour))
+        return scores
 
-    def _draw_added_parts(self, output, edited_crop, source_crop, look: int,
-                          reference: Reference | None) -> tuple[np.ndarray, dict[str, str]]:
-        """``output`` with each part the photo lacks redrawn in the style of its look; and what was drawn from where."""
+    def _draw_added_parts(self, output, edited_crop, source_crop, look: int, reference: Reference | None,
+                          notify=None) -> tuple[np.ndarray, dict[str, str]]:
+        """``output`` with each part the photo lacks redrawn in the style of its look; and what was drawn from where.
+
+        ``notify(message)`` hears of the seconds-long ranking of a part's built-in looks on its first use.
+        """
         parts = added_parts(source_crop, edited_crop)
         if not parts or (look == 0 and reference is None):
             return output, {}
@@ -274,6 +286,9 @@ class Editor:
             check_reference_wears(reference.mask, parts)
             sources = [("the reference face", reference, parts)]
         else:  # each part from its own face: one face need not wear them all
+            unranked = [p for p in parts if not self.looks.ranked(p)]
+            if unranked and notify is not None:
+                notify(f"ranking the built-in looks of {part_names(unranked)} (once per part)")
             sources = [(f"look {look}", self.looks.look(p, look), [p]) for p in parts]
         output, drawn = output.copy(), {}
         target = self._onehot([edited_crop])
@@ -348,7 +363,8 @@ class Editor:
                 np.where(region, crop.window_labels(sample, box, window), edited[y0:y1, x0:x1]), edited[y0:y1, x0:x1])
             target = crop.crop_mask(variant, box, self.resolution)
             output = tensor_to_image(self.render(self._onehot([target]), style)[0])
-            output, drawn = self._draw_added_parts(output, target, source_crop, look, reference)
+            output, drawn = self._draw_added_parts(output, target, source_crop, look, reference,
+                                                   notify=lambda text: _step(progress, cancel, k + 1, total, text))
             results.append(self._paste(image, source, variant, box, output, feather, drawn))
         _step(progress, cancel, total, total, "done")
         return results

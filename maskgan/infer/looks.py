@@ -101,9 +101,9 @@ def wearers(part: int, count: int, size: int) -> tuple[Reference, ...]:
 
 
 class LookBook:
-    """The built-in looks of one model: per part, candidate faces ranked by ``clarity(reference, part)``."""
+    """The built-in looks of one model: per part, candidate faces ranked by ``clarity(references, part)`` (a score each)."""
 
-    def __init__(self, size: int, clarity: Callable[[Reference, int], float]):
+    def __init__(self, size: int, clarity: Callable[[list[Reference], int], list[float]]):
         self.size = size
         self.clarity = clarity
         self._ranked: dict[int, list[Reference]] = {}
@@ -114,6 +114,10 @@ class LookBook:
             raise ValueError(f"built-in looks are numbered 1 to {MAX_LOOK}, got {look}")
         if part not in self._ranked:
             candidates = wearers(part, LOOK_CANDIDATES, self.size)
-            scores = [self.clarity(reference, part) for reference in candidates]
+            scores = self.clarity(list(candidates), part)
             self._ranked[part] = [candidates[i] for i in np.argsort(scores, kind="stable")[::-1]]
         return self._ranked[part][look - 1]
+
+    def ranked(self, part: int) -> bool:
+        """Whether ``part``'s looks are ranked already (else the first ``look`` of it renders every candidate)."""
+        return part in self._ranked
