@@ -73,10 +73,10 @@ def test_settings_persist_as_strings_with_typed_defaults_and_bounds():
     assert (settings.endpoint, settings.auto_start, settings.feather, settings.variants, settings.mask_mode,
             settings.batch_scope, settings.colour_tolerance) == ("", False, 8, 4, "colour", "documents", 24)
     assert (settings.precision, settings.result_place, settings.photo_source) == ("auto", "above_photo", "layer")
-    assert settings.look == -1  # automatic
+    assert settings.look == -1 and settings.looks_from_style is False  # automatic, built-in looks
     assert settings.colour_tolerance == DEFAULT_COLOR_TOLERANCE
     settings.endpoint, settings.auto_start, settings.feather, settings.mask_mode = " ipc:///x ", True, 12, "classes"
-    settings.batch_scope, settings.colour_tolerance, settings.look = "layers", 31, 3
+    settings.batch_scope, settings.colour_tolerance, settings.look, settings.looks_from_style = "layers", 31, 3, True
     settings.precision, settings.result_place, settings.photo_source = "bf16", "results_group", "image"
     again = Settings(store)
     assert (again.endpoint, again.auto_start, again.feather, again.mask_mode, again.batch_scope,
@@ -84,7 +84,7 @@ def test_settings_persist_as_strings_with_typed_defaults_and_bounds():
     assert (again.precision, again.result_place, again.photo_source) == ("bf16", "results_group", "image")
     assert (store.values[("MaskGAN", "precision")], store.values[("MaskGAN", "result_place")],
             store.values[("MaskGAN", "photo_source")]) == ("bf16", "results_group", "image")
-    assert store.values[("MaskGAN", "feather")] == "12" and again.look == 3
+    assert store.values[("MaskGAN", "feather")] == "12" and again.look == 3 and again.looks_from_style is True
     assert store.values[("MaskGAN", "colour_tolerance")] == "31"
     store.values[("MaskGAN", "variants")] = "99"
     store.values[("MaskGAN", "feather")] = "lots"
@@ -219,6 +219,7 @@ def test_the_edit_message_says_which_added_parts_came_from_a_look():
         "; drew the added eyeglasses from look 2, hat from look 2 (Look of added parts: 0 for the photo's own style)")
     assert messages.drawn_looks({"eye_g": "look 1", "wings": "look 1"}) == (  # a newer daemon's class: left out
         "; drew the added eyeglasses from look 1 (Look of added parts: 0 for the photo's own style)")
+    assert messages.drawn_looks({"hat": "the reference face"}) == "; drew the added hat from the reference face"
 
 
 def test_guarded_slots_report_instead_of_raising():

@@ -76,7 +76,19 @@ def write_inputs(folder: Path) -> Path:
     np.save(folder / "source2.npy", source)
     np.save(folder / "edited2.npy", edited)
     save_mask(folder / "source2.png", source)
+    image, label = glasses_wearer()
+    np.save(folder / "wearer.npy", image)
+    np.save(folder / "wearer_mask.npy", label)
+    save_mask(folder / "wearer.png", label)
     return folder
+
+
+def glasses_wearer():
+    """(photo, mask) of the first training face of the synthetic world with large glasses (a reference for looks)."""
+    from maskgan.data.synthetic import sample_label, sample_photo
+
+    seed = next(s for s in range(1000) if np.count_nonzero(sample_label(s, 192) == 3) > 150)
+    return sample_photo(seed, 192)
 
 
 def stop_started_daemons(profile) -> None:

@@ -44,6 +44,23 @@ def test_apply_edit_layer_equals_a_direct_editor_call(plugin_session, parsed, de
     assert np.array_equal(plugin_session.artefact("result_layer.npy"), expected.layer)
 
 
+def test_added_parts_come_from_the_style_document_when_asked(plugin_session, parsed, demo_editor):
+    from maskgan.infer.looks import Reference
+
+    values = plugin_session.check("check_added_parts_come_from_the_style_document")
+    assert values["looks_from_style_setting"] == "true"
+    assert values["reference_without_glasses_message"] == (
+        "Apply edit failed: the reference face shows no eyeglasses, which the edit adds: give a reference that wears "
+        "every added part, or leave the reference out to use the built-in looks")
+    assert values["unchanged_after_refusal"] is True
+    assert values["reference_message"] == "Added “MaskGAN edit 2”; drew the added eyeglasses from the reference face"
+    wearer = Reference(plugin_session.input("wearer.npy"), plugin_session.input("wearer_mask.npy"))
+    expected = demo_editor.edit(plugin_session.input("photo.npy"), parsed.labels, plugin_session.artefact("edited.npy"),
+                                feather=8, reference=wearer)
+    assert expected.looks == {"eye_g": "the reference face"}
+    assert np.array_equal(plugin_session.artefact("reference_look_layer.npy"), expected.layer)
+
+
 def test_screenshots_show_the_parsed_face_and_the_applied_edit(plugin_session):
     plugin_session.check("check_parse_face_sends_the_face_choice")
     plugin_session.check("check_apply_edit_adds_result_layer")

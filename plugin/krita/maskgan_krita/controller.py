@@ -269,11 +269,12 @@ class Controller(QObject):
     def _add_parse(self, doc, result: dict, arrays: dict) -> str:
         return messages.parsed(result) + self._make_mask_group(doc, arrays["label"])
 
-    def apply_edit(self) -> None:
+    def apply_edit(self, style_document=None) -> None:
+        """Edit the active document; ``style_document``: the “Style from” choice (added parts may come from it)."""
         self.require_daemon()
         doc = self.document()
         anchor, arrays = self._edit_inputs(doc)
-        self._submit("Apply edit", "edit", self._edit_args(), arrays,
+        self._submit("Apply edit", "edit", self._edit_args(), {**arrays, **self._look_arrays(style_document)},
                      lambda result, out: self.say(self._add_edit(doc, anchor, result, out)))
 
     def _add_edit(self, doc, anchor, result: dict, arrays: dict) -> str:
@@ -285,14 +286,33 @@ class Controller(QObject):
     def _edit_args(self) -> dict:
         return {"feather": self.settings.feather, "look": self.settings.look}
 
-    def variants(self) -> None:
+    def _look_arrays(self, style_document) -> dict:
+        """The reference arrays that draw the added parts from the “Style from” document, when the setting says so."""
+        if not self.settings.looks_from_style:
+            return {}
+        if style_document is None:
+            raise PluginError("“Added parts from Style from” is on, but no document is chosen under “Style from”: open "
+                              "a photo of a face that wears the parts, parse or import its mask, and choose it there")
+        photo, mask = self._reference_face(style_document)
+        return {"reference_image": photo, "reference_mask": mask}
+
+    def _reference_face(self, reference) -> tuple:
+        """(photo, source mask) of a reference document; PluginError when it closed or cannot be read."""
+        if not any(reference == d for d in self.krita.documents()):
+            raise PluginError("the chosen style reference is no longer open; pick another under “Style from”")
+        document_io.check_rgba8(reference)
+        photo = document_io.read_photo(reference, document_io.photo_layer(reference))
+        return photo, document_io.read_source_mask(reference, self.settings.colour_tolerance)
+
+    def variants(self, style_document=None) -> None:
         """A group of variants; a fresh seed per click, named in the message so that a result can be redone."""
         self.require_daemon()
         doc = self.document()
         anchor, arrays = self._edit_inputs(doc)
         seed = random.randrange(2**31)
         args = {"n": self.settings.variants, "seed": seed, **self._edit_args()}
-        self._submit("Variants", "variants", args, arrays, lambda result, out: self._add_variants(doc, anchor, seed, out))
+        self._submit("Variants", "variants", args, {**arrays, **self._look_arrays(style_document)},
+                     lambda result, out: self._add_variants(doc, anchor, seed, out))
 
     def _add_variants(self, doc, anchor, seed: int, arrays: dict) -> None:
         group = document_io.add_result_group(doc, self._result_spot(doc, anchor), list(arrays["layers"]))
@@ -312,13 +332,9 @@ class Controller(QObject):
         if reference is None:
             raise PluginError("Style copy needs a reference: open a second photo, parse or import its mask, "
                               "and pick it under “Style from”")
-        if not any(reference == d for d in self.krita.documents()):
-            raise PluginError("the chosen style reference is no longer open; pick another under “Style from”")
         anchor = photo_source.anchor(doc, self.settings.photo_source)
         _, target = self._masks(doc)
-        document_io.check_rgba8(reference)
-        reference_photo = document_io.read_photo(reference, document_io.photo_layer(reference))
-        reference_mask = document_io.read_source_mask(reference, self.settings.colour_tolerance)
+        reference_photo, reference_mask = self._reference_face(reference)
         arrays = {"target_mask": target, "reference_image": reference_photo, "reference_mask": reference_mask}
         self._submit("Style copy", "style_copy", {}, arrays,
                      lambda result, out: self._add_style(doc, anchor, reference.name(), out))
@@ -337,20 +353,21 @@ class Controller(QObject):
     # (as the Photo setting says) and MaskGAN group. Scope "layers": one item per selected layer of the active
     # document, payload (document, layer): each layer is the photo, whatever the Photo setting; Batch apply sends
     # each with the document's masks, Batch parse adds each one's mask as a layer above it.
-    def batch_apply(self) -> None:
+    def batch_apply(self, style_document=None) -> None:
         """Apply edit on each item of the batch scope."""
+        look_arrays = self._look_arrays(style_document)  # read once: every item draws added parts from it
         if self.settings.batch_scope == "layers":
             doc, items = self._selected_layer_items()
             # every layer goes with these masks: read once, so that bad colours stop the batch before anything is sent
             masks = self._masks(doc)
             batch = Batch(f"Batch apply on “{doc.name()}”", "applied", items)
-            self._start_batch(batch, lambda item: self._send_edit(item, masks))
+            self._start_batch(batch, lambda item: self._send_edit(item, look_arrays, masks))
             return
         docs = [d for d in self.krita.documents() if document_io.find_group(d) is not None]
         if not docs:
             raise PluginError("no open document has MaskGAN masks: parse or import a mask into each photo first")
         self._start_batch(Batch("Batch apply", "applied", [Item(f"“{d.name()}”", (d, None)) for d in docs]),
-                          self._send_edit)
+                          lambda item: self._send_edit(item, look_arrays))
 
     def batch_parse(self) -> None:
         """Parse face (the largest in each photo) on each item of the batch scope; in the document scope,
@@ -411,10 +428,10 @@ class Controller(QObject):
             self.progress = batch.progress()
             self.changed.emit()
 
-    def _send_edit(self, item: Item, masks=None) -> None:
+    def _send_edit(self, item: Item, look_arrays: dict, masks=None) -> None:
         doc, layer = item.payload
         anchor, arrays = self._edit_inputs(doc, layer, masks)
-        self._send_batch_item(item, "edit", self._edit_args(), arrays,
+        self._send_batch_item(item, "edit", self._edit_args(), {**arrays, **look_arrays},
                               lambda result, out: self._add_edit(doc, anchor, result, out))
 
     def _send_parse(self, item: Item) -> None:

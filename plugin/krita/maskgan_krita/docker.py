@@ -115,9 +115,11 @@ class MaskGANDocker(DockWidget):
         grid = QGridLayout()
         actions = [
             ("import", "Import mask…", self.import_mask), ("parse", "Parse face", controller.parse_face),
-            ("apply", "Apply edit", controller.apply_edit), ("variants", "Variants", controller.variants),
+            ("apply", "Apply edit", lambda: controller.apply_edit(self.reference.document())),
+            ("variants", "Variants", lambda: controller.variants(self.reference.document())),
             ("style", "Style copy", lambda: controller.style_copy(self.reference.document())),
-            ("batch_apply", "Batch apply", controller.batch_apply), ("batch_parse", "Batch parse", controller.batch_parse),
+            ("batch_apply", "Batch apply", lambda: controller.batch_apply(self.reference.document())),
+            ("batch_parse", "Batch parse", controller.batch_parse),
             ("cancel", "Cancel", controller.cancel),
         ]
         for position, (key, text, slot) in enumerate(actions):
@@ -207,6 +209,12 @@ class MaskGANDocker(DockWidget):
                              "wears them")
         self.look.valueChanged.connect(guarded(say)(lambda v: setattr(settings, "look", v)))
         form.addRow("Look of added parts", self.look)
+        self.looks_from_style = QCheckBox("Added parts from “Style from”", root)
+        self.looks_from_style.setChecked(settings.looks_from_style)
+        self.looks_from_style.setToolTip("Draw the parts an edit adds in the style of the face chosen under “Style "
+                                         "from” instead of a built-in look; that face must wear them")
+        self.looks_from_style.toggled.connect(guarded(say)(lambda on: setattr(settings, "looks_from_style", on)))
+        form.addRow(self.looks_from_style)
         self.variant_count = QSpinBox(root)
         self.variant_count.setRange(1, 16)
         self.variant_count.setValue(settings.variants)

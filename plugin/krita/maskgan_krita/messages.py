@@ -56,4 +56,6 @@ def drawn_looks(looks: dict) -> str:
     table = labels()
     parts = [f"{table.CLASS_NAMES[table.CLASS_KEYS.index(key)].lower()} from {source}"
              for key, source in looks.items() if key in table.CLASS_KEYS]
-    return f"; drew the added {', '.join(parts)} (Look of added parts: 0 for the photo's own style)"
+    hint = " (Look of added parts: 0 for the photo's own style)" if any(
+        str(source).startswith("look") for source in looks.values()) else ""
+    return f"; drew the added {', '.join(parts)}{hint}"

@@ -97,6 +97,15 @@ class Settings:
         self._write("look", int(value))
 
     @property
+    def looks_from_style(self) -> bool:
+        """Whether added parts are drawn from the “Style from” document rather than a built-in look."""
+        return self._read("looks_from_style", "false") == "true"
+
+    @looks_from_style.setter
+    def looks_from_style(self, value: bool) -> None:
+        self._write("looks_from_style", "true" if value else "false")
+
+    @property
     def variants(self) -> int:
         """How many variants one click asks for (the daemon accepts 1..16)."""
         return self._int("variants", 4, 1, 16)

@@ -1,7 +1,9 @@
-"""Checks: the docker, Parse face, Apply edit, the editable mask's two forms, Variants, Import mask, Style copy.
+"""Checks: the docker, Parse face, Apply edit, the editable mask's two forms, Variants, Import mask, Style copy,
+added parts drawn from the "Style from" document.
 
 "portrait" is the bundled demo sample, parsed by the daemon; glasses are painted on
 its edited mask. "portrait 2" is a second synthetic face whose mask is imported.
+"wearer" is a synthetic face with glasses, opened only for the last check.
 """
 
 import re
@@ -146,6 +148,33 @@ def check_style_copy_takes_the_chosen_reference(ctx):
     ctx.values["unchanged_after_style"] = {k: v for k, v in snapshot(doc).items() if k != "MaskGAN style 1"} == before
 
 
+def check_added_parts_come_from_the_style_document(ctx):
+    dock = docker(ctx)
+    doc = state["portrait"]
+    dock.looks_from_style.setChecked(True)
+    ctx.values["looks_from_style_setting"] = ctx.krita.readSetting("MaskGAN", "looks_from_style", "")
+    before = snapshot(doc)
+    dock.buttons["apply"].click()  # "Style from" is "portrait 2", whose face wears no glasses
+    yield from idle(ctx)
+    ctx.values["reference_without_glasses_message"] = dock.message.text()
+    ctx.values["unchanged_after_refusal"] = snapshot(doc) == before
+    wearer = open_document(ctx, "wearer", load("wearer.npy"))
+    dock.controller.import_mask(str(INPUTS / "wearer.png"))
+    yield from activate(ctx, doc)
+    dock.reference.setCurrentIndex(dock.reference.findText("wearer"))
+    dock.buttons["apply"].click()
+    yield from idle(ctx)
+    ctx.values["reference_message"] = dock.message.text()
+    result = document_io.child(doc.rootNode(), "MaskGAN edit 2")
+    assert result is not None, dock.message.text()
+    save(ctx, "reference_look_layer.npy", document_io.read_rgba(doc, result))
+    result.remove()  # the test's own result: later checks count on "portrait"'s layers as they were
+    dock.looks_from_style.setChecked(False)
+    state.pop("wearer")
+    wearer.setModified(False)
+    wearer.close()
+
+
 checks = [
     check_docker_shows_connected,
     check_parse_face_sends_the_face_choice,
@@ -154,4 +183,5 @@ checks = [
     check_variants_add_a_group_with_only_the_first_visible,
     check_import_mask_keeps_a_replaced_group,
     check_style_copy_takes_the_chosen_reference,
+    check_added_parts_come_from_the_style_document,
 ]
