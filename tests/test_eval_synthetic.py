@@ -163,6 +163,8 @@ def test_eval_command_records_only_into_a_named_bundle(capsys):
     (["--weights", "{parser}"], "is a face-parser bundle, not editing weights"),
     (["--parser-weights", "{weights}"], "cannot load the parser: .* holds editing weights"),
     (["--size", "36"], "--size 36 does not suit the bundle's generator.*multiples of 8 .* got 36x36"),
+    (["--look", "2", "--record", ""], "--record keeps the card's scores comparable, under the paper's protocol"),
+    (["--look", "2"], "look 2 is a face of the synthetic world, which these weights .* were not trained on"),
 ])
 def test_eval_command_errors_say_what_is_wrong(bundles, tmp_path, capsys, args, message):
     weights, parser = bundles
@@ -172,7 +174,7 @@ def test_eval_command_errors_say_what_is_wrong(bundles, tmp_path, capsys, args, 
     defaults = {"--weights": str(weights), "--parser-weights": str(parser)}
     for flag, value in zip(args[::2], args[1::2]):
         defaults[flag] = value.format(**paths)
-    command = ["eval", "synthetic", "--count", "1", "--device", "cpu"] + [x for kv in defaults.items() for x in kv]
+    command = ["eval", "synthetic", "--count", "1", "--device", "cpu"] + [x for kv in defaults.items() for x in kv if x]
     assert main(command) == 2
     assert re.search(message, capsys.readouterr().err)
 
