@@ -132,6 +132,18 @@ def check_import_mask_keeps_a_replaced_group(ctx):
     document_io.write_rgba(doc, edited_layer, pixels.label_to_colour_layer(load("edited2.npy")))
 
 
+def click_for_layer(ctx, doc, button, name, artefact):
+    """Generator: click an action button, wait for the daemon, save the new top-level layer ``name`` as ``artefact``;
+    return (the docker's message, the layer)."""
+    dock = docker(ctx)
+    dock.buttons[button].click()
+    yield from idle(ctx)
+    layer = document_io.child(doc.rootNode(), name)
+    assert layer is not None, dock.message.text()
+    save(ctx, artefact, document_io.read_rgba(doc, layer))
+    return dock.message.text(), layer
+
+
 def check_style_copy_takes_the_chosen_reference(ctx):
     dock = docker(ctx)
     ctx.values["style_choices_in_portrait_2"] = [dock.reference.itemText(i) for i in range(dock.reference.count())]
@@ -139,12 +151,7 @@ def check_style_copy_takes_the_chosen_reference(ctx):
     yield from activate(ctx, doc)  # the docker refills its choices when the active view changes
     ctx.values["style_choices_in_portrait"] = [dock.reference.itemText(i) for i in range(dock.reference.count())]
     before = snapshot(doc)
-    dock.buttons["style"].click()
-    yield from idle(ctx)
-    ctx.values["style_message"] = dock.message.text()
-    layer = document_io.child(doc.rootNode(), "MaskGAN style 1")
-    assert layer is not None, dock.message.text()
-    save(ctx, "style_layer.npy", document_io.read_rgba(doc, layer))
+    ctx.values["style_message"], _ = yield from click_for_layer(ctx, doc, "style", "MaskGAN style 1", "style_layer.npy")
     ctx.values["unchanged_after_style"] = {k: v for k, v in snapshot(doc).items() if k != "MaskGAN style 1"} == before
 
 
@@ -162,12 +169,8 @@ def check_added_parts_come_from_the_style_document(ctx):
     dock.controller.import_mask(str(INPUTS / "wearer.png"))
     yield from activate(ctx, doc)
     dock.reference.setCurrentIndex(dock.reference.findText("wearer"))
-    dock.buttons["apply"].click()
-    yield from idle(ctx)
-    ctx.values["reference_message"] = dock.message.text()
-    result = document_io.child(doc.rootNode(), "MaskGAN edit 2")
-    assert result is not None, dock.message.text()
-    save(ctx, "reference_look_layer.npy", document_io.read_rgba(doc, result))
+    ctx.values["reference_message"], result = yield from click_for_layer(ctx, doc, "apply", "MaskGAN edit 2",
+                                                                         "reference_look_layer.npy")
     result.remove()  # the test's own result: later checks count on "portrait"'s layers as they were
     dock.looks_from_style.setChecked(False)
     state.pop("wearer")
