@@ -135,11 +135,11 @@ def _reference_arrays(reference) -> dict:
 
 def _looks_line(looks: dict) -> str:
     """What the edit drew from looks, for the console ('' when nothing)."""
-    from maskgan.labels import CLASS_KEYS, CLASS_NAMES
+    from maskgan.labels import CLASS_NAMES, class_index
 
     if not looks:
         return ""
-    drawn = ", ".join(f"{CLASS_NAMES[CLASS_KEYS.index(part)].lower()} from {source}" for part, source in looks.items())
+    drawn = ", ".join(f"{CLASS_NAMES[class_index(part)].lower()} from {source}" for part, source in looks.items())
     hint = " (--look 0: in the photo's own style)" if any(s.startswith("look") for s in looks.values()) else ""
     return f"; drew the added {drawn}{hint}"
 

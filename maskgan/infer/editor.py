@@ -21,6 +21,7 @@ always runs in float32.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -117,6 +118,8 @@ class Editor:
         # the built-in looks are faces of the synthetic world, whose style only weights trained on it know
         self.has_builtin_looks = self.card.get("training_data") == "synthetic"
         self.looks = LookBook(self.resolution, self._part_clarity)
+        # styles of reference faces: every edit drawn from a look (and every variant) reuses its face's style
+        self._styles: weakref.WeakKeyDictionary[Reference, torch.Tensor] = weakref.WeakKeyDictionary()
 
     @classmethod
     def load(cls, weights: str | Path | None = None, device: str = "auto", precision: str = "auto") -> "Editor":
@@ -246,7 +249,11 @@ class Editor:
         return look, reference
 
     def _reference_style(self, reference: Reference) -> torch.Tensor:
-        return self._reference_styles([reference])
+        """(1, P) style of a reference face, encoded once while the Reference lives (a built-in look: for good)."""
+        style = self._styles.get(reference)
+        if style is None:
+            style = self._styles[reference] = self._reference_styles([reference])
+        return style
 
     def _reference_styles(self, references: list[Reference]) -> torch.Tensor:
         """(B, P) styles of reference faces, each framed as the model's training data was."""

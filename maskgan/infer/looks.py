@@ -10,10 +10,10 @@ Where the looks come from:
   * a reference photo and its mask, given by the user (any weights);
   * look k >= 1: a face of the synthetic world's training split that wears the
     part, for weights trained on that world (procedural, nothing to download).
-    The first LOOK_CANDIDATES such faces are ranked by how clearly the weights draw
-    the part on the face itself (the spread of its colours: a frame against its
-    lenses, a hat's folds), since a look the weights reproduce faintly gives faint
-    new glasses; look 1 is the clearest;
+    The first LOOK_CANDIDATES such faces are ranked by how faithfully the weights
+    draw the part on the face itself (Editor._part_clarity: a frame kept apart from
+    its lenses, a hat kept its colour), since a look the weights reproduce faintly
+    gives faint new glasses; look 1 is the most faithful;
   * look 0: none, the photo's own style for every part.
 """
 
@@ -109,7 +109,7 @@ class LookBook:
         self._ranked: dict[int, list[Reference]] = {}
 
     def look(self, part: int, look: int) -> Reference:
-        """Look ``look`` (1..MAX_LOOK) of ``part``: the look-th clearest candidate face."""
+        """Look ``look`` (1..MAX_LOOK) of ``part``: the look-th most faithfully drawn candidate face."""
         if not 1 <= look <= MAX_LOOK:
             raise ValueError(f"built-in looks are numbered 1 to {MAX_LOOK}, got {look}")
         if part not in self._ranked:
