@@ -1,0 +1,200 @@
+"""How each changed region of an edit is made: from the photo itself where it can be, by the generator
+where nothing else can explain it.
+
+Routes, in the order they are tried (``plan_photo_routes``):
+  moved        the photo's own pixels moved by a smooth, fold-free field from the
+               source mask's shapes to the edited mask's (warp.py): bigger eyes, fuller
+               lips, a hairline up or down, raised brows, a slimmer jaw;
+  transferred  what the move leaves unexplained but the photo shows nearby (skin where
+               hair was, lips where teeth were): filled with that class's own colour,
+               shading and grain (fill.py);
+  drawn        new eyeglasses, drawn crisp at the photo's resolution (glasses.py);
+  generated    the rest (a hat, earrings, a class the photo does not show near the edit):
+               the generator, as the paper does, feathered in by the Editor.
+
+Methods: ``auto`` (the default) takes the first route that applies to each region;
+``generate`` sends every changed pixel to the generator (the paper's behaviour);
+``photo`` uses only the photo routes and refuses, by name, what only the generator
+could draw. Everything happens in a window around the change: every pixel outside
+it keeps its bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from maskgan.imageio import luma
+from maskgan.infer import fill, glasses
+from maskgan.infer.crop import FACE_CLASSES, _bounds, dilate
+from maskgan.infer.looks import WORN_PARTS, added_parts
+from maskgan.infer.warp import FOLD_LIMIT, Field, register
+from maskgan.labels import CLASS_KEYS, CLASS_NAMES, class_index
+
+METHODS = ("auto", "generate", "photo")
+ROUTES = ("moved", "transferred", "drawn", "generated")
+EYE_G = class_index("eye_g")
+# parts that grow, shrink or move as a whole (warp._part_affine), not only at their rims
+COMPACT_PARTS = tuple(class_index(k) for k in ("nose", "l_eye", "r_eye", "l_brow", "r_brow", "l_ear", "r_ear",
+                                                "mouth", "u_lip", "l_lip"))
+REACH_SHARE = 0.12  # the warp reaches at least this share of the face's side around a change
+GRAIN_SHARE = 0.01  # grain finer than this share of the face's side is copied as texture
+BLOCK_SHARE = 0.08  # texture blocks, as a share of the face's side
+SLIVER_SHARE = 0.01  # what the move misses by less than this share of the face's side is left as moved
+
+
+def check_method(method: str) -> str:
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    return method
+
+
+@dataclass
+class RoutePlan:
+    """The photo routes' part of an edit: the photo with them applied, what is left for the generator, and a tally."""
+
+    image: np.ndarray  # uint8 HxWx3, the photo with the moved, transferred and drawn regions (the photo itself if none)
+    generate: np.ndarray  # bool HxW: changed pixels only the generator can make
+    routes: dict[str, dict[str, int]] = field(default_factory=dict)  # route -> {class key: pixels}
+    window: tuple[int, int, int, int] | None = None  # (x0, y0, x1, y1) the photo routes worked in
+
+
+def _tally(routes: dict, route: str, labels: np.ndarray) -> None:
+    classes, counts = np.unique(labels, return_counts=True)
+    for cls, count in zip(classes, counts):
+        routes.setdefault(route, {})
+        routes[route][CLASS_KEYS[cls]] = routes[route].get(CLASS_KEYS[cls], 0) + int(count)
+
+
+def _face_side(source: np.ndarray) -> int:
+    face = np.isin(source, FACE_CLASSES)
+    if not face.any():
+        return max(source.shape)
+    x0, y0, x1, y1 = _bounds(face)
+    return max(x1 - x0, y1 - y0)
+
+
+def _half_thickness(mask: np.ndarray) -> int:
+    """Largest r such that a (2r+1)-square fits inside ``mask`` somewhere (binary search)."""
+    low, high = 0, max(mask.shape)
+    while low < high:
+        mid = (low + high + 1) // 2
+        if (~dilate(~mask, mid)).any():
+            low = mid
+        else:
+            high = mid - 1
+    return low
+
+
+def _window(changed: np.ndarray, reach: int) -> tuple[int, int, int, int]:
+    height, width = changed.shape
+    x0, y0, x1, y1 = _bounds(changed)
+    return max(0, x0 - reach), max(0, y0 - reach), min(width, x1 + reach), min(height, y1 + reach)
+
+
+def _without_slivers(mask: np.ndarray, radius: int) -> np.ndarray:
+    """``mask`` opened by a square of ``radius``: isolated pixels and thin slivers gone, thick regions kept."""
+    return dilate(~dilate(~mask, radius), radius) & mask
+
+
+def _unfolded(warp: Field) -> Field | None:
+    """``warp``, or the largest share of it (down to a quarter) that does not fold the photo; None if none."""
+    for factor in (1.0, 0.75, 0.5, 0.25):
+        scaled = warp.scaled(factor)
+        if scaled.min_jacobian() > FOLD_LIMIT:
+            return scaled
+    return None
+
+
+def _warp_target(source: np.ndarray, edited: np.ndarray) -> tuple[np.ndarray, list[int]]:
+    """(the edited mask as the warp should reach it, the classes that take part).
+
+    Body classes of the source take part, and may shrink to nothing (teeth behind
+    closed lips); worn parts only where both masks show them (a reshaped hat), since
+    new glasses cannot come from moving skin and removed ones must not be squeezed
+    away. Pixels of other classes keep the source's class in the target.
+    """
+    present_source, present_edited = set(np.unique(source).tolist()), set(np.unique(edited).tolist())
+    classes = sorted(c for c in present_source if c not in WORN_PARTS or c in present_edited)
+    outside = ~np.isin(edited, classes) | ~np.isin(source, classes)
+    target = np.where(outside, source, edited)
+    return target, classes
+
+
+def plan_photo_routes(image: np.ndarray, source: np.ndarray, edited: np.ndarray, method: str,
+                      glasses_look: glasses.GlassesLook | None = None) -> RoutePlan:
+    """The photo routes of one edit (photo-sized uint8 image, label maps); see the module's docstring."""
+    check_method(method)
+    changed = source != edited
+    if method == "generate" or not changed.any():
+        routes = {}
+        if changed.any():
+            _tally(routes, "generated", edited[changed])
+        return RoutePlan(image, changed, routes)
+    face_side = _face_side(source)
+    cx0, cy0, cx1, cy1 = _bounds(changed)
+    reach = max(4, round(REACH_SHARE * face_side), 2 * _half_thickness(changed[cy0:cy1, cx0:cx1]))
+    x0, y0, x1, y1 = window = _window(changed, reach)
+    src, edt, photo = source[y0:y1, x0:x1], edited[y0:y1, x0:x1], image[y0:y1, x0:x1]
+    added = set(added_parts(src, edt))
+    target, classes = _warp_target(src, edt)
+    moved_labels, result = src, photo
+    if (target != src).any():
+        warp = _unfolded(register(src, target, classes, COMPACT_PARTS))
+        if warp is not None:
+            moved_labels, result = warp.apply_labels(src), warp.apply(photo)
+    routes: dict[str, dict[str, int]] = {}
+    window_changed = changed[y0:y1, x0:x1]
+    _tally(routes, "moved", edt[window_changed & (moved_labels == edt)])
+    # what the move missed; slivers thinner than the parse's own ragged edges keep the moved photo
+    residual = _without_slivers(moved_labels != edt, max(1, round(SLIVER_SHARE * face_side)))
+    generate = np.zeros_like(residual)
+    grain, block = max(1.0, GRAIN_SHARE * face_side), max(8, round(BLOCK_SHARE * face_side))
+    for cls in np.unique(edt[residual]):
+        hole = residual & (edt == cls)
+        if cls == EYE_G and cls in added:
+            result = glasses.draw_glasses(result, edt, edt == EYE_G, glasses_look or glasses.GlassesLook())
+            _tally(routes, "drawn", edt[edt == EYE_G])
+        elif cls not in added and fill.can_fill(moved_labels, cls, hole):
+            result = fill.fill_class(result, moved_labels, hole, int(cls), grain, block)
+            _tally(routes, "transferred", edt[hole])
+        else:
+            generate |= hole
+            _tally(routes, "generated", edt[hole])
+    if method == "photo" and generate.any():
+        missing = ", ".join(CLASS_NAMES[c].lower() for c in np.unique(edt[generate]))
+        raise ValueError(f"the photo shows no {missing} near the edit to take it from, and method 'photo' never "
+                         "generates: use method 'auto' (the generator draws what the photo cannot) or paint "
+                         "only parts the photo has")
+    out, generate_full = image, np.zeros_like(changed)
+    generate_full[y0:y1, x0:x1] = generate
+    if result is not photo:
+        out = image.copy()
+        out[y0:y1, x0:x1] = result
+    return RoutePlan(out, generate_full, routes, window)
+
+
+def glasses_look_of(reference) -> glasses.GlassesLook | None:
+    """The look of glasses drawn on the photo, from a reference face that wears glasses (its frame's colour:
+    the darkest third of its glasses pixels, where the frame is); None without one."""
+    if reference is None:
+        return None
+    pixels = reference.image[reference.mask == EYE_G]
+    if len(pixels) < fill.MIN_DONORS:
+        return None
+    brightness = luma(pixels.astype(np.float32))
+    frame = pixels[brightness <= np.percentile(brightness, 33)]
+    return glasses.GlassesLook(frame=tuple(int(v) for v in np.median(frame, axis=0)))
+
+
+def describe(routes: dict[str, dict[str, int]]) -> str:
+    """What made the edit, in words: 'moved upper lip, lower lip; transferred skin' ('' when nothing changed)."""
+    parts = []
+    for route in ROUTES:
+        classes = routes.get(route) or {}
+        if classes:
+            names = ", ".join(CLASS_NAMES[CLASS_KEYS.index(key)].lower()
+                              for key, _ in sorted(classes.items(), key=lambda item: -item[1]))
+            parts.append(f"{route} {names}")
+    return "; ".join(parts)
