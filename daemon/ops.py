@@ -13,6 +13,7 @@ import numpy as np
 from maskgan import __version__
 from maskgan.infer import Cancelled
 from maskgan.infer.looks import AUTO_LOOK, MAX_LOOK, Reference
+from maskgan.infer.routes import METHODS
 from maskgan.labels import CLASS_KEYS, CLASS_NAMES, NUM_CLASSES, PALETTE
 from maskgan_client.wire import PROTOCOL_VERSION
 
@@ -30,17 +31,19 @@ class Arg:
     default: object
     low: float | None = None
     high: float | None = None
+    choices: tuple | None = None
 
 
 LOOK = Arg(int, AUTO_LOOK, AUTO_LOOK, MAX_LOOK)  # the look of added worn parts (maskgan.infer.looks)
+METHOD = Arg(str, "auto", choices=METHODS)  # how changed regions are made (maskgan.infer.routes)
 REFERENCE_ARRAYS = {"reference_image": "image", "reference_mask": "mask"}
 # op -> (argument specs, array specs {name: "image" | "mask"})
 WORK_OPS = {
-    "edit": ({"feather": Arg(int, 8, 0, 256), "look": LOOK},
+    "edit": ({"feather": Arg(int, 8, 0, 256), "look": LOOK, "method": METHOD},
              {"image": "image", "source_mask": "mask", "edited_mask": "mask"}),
     "style_copy": ({}, {"target_mask": "mask", "reference_image": "image", "reference_mask": "mask"}),
     "variants": ({"n": Arg(int, 4, 1, 16), "seed": Arg(int, 0, 0, 2**31 - 1), "feather": Arg(int, 8, 0, 256),
-                  "look": LOOK},
+                  "look": LOOK, "method": METHOD},
                  {"image": "image", "source_mask": "mask", "edited_mask": "mask"}),
     "interpolate": ({"steps": Arg(int, 8, 2, 64)}, {"mask_a": "mask", "mask_b": "mask"}),
     "parse": ({"face": Arg(int, 0, 0, 255)}, {"image": "image"}),
@@ -67,6 +70,8 @@ def validate_args(op: str, args) -> dict:
             raise OpError("bad_args", f"{op}: {name!r} must be {spec.kind.__name__}, got {value!r}")
         if spec.low is not None and not spec.low <= value <= spec.high:
             raise OpError("bad_args", f"{op}: {name!r} must be between {spec.low} and {spec.high}, got {value}")
+        if spec.choices is not None and value not in spec.choices:
+            raise OpError("bad_args", f"{op}: {name!r} must be one of {', '.join(spec.choices)}, got {value[:40]!r}")
         clean[name] = value
     return clean
 
@@ -131,10 +136,11 @@ def run_op(editor, op: str, jobs: list, progress, cancel, parsers=None) -> list[
     if op == "edit":
         results = editor.edit_batch(
             [dict(image=j.arrays["image"], source_mask=j.arrays["source_mask"], edited_mask=j.arrays["edited_mask"],
-                  look=j.args["look"], reference=_reference(j)) for j in jobs],
+                  look=j.args["look"], reference=_reference(j), method=j.args["method"]) for j in jobs],
             feather=jobs[0].args["feather"], progress=progress, cancel=cancel,
         )
-        return [({"changed": r.changed, "box": list(r.box), "looks": r.looks}, {"layer": r.layer, "image": r.image})
+        return [({"changed": r.changed, "box": list(r.box), "looks": r.looks, "routes": r.routes},
+                 {"layer": r.layer, "image": r.image})
                 for r in results]
     if op == "style_copy":
         (job,) = jobs
@@ -148,9 +154,10 @@ def run_op(editor, op: str, jobs: list, progress, cancel, parsers=None) -> list[
         (job,) = jobs
         results = editor.variants(job.arrays["image"], job.arrays["source_mask"], job.arrays["edited_mask"],
                                   job.args["n"], job.args["seed"], feather=job.args["feather"],
-                                  look=job.args["look"], reference=_reference(job), progress=progress, cancel=cancel)
+                                  look=job.args["look"], reference=_reference(job), method=job.args["method"],
+                                  progress=progress, cancel=cancel)
         return [({"changed": [r.changed for r in results], "boxes": [list(r.box) for r in results],
-                  "looks": [r.looks for r in results]},
+                  "looks": [r.looks for r in results], "routes": [r.routes for r in results]},
                  {"images": np.stack([r.image for r in results]), "layers": np.stack([r.layer for r in results])})]
     if op == "interpolate":
         (job,) = jobs

@@ -87,8 +87,11 @@ def test_edit_says_which_added_parts_it_drew_from_a_look(tmp_path, capsys):
     save_png(tmp_path / "photo.png", sample.image)
     save_mask(tmp_path / "photo.mask.png", sample.source_mask)
     save_mask(tmp_path / "photo.edited.png", sample.edited_mask)
-    base = ["edit", "--image", str(tmp_path / "photo.png"), "--mask", str(tmp_path / "photo.mask.png"),
-            "--edited-mask", str(tmp_path / "photo.edited.png"), "--precision", "fp32"]
+    plain_args = ["edit", "--image", str(tmp_path / "photo.png"), "--mask", str(tmp_path / "photo.mask.png"),
+                  "--edited-mask", str(tmp_path / "photo.edited.png"), "--precision", "fp32"]
+    assert main(plain_args + ["--output", str(tmp_path / "drawn.png")]) == 0
+    assert "; drawn eyeglasses" in capsys.readouterr().out  # by default new glasses are drawn on the photo
+    base = plain_args + ["--method", "generate"]  # the generator's looks
     assert main(base + ["--output", str(tmp_path / "auto.png")]) == 0
     assert "drew the added eyeglasses from look 1 (--look 0: in the photo's own style)" in capsys.readouterr().out
     assert main(base + ["--output", str(tmp_path / "plain.png"), "--look", "0"]) == 0
@@ -199,3 +202,23 @@ def test_demo_without_weights_says_how_to_get_them(tmp_path, monkeypatch, capsys
     assert err.startswith(f"maskgan demo: error: the embedded default weights are missing ({tmp_path / 'demo.safetensors'}). "
                           "Pass --weights with a bundle")
     assert "`maskgan train --config cpu_demo --run runs/demo`" in err
+
+
+def test_method_photo_refuses_an_edit_only_the_generator_can_draw(tmp_path, capsys):
+    from maskgan.infer.samples import load_demo_sample
+    from maskgan.labels import class_index
+
+    sample = load_demo_sample()
+    edited = sample.source_mask.copy()  # a necklace: the demo photo wears none
+    neck = sample.source_mask == class_index("neck")
+    top = np.nonzero(neck.any(1))[0].min()
+    edited[neck & (np.abs(np.arange(neck.shape[0])[:, None] - top - 12) < 3)] = class_index("neck_l")
+    save_png(tmp_path / "photo.png", sample.image)
+    save_mask(tmp_path / "photo.mask.png", sample.source_mask)
+    save_mask(tmp_path / "hat.png", edited)
+    args = ["edit", "--image", str(tmp_path / "photo.png"), "--mask", str(tmp_path / "photo.mask.png"),
+            "--edited-mask", str(tmp_path / "hat.png"), "--output", str(tmp_path / "out.png")]
+    assert main(args + ["--method", "photo"]) == 2
+    assert "the photo shows no necklace near the edit to take it from" in capsys.readouterr().err
+    assert not (tmp_path / "out.png").exists()
+    assert main(args) == 0 and "generated necklace" in capsys.readouterr().out

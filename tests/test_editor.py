@@ -50,7 +50,7 @@ def test_edit_changes_only_the_feathered_edit_region(editor):
 def test_non_square_photo_with_the_face_at_its_border(editor):
     # 300 wide, 500 tall; the face sits in the bottom-right corner, so the crop is padded
     image, source, edited = synthetic_photo(seed=5, canvas=(500, 300), offset=(404, 204))
-    result = editor.edit(image, source, edited)
+    result = editor.edit(image, source, edited, method="generate")
     x0, y0, x1, y1 = result.box
     assert x1 > 300 and y1 > 500 and x1 - x0 == y1 - y0  # a square reaching past the photo
     untouched = result.layer[..., 3] == 0
@@ -65,7 +65,7 @@ def test_identical_masks_return_the_photo_without_running_the_model(editor, monk
     calls = []
     result = editor.edit(image, source, source, progress=lambda *event: calls.append(event))
     assert not result.changed and np.array_equal(result.image, image) and not result.layer.any()
-    assert result.box == (0, 0, 0, 0) and calls == [(0, 0, "cropping")]
+    assert result.box == (0, 0, 0, 0) and calls == [(0, 0, "planning the edit")]
 
 
 def test_batch_equals_one_by_one(editor):
@@ -92,7 +92,7 @@ def test_progress_and_cancel(editor):
     image, source, edited = synthetic_photo()
     calls = []
     editor.edit(image, source, edited, progress=lambda done, total, message: calls.append((done, total, message)))
-    assert calls == [(0, 2, "cropping"), (1, 2, "blending"), (2, 2, "done")]
+    assert calls == [(0, 3, "planning the edit"), (1, 3, "generating"), (2, 3, "blending"), (3, 3, "done")]
     cancel = threading.Event()
     cancel.set()
     with pytest.raises(Cancelled):
@@ -123,9 +123,8 @@ def test_bad_inputs_are_named(editor):
 
 def test_variants_are_seeded_distinct_and_paste_only_near_the_edit(vae_editor):
     image, source, edited = synthetic_photo()
-    first = vae_editor.variants(image, source, edited, 3, seed=7, feather=2)
-    again = vae_editor.variants(image, source, edited, 3, seed=7, feather=2)
-    (other,) = vae_editor.variants(image, source, edited, 1, seed=8, feather=2)
+    first, again, (other,) = (vae_editor.variants(image, source, edited, n, seed=seed, feather=2, method="generate")
+                              for n, seed in ((3, 7), (3, 7), (1, 8)))
     assert len(first) == 3
     for a, b in zip(first, again):
         assert np.array_equal(a.image, b.image) and np.array_equal(a.layer, b.layer)

@@ -57,8 +57,8 @@ def test_only_worn_parts_the_photo_lacks_take_a_look():
 
 
 def test_the_default_look_draws_clearer_glasses_and_changes_nothing_else(editor, demo):
-    plain = editor.edit(demo.image, demo.source_mask, demo.edited_mask, look=0)
-    looked = editor.edit(demo.image, demo.source_mask, demo.edited_mask)
+    plain = editor.edit(demo.image, demo.source_mask, demo.edited_mask, method="generate", look=0)
+    looked = editor.edit(demo.image, demo.source_mask, demo.edited_mask, method="generate")
     assert plain.looks == {} and looked.looks == {"eye_g": "look 1"}
     # only the glasses are redrawn (up to the enlargement's 4-pixel reach at this crop's scale)
     differs = (plain.image != looked.image).any(axis=-1)
@@ -70,8 +70,8 @@ def test_new_glasses_stand_out_from_the_face_with_the_default_look(editor):
     faces = [heldout[i] for i in range(200) if heldout[i].edit_kind == "add_glasses"][:8]
 
     def contrast(look):
-        return np.mean([frame_contrast(editor.edit(f.image, f.label, f.edited_label, look=look).image, f.edited_label)
-                        for f in faces])
+        return np.mean([frame_contrast(editor.edit(f.image, f.label, f.edited_label, method="generate", look=look).image,
+                                       f.edited_label) for f in faces])
 
     # measured on these 8: 21.8 in the photo's own style, 42.7 with look 1, 29.3 in the exact ground truth
     assert contrast(AUTO_LOOK) > 1.5 * contrast(0)
@@ -82,20 +82,20 @@ def test_the_first_use_of_a_parts_built_in_looks_says_that_it_ranks_them(demo):
 
     def messages():
         events = []
-        editor.edit(demo.image, demo.source_mask, demo.edited_mask, progress=lambda *event: events.append(event))
+        editor.edit(demo.image, demo.source_mask, demo.edited_mask, method="generate", progress=lambda *event: events.append(event))
         return events
 
-    ranking = (1, 2, "ranking the built-in looks of eyeglasses (once per part)")
-    assert messages() == [(0, 2, "cropping"), (1, 2, "blending"), ranking, (2, 2, "done")]
+    ranking = (1, 3, "ranking the built-in looks of eyeglasses (once per part)")
+    assert messages() == [(0, 3, "planning the edit"), (1, 3, "generating"), ranking, (2, 3, "blending"), (3, 3, "done")]
     assert ranking not in messages()
 
 
 def test_a_reference_face_gives_its_glasses_their_tint(editor, demo):
     sunglasses = training_face(GLASSES, lambda luminance: luminance < 60)
     clear = training_face(GLASSES, lambda luminance: luminance > 150)
-    plain = editor.edit(demo.image, demo.source_mask, demo.edited_mask, look=0).image
-    dark = editor.edit(demo.image, demo.source_mask, demo.edited_mask, reference=sunglasses)
-    light = editor.edit(demo.image, demo.source_mask, demo.edited_mask, reference=clear).image
+    plain = editor.edit(demo.image, demo.source_mask, demo.edited_mask, method="generate", look=0).image
+    dark = editor.edit(demo.image, demo.source_mask, demo.edited_mask, method="generate", reference=sunglasses)
+    light = editor.edit(demo.image, demo.source_mask, demo.edited_mask, method="generate", reference=clear).image
     assert dark.looks == {"eye_g": "the reference face"}
     glasses = demo.edited_mask == GLASSES
     # measured: 70 with sunglasses, 104 in the photo's own style, 120 with clear lenses
@@ -104,44 +104,44 @@ def test_a_reference_face_gives_its_glasses_their_tint(editor, demo):
 
 def test_a_reference_without_the_added_part_is_refused_by_name(editor, demo):
     with pytest.raises(ValueError, match="the reference face shows no eyeglasses, which the edit adds"):
-        editor.edit(demo.image, demo.source_mask, demo.edited_mask,
+        editor.edit(demo.image, demo.source_mask, demo.edited_mask, method="generate",
                     reference=Reference(demo.image, demo.source_mask))
 
 
 def test_looks_are_numbered_and_checked(editor, demo):
-    first, second = (editor.edit(demo.image, demo.source_mask, demo.edited_mask, look=k).image for k in (1, 2))
+    first, second = (editor.edit(demo.image, demo.source_mask, demo.edited_mask, method="generate", look=k).image for k in (1, 2))
     assert not np.array_equal(first, second)
-    assert np.array_equal(first, editor.edit(demo.image, demo.source_mask, demo.edited_mask, look=1).image)
+    assert np.array_equal(first, editor.edit(demo.image, demo.source_mask, demo.edited_mask, method="generate", look=1).image)
     for bad in (17, -2, 1.5, True):
         with pytest.raises(ValueError, match="look must be an integer from 0"):
-            editor.edit(demo.image, demo.source_mask, demo.edited_mask, look=bad)
+            editor.edit(demo.image, demo.source_mask, demo.edited_mask, method="generate", look=bad)
 
 
 def test_weights_not_trained_on_the_synthetic_world_have_no_built_in_looks(demo):
     bundle = load_bundle(default_weights_path())
     bundle.card["training_data"] = "celebamask-hq"
     editor = Editor(bundle)
-    assert editor.edit(demo.image, demo.source_mask, demo.edited_mask).looks == {}  # automatic: none
+    assert editor.edit(demo.image, demo.source_mask, demo.edited_mask, method="generate").looks == {}  # automatic: none
     with pytest.raises(ValueError, match="give a reference photo that wears the added parts, or use look 0"):
-        editor.edit(demo.image, demo.source_mask, demo.edited_mask, look=1)
+        editor.edit(demo.image, demo.source_mask, demo.edited_mask, method="generate", look=1)
     wearer = training_face(GLASSES, lambda luminance: True)
-    assert editor.edit(demo.image, demo.source_mask, demo.edited_mask, look=1, reference=wearer).looks
+    assert editor.edit(demo.image, demo.source_mask, demo.edited_mask, method="generate", look=1, reference=wearer).looks
 
 
 def test_variants_draw_added_parts_from_the_look_too(editor):
     # a hat: the MaskVAE's 64-px masks keep it, where thin new glasses vanish from variants
     heldout = HeldOutSet(192, 100)
     face = next(heldout[i] for i in range(100) if heldout[i].edit_kind == "add_hat")
-    variants = editor.variants(face.image, face.label, face.edited_label, 2, seed=0)
+    variants = editor.variants(face.image, face.label, face.edited_label, 2, seed=0, method="generate")
     assert [v.looks for v in variants] == [{"hat": "look 1"}] * 2
-    plain = editor.variants(face.image, face.label, face.edited_label, 2, seed=0, look=0)
+    plain = editor.variants(face.image, face.label, face.edited_label, 2, seed=0, method="generate", look=0)
     assert [v.looks for v in plain] == [{}, {}] and not np.array_equal(plain[0].image, variants[0].image)
 
 
 def test_variants_keep_new_glasses_that_the_mask_vae_cannot_draw(editor, demo):
     # the MaskVAE decodes at 64 px, where the frame vanishes; a variant reshapes the edit, never drops a part of it
-    looked = editor.variants(demo.image, demo.source_mask, demo.edited_mask, 2, seed=0)
-    plain = editor.variants(demo.image, demo.source_mask, demo.edited_mask, 2, seed=0, look=0)
+    looked = editor.variants(demo.image, demo.source_mask, demo.edited_mask, 2, seed=0, method="generate")
+    plain = editor.variants(demo.image, demo.source_mask, demo.edited_mask, 2, seed=0, method="generate", look=0)
     assert [v.looks for v in looked] == [{"eye_g": "look 1"}] * 2 and [v.looks for v in plain] == [{}, {}]
     near_glasses = dilate(demo.edited_mask == GLASSES, 4)
     for a, b in zip(looked, plain):  # the same masks (same seed): the glasses, painted as they were, alone differ

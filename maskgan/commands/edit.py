@@ -39,6 +39,10 @@ def _photo_options(parser) -> None:
                         help="draw the added worn parts in the style of this face instead, which must wear them "
                         "(needs --look-reference-mask)")
     parser.add_argument("--look-reference-mask", type=Path, metavar="MASK", help="the mask of --look-reference")
+    parser.add_argument("--method", default="auto", choices=["auto", "generate", "photo"],
+                        help="how changed regions are made: auto (default) moves and transfers the photo's own pixels "
+                        "where they can make a region, draws new glasses, and generates the rest; generate: the "
+                        "generator everywhere (the paper's behaviour); photo: never the generator")
 
 
 def add_commands(subparsers) -> None:
@@ -133,6 +137,13 @@ def _reference_arrays(reference) -> dict:
     return {"reference_image": reference.image, "reference_mask": reference.mask} if reference else {}
 
 
+def _routes_line(routes: dict) -> str:
+    """How the edit's regions were made, for the console ('' when nothing changed)."""
+    from maskgan.infer.routes import describe
+
+    return f"; {describe(routes)}" if routes else ""
+
+
 def _looks_line(looks: dict) -> str:
     """What the edit drew from looks, for the console ('' when nothing)."""
     from maskgan.labels import CLASS_NAMES, class_index
@@ -188,20 +199,21 @@ def _edit(args) -> int:
         return 0
     look, reference = _look_options(args)
     if args.daemon is not None:
-        reply = through_daemon(args.daemon, "edit", {"feather": args.feather, "look": look},
+        reply = through_daemon(args.daemon, "edit", {"feather": args.feather, "look": look, "method": args.method},
                                 {"image": image, "source_mask": source, "edited_mask": edited,
                                  **_reference_arrays(reference)})
         result_image, layer = reply.arrays["image"], reply.arrays["layer"]
-        changed, looks = reply.result["changed"], reply.result["looks"]
+        changed, looks, routes = reply.result["changed"], reply.result["looks"], reply.result["routes"]
     else:
         result = _in_process(args, lambda editor: editor.edit(image, source, edited, feather=args.feather,
-                                                               look=look, reference=reference))
-        result_image, layer, changed, looks = result.image, result.layer, result.changed, result.looks
+                                                               look=look, reference=reference, method=args.method))
+        result_image, layer, changed, looks, routes = (result.image, result.layer, result.changed, result.looks,
+                                                       result.routes)
     save_png(args.output, result_image)
     if args.layer:
         save_png(args.layer, layer)
     print(f"wrote {args.output}" + ("" if changed else " (the masks are identical: the photo is unchanged)")
-          + _looks_line(looks))
+          + _routes_line(routes) + _looks_line(looks))
     return 0
 
 
@@ -231,14 +243,15 @@ def _variants(args) -> int:
     look, reference = _look_options(args)
     if args.daemon is not None:
         reply = through_daemon(args.daemon, "variants",
-                                {"n": args.n, "seed": args.seed, "feather": args.feather, "look": look},
+                                {"n": args.n, "seed": args.seed, "feather": args.feather, "look": look,
+                                 "method": args.method},
                                 {"image": image, "source_mask": source, "edited_mask": edited,
                                  **_reference_arrays(reference)})
         images, layer_arrays = list(reply.arrays["images"]), list(reply.arrays["layers"])
     else:
         results = _in_process(args, lambda editor: editor.variants(image, source, edited, args.n, args.seed,
                                                                     feather=args.feather, look=look,
-                                                                    reference=reference))
+                                                                    reference=reference, method=args.method))
         images, layer_arrays = [r.image for r in results], [r.layer for r in results]
     for path, array in zip(outputs, images):
         save_png(path, array)

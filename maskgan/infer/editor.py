@@ -7,10 +7,13 @@ blended RGB, equal to the photo byte for byte there. The model only ever sees a
 square crop around the face at its resolution (see crop.py); identical masks
 return the photo without running it.
 
-The style comes from the source photo and its source mask (the official demo's
+Each changed region takes a route (routes.py): the photo's own pixels moved or
+transferred where the photo can supply them, new glasses drawn on the photo, the
+generator for the rest (``method``: auto, generate, photo). For the generator, the
+style comes from the source photo and its source mask (the official demo's
 behaviour); the edited mask says what to draw. Parts the edit adds that the photo
-lacks (new glasses, a hat) are drawn in the style of a look instead: a reference
-face that wears them (looks.py). Look 0 turns that off.
+lacks (a hat) are drawn in the style of a look instead: a reference face that wears
+them (looks.py). Look 0 turns that off.
 
 Long operations take ``progress(done, total, message)`` and ``cancel`` (anything
 with ``is_set()``); a set cancel raises ``Cancelled`` at the next step. Bad input
@@ -33,6 +36,7 @@ from maskgan.imageio import luma
 from maskgan.infer import crop
 from maskgan.infer.looks import (AUTO_LOOK, LookBook, Reference, added_parts, check_look, check_reference_wears,
                                   part_names)
+from maskgan.infer.routes import RoutePlan, check_method, glasses_look_of, plan_photo_routes
 from maskgan.infer.precision import autocast, choose_device, choose_precision, memory_format
 from maskgan.infer.weights_path import default_weights_path
 from maskgan.labels import CLASS_KEYS, check_label_map, one_hot
@@ -61,6 +65,7 @@ class EditResult:
     changed: bool
     box: tuple[int, int, int, int]  # (x0, y0, x1, y1) of the generated square in photo pixels (may leave the photo); 0s if unchanged
     looks: dict[str, str] = field(default_factory=dict)  # added part key -> what drew it: "look k", "the reference face"
+    routes: dict[str, dict[str, int]] = field(default_factory=dict)  # route -> {class key: changed pixels} (routes.py)
 
 
 def _step(progress, cancel, done: int, total: int, message: str) -> None:
@@ -72,6 +77,19 @@ def _step(progress, cancel, done: int, total: int, message: str) -> None:
 
 def _unchanged(image: np.ndarray) -> EditResult:
     return EditResult(np.zeros(image.shape[:2] + (4,), np.uint8), image.copy(), False, (0, 0, 0, 0))
+
+
+def _layer_of(photo: np.ndarray, edited: np.ndarray) -> np.ndarray:
+    """RGBA layer of ``edited`` over ``photo``: opaque where they differ, all 0 where they do not."""
+    layer = np.zeros(photo.shape[:2] + (4,), np.uint8)
+    differs = (photo != edited).any(axis=2)
+    layer[differs, :3] = edited[differs]
+    layer[differs, 3] = 255
+    return layer
+
+
+def _corners(window) -> tuple[int, int, int, int]:
+    return tuple(int(v) for v in window) if window is not None else (0, 0, 0, 0)
 
 
 def _check_feather(feather: int) -> None:
@@ -177,11 +195,18 @@ class Editor:
         size = self.resolution
         return crop.crop_mask(edited, box, size), crop.crop_mask(source, box, size), crop.crop_image(image, box, size)
 
-    def _paste(self, image, source, edited, box: crop.Box, output: np.ndarray, feather: int,
-               looks: dict[str, str]) -> EditResult:
+    def _compose(self, image, source, edited, plan: RoutePlan, box: crop.Box | None, output: np.ndarray | None,
+                 feather: int, looks: dict[str, str]) -> EditResult:
+        """The EditResult of an edit: the photo routes' image, with the generator's ``output`` (for ``box``) feathered
+        in over the pixels the plan left to it."""
+        if output is None:  # the photo routes made everything
+            return EditResult(_layer_of(image, plan.image), plan.image, True, _corners(plan.window), {}, plan.routes)
         grow = max(2, round(GROW_MODEL_PIXELS * box.side / self.resolution))
-        blended, layer = crop.paste_back(image, source, edited, box, output, grow, feather)
-        return EditResult(layer, blended, True, box.corners(), looks)
+        generated_source = np.where(plan.generate, source, edited)  # the generator's change: only its pixels
+        blended, layer = crop.paste_back(plan.image, generated_source, edited, box, output, grow, feather)
+        if plan.image is not image:  # routes changed the photo too: the layer is what differs from it
+            layer = _layer_of(image, blended)
+        return EditResult(layer, blended, True, box.corners(), looks, plan.routes)
 
     # --- operations ----------------------------------------------------------------------
     def generate(self, image: np.ndarray, source_mask: np.ndarray, edited_mask: np.ndarray) -> np.ndarray:
@@ -199,40 +224,54 @@ class Editor:
         return self._generate([edited_mask], [source_mask], [image])[0]
 
     def edit(self, image, source_mask, edited_mask, *, feather: int = 8, look: int = AUTO_LOOK,
-             reference: Reference | None = None, progress=None, cancel=None) -> EditResult:
-        """The photo edited to follow ``edited_mask``: the changed region regenerated and feathered in.
+             reference: Reference | None = None, method: str = "auto", progress=None, cancel=None) -> EditResult:
+        """The photo edited to follow ``edited_mask``: each changed region made by its route (routes.py).
 
-        Parts the edit adds that the photo lacks are drawn from ``reference`` when given,
-        else from built-in look ``look`` (see looks.py; AUTO_LOOK: 1 where the weights
-        have built-in looks, else 0, the photo's own style).
+        ``method``: "auto" (the photo's own pixels where they can make a region, the
+        generator for the rest), "generate" (the generator for every changed pixel, the
+        paper's behaviour) or "photo" (never the generator; refuses what only it could draw).
+        Parts the generator adds that the photo lacks are drawn from ``reference`` when
+        given, else from built-in look ``look`` (see looks.py; AUTO_LOOK: 1 where the
+        weights have built-in looks, else 0, the photo's own style); new glasses drawn
+        on the photo take their frame colour from ``reference``.
         """
         return self.edit_batch(
-            [dict(image=image, source_mask=source_mask, edited_mask=edited_mask, look=look, reference=reference)],
+            [dict(image=image, source_mask=source_mask, edited_mask=edited_mask, look=look, reference=reference,
+                  method=method)],
             feather=feather, progress=progress, cancel=cancel,
         )[0]
 
     def edit_batch(self, requests: list[dict], *, feather: int = 8, progress=None, cancel=None) -> list[EditResult]:
-        """Edit several photos; all crops go through one forward.
+        """Edit several photos; the crops that need the generator go through one forward.
 
-        Each request is a dict of image, source_mask, edited_mask and, optionally, look
-        and reference (as ``edit``).
+        Each request is a dict of image, source_mask, edited_mask and, optionally, look,
+        reference and method (as ``edit``).
         """
         _check_feather(feather)
         prepared = [_prepare(r["image"], r["source_mask"], r["edited_mask"]) for r in requests]
         looks = [self._resolve_look(r.get("look", AUTO_LOOK), r.get("reference")) for r in requests]
+        methods = [check_method(r.get("method", "auto")) for r in requests]
         results = [_unchanged(image) for image, _, _ in prepared]
-        work = [(i, crop.face_box(source, edited, framing=self.framing)) for i, (_, source, edited) in enumerate(prepared)
-                if not np.array_equal(source, edited)]
-        total = 2 if work else 0
-        _step(progress, cancel, 0, total, "cropping")
+        changed = [i for i, (_, source, edited) in enumerate(prepared) if not np.array_equal(source, edited)]
+        total = 3 if changed else 0
+        _step(progress, cancel, 0, total, "planning the edit")
+        plans = {i: plan_photo_routes(*prepared[i], methods[i], glasses_look_of(looks[i][1])) for i in changed}
+        work = [(i, crop.face_box(*prepared[i][1:], framing=self.framing)) for i in changed if plans[i].generate.any()]
+        if changed:
+            _step(progress, cancel, 1, total, "generating")
+        outputs: dict[int, tuple[crop.Box, np.ndarray, dict[str, str]]] = {}
         if work:
             crops = [self._crops(*prepared[i], box) for i, box in work]
-            generated = self._generate(*zip(*crops))
-            _step(progress, cancel, 1, total, "blending")
-            for (i, box), (edited, source, _), output in zip(work, crops, generated):
+            for (i, box), (edited, source, _), output in zip(work, crops, self._generate(*zip(*crops))):
                 output, drawn = self._draw_added_parts(output, edited, source, *looks[i],
                                                        notify=lambda text: _step(progress, cancel, 1, total, text))
-                results[i] = self._paste(*prepared[i], box, output, feather, drawn)
+                outputs[i] = (box, output, drawn)
+        if changed:
+            _step(progress, cancel, 2, total, "blending")
+        for i in changed:
+            box, output, drawn = outputs.get(i, (None, None, {}))
+            results[i] = self._compose(*prepared[i], plans[i], box, output, feather, drawn)
+        if changed:
             _step(progress, cancel, total, total, "done")
         return results
 
@@ -334,16 +373,18 @@ class Editor:
         return self._onehot([crop.crop_mask(mask, box, size) for mask in masks])
 
     def variants(self, image, source_mask, edited_mask, n: int, seed: int, *, feather: int = 8,
-                 look: int = AUTO_LOOK, reference: Reference | None = None,
+                 look: int = AUTO_LOOK, reference: Reference | None = None, method: str = "auto",
                  progress=None, cancel=None) -> list[EditResult]:
         """``n`` edits whose masks the MaskVAE samples near the edited mask; the same seed gives the same results.
 
         A variant may redraw the mask only near the user's edit (VARIANT_REACH), so the
         rest of the face keeps the user's mask, and never drops a class of it
         (_keep_dropped_parts). Identical masks give n unchanged results.
-        Added worn parts are drawn from ``look`` or ``reference`` as in ``edit``.
+        Added worn parts are drawn from ``look`` or ``reference``, and each variant's
+        regions take their routes by ``method``, as in ``edit``.
         """
         vae = self._require_mask_vae("variants")
+        check_method(method)
         if n < 1:
             raise ValueError(f"variants needs n >= 1, got {n}")
         _check_feather(feather)
@@ -372,7 +413,11 @@ class Editor:
             output = tensor_to_image(self.render(self._onehot([target]), style)[0])
             output, drawn = self._draw_added_parts(output, target, source_crop, look, reference,
                                                    notify=lambda text: _step(progress, cancel, k + 1, total, text))
-            results.append(self._paste(image, source, variant, box, output, feather, drawn))
+            plan = plan_photo_routes(image, source, variant, method, glasses_look_of(reference))
+            if plan.generate.any():
+                results.append(self._compose(image, source, variant, plan, box, output, feather, drawn))
+            else:
+                results.append(self._compose(image, source, variant, plan, None, None, feather, {}))
         _step(progress, cancel, total, total, "done")
         return results
 
