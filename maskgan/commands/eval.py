@@ -48,6 +48,9 @@ def add_commands(subparsers) -> None:
     synthetic.add_argument("--look", type=int, default=0, metavar="K",
                            help="draw added worn parts (glasses, hats) from built-in look K (default 0: from the "
                            "photo's own style, the paper's protocol; see `maskgan edit --look`)")
+    synthetic.add_argument("--method", default="generate", choices=["generate", "auto", "photo"],
+                           help="how the edit candidate makes changed regions (see `maskgan edit --method`); default "
+                           "generate: the generator everywhere, the paper's protocol")
     synthetic.add_argument("--record", action="store_true",
                            help="also write the scores into the model card of --weights (its 'evaluation' field, "
                            "under synthetic_<size>px); the tensors stay as they are")
@@ -61,6 +64,8 @@ def _command_line(args, size: int) -> str:
     parts = ["maskgan eval synthetic", f"--count {args.count}", f"--size {size}", f"--grid {args.grid}"]
     if args.look:
         parts.append(f"--look {args.look}")
+    if args.method != "generate":
+        parts.append(f"--method {args.method}")
     if args.weights:
         parts.insert(1, f"--weights {args.weights}")
     if args.parser_weights:
@@ -114,8 +119,9 @@ def _synthetic(args) -> int:
     if args.record and args.weights is None:
         raise CommandError("--record writes into the card of the bundle given with --weights; name the bundle "
                            "(the embedded demo weights are part of the installed package)")
-    if args.record and args.look:
-        raise CommandError("--record keeps the card's scores comparable, under the paper's protocol: leave out --look")
+    if args.record and (args.look or args.method != "generate"):
+        raise CommandError("--record keeps the card's scores comparable, under the paper's protocol: leave out "
+                           "--look and --method")
     editor, parser = _load(args)
     size = args.size or editor.resolution
     try:
@@ -126,7 +132,8 @@ def _synthetic(args) -> int:
     heldout = HeldOutSet(size, args.count)
     progress = Progress(args.count, desc="eval synthetic")
     try:
-        report = evaluate(editor, heldout, parser.parse_batch, keep=args.grid, look=args.look, progress=progress)
+        report = evaluate(editor, heldout, parser.parse_batch, keep=args.grid, look=args.look,
+                          method=args.method, progress=progress)
     except ValueError as error:  # a look these weights lack
         raise CommandError(str(error)) from error
     finally:

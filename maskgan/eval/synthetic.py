@@ -2,9 +2,10 @@
 
 Four images of each triple are scored (CANDIDATES):
 
-  edit      ``Editor.edit_batch`` with the product's defaults: the face crop at the
-            bundle's resolution, the generator, the changed region pasted back
-            (what `maskgan edit`, the daemon and the plug-ins return)
+  edit      ``Editor.edit_batch``: the face crop at the bundle's resolution, the
+            generator, the changed region pasted back (method generate, the paper's
+            protocol), or the photo routes first (method auto, the product's default:
+            what `maskgan edit`, the daemon and the plug-ins return)
   generate  ``Editor.generate``: the generator alone on the whole photo at the set's
             resolution (`maskgan edit --no-blend`); at the bundle's own resolution
             this is the framing it was trained on
@@ -133,11 +134,14 @@ def _score_triple(index: int, seed: int, face: SyntheticSample, images: dict[str
 
 
 def evaluate(editor: Editor, heldout: HeldOutSet, parse_batch: ParseBatch, *, keep: int = 0, look: int = 0,
-             progress=None, cancel=None) -> EvalReport:
+             method: str = "generate", progress=None, cancel=None) -> EvalReport:
     """Score every triple of ``heldout``; ``keep`` first triples are kept as Examples.
 
     ``look`` 0 (the paper's protocol) draws every part in the photo's own style; a
     built-in look (maskgan.infer.looks) draws added worn parts from that look instead.
+    ``method`` "generate" (the paper's protocol) sends every changed pixel to the
+    generator; "auto" or "photo" let the edit candidate take the photo routes
+    (maskgan.infer.routes).
 
     ``progress`` is a maskgan.progress.Progress (updated per batch with running means);
     ``cancel`` anything with ``is_set()``: when set, Cancelled is raised before the next batch.
@@ -151,7 +155,8 @@ def evaluate(editor: Editor, heldout: HeldOutSet, parse_batch: ParseBatch, *, ke
         indices = range(start, min(start + BATCH, len(heldout)))
         faces = [heldout[i] for i in indices]
         edits = editor.edit_batch(
-            [dict(image=f.image, source_mask=f.label, edited_mask=f.edited_label, look=look) for f in faces],
+            [dict(image=f.image, source_mask=f.label, edited_mask=f.edited_label, look=look, method=method)
+             for f in faces],
             cancel=cancel,
         )
         images = {

@@ -13,6 +13,13 @@ import torch
 import torch.nn.functional as F
 
 
+def _blur_rows(x: torch.Tensor, kernel: torch.Tensor, radius: int) -> torch.Tensor:
+    """Each row of (C, H, W) convolved with ``kernel``, edges replicated (conv1d: the fast path for small kernels)."""
+    channels, height, width = x.shape
+    rows = F.pad(x.reshape(channels * height, 1, width), (radius, radius), mode="replicate")
+    return F.conv1d(rows, kernel.view(1, 1, -1)).reshape(channels, height, width)
+
+
 def gaussian_blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
     """(C, H, W) blurred with a separable Gaussian of ``sigma`` pixels, edges replicated; sigma <= 0 returns x."""
     if sigma <= 0:
@@ -21,14 +28,20 @@ def gaussian_blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
     taps = torch.arange(-radius, radius + 1, dtype=x.dtype)
     kernel = torch.exp(-0.5 * (taps / sigma) ** 2)
     kernel = kernel / kernel.sum()
-    channels = x.shape[0]
-    y = x[None]
-    # replicate needs the pad smaller than the side; reflect the rest as a plain border
-    y = F.pad(y, (radius, radius, 0, 0), mode="replicate")
-    y = F.conv2d(y, kernel.view(1, 1, 1, -1).repeat(channels, 1, 1, 1), groups=channels)
-    y = F.pad(y, (0, 0, radius, radius), mode="replicate")
-    y = F.conv2d(y, kernel.view(1, 1, -1, 1).repeat(channels, 1, 1, 1), groups=channels)
-    return y[0]
+    along_x = _blur_along_last(x, kernel, radius)
+    return _blur_along_last(along_x.transpose(1, 2).contiguous(), kernel, radius).transpose(1, 2).contiguous()
+
+
+def _blur_along_last(x: torch.Tensor, kernel: torch.Tensor, radius: int) -> torch.Tensor:
+    # replicate padding needs the pad below the side: wider kernels clamp their indices instead
+    return _blur_rows(x, kernel, radius) if radius < x.shape[2] else _clamped(x, kernel, radius)
+
+
+def _clamped(x: torch.Tensor, kernel: torch.Tensor, radius: int) -> torch.Tensor:
+    """``x`` convolved along its last axis with edges replicated however wide the kernel (index clamping)."""
+    width = x.shape[-1]
+    index = (torch.arange(width)[:, None] + torch.arange(-radius, radius + 1)[None, :]).clamp(0, width - 1)
+    return (x[..., index] * kernel).sum(-1)
 
 
 def masked_blur(x: torch.Tensor, weight: torch.Tensor, sigma: float) -> torch.Tensor:

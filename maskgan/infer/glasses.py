@@ -23,7 +23,7 @@ from maskgan.labels import class_index
 EYE_G = class_index("eye_g")
 EYES = (class_index("l_eye"), class_index("r_eye"))
 SKIN_LIKE = tuple(class_index(k) for k in ("skin", "nose", "l_ear", "r_ear", "l_brow", "r_brow"))
-FRAME_SHARE = 0.09  # rim thickness of solid lenses, as a share of the lens height
+FRAME_SHARE = 0.06  # rim thickness of solid lenses, as a share of the lens height
 RING_SHARE = 0.2  # painted rings: the holes (other than the eyes) are at least this share of the glasses' area
 LIGHT = np.array([-0.35, -0.75, 0.56])  # from the upper left (x right, y down, z toward the viewer)
 FILL_SIDE = 256  # hole filling runs on a grid no longer than this
@@ -129,6 +129,8 @@ def draw_glasses(image: np.ndarray, labels: np.ndarray, glasses: np.ndarray,
     specular = (normal * half_vector).sum(0).clamp_min(0) ** 24
     colour = torch.tensor(look.frame, dtype=torch.float32).view(3, 1, 1)
     shaded = colour * (0.45 + 0.8 * diffuse) + 190 * specular
-    alpha = gaussian_blur(frame_t[None], 0.5)[0].clamp(0, 1) * torch.from_numpy(_dilate_round(frame, 1)).float()
+    # opaque on the painted frame, a faint half-covered pixel outside it against stair-stepping
+    alpha = torch.maximum(frame_t, 0.5 * gaussian_blur(frame_t[None], 0.5)[0]) * torch.from_numpy(
+        _dilate_round(frame, 1)).float()
     x = x * (1 - alpha) + shaded * alpha
     return to_image(x)

@@ -24,17 +24,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import torch
 
 from maskgan.imageio import luma
 from maskgan.infer import fill, glasses
 from maskgan.infer.crop import FACE_CLASSES, _bounds, dilate
+from maskgan.infer.field_ops import gaussian_blur
 from maskgan.infer.looks import WORN_PARTS, added_parts
 from maskgan.infer.warp import FOLD_LIMIT, Field, register
 from maskgan.labels import CLASS_KEYS, CLASS_NAMES, class_index
 
 METHODS = ("auto", "generate", "photo")
 ROUTES = ("moved", "transferred", "drawn", "generated")
-EYE_G = class_index("eye_g")
+EYE_G, MOUTH, U_LIP, L_LIP = (class_index(k) for k in ("eye_g", "mouth", "u_lip", "l_lip"))
+LIP_LINE_STRENGTH = 0.8  # how far the line where closed lips meet goes toward the mouth's shadow
 # parts that grow, shrink or move as a whole (warp._part_affine), not only at their rims
 COMPACT_PARTS = tuple(class_index(k) for k in ("nose", "l_eye", "r_eye", "l_brow", "r_brow", "l_ear", "r_ear",
                                                 "mouth", "u_lip", "l_lip"))
@@ -96,6 +99,32 @@ def _window(changed: np.ndarray, reach: int) -> tuple[int, int, int, int]:
 def _without_slivers(mask: np.ndarray, radius: int) -> np.ndarray:
     """``mask`` opened by a square of ``radius``: isolated pixels and thin slivers gone, thick regions kept."""
     return dilate(~dilate(~mask, radius), radius) & mask
+
+
+def _lip_line(image: np.ndarray, labels: np.ndarray, filled: np.ndarray, mouth_pixels: np.ndarray,
+              grain: float) -> np.ndarray:
+    """``image`` with the shadowed line where closed lips meet, along the filled part of their shared edge.
+
+    Lips transferred over teeth (a mouth closed) would otherwise meet as one flat
+    pink area: the line is drawn in the darkest tenth of the photo's own mouth
+    interior (or the lips' colour at a third of its brightness where the photo
+    shows none), softly, a grain wide.
+    """
+    upper, lower = labels == U_LIP, labels == L_LIP
+    meeting = np.zeros_like(upper)
+    meeting[:-1] = upper[:-1] & lower[1:]  # upper-lip pixels just above lower-lip ones
+    meeting &= dilate(filled, 1)
+    if not meeting.any():
+        return image
+    if len(mouth_pixels) >= fill.MIN_DONORS:
+        brightness = luma(mouth_pixels.astype(np.float32))
+        shade = mouth_pixels[brightness <= np.percentile(brightness, 10)].mean(0)
+    else:
+        shade = image[upper | lower].mean(0) / 3
+    x = torch.from_numpy(image.astype(np.float32)).permute(2, 0, 1)
+    strength = gaussian_blur(torch.from_numpy(meeting).float()[None], 0.6 * grain).clamp(0, 1) * LIP_LINE_STRENGTH
+    line = torch.tensor(shade, dtype=torch.float32).view(3, 1, 1)
+    return (x + strength * (line - x)).round().clamp(0, 255).to(torch.uint8).permute(1, 2, 0).numpy()
 
 
 def _unfolded(warp: Field) -> Field | None:
@@ -162,6 +191,8 @@ def plan_photo_routes(image: np.ndarray, source: np.ndarray, edited: np.ndarray,
         else:
             generate |= hole
             _tally(routes, "generated", edt[hole])
+    if routes.get("transferred"):
+        result = _lip_line(result, edt, residual & ~generate, photo[src == MOUTH], grain)
     if method == "photo" and generate.any():
         missing = ", ".join(CLASS_NAMES[c].lower() for c in np.unique(edt[generate]))
         raise ValueError(f"the photo shows no {missing} near the edit to take it from, and method 'photo' never "
