@@ -132,3 +132,18 @@ def test_the_editor_runs_no_generator_when_the_photo_routes_make_the_whole_edit(
     differs = (result.image != photo).any(2)
     assert np.array_equal(differs, result.layer[..., 3] == 255) and not result.layer[~differs].any()
     assert np.array_equal(result.layer[differs, :3], result.image[differs])
+
+
+def test_a_hat_from_a_reference_photo_brings_its_own_pixels_fitted_to_the_painted_shape(face):
+    from maskgan.infer.looks import Reference
+
+    photo, labels = face
+    wearer_image, wearer_mask = sample_photo(70_000_124, 256)  # wears a hat
+    edited = labels.copy()
+    painted = np.roll(wearer_mask == HAT, 6, axis=1)  # the hat's shape, somewhat elsewhere on this head
+    edited[painted] = HAT
+    plan = plan_photo_routes(photo, labels, edited, "photo", Reference(wearer_image, wearer_mask))
+    assert plan.routes == {"transferred": {"hat": int(painted.sum())}} and not plan.generate.any()
+    hat_colour = wearer_image[wearer_mask == HAT].astype(float).mean(0)
+    assert np.abs(plan.image[painted].mean(0) - hat_colour).max() < 30
+    assert _outside_window_unchanged(plan, photo)

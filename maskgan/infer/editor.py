@@ -36,7 +36,7 @@ from maskgan.imageio import luma
 from maskgan.infer import crop
 from maskgan.infer.looks import (AUTO_LOOK, LookBook, Reference, added_parts, check_look, check_reference_wears,
                                   part_names)
-from maskgan.infer.routes import RoutePlan, check_method, glasses_look_of, plan_photo_routes
+from maskgan.infer.routes import RoutePlan, check_method, plan_photo_routes
 from maskgan.infer.precision import autocast, choose_device, choose_precision, memory_format
 from maskgan.infer.weights_path import default_weights_path
 from maskgan.labels import CLASS_KEYS, check_label_map, one_hot
@@ -255,7 +255,7 @@ class Editor:
         changed = [i for i, (_, source, edited) in enumerate(prepared) if not np.array_equal(source, edited)]
         total = 3 if changed else 0
         _step(progress, cancel, 0, total, "planning the edit")
-        plans = {i: plan_photo_routes(*prepared[i], methods[i], glasses_look_of(looks[i][1])) for i in changed}
+        plans = {i: plan_photo_routes(*prepared[i], methods[i], looks[i][1]) for i in changed}
         work = [(i, crop.face_box(*prepared[i][1:], framing=self.framing)) for i in changed if plans[i].generate.any()]
         if changed:
             _step(progress, cancel, 1, total, "generating")
@@ -413,7 +413,7 @@ class Editor:
             output = tensor_to_image(self.render(self._onehot([target]), style)[0])
             output, drawn = self._draw_added_parts(output, target, source_crop, look, reference,
                                                    notify=lambda text: _step(progress, cancel, k + 1, total, text))
-            plan = plan_photo_routes(image, source, variant, method, glasses_look_of(reference))
+            plan = plan_photo_routes(image, source, variant, method, reference)
             if plan.generate.any():
                 results.append(self._compose(image, source, variant, plan, box, output, feather, drawn))
             else:

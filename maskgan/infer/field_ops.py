@@ -99,7 +99,7 @@ def push_pull(values: torch.Tensor, known: torch.Tensor) -> torch.Tensor:
 
 def to_tensor(image: np.ndarray) -> torch.Tensor:
     """uint8 HxWxC -> float32 (C, H, W) in 0..255."""
-    return torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1).float()
+    return torch.from_numpy(np.array(image, dtype=np.float32)).permute(2, 0, 1)  # a copy: inputs may be read-only
 
 
 def to_image(x: torch.Tensor) -> np.ndarray:

@@ -9,7 +9,9 @@ Routes, in the order they are tried (``plan_photo_routes``):
                hair was, lips where teeth were): filled with that class's own colour,
                shading and grain (fill.py);
   drawn        new eyeglasses, drawn crisp at the photo's resolution (glasses.py);
-  generated    the rest (a hat, earrings, a class the photo does not show near the edit):
+               other worn parts the photo lacks (a hat, a necklace) are transferred from
+               a reference photo's own pixels when one is given (reference_parts.py);
+  generated    the rest (a hat without a reference, a class the photo does not show near the edit):
                the generator, as the paper does, feathered in by the Editor.
 
 Methods: ``auto`` (the default) takes the first route that applies to each region;
@@ -27,7 +29,7 @@ import numpy as np
 import torch
 
 from maskgan.imageio import luma
-from maskgan.infer import fill, glasses
+from maskgan.infer import fill, glasses, reference_parts
 from maskgan.infer.crop import FACE_CLASSES, _bounds, dilate
 from maskgan.infer.field_ops import gaussian_blur
 from maskgan.infer.looks import WORN_PARTS, added_parts
@@ -152,8 +154,13 @@ def _warp_target(source: np.ndarray, edited: np.ndarray) -> tuple[np.ndarray, li
 
 
 def plan_photo_routes(image: np.ndarray, source: np.ndarray, edited: np.ndarray, method: str,
-                      glasses_look: glasses.GlassesLook | None = None) -> RoutePlan:
-    """The photo routes of one edit (photo-sized uint8 image, label maps); see the module's docstring."""
+                      reference=None) -> RoutePlan:
+    """The photo routes of one edit (photo-sized uint8 image, label maps); see the module's docstring.
+
+    ``reference`` (a looks.Reference or None): a face whose own pixels of the worn
+    parts the edit adds are fitted to the painted shapes, and whose glasses give new
+    glasses their frame colour.
+    """
     check_method(method)
     changed = source != edited
     if method == "generate" or not changed.any():
@@ -183,8 +190,12 @@ def plan_photo_routes(image: np.ndarray, source: np.ndarray, edited: np.ndarray,
     for cls in np.unique(edt[residual]):
         hole = residual & (edt == cls)
         if cls == EYE_G and cls in added:
-            result = glasses.draw_glasses(result, edt, edt == EYE_G, glasses_look or glasses.GlassesLook())
+            look = glasses_look_of(reference) or glasses.GlassesLook()
+            result = glasses.draw_glasses(result, edt, edt == EYE_G, look)
             _tally(routes, "drawn", edt[edt == EYE_G])
+        elif cls in added and _wears(reference, cls):
+            result = reference_parts.fit_part(result, edt == cls, reference, int(cls))
+            _tally(routes, "transferred", edt[edt == cls])
         elif cls not in added and fill.can_fill(moved_labels, cls, hole):
             result = fill.fill_class(result, moved_labels, hole, int(cls), grain, block)
             _tally(routes, "transferred", edt[hole])
@@ -204,6 +215,10 @@ def plan_photo_routes(image: np.ndarray, source: np.ndarray, edited: np.ndarray,
         out = image.copy()
         out[y0:y1, x0:x1] = result
     return RoutePlan(out, generate_full, routes, window)
+
+
+def _wears(reference, part: int) -> bool:
+    return reference is not None and np.count_nonzero(reference.mask == part) >= fill.MIN_DONORS
 
 
 def glasses_look_of(reference) -> glasses.GlassesLook | None:

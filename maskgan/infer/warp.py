@@ -23,7 +23,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from maskgan.infer.field_ops import gaussian_blur, identity_grid, resize, sample
+from maskgan.infer.field_ops import gaussian_blur, identity_grid, resize, sample, to_image, to_tensor
 
 WORK_SIDE = 128  # the working grid's longer side
 LEVELS = ((4, 30), (2, 20), (1, 12))  # (downsampling of the working grid, iterations) coarse to fine
@@ -57,15 +57,13 @@ class Field:
 
     def apply(self, image: np.ndarray, mode: str = "bicubic") -> np.ndarray:
         """The window's pixels moved by the field (uint8 HxWxC); pixels the field leaves in place keep their bytes."""
-        x = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1).float()
-        moved = sample(x, identity_grid(*self.shape) + self.displacement, mode)
-        moved = moved.round().clamp(0, 255).to(torch.uint8).permute(1, 2, 0).numpy()
+        moved = to_image(sample(to_tensor(image), identity_grid(*self.shape) + self.displacement, mode))
         still = (self.magnitude() < 1e-3).numpy()
         return np.where(still[..., None], image, moved)
 
     def apply_labels(self, labels: np.ndarray) -> np.ndarray:
         """A label map moved by the field (nearest: every pixel keeps a valid class)."""
-        x = torch.from_numpy(labels.astype(np.float32))[None]
+        x = torch.from_numpy(labels.astype(np.float32))[None]  # astype copies: writable
         moved = sample(x, identity_grid(*self.shape) + self.displacement, "nearest")[0]
         return moved.round().to(torch.uint8).numpy()
 
