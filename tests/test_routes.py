@@ -147,3 +147,18 @@ def test_a_hat_from_a_reference_photo_brings_its_own_pixels_fitted_to_the_painte
     hat_colour = wearer_image[wearer_mask == HAT].astype(float).mean(0)
     assert np.abs(plan.image[painted].mean(0) - hat_colour).max() < 30
     assert _outside_window_unchanged(plan, photo)
+
+
+def test_new_glasses_take_their_frame_colour_from_a_reference_that_wears_glasses(face):
+    from maskgan.infer.looks import Reference
+
+    photo, labels = face
+    edited = glasses_on(labels, 2)
+    wearer_mask = edited.copy()
+    wearer_image = photo.copy()
+    wearer_image[wearer_mask == EYE_G] = (120, 20, 20)  # a wine-red frame
+    frame, _ = glasses_parts(edited == EYE_G, np.isin(edited, EYES))
+    plain = plan_photo_routes(photo, labels, edited, "auto").image[frame].astype(float).mean(0)
+    red = plan_photo_routes(photo, labels, edited, "auto", Reference(wearer_image, wearer_mask)).image[frame]
+    red = red.astype(float).mean(0)
+    assert red[0] - red[2] > 40 and abs(plain[0] - plain[2]) < 20
