@@ -31,7 +31,7 @@ import torch
 from maskgan.imageio import luma
 from maskgan.infer import fill, glasses, reference_parts
 from maskgan.infer.crop import FACE_CLASSES, _bounds, dilate
-from maskgan.infer.field_ops import gaussian_blur
+from maskgan.infer.field_ops import gaussian_blur, one_thread
 from maskgan.infer.looks import WORN_PARTS, added_parts
 from maskgan.infer.warp import FOLD_LIMIT, Field, register
 from maskgan.labels import CLASS_KEYS, CLASS_NAMES, class_index
@@ -162,6 +162,11 @@ def plan_photo_routes(image: np.ndarray, source: np.ndarray, edited: np.ndarray,
     glasses their frame colour.
     """
     check_method(method)
+    with one_thread():
+        return _plan(image, source, edited, method, reference)
+
+
+def _plan(image: np.ndarray, source: np.ndarray, edited: np.ndarray, method: str, reference) -> RoutePlan:
     changed = source != edited
     if method == "generate" or not changed.any():
         routes = {}
