@@ -30,7 +30,7 @@ import torch
 
 from maskgan.imageio import luma
 from maskgan.infer import fill, glasses, reference_parts
-from maskgan.infer.crop import FACE_CLASSES, _bounds, dilate
+from maskgan.infer.crop import FACE_CLASSES, _bounds, _box_sum, dilate
 from maskgan.infer.field_ops import gaussian_blur, one_thread
 from maskgan.infer.looks import WORN_PARTS, added_parts
 from maskgan.infer.warp import FOLD_LIMIT, Field, register
@@ -38,7 +38,8 @@ from maskgan.labels import CLASS_KEYS, CLASS_NAMES, class_index
 
 METHODS = ("auto", "generate", "photo")
 ROUTES = ("moved", "transferred", "drawn", "generated")
-EYE_G, MOUTH, U_LIP, L_LIP = (class_index(k) for k in ("eye_g", "mouth", "u_lip", "l_lip"))
+BACKGROUND, EYE_G, MOUTH, U_LIP, L_LIP, HAIR = (class_index(k) for k in ("background", "eye_g", "mouth", "u_lip",
+                                                                           "l_lip", "hair"))
 LIP_LINE_STRENGTH = 0.8  # how far the line where closed lips meet goes toward the mouth's shadow
 # parts that grow, shrink or move as a whole (warp._part_affine), not only at their rims
 COMPACT_PARTS = tuple(class_index(k) for k in ("nose", "l_eye", "r_eye", "l_brow", "r_brow", "l_ear", "r_ear",
@@ -46,6 +47,8 @@ COMPACT_PARTS = tuple(class_index(k) for k in ("nose", "l_eye", "r_eye", "l_brow
 REACH_SHARE = 0.12  # the warp reaches at least this share of the face's side around a change
 GRAIN_SHARE = 0.01  # grain finer than this share of the face's side is copied as texture
 BLOCK_SHARE = 0.08  # texture blocks, as a share of the face's side
+FRINGE_SHARE = 0.015  # the width, as a share of the face's side, of a removed part's fringe around it
+STROKE_PIXELS = 5  # slivers with fewer residual pixels in their 5x5 neighbourhood are specks, not strokes
 SLIVER_SHARE = 0.01  # what the move misses by less than this share of the face's side is left as moved
 
 
@@ -98,9 +101,21 @@ def _window(changed: np.ndarray, reach: int) -> tuple[int, int, int, int]:
     return max(0, x0 - reach), max(0, y0 - reach), min(width, x1 + reach), min(height, y1 + reach)
 
 
-def _without_slivers(mask: np.ndarray, radius: int) -> np.ndarray:
-    """``mask`` opened by a square of ``radius``: isolated pixels and thin slivers gone, thick regions kept."""
-    return dilate(~dilate(~mask, radius), radius) & mask
+def _without_slivers(residual: np.ndarray, moved: np.ndarray, edited: np.ndarray, radius: int) -> np.ndarray:
+    """The residual without the slivers along edges the move already put within ``radius`` of where they belong.
+
+    A slivered residual pixel (thinner than a ``radius`` square opening keeps) whose
+    edited class lies within ``radius`` in the moved labels is the parse's ragged edge
+    or the warp's last pixel, and a stray speck is the parse's noise: both keep the
+    moved photo. Thin strokes painted away from their class stay in the residual.
+    """
+    thick = dilate(~dilate(~residual, radius), radius) & residual
+    misplaced = np.zeros_like(residual)
+    for cls in np.unique(edited[residual & ~thick]):
+        misplaced |= dilate(moved == cls, radius) & (edited == cls)
+    strokes = residual & ~thick & ~misplaced
+    strokes &= _box_sum(strokes, 2) >= STROKE_PIXELS  # a painted line, not a stray speck of the parse
+    return thick | strokes
 
 
 def _lip_line(image: np.ndarray, labels: np.ndarray, filled: np.ndarray, mouth_pixels: np.ndarray,
@@ -144,12 +159,16 @@ def _warp_target(source: np.ndarray, edited: np.ndarray) -> tuple[np.ndarray, li
     Body classes of the source take part, and may shrink to nothing (teeth behind
     closed lips); worn parts only where both masks show them (a reshaped hat), since
     new glasses cannot come from moving skin and removed ones must not be squeezed
-    away. Pixels of other classes keep the source's class in the target.
+    away. Pixels of other classes keep the source's class in the target, and so do
+    the hair's outline against the background (a haircut is not a liquify: the
+    backdrop is transferred where hair was, hair where the backdrop was).
     """
     present_source, present_edited = set(np.unique(source).tolist()), set(np.unique(edited).tolist())
     classes = sorted(c for c in present_source if c not in WORN_PARTS or c in present_edited)
     outside = ~np.isin(edited, classes) | ~np.isin(source, classes)
-    target = np.where(outside, source, edited)
+    # hair cut or grown against the backdrop reveals or covers it: nothing there moves
+    outline = ((source == HAIR) & (edited == BACKGROUND)) | ((source == BACKGROUND) & (edited == HAIR))
+    target = np.where(outside | outline, source, edited)
     return target, classes
 
 
@@ -189,9 +208,11 @@ def _plan(image: np.ndarray, source: np.ndarray, edited: np.ndarray, method: str
     window_changed = changed[y0:y1, x0:x1]
     _tally(routes, "moved", edt[window_changed & (moved_labels == edt)])
     # what the move missed; slivers thinner than the parse's own ragged edges keep the moved photo
-    residual = _without_slivers(moved_labels != edt, max(1, round(SLIVER_SHARE * face_side)))
+    residual = _without_slivers(moved_labels != edt, moved_labels, edt, max(1, round(SLIVER_SHARE * face_side)))
     generate = np.zeros_like(residual)
     grain, block = max(1.0, GRAIN_SHARE * face_side), max(8, round(BLOCK_SHARE * face_side))
+    fringe_width = max(1, round(FRINGE_SHARE * face_side))
+    shown = moved_labels  # what each pixel of ``result`` shows now: fills copy only from what they fill with
     for cls in np.unique(edt[residual]):
         hole = residual & (edt == cls)
         if cls == EYE_G and cls in added:
@@ -201,8 +222,13 @@ def _plan(image: np.ndarray, source: np.ndarray, edited: np.ndarray, method: str
         elif cls in added and _wears(reference, cls):
             result = reference_parts.fit_part(result, edt == cls, reference, int(cls))
             _tally(routes, "transferred", edt[edt == cls])
-        elif cls not in added and fill.can_fill(moved_labels, cls, hole):
-            result = fill.fill_class(result, moved_labels, hole, int(cls), grain, block)
+        elif cls not in added and fill.can_fill(shown, cls, hole):
+            # the class's own pixels along the hole carry the fringe of what was there (a parse stops short of
+            # soft hair): they are refilled too, from cleaner ones further in
+            grown = hole | (dilate(hole, fringe_width) & (shown == cls) & (edt == cls))
+            refilled = grown if fill.can_fill(shown, cls, grown) else hole
+            result = fill.fill_class(result, shown, refilled, int(cls), grain, block)
+            shown = np.where(refilled, cls, shown)
             _tally(routes, "transferred", edt[hole])
         else:
             generate |= hole
