@@ -30,7 +30,8 @@ import torch
 
 from maskgan.data.items import image_to_tensor, tensor_to_image
 from maskgan.imageio import luma
-from maskgan.infer import crop
+from maskgan.infer import align, crop
+from maskgan.infer.face_points import FacePoints
 from maskgan.infer.looks import (AUTO_LOOK, LookBook, Reference, added_parts, check_look, check_reference_wears,
                                   part_names)
 from maskgan.infer.precision import autocast, choose_device, choose_precision, memory_format
@@ -61,6 +62,7 @@ class EditResult:
     changed: bool
     box: tuple[int, int, int, int]  # (x0, y0, x1, y1) of the generated square in photo pixels (may leave the photo); 0s if unchanged
     looks: dict[str, str] = field(default_factory=dict)  # added part key -> what drew it: "look k", "the reference face"
+    alignment: str = ""  # how the face was aligned (CelebA-HQ square: its landmarks' source); '' for the plain crop
 
 
 def _step(progress, cancel, done: int, total: int, message: str) -> None:
@@ -112,6 +114,8 @@ class Editor:
         self.precision = precision
         self.resolution = int(self.card.get("resolution", 512))
         self.framing = crop.Framing.from_card(self.card)  # None: the loose whole-mask crop
+        # weights trained on CelebAMask-HQ see faces as its photos show them: CelebA-HQ's aligned squares (align.py)
+        self.face_points = FacePoints() if align.trained_on_celebahq_crops(self.card) else None
         self.generator = bundle.generator.to(device, memory_format=memory_format(precision)).eval()
         check_size(self.resolution, self.resolution, self.generator.config.n_downsample)
         self.mask_vae = bundle.mask_vae.to(device).eval() if bundle.mask_vae is not None else None
@@ -172,16 +176,22 @@ class Editor:
         output = self.run_generator(self._onehot(targets), self._onehot(sources), self._images(images))
         return [tensor_to_image(o) for o in output]
 
-    def _crops(self, image, source, edited, box: crop.Box) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _frame(self, image, source, edited):
+        """The square the model sees: a crop.Box, or CelebA-HQ's aligned square for weights trained on its crops."""
+        if self.face_points is None:
+            return crop.face_box(source, edited, framing=self.framing)
+        return align.aligned_frame(self.face_points, image, source, edited)
+
+    def _crops(self, image, source, edited, box) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(edited mask, source mask, photo) of the box at the model's resolution."""
         size = self.resolution
-        return crop.crop_mask(edited, box, size), crop.crop_mask(source, box, size), crop.crop_image(image, box, size)
+        return align.crop_mask(edited, box, size), align.crop_mask(source, box, size), align.crop_image(image, box, size)
 
-    def _paste(self, image, source, edited, box: crop.Box, output: np.ndarray, feather: int,
+    def _paste(self, image, source, edited, box, output: np.ndarray, feather: int,
                looks: dict[str, str]) -> EditResult:
         grow = max(2, round(GROW_MODEL_PIXELS * box.side / self.resolution))
-        blended, layer = crop.paste_back(image, source, edited, box, output, grow, feather)
-        return EditResult(layer, blended, True, box.corners(), looks)
+        blended, layer = align.paste_back(image, source, edited, box, output, grow, feather)
+        return EditResult(layer, blended, True, box.corners(), looks, align.describe(box))
 
     # --- operations ----------------------------------------------------------------------
     def generate(self, image: np.ndarray, source_mask: np.ndarray, edited_mask: np.ndarray) -> np.ndarray:
@@ -221,7 +231,7 @@ class Editor:
         prepared = [_prepare(r["image"], r["source_mask"], r["edited_mask"]) for r in requests]
         looks = [self._resolve_look(r.get("look", AUTO_LOOK), r.get("reference")) for r in requests]
         results = [_unchanged(image) for image, _, _ in prepared]
-        work = [(i, crop.face_box(source, edited, framing=self.framing)) for i, (_, source, edited) in enumerate(prepared)
+        work = [(i, self._frame(image, source, edited)) for i, (image, source, edited) in enumerate(prepared)
                 if not np.array_equal(source, edited)]
         total = 2 if work else 0
         _step(progress, cancel, 0, total, "cropping")
@@ -257,9 +267,9 @@ class Editor:
 
     def _reference_styles(self, references: list[Reference]) -> torch.Tensor:
         """(B, P) styles of reference faces, each framed as the model's training data was."""
-        boxes = [crop.face_box(r.mask, r.mask, framing=self.framing) for r in references]
-        return self.encode_style(self._onehot([crop.crop_mask(r.mask, b, self.resolution) for r, b in zip(references, boxes)]),
-                                 self._images([crop.crop_image(r.image, b, self.resolution) for r, b in zip(references, boxes)]))
+        boxes = [self._frame(r.image, r.mask, r.mask) for r in references]
+        return self.encode_style(self._onehot([align.crop_mask(r.mask, b, self.resolution) for r, b in zip(references, boxes)]),
+                                 self._images([align.crop_image(r.image, b, self.resolution) for r, b in zip(references, boxes)]))
 
     def _part_clarity(self, references: list[Reference], part: int) -> list[float]:
         """How faithfully these weights draw ``part`` on each reference face itself (one forward for all).
