@@ -192,16 +192,19 @@ def _edit(args) -> int:
                                 {"image": image, "source_mask": source, "edited_mask": edited,
                                  **_reference_arrays(reference)})
         result_image, layer = reply.arrays["image"], reply.arrays["layer"]
-        changed, looks = reply.result["changed"], reply.result["looks"]
+        changed, looks, alignment = reply.result["changed"], reply.result["looks"], reply.result["alignment"]
     else:
         result = _in_process(args, lambda editor: editor.edit(image, source, edited, feather=args.feather,
                                                                look=look, reference=reference))
         result_image, layer, changed, looks = result.image, result.layer, result.changed, result.looks
+        alignment = result.alignment
     save_png(args.output, result_image)
     if args.layer:
         save_png(args.layer, layer)
     print(f"wrote {args.output}" + ("" if changed else " (the masks are identical: the photo is unchanged)")
           + _looks_line(looks))
+    if alignment:
+        print(alignment)
     return 0
 
 

@@ -4,8 +4,10 @@ Boundary arrays: photos uint8 HxWx3 RGB (any size up to 64 MP), masks uint8 HxW
 label maps 0..18 of the photo's size. Edits are photo-sized EditResults: an RGBA
 layer, transparent (all four channels 0) where the edit changed nothing, and the
 blended RGB, equal to the photo byte for byte there. The model only ever sees a
-square crop around the face at its resolution (see crop.py); identical masks
-return the photo without running it.
+square crop around the face at its resolution (see crop.py): for weights trained on
+CelebAMask-HQ, the CelebA-HQ-aligned square, turned with the face (align.py; edits
+and reference faces; variants and interpolation keep the axis-aligned crop);
+identical masks return the photo without running it.
 
 The style comes from the source photo and its source mask (the official demo's
 behaviour); the edited mask says what to draw. Parts the edit adds that the photo
