@@ -103,7 +103,7 @@ def main() -> None:
 
     onehot = torch.zeros(1, 19, 512, 512).scatter_(1, torch.from_numpy(labels).long()[None, None], 1.0)
     target = torch.zeros(1, 19, 512, 512).scatter_(1, torch.from_numpy(edited).long()[None, None], 1.0)
-    image = torch.from_numpy(photo).permute(2, 0, 1)[None].float() / 127.5 - 1
+    image = torch.from_numpy(np.array(photo)).permute(2, 0, 1)[None].float() / 127.5 - 1
 
     def official_forward():
         with torch.no_grad():
