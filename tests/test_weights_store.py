@@ -136,3 +136,10 @@ def test_daemon_start_loads_the_chosen_weights_and_parser(tmp_path, official_pth
     failed = subprocess.run(process.command, env=process.env, capture_output=True, text=True, timeout=60)
     assert failed.returncode == 2
     assert "no editing weights named 'official'" in failed.stderr and "config.toml" in failed.stderr
+
+
+def test_an_import_cannot_take_a_built_in_name(user, official_pth, capsys):
+    assert main(["weights", "import-official", str(official_pth), "--name", "demo"]) == 2
+    assert "--name demo is the built-in demo's; choose another name" in capsys.readouterr().err
+    assert main(["weights", "import-official", str(official_pth), "--name", "../x"]) == 2
+    assert "--name must be a plain file name" in capsys.readouterr().err

@@ -62,11 +62,14 @@ def _run_import(importer: str, args) -> dict:
     """Run maskgan.official_import.<importer>(source, output); its refusals become one-line CommandErrors.
     Without an output, the bundle goes to the weights folder as NAME.safetensors."""
     from maskgan import official_import
+    from maskgan.infer.weights_path import DEMO, LANDMARKS
     from maskgan.user_config import weights_dir
 
     if args.output is None:
         if not args.name or "/" in args.name or "\\" in args.name or args.name.startswith("."):
             raise CommandError(f"--name must be a plain file name, got {args.name!r}")
+        if args.name in (DEMO, LANDMARKS):
+            raise CommandError(f"--name {args.name} is the built-in {args.name}'s; choose another name")
         weights_dir().mkdir(parents=True, exist_ok=True)
         args.output = weights_dir() / f"{args.name}.safetensors"
     if args.output.suffix != ".safetensors":
