@@ -139,9 +139,8 @@ def run_op(editor, op: str, jobs: list, progress, cancel, parsers=None) -> list[
                   look=j.args["look"], reference=_reference(j), method=j.args["method"]) for j in jobs],
             feather=jobs[0].args["feather"], progress=progress, cancel=cancel,
         )
-        return [({"changed": r.changed, "box": list(r.box), "looks": r.looks, "routes": r.routes},
-                 {"layer": r.layer, "image": r.image})
-                for r in results]
+        return [({"changed": r.changed, "box": list(r.box), "looks": r.looks, "routes": r.routes,
+                  "alignment": r.alignment}, {"layer": r.layer, "image": r.image}) for r in results]
     if op == "style_copy":
         (job,) = jobs
         image = editor.style_copy(job.arrays["target_mask"], job.arrays["reference_image"], job.arrays["reference_mask"],

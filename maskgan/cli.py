@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "maskgan.commands.demo",
     "maskgan.commands.batch",
     "maskgan.commands.parse",
+    "maskgan.commands.align",
     "maskgan.commands.train_parser",
     "maskgan.commands.eval",
 )

@@ -8,6 +8,17 @@ import torch
 from helpers import reference_path, tiny_generator
 
 
+@pytest.fixture(scope="session", autouse=True)
+def own_user_folders(tmp_path_factory):
+    """The user's settings file and weights folder (maskgan.user_config) never reach a test: the session has empty ones."""
+    folder = tmp_path_factory.mktemp("user")
+    patch = pytest.MonkeyPatch()
+    patch.setenv("XDG_CONFIG_HOME", str(folder / "config"))
+    patch.setenv("XDG_DATA_HOME", str(folder / "data"))
+    yield folder
+    patch.undo()
+
+
 @pytest.fixture(scope="session")
 def official_reference() -> dict:
     path = reference_path()

@@ -51,7 +51,8 @@ def test_edit_through_the_daemon_equals_in_process(client, tiny_weights):
     expected = Editor.load(tiny_weights, device="cpu", precision="fp32").edit(**arrays, feather=5)
     assert np.array_equal(reply.arrays["layer"], expected.layer)
     assert np.array_equal(reply.arrays["image"], expected.image)
-    assert reply.result == {"changed": True, "box": list(expected.box), "looks": {}, "routes": expected.routes}
+    assert reply.result == {"changed": True, "box": list(expected.box), "looks": {}, "routes": expected.routes,
+                            "alignment": ""}
     assert [e["message"] for e in events] == ["planning the edit", "generating", "blending", "done"]
 
 

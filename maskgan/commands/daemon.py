@@ -17,13 +17,15 @@ def add_commands(subparsers) -> None:
 
     start = sub.add_parser("start", help="start the daemon (foreground unless --detach)")
     start.add_argument("--endpoint", help="where to listen (default: ipc:// in the user's runtime dir)")
-    start.add_argument("--weights", type=Path, help="weights bundle (default: the embedded demo weights)")
+    start.add_argument("--weights", type=Path, help="weights bundle (default: the settings file's choice, "
+                       "`maskgan weights use`, else the embedded demo weights)")
     start.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     start.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16"])
     start.add_argument("--parser", default="auto", choices=["auto", "learned", "landmarks"],
                        help="face parser for the parse op (default auto: --parser-weights if given, else landmarks)")
     start.add_argument("--parser-weights", type=Path,
-                       help="learned parser bundle (`maskgan weights import-official-parser` or `maskgan train-parser`)")
+                       help="learned parser bundle (`maskgan weights import-official-parser` or `maskgan train-parser`; "
+                       "default: the settings file's choice)")
     start.add_argument("--queue-size", type=int, default=8, help="requests that may wait (default 8); more get 'busy'")
     start.add_argument("--detach", action="store_true", help="run in the background and return once it answers")
     start.set_defaults(func=_start)
@@ -42,10 +44,26 @@ def add_commands(subparsers) -> None:
     keys.set_defaults(func=_keys)
 
 
+def _apply_settings(args) -> None:
+    """Fill --weights and --parser-weights that were not given from the settings file (maskgan.user_config)."""
+    from maskgan.infer.weights_path import EDITING, PARSER, resolve
+    from maskgan.user_config import ConfigError, config_path, read_daemon_settings
+
+    try:
+        settings = read_daemon_settings()
+        if args.weights is None and "weights" in settings:
+            args.weights = resolve(settings["weights"], EDITING).path
+        if args.parser_weights is None and args.parser != "landmarks" and "parser_weights" in settings:
+            args.parser_weights = resolve(settings["parser_weights"], PARSER).path  # None: the landmark parser
+    except (ConfigError, ValueError) as error:
+        raise CommandError(f"{error} (chosen in {config_path()}: fix it with `maskgan weights use NAME`)") from error
+
+
 def _start(args) -> int:
     from maskgan_client import platform_endpoint
 
     endpoint = args.endpoint or platform_endpoint()
+    _apply_settings(args)
     if args.detach:
         return _start_detached(args, endpoint)
     from maskgan.infer import Editor

@@ -204,16 +204,20 @@ def _edit(args) -> int:
                                  **_reference_arrays(reference)})
         result_image, layer = reply.arrays["image"], reply.arrays["layer"]
         changed, looks, routes = reply.result["changed"], reply.result["looks"], reply.result["routes"]
+        alignment = reply.result["alignment"]
     else:
         result = _in_process(args, lambda editor: editor.edit(image, source, edited, feather=args.feather,
                                                                look=look, reference=reference, method=args.method))
         result_image, layer, changed, looks, routes = (result.image, result.layer, result.changed, result.looks,
                                                        result.routes)
+        alignment = result.alignment
     save_png(args.output, result_image)
     if args.layer:
         save_png(args.layer, layer)
     print(f"wrote {args.output}" + ("" if changed else " (the masks are identical: the photo is unchanged)")
           + _routes_line(routes) + _looks_line(looks))
+    if alignment:
+        print(alignment)
     return 0
 
 

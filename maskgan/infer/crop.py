@@ -263,11 +263,21 @@ def change_window(source_mask: np.ndarray, edited_mask: np.ndarray, box: Box, re
 
 def paste_back(image: np.ndarray, source_mask: np.ndarray, edited_mask: np.ndarray, box: Box,
                generated: np.ndarray, grow: int, feather: int) -> tuple[np.ndarray, np.ndarray]:
-    """(blended RGB, RGBA layer), photo-sized, of the generated square (any size) for ``box``.
+    """(blended RGB, RGBA layer), photo-sized, of the generated square (any size) for ``box``."""
+    return paste_rendered(image, source_mask, edited_mask, box, grow, feather, box.side / generated.shape[0],
+                          lambda window: window_image(generated, box, window))
 
+
+def paste_rendered(image: np.ndarray, source_mask: np.ndarray, edited_mask: np.ndarray, box: Box, grow: int,
+                   feather: int, scale: float, render, coverage=None) -> tuple[np.ndarray, np.ndarray]:
+    """(blended RGB, RGBA layer), photo-sized, of generated pixels that ``render(window)`` gives at photo scale.
+
+    ``box`` bounds what was generated, ``scale`` is photo pixels per generated pixel,
+    and ``coverage(window)``, when given, says which pixels of the window were
+    generated at all (bool; an oriented square covers part of its bounding box).
     The alpha is computed on the change window only; past its edges it is exactly 0
     anyway (the window reaches grow + 2*feather beyond every change), and at the
-    box's edges it is cut, since nothing was generated there.
+    edges of what was generated it is cut, since nothing was generated past them.
     """
     height, width = image.shape[:2]
     blended = image.copy()
@@ -278,8 +288,9 @@ def paste_back(image: np.ndarray, source_mask: np.ndarray, edited_mask: np.ndarr
     x0, y0, x1, y1 = window
     source, edited, photo = source_mask[y0:y1, x0:x1], edited_mask[y0:y1, x0:x1], image[y0:y1, x0:x1]
     alpha = change_alpha(source, edited, grow, feather)
-    enlarged = with_photo_detail(window_image(generated, box, window), photo, source != edited,
-                                 box.side / generated.shape[0])
+    if coverage is not None:
+        alpha[~coverage(window)] = 0.0
+    enlarged = with_photo_detail(render(window), photo, source != edited, scale)
     blended[y0:y1, x0:x1], layer[y0:y1, x0:x1] = composite(photo, enlarged, alpha)
     return blended, layer
 

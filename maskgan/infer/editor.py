@@ -4,8 +4,10 @@ Boundary arrays: photos uint8 HxWx3 RGB (any size up to 64 MP), masks uint8 HxW
 label maps 0..18 of the photo's size. Edits are photo-sized EditResults: an RGBA
 layer, transparent (all four channels 0) where the edit changed nothing, and the
 blended RGB, equal to the photo byte for byte there. The model only ever sees a
-square crop around the face at its resolution (see crop.py); identical masks
-return the photo without running it.
+square crop around the face at its resolution (see crop.py): for weights trained on
+CelebAMask-HQ, the CelebA-HQ-aligned square, turned with the face (align.py; edits
+and reference faces; variants and interpolation keep the axis-aligned crop);
+identical masks return the photo without running it.
 
 Each changed region takes a route (routes.py): the photo's own pixels moved or
 transferred where the photo can supply them, new glasses drawn on the photo, the
@@ -33,7 +35,8 @@ import torch
 
 from maskgan.data.items import image_to_tensor, tensor_to_image
 from maskgan.imageio import luma
-from maskgan.infer import crop
+from maskgan.infer import align, crop
+from maskgan.infer.face_points import FacePoints
 from maskgan.infer.looks import (AUTO_LOOK, LookBook, Reference, added_parts, check_look, check_reference_wears,
                                   part_names)
 from maskgan.infer.routes import RoutePlan, check_method, plan_photo_routes
@@ -66,6 +69,7 @@ class EditResult:
     box: tuple[int, int, int, int]  # (x0, y0, x1, y1) of the generated square in photo pixels (may leave the photo); 0s if unchanged
     looks: dict[str, str] = field(default_factory=dict)  # added part key -> what drew it: "look k", "the reference face"
     routes: dict[str, dict[str, int]] = field(default_factory=dict)  # route -> {class key: changed pixels} (routes.py)
+    alignment: str = ""  # how the face was aligned (CelebA-HQ square: its landmarks' source); '' for the plain crop
 
 
 def _step(progress, cancel, done: int, total: int, message: str) -> None:
@@ -130,6 +134,8 @@ class Editor:
         self.precision = precision
         self.resolution = int(self.card.get("resolution", 512))
         self.framing = crop.Framing.from_card(self.card)  # None: the loose whole-mask crop
+        # weights trained on CelebAMask-HQ see faces as its photos show them: CelebA-HQ's aligned squares (align.py)
+        self.face_points = FacePoints() if align.trained_on_celebahq_crops(self.card) else None
         self.generator = bundle.generator.to(device, memory_format=memory_format(precision)).eval()
         check_size(self.resolution, self.resolution, self.generator.config.n_downsample)
         self.mask_vae = bundle.mask_vae.to(device).eval() if bundle.mask_vae is not None else None
@@ -190,12 +196,18 @@ class Editor:
         output = self.run_generator(self._onehot(targets), self._onehot(sources), self._images(images))
         return [tensor_to_image(o) for o in output]
 
-    def _crops(self, image, source, edited, box: crop.Box) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _frame(self, image, source, edited):
+        """The square the model sees: a crop.Box, or CelebA-HQ's aligned square for weights trained on its crops."""
+        if self.face_points is None:
+            return crop.face_box(source, edited, framing=self.framing)
+        return align.aligned_frame(self.face_points, image, source, edited)
+
+    def _crops(self, image, source, edited, box) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(edited mask, source mask, photo) of the box at the model's resolution."""
         size = self.resolution
-        return crop.crop_mask(edited, box, size), crop.crop_mask(source, box, size), crop.crop_image(image, box, size)
+        return align.crop_mask(edited, box, size), align.crop_mask(source, box, size), align.crop_image(image, box, size)
 
-    def _compose(self, image, source, edited, plan: RoutePlan, box: crop.Box | None, output: np.ndarray | None,
+    def _compose(self, image, source, edited, plan: RoutePlan, box, output: np.ndarray | None,
                  feather: int, looks: dict[str, str]) -> EditResult:
         """The EditResult of an edit: the photo routes' image, with the generator's ``output`` (for ``box``) feathered
         in over the pixels the plan left to it."""
@@ -203,10 +215,10 @@ class Editor:
             return EditResult(_layer_of(image, plan.image), plan.image, True, _corners(plan.window), {}, plan.routes)
         grow = max(2, round(GROW_MODEL_PIXELS * box.side / self.resolution))
         generated_source = np.where(plan.generate, source, edited)  # the generator's change: only its pixels
-        blended, layer = crop.paste_back(plan.image, generated_source, edited, box, output, grow, feather)
+        blended, layer = align.paste_back(plan.image, generated_source, edited, box, output, grow, feather)
         if plan.image is not image:  # routes changed the photo too: the layer is what differs from it
             layer = _layer_of(image, blended)
-        return EditResult(layer, blended, True, box.corners(), looks, plan.routes)
+        return EditResult(layer, blended, True, box.corners(), looks, plan.routes, align.describe(box))
 
     # --- operations ----------------------------------------------------------------------
     def generate(self, image: np.ndarray, source_mask: np.ndarray, edited_mask: np.ndarray) -> np.ndarray:
@@ -256,10 +268,10 @@ class Editor:
         total = 3 if changed else 0
         _step(progress, cancel, 0, total, "planning the edit")
         plans = {i: plan_photo_routes(*prepared[i], methods[i], looks[i][1]) for i in changed}
-        work = [(i, crop.face_box(*prepared[i][1:], framing=self.framing)) for i in changed if plans[i].generate.any()]
+        work = [(i, self._frame(*prepared[i])) for i in changed if plans[i].generate.any()]
         if changed:
             _step(progress, cancel, 1, total, "generating")
-        outputs: dict[int, tuple[crop.Box, np.ndarray, dict[str, str]]] = {}
+        outputs: dict[int, tuple] = {}  # request -> (frame, generated square, looks drawn)
         if work:
             crops = [self._crops(*prepared[i], box) for i, box in work]
             for (i, box), (edited, source, _), output in zip(work, crops, self._generate(*zip(*crops))):
@@ -296,9 +308,9 @@ class Editor:
 
     def _reference_styles(self, references: list[Reference]) -> torch.Tensor:
         """(B, P) styles of reference faces, each framed as the model's training data was."""
-        boxes = [crop.face_box(r.mask, r.mask, framing=self.framing) for r in references]
-        return self.encode_style(self._onehot([crop.crop_mask(r.mask, b, self.resolution) for r, b in zip(references, boxes)]),
-                                 self._images([crop.crop_image(r.image, b, self.resolution) for r, b in zip(references, boxes)]))
+        boxes = [self._frame(r.image, r.mask, r.mask) for r in references]
+        return self.encode_style(self._onehot([align.crop_mask(r.mask, b, self.resolution) for r, b in zip(references, boxes)]),
+                                 self._images([align.crop_image(r.image, b, self.resolution) for r, b in zip(references, boxes)]))
 
     def _part_clarity(self, references: list[Reference], part: int) -> list[float]:
         """How faithfully these weights draw ``part`` on each reference face itself (one forward for all).

@@ -32,6 +32,7 @@ WORK_SIDE = 512  # the models' own inputs are 128 to 256 pixels; more only costs
 DETECT_SIDE = 1024  # the detector looks at the photo scaled down to this (its input is 192 px)
 LABEL_SIDE = 1536  # bounds the memory of the region step on huge photos; the editor works at <= 512 anyway
 MIN_DETECTION_SCORE = 0.5
+NOSE_TIP = 1  # the face mesh's landmark on the tip of the nose
 
 
 def landmarks_available() -> str | None:
@@ -64,6 +65,11 @@ def _paths(edges) -> tuple[tuple[int, ...], ...]:
             seen.add(current)
         paths.append(tuple(path))
     return tuple(paths)
+
+
+def _on(points: np.ndarray, paths) -> np.ndarray:
+    """The points (N, 2) of every landmark on the paths, each once."""
+    return points[sorted({i for path in paths for i in path})]
 
 
 def _mesh_parts():
@@ -135,22 +141,48 @@ class LandmarkParser:
         notes = [f"{len(faces)} faces found; parsed face {face} (0 = the largest)"] if len(faces) > 1 else []
         return ParseResult(labels, "landmark parser (mediapipe face mesh and person mask)", faces, face, UNSEEN, notes)
 
+    @staticmethod
+    def _window(image: np.ndarray, box: FaceBox) -> tuple[Image.Image, int, int, int]:
+        """(window, x0, y0, side): the square around the face the models see, black where it leaves the photo."""
+        side = max(8, round(WINDOW_SCALE * max(box.right - box.left, box.bottom - box.top)))
+        x0 = round((box.left + box.right - side) / 2)
+        y0 = round((box.top + box.bottom - side) / 2)
+        return Image.fromarray(image).crop((x0, y0, x0 + side, y0 + side)), x0, y0, side
+
+    @staticmethod
+    def _no_mesh(box: FaceBox, index: int | None) -> ParserError:
+        which = f"face {index}" if index is not None else "a face"
+        return ParserError(
+            f"{which} was found at {box.as_list()} but its landmarks were not: it may be turned too far, "
+            "too small or covered. Try another face, or crop the photo around this one")
+
+    def five_points(self, image: np.ndarray, box: FaceBox) -> np.ndarray:
+        """(5, 2) CelebA landmarks (maskgan.infer.face_points) of the face in ``box``, in photo coordinates."""
+        from maskgan.infer.face_points import from_parts
+
+        window, x0, y0, side = self._window(image, box)
+        work = np.asarray(window.resize((WORK_SIDE, WORK_SIDE), Image.BILINEAR))
+        with self._lock:
+            meshes = self._mesh.process(work).multi_face_landmarks
+        if not meshes:
+            raise self._no_mesh(box, None)
+        points = np.array([(p.x, p.y) for p in meshes[0].landmark]) * side + (x0, y0)
+        parts = self._parts
+        # mediapipe's left eye is the person's left: the eye on the image's right
+        return from_parts(_on(points, parts.r_eye).mean(0), _on(points, parts.l_eye).mean(0), points[NOSE_TIP],
+                          _on(points, parts.lips))
+
     def _parse_face(self, image: np.ndarray, box: FaceBox, index: int) -> np.ndarray:
         from maskgan.parsing.face_regions import face_labels
 
         height, width = image.shape[:2]
-        side = max(8, round(WINDOW_SCALE * max(box.right - box.left, box.bottom - box.top)))
-        x0 = round((box.left + box.right - side) / 2)
-        y0 = round((box.top + box.bottom - side) / 2)
-        window = Image.fromarray(image).crop((x0, y0, x0 + side, y0 + side))  # black where it leaves the photo
+        window, x0, y0, side = self._window(image, box)
         work = np.asarray(window.resize((WORK_SIDE, WORK_SIDE), Image.BILINEAR))
         with self._lock:
             meshes = self._mesh.process(work).multi_face_landmarks
             person = self._segmenter.process(work).segmentation_mask
         if not meshes:
-            raise ParserError(
-                f"face {index} was found at {box.as_list()} but its landmarks were not: it may be turned too far, "
-                "too small or covered. Try another face, or crop the photo around this one")
+            raise self._no_mesh(box, index)
         label_side = min(side, LABEL_SIDE)
         points = np.array([(p.x, p.y) for p in meshes[0].landmark]) * label_side
         pixels = np.asarray(window if label_side == side else window.resize((label_side,) * 2, Image.BILINEAR))
