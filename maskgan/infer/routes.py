@@ -6,11 +6,11 @@ Routes, in the order they are tried (``plan_photo_routes``):
                source mask's shapes to the edited mask's (warp.py): bigger eyes, fuller
                lips, a hairline up or down, raised brows, a slimmer jaw;
   transferred  what the move leaves unexplained but the photo shows nearby (skin where
-               hair was, lips where teeth were): filled with that class's own colour,
-               shading and grain (fill.py);
+               hair was, lips where teeth were, the backdrop where hair was cut): filled
+               with that class's own colour, shading and grain (fill.py); and worn parts
+               the photo lacks (a hat, a necklace) from a reference photo's own pixels of
+               them, when one is given (reference_parts.py);
   drawn        new eyeglasses, drawn crisp at the photo's resolution (glasses.py);
-               other worn parts the photo lacks (a hat, a necklace) are transferred from
-               a reference photo's own pixels when one is given (reference_parts.py);
   generated    the rest (a hat without a reference, a class the photo does not show near the edit):
                the generator, as the paper does, feathered in by the Editor.
 
