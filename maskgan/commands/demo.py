@@ -87,6 +87,8 @@ def _demo(args) -> int:
         finally:
             _daemon(["stop", "--endpoint", endpoint], env)
 
+    from maskgan.infer.routes import describe
+
     out = args.output
     save_png(out / "result.png", reply.arrays["image"])
     save_png(out / "layer.png", reply.arrays["layer"])
@@ -98,6 +100,7 @@ def _demo(args) -> int:
         ("exact ground truth", sample.ground_truth),
     ]))
     changed = int((reply.arrays["layer"][..., 3] > 0).sum())
-    print(f"edited through the daemon in {seconds:.2f}s with {model}: {changed} pixels changed")
+    print(f"edited through the daemon in {seconds:.2f}s with {model}: {changed} pixels changed "
+          f"({describe(reply.result['routes'])})")
     print(f"wrote {out / 'result.png'}, {out / 'layer.png'} and {out / 'before_after.png'}")
     return 0
