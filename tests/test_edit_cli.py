@@ -166,7 +166,7 @@ def test_demo_runs_the_main_job_through_a_daemon(tmp_path, tiny_weights, capsys)
     assert np.array_equal(result[untouched], sample.image[untouched])
     assert (layer[sample.source_mask != sample.edited_mask, 3] == 255).all()
     assert (tmp_path / "out" / "before_after.png").exists()
-    assert "edited through the daemon" in capsys.readouterr().out
+    assert "pixels changed (drawn eyeglasses)" in capsys.readouterr().out  # new glasses drawn on the photo
 
 
 def test_demo_stops_the_daemon_when_the_edit_fails(tmp_path, tiny_weights, monkeypatch, capsys):
