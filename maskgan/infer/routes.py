@@ -6,7 +6,7 @@ Routes, in the order they are tried (``plan_photo_routes``):
                source mask's shapes to the edited mask's (warp.py): bigger eyes, fuller
                lips, a hairline up or down, raised brows, a slimmer jaw;
   transferred  what the move leaves unexplained but the photo shows nearby (skin where
-               hair was, lips where teeth were, the backdrop where hair was cut): filled
+               hair was, lips where teeth were): filled
                with that class's own colour, shading and grain (fill.py); and worn parts
                the photo lacks (a hat, a necklace) from a reference photo's own pixels of
                them, when one is given (reference_parts.py);
@@ -38,8 +38,7 @@ from maskgan.labels import CLASS_KEYS, CLASS_NAMES, class_index
 
 METHODS = ("auto", "generate", "photo")
 ROUTES = ("moved", "transferred", "drawn", "generated")
-BACKGROUND, EYE_G, MOUTH, U_LIP, L_LIP, HAIR = (class_index(k) for k in ("background", "eye_g", "mouth", "u_lip",
-                                                                           "l_lip", "hair"))
+EYE_G, MOUTH, U_LIP, L_LIP = (class_index(k) for k in ("eye_g", "mouth", "u_lip", "l_lip"))
 LIP_LINE_STRENGTH = 0.8  # how far the line where closed lips meet goes toward the mouth's shadow
 # parts that grow, shrink or move as a whole (warp._part_affine), not only at their rims
 COMPACT_PARTS = tuple(class_index(k) for k in ("nose", "l_eye", "r_eye", "l_brow", "r_brow", "l_ear", "r_ear",
@@ -159,16 +158,12 @@ def _warp_target(source: np.ndarray, edited: np.ndarray) -> tuple[np.ndarray, li
     Body classes of the source take part, and may shrink to nothing (teeth behind
     closed lips); worn parts only where both masks show them (a reshaped hat), since
     new glasses cannot come from moving skin and removed ones must not be squeezed
-    away. Pixels of other classes keep the source's class in the target, and so do
-    the hair's outline against the background (a haircut is not a liquify: the
-    backdrop is transferred where hair was, hair where the backdrop was).
+    away. Pixels of other classes keep the source's class in the target.
     """
     present_source, present_edited = set(np.unique(source).tolist()), set(np.unique(edited).tolist())
     classes = sorted(c for c in present_source if c not in WORN_PARTS or c in present_edited)
     outside = ~np.isin(edited, classes) | ~np.isin(source, classes)
-    # hair cut or grown against the backdrop reveals or covers it: nothing there moves
-    outline = ((source == HAIR) & (edited == BACKGROUND)) | ((source == BACKGROUND) & (edited == HAIR))
-    target = np.where(outside | outline, source, edited)
+    target = np.where(outside, source, edited)
     return target, classes
 
 
