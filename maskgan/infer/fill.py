@@ -16,6 +16,7 @@ import torch
 
 from maskgan.infer.crop import dilate
 from maskgan.imageio import luma
+from maskgan.labels import class_index
 from maskgan.infer.field_ops import gaussian_blur, masked_blur, push_pull, to_image, to_tensor
 
 MIN_DONORS = 12  # fewer photo pixels of a class than this cannot tell its look
@@ -23,6 +24,9 @@ OUTLIER_SPREADS = 3.0  # donors further than this many median deviations from th
 OUTLIER_FLOOR = 4.0  # ... where a deviation counts as at least this many levels
 GRAIN_LIMIT = 2.5  # copied grain is clipped to this many of the class's own median absolute grain
 DIRECTIONS = 16  # offsets tried per ring when looking for texture
+# classes of one material: a thin one takes its colour from the other's inside (both lips, both brows, both eyes)
+_TWINS = (("u_lip", "l_lip"), ("l_brow", "r_brow"), ("l_eye", "r_eye"), ("l_ear", "r_ear"))
+MATERIALS = {class_index(key): tuple(class_index(k) for k in twins) for twins in _TWINS for key in twins}
 
 
 def donors(labels: np.ndarray, cls: int, hole: np.ndarray, image: np.ndarray | None = None) -> np.ndarray:
@@ -30,6 +34,9 @@ def donors(labels: np.ndarray, cls: int, hole: np.ndarray, image: np.ndarray | N
     and, given the ``image``, without outliers in brightness (a mouth corner's shadow parsed as lip)."""
     own = (labels == cls) & ~hole
     inner = own & ~dilate(~own, 1)
+    if np.count_nonzero(inner) < MIN_DONORS:  # a thin part (a parsed upper lip): its twin's inside, if it has one
+        same = np.isin(labels, MATERIALS.get(cls, (cls,))) & ~hole
+        inner = same & ~dilate(~same, 1)
     chosen = inner if np.count_nonzero(inner) >= MIN_DONORS else own
     if image is not None and np.count_nonzero(chosen) >= MIN_DONORS:
         brightness = luma(image.astype(np.float32))
