@@ -12,6 +12,7 @@ import zmq
 from helpers import synthetic_photo
 from daemon_process import DaemonProcess
 from maskgan.infer import Editor
+from maskgan.labels import class_index
 from maskgan_client import Client, DaemonError, DaemonUnavailable
 from maskgan_client.wire import encode
 
@@ -34,6 +35,14 @@ def client(daemon):
 def edit_arrays(seed=3, **kw):
     image, source, edited = synthetic_photo(seed, **kw)
     return {"image": image, "source_mask": source, "edited_mask": edited}
+
+
+def with_necklace(arrays):
+    """The edit's arrays with a necklace painted on the neck (the synthetic photo wears none)."""
+    edited = arrays["edited_mask"].copy()
+    neck = np.nonzero(edited == class_index("neck"))
+    edited[neck[0][:40], neck[1][:40]] = class_index("neck_l")
+    return {**arrays, "edited_mask": edited}
 
 
 def test_hello_reports_versions_device_model_and_palette(client):
@@ -85,6 +94,9 @@ def raw_request(endpoint, frames, timeout=10_000):
      "bad_array", "reference_image and reference_mask must have the same height and width"),
     (lambda a: encode({"v": 1, "id": "x", "op": "edit", "args": {"look": 17}}, a), "bad_args", "'look' must be between -1 and 16"),
     (lambda a: encode({"v": 1, "id": "x", "op": "edit", "args": {"look": 1}}, a), "bad_input", "were not trained on: give a reference photo"),
+    (lambda a: encode({"v": 1, "id": "x", "op": "edit", "args": {"method": "liquify"}}, a), "bad_args",
+     "'method' must be one of auto, generate, photo, got 'liquify'"),
+    (lambda a: encode({"v": 1, "id": "x", "op": "edit", "args": {"method": 2}}, a), "bad_args", "'method' must be str"),
     (lambda a: encode({"v": 1, "id": "x", "op": "parse"}, {"image": a["image"]}), "unsupported", "face parsing is not available: no weights file at /nonexistent/parser.safetensors"),
     (lambda a: encode({"v": 1, "id": "x", "op": "parse", "args": {"face": -1}}, {"image": a["image"]}), "bad_args", "'face' must be between 0 and 255"),
     (lambda a: encode({"v": 1, "id": "x", "op": "variants"}, a), "unsupported", "needs weights with a MaskVAE"),
@@ -93,6 +105,15 @@ def test_malformed_messages_get_named_errors(daemon, frames_of, code, text):
     reply = raw_request(daemon.endpoint, frames_of(edit_arrays()))
     assert reply["type"] == "error" and reply["code"] == code, reply
     assert text in reply["message"]
+
+
+def test_method_photo_refuses_by_name_what_only_the_generator_draws(client):
+    with pytest.raises(DaemonError) as refused:
+        client.call("edit", {"method": "photo"}, with_necklace(edit_arrays()))
+    assert refused.value.code == "bad_input"
+    assert "the photo shows no necklace near the edit to take it from" in refused.value.message
+    reply = client.call("edit", {"method": "auto"}, with_necklace(edit_arrays()))
+    assert reply.result["routes"]["generated"]["neck_l"] > 0
 
 
 def test_garbage_never_kills_the_daemon(daemon, client):
