@@ -395,7 +395,7 @@ def test_the_whole_image_is_refused_while_anything_the_plugin_made_shows():
         photo_source.photo(doc, "image")
     assert str(error.value) == (
         "“portrait”: the whole image as shown includes “MaskGAN”, “MaskGAN edit 1”: hide the MaskGAN group (and "
-        "result layers) to send the whole image as shown, or set Photo to Active layer")
+        "result layers) to send the whole image as shown, or set Photo to Photo layer")
     assert doc.calls == []  # refused before reading anything
     doc, _, _ = layered_document(masks_visible=False)
     with pytest.raises(PluginError, match="the whole image as shown includes “MaskGAN edit 1”: hide"):
@@ -410,12 +410,14 @@ def test_the_whole_image_is_refused_while_anything_the_plugin_made_shows():
 
 
 def test_the_whole_image_is_the_projection_and_results_go_above_the_top_paint_layer_shown():
-    from maskgan_krita import photo_source
+    from maskgan_krita import document_io, photo_source
 
     doc, tint, background = layered_document(masks_visible=False, results_visible=False)
     photo = photo_source.photo(doc, "image")
+    assert doc.calls == []  # chosen without reading
+    image = document_io.run_now(photo.read_steps(doc, document_io.whole(doc)))
     assert doc.calls == ["refreshProjection", "waitForDone", "pixelData"]  # an up-to-date projection
-    assert photo.image.tolist() == [[[255, 255, 255], [10, 20, 30], [10, 20, 30]], [[10, 20, 30]] * 3]
+    assert image.tolist() == [[[255, 255, 255], [10, 20, 30], [10, 20, 30]], [[10, 20, 30]] * 3]
     assert photo.anchor is tint  # not the hidden "Sketch" above it, nor anything of the plug-in's
     assert photo_source.anchor(doc, "image") is tint
     assert photo_source.anchor(doc, "layer") is background
@@ -480,7 +482,7 @@ def painted(label, colours):
     """RGBA colour mask of ``label`` with some pixels repainted: {(row, column): rgb}."""
     rgba = pixels.label_to_colour_layer(label)
     for (row, column), rgb in colours.items():
-        rgba[row, column, :3] = rgb
+        rgba[row, column] = (*rgb, 255)  # painted: opaque
     return rgba
 
 

@@ -57,9 +57,9 @@ def wait_for(condition, what, seconds=WAIT_S):
 
 
 def idle(ctx):
-    """Generator: wait until no request runs and no batch is left."""
+    """Generator: wait until nothing runs: no document being read, no request, no result being added, no batch."""
     controller = docker(ctx).controller
-    yield from wait_for(lambda: not controller.running and controller.batch is None, "the daemon's replies")
+    yield from wait_for(lambda: not controller.busy, "the daemon's replies")
 
 
 def open_document(ctx, name, photo, depth="U8"):
