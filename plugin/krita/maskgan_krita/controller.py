@@ -56,6 +56,7 @@ class Controller(QObject):
         self.connection_text = "Not connected"
         self.connection_detail = ""  # the full reason, for the connection line's tooltip
         self.message = ""
+        self.message_detail = ""
         self.progress: float | None = None  # 0..1 while something runs
         self.running: dict[str, str] = {}  # request id -> what it is, for Cancel
         self._cancelled: set[str] = set()  # running requests the user cancelled: their results are dropped
@@ -70,8 +71,9 @@ class Controller(QObject):
         self._auto_started: set[str] = set()  # endpoints auto-start already tried this session (no start loops)
 
     # --- state published to the dockers ------------------------------------------------
-    def say(self, text: str) -> None:
-        self.message = text
+    def say(self, text: str, detail: str = "") -> None:
+        """Show ``text`` on the message line; ``detail`` (a command line, say) goes to its tooltip."""
+        self.message, self.message_detail = text, detail
         log.info("MaskGAN: %s", text)
         self.changed.emit()
 
@@ -90,7 +92,7 @@ class Controller(QObject):
 
     def _on_hello(self, result: dict, arrays: dict) -> None:
         if self._start_tries:
-            self.message = "The daemon started."
+            self.message, self.message_detail = "The daemon started.", ""
         self._start_tries = 0
         if result.get("protocol") != PROTOCOL_VERSION:
             self.daemon = None
@@ -132,9 +134,8 @@ class Controller(QObject):
     def start_daemon(self) -> None:
         command = daemon_launch.start_command(self.settings.endpoint, self.settings.precision)
         daemon_launch.launch(command)
-        log.info("MaskGAN: starting the daemon: %s", " ".join(command))
         self._start_tries = 1
-        self.say("Starting the daemon…")
+        self.say("Starting the daemon…", "Started with: " + " ".join(command))
         QTimer.singleShot(START_RETRY_MS, self.connect_daemon)
 
     def require_daemon(self) -> None:
@@ -189,10 +190,8 @@ class Controller(QObject):
         record = self._photos.get(_uid(group)) if group is not None else None
         if record is None or record.layer_id is None:
             return record, None
-        from PyQt5.QtCore import QUuid
-
-        layer = doc.nodeByUniqueID(QUuid(record.layer_id))
-        if layer is None or layer.parentNode() is None:
+        layer = next((node for node in document_io.walk(doc.rootNode()) if _uid(node) == record.layer_id), None)
+        if layer is None:
             raise PluginError(f"{title(doc)}: the photo layer “{record.layer_name}” the masks were made from is "
                               "gone: parse the face or import the mask again")
         return record, layer

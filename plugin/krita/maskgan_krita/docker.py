@@ -305,6 +305,7 @@ class MaskGANDocker(DockWidget):
         self.precision_note.setVisible(bool(note))
         self.start_button.setVisible(c.daemon is None)
         self.message.setText(c.message)
+        self.message.setToolTip(c.message_detail)
         self.batch_items.setText("\n".join(c.batch_lines))
         self.batch_items.setVisible(bool(c.batch_lines))
         self.reference.refill()

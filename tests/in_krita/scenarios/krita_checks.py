@@ -48,6 +48,13 @@ def choose(box, value):
     box.activated.emit(index)
 
 
+def press(dock, key):
+    """Click the docker's button ``key`` as a user does a moment after the last change (the docker has updated
+    its buttons by then: a disabled one ignores the click)."""
+    dock.refresh()
+    dock.buttons[key].click()
+
+
 def wait_for(condition, what, seconds=WAIT_S):
     """Generator: let Krita's event loop run until ``condition()`` holds (or fail after ``seconds``)."""
     deadline = time.monotonic() + seconds
