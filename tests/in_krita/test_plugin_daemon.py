@@ -20,9 +20,9 @@ def test_daemon_down_is_reported_and_the_endpoint_persists(plugin_session):
     assert values["start_button_visible"] is True
     reason = "no MaskGAN daemon is connected: press Start daemon"
     assert {key: state for key, state in values["down_buttons"].items() if key not in ("import", "cancel")} == {
-        key: (False, reason) for key in ("parse", "apply", "variants", "style", "batch_apply", "batch_parse")}
-    assert values["down_buttons"]["import"] == (True, "")
-    assert values["down_buttons"]["cancel"] == (False, "nothing is running")
+        key: [False, reason] for key in ("parse", "apply", "variants", "style", "batch_apply", "batch_parse")}
+    assert values["down_buttons"]["import"] == [True, ""]
+    assert values["down_buttons"]["cancel"] == [False, "nothing is running"]
     assert values["down_message"] == ("no MaskGAN daemon is connected: press Start daemon or run `maskgan daemon start`, "
                                       "then try again")
     assert values["endpoint_setting"].endswith("nobody-listens.sock")

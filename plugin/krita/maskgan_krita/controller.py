@@ -18,7 +18,7 @@ from PyQt5.QtCore import QObject, QTimer, pyqtSignal
 from maskgan_client import PROTOCOL_VERSION, DaemonError
 
 from . import daemon_launch, document_io, mask_colours, messages, naming, photo_source, regions
-from .connection import Connection
+from .connection import STOPPED_ANSWERING, Connection
 from .document_io import title
 from .guard import PluginError, guarded, log
 from .jobs import CANCELLED, DONE, FAILED, SKIPPED, Batch, Item
@@ -127,7 +127,7 @@ class Controller(QObject):
     def _not_connected(self, why: str) -> None:
         """The connection line says so briefly; why (with the endpoint) goes to its tooltip."""
         self.daemon = None
-        self.connection_text = "Not connected: no MaskGAN daemon answers"
+        self.connection_text = "Not connected: " + (why if why == STOPPED_ANSWERING else "no MaskGAN daemon answers")
         self.connection_detail = why
         self.changed.emit()
 
