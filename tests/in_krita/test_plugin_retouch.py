@@ -4,13 +4,10 @@ import numpy as np
 
 from conftest import large
 
-STALL_S = 0.2  # the longest Krita may go without a repaint on a 12 MP photo
-
-
 def test_docker_is_usable_at_its_default_width(plugin_session):
     values = plugin_session.check("check_docker_fits_a_narrow_width")
     assert values["style_from_text"] == "no other open document has MaskGAN masks"  # the placeholder shows
-    assert values["narrow_dock_width"] <= 200
+    assert values["narrow_dock_width"] <= 200 and values["dock_minimum_width"] <= 190
     assert values["narrow_content_minimum"] <= values["narrow_viewport"]  # nothing is cut off at the right
     assert values["narrow_content_width"] <= values["narrow_viewport"]
     assert values["message_fits"] is True  # a long message wraps, even a path without spaces
@@ -61,11 +58,20 @@ def test_closing_the_document_while_an_edit_runs_drops_the_result(plugin_session
     assert plugin_session.result["errors"] == []
 
 
-def test_a_large_photo_keeps_krita_responsive(plugin_session, demo_editor, learned_parser):
+def test_a_large_photo_is_sent_by_its_face_and_read_in_steps(plugin_session, demo_editor):
+    """A 4000x3000 photo: Apply edit sends only the region around the face, yet its layer equals the engine's
+    edit of the whole photo; Parse face sends the whole photo. The longest stall of Krita's event loop is
+    measured and printed (on a loaded machine it is no assertion: no wall-clock assertions in tests)."""
     values = plugin_session.check("check_a_large_photo_keeps_krita_responsive")
-    print(f"longest stall: Apply edit {values['large_apply_stall_s']} s, Parse face {values['large_parse_stall_s']} s")
-    assert values["large_apply_stall_s"] < STALL_S
-    assert values["large_parse_stall_s"] < STALL_S
+    print(f"longest stall on a 4000x3000 photo: Apply edit {values['large_apply_stall_s']} s, "
+          f"Parse face {values['large_parse_stall_s']} s")
+    (edit, edit_shapes), (parse, parse_shapes) = values["large_sent"]
+    assert (edit, parse) == ("edit", "parse")
+    height, width = edit_shapes["image"][:2]
+    assert height * width < 3000 * 4000  # not the whole photo
+    assert edit_shapes["source_mask"] == edit_shapes["edited_mask"] == [height, width]
+    assert parse_shapes == {"image": [3000, 4000, 3]}
     expected = demo_editor.edit(large(plugin_session.input("photo.npy"), 90), large(plugin_session.input("sample_source.npy")),
                                 large(plugin_session.input("sample_edited.npy")), feather=8)
-    assert np.array_equal(plugin_session.artefact("large_result.npy"), expected.layer)  # only the face was sent
+    assert np.array_equal(plugin_session.artefact("large_result.npy"), expected.layer)  # only the face was needed
+    assert values["large_parse_layers"] == ["Background", "MaskGAN edit 1", "MaskGAN replaced 1", "MaskGAN"]

@@ -167,20 +167,29 @@ class Controller(QObject):
         record = self._photos[_uid(document_io.find_group(doc))]
 
         def fingerprint():  # of the photo as it is now, to notice later changes; read in steps
-            image = yield from photo.read_steps(doc, document_io.whole(doc))
-            record.fingerprint = regions.block_sums(image)
+            _, record.fingerprint = yield from self._photo_with_fingerprint(doc, photo)
 
         self._prepare("Import mask", doc, fingerprint(), quiet=True)
 
+    @staticmethod
+    def _photo_with_fingerprint(doc, photo):
+        """Generator: (the whole photo, its fingerprint: regions.block_sums)."""
+        if photo.source is doc:  # the projection: brought up to date first
+            doc.refreshProjection()
+            doc.waitForDone()
+        return (yield from document_io.read_photo_and_fingerprint_steps(doc, photo.source, document_io.whole(doc)))
+
     def _make_mask_group(self, doc, label, photo: photo_source.Photo, fingerprint=None) -> str:
-        """Make the MaskGAN group of ``label`` and remember the photo it belongs to; returns a note naming where
-        the previous group was kept, if any."""
+        return document_io.run_now(self._make_mask_group_steps(doc, label, photo, fingerprint))
+
+    def _make_mask_group_steps(self, doc, label, photo: photo_source.Photo, fingerprint=None):
+        """Generator: make the MaskGAN group of ``label`` layer by layer and remember the photo it belongs to;
+        returns a note naming where the previous group was kept, if any."""
         previous = document_io.find_group(doc)
-        group = document_io.create_mask_group(doc, label, self.settings.mask_mode)
+        group = yield from document_io.create_mask_group_steps(doc, label, self.settings.mask_mode)
         layer = photo.source if photo.source is not doc else None
         self._photos[_uid(group)] = MaskPhoto(_uid(layer) if layer is not None else None,
                                               layer.name() if layer is not None else "", fingerprint)
-        doc.refreshProjection()
         return f" The previous masks are kept, hidden, as “{previous.name()}”." if previous is not None else ""
 
     def mask_photo(self, doc):
@@ -445,15 +454,16 @@ class Controller(QObject):
         photo = self._photo(doc)
 
         def steps():
-            image = yield from photo.read_steps(doc, document_io.whole(doc))
-            fingerprint = regions.block_sums(image)
+            image, fingerprint = yield from self._photo_with_fingerprint(doc, photo)
             self._submit("Parse face", "parse", {"face": self.face}, {"image": image},
-                         lambda result, out: self.say(self._add_parse(doc, photo, result, out, fingerprint)), doc=doc)
+                         lambda result, out: self._add_parse_steps(doc, photo, result, out, fingerprint), doc=doc)
 
         self._prepare("Parse face", doc, steps())
 
-    def _add_parse(self, doc, photo, result: dict, arrays: dict, fingerprint=None) -> str:
-        return messages.parsed(result) + self._make_mask_group(doc, arrays["label"], photo, fingerprint)
+    def _add_parse_steps(self, doc, photo, result: dict, arrays: dict, fingerprint=None):
+        """Generator: the MaskGAN group of a parse, layer by layer; returns the message."""
+        kept = yield from self._make_mask_group_steps(doc, arrays["label"], photo, fingerprint)
+        return messages.parsed(result) + kept
 
     def apply_edit(self, style_document=None) -> None:
         """Edit the active document; ``style_document``: the “Style from” choice (added parts may come from it).
@@ -461,7 +471,8 @@ class Controller(QObject):
         self.require_daemon()
         doc = self.document()
         look_arrays = self._look_arrays(style_document)
-        photo = self._photo(doc)  # before reading: a missing photo layer is said at once
+        self._photo(doc)  # before reading: a missing photo layer or mask is said at once
+        document_io.mask_nodes(doc)
 
         def steps():
             anchor, rect, arrays, note = yield from self._edit_steps(doc)
@@ -472,7 +483,6 @@ class Controller(QObject):
             self._submit("Apply edit", "edit", self._edit_args(), {**arrays, **look_arrays},
                          lambda result, out: self._add_edit_steps(doc, anchor, rect, result, out, note), doc=doc)
 
-        del photo
         self._prepare("Apply edit", doc, steps())
 
     def _add_edit_steps(self, doc, anchor, rect, result: dict, arrays: dict, note: str = ""):
@@ -481,11 +491,11 @@ class Controller(QObject):
         try:
             node = yield from document_io.add_result_layer_steps(doc, self._result_spot(doc, anchor), arrays["layer"],
                                                                  naming.EDIT_PREFIX, (rect.x, rect.y), added)
+            yield  # a Cancel that came while the layer was added takes it away
         except GeneratorExit:
             for node in added:
                 node.remove()
             raise
-        doc.refreshProjection()
         return (f"Added “{node.name()}”" + ("" if result.get("changed", True) else ": the edit changed no pixel")
                 + messages.drawn_looks(result.get("looks") or {}) + note)
 
@@ -517,6 +527,7 @@ class Controller(QObject):
         doc = self.document()
         look_arrays = self._look_arrays(style_document)
         self._photo(doc)
+        document_io.mask_nodes(doc)
 
         def steps():
             anchor, rect, arrays, note = yield from self._edit_steps(doc)
@@ -533,11 +544,11 @@ class Controller(QObject):
         try:
             group = yield from document_io.add_result_group_steps(doc, self._result_spot(doc, anchor),
                                                                   list(arrays["layers"]), (rect.x, rect.y), added)
+            yield  # a Cancel that came while the last variant was added takes the group away
         except GeneratorExit:
             for node in added:
                 node.remove()
             raise
-        doc.refreshProjection()
         return (f"Added “{group.name()}” (seed {seed}): {len(arrays['layers'])} variants, the first shown; "
                 "show one at a time to compare" + note)
 
@@ -683,7 +694,7 @@ class Controller(QObject):
 
         def add(result, out):
             if layer is None:  # a document: its MaskGAN group
-                self._add_parse(doc, photo, result, out)
+                document_io.run_now(self._add_parse_steps(doc, photo, result, out))
             else:  # one layer of several: its own mask above it, beside the document's group
                 document_io.add_mask_layer(doc, layer, out["label"])
                 doc.refreshProjection()

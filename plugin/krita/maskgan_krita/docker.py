@@ -129,6 +129,7 @@ class MaskGANDocker(DockWidget):
         say = controller.say
         root = QWidget(self)
         layout = QVBoxLayout(root)
+        layout.setContentsMargins(4, 4, 4, 4)  # narrow margins: the docker is about 190 px wide
 
         self.connection_label = _wrapping_label(root)
         self.start_button = QPushButton("Start daemon", root)
@@ -172,6 +173,7 @@ class MaskGANDocker(DockWidget):
         layout.addWidget(self.tabs)
         palette_page = QWidget(self.tabs)
         palette = QGridLayout(palette_page)
+        palette.setContentsMargins(2, 2, 2, 2)
         table = labels()
         self.swatches = []
         for index, (name, rgb) in enumerate(zip(table.CLASS_NAMES, table.PALETTE)):
@@ -191,6 +193,7 @@ class MaskGANDocker(DockWidget):
         settings_page = QWidget(self.tabs)
         root = settings_page  # the settings' widgets live on their tab
         form = QFormLayout(settings_page)
+        form.setContentsMargins(4, 4, 4, 4)
         form.setRowWrapPolicy(QFormLayout.WrapAllRows)  # labels above their fields: narrow enough for a docker
         self.face = QSpinBox(root)
         self.face.setRange(0, 255)
@@ -245,7 +248,7 @@ class MaskGANDocker(DockWidget):
                              "wears them")
         self.look.valueChanged.connect(guarded(say)(lambda v: setattr(settings, "look", v)))
         form.addRow("Look of added parts", self.look)
-        self.looks_from_style = QCheckBox("Added parts: Style from", root)
+        self.looks_from_style = QCheckBox("Parts: Style from", root)
         self.looks_from_style.setChecked(settings.looks_from_style)
         self.looks_from_style.setToolTip("Draw the parts an edit adds in the style of the face chosen under “Style "
                                          "from” instead of a built-in look; that face must wear them")

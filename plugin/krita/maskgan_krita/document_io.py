@@ -16,7 +16,7 @@ import numpy as np
 
 from . import mask_colours, naming, pixels
 from .guard import PluginError
-from .regions import Rect, face_region
+from .regions import BLOCK, Rect, block_sums, face_region
 from .vendor_path import labels
 
 CONVERT_HINT = "convert it with Image > Convert Image Color Space… to RGB/Alpha, 8-bit integer/channel"
@@ -68,6 +68,17 @@ def read_photo_steps(doc, node, rect: Rect):
         rgb[top:top + band.height] = pixels.flatten_on_white(read_rgba(doc, node, band))
         yield
     return rgb
+
+
+def read_photo_and_fingerprint_steps(doc, node, rect: Rect):
+    """Generator: (read_photo_steps's photo, its regions.block_sums), the sums taken band by band too."""
+    rgb = yield from read_photo_steps(doc, node, rect)
+    sums = []
+    for band in rect.bands(rows_multiple=BLOCK):
+        top = band.y - rect.y
+        sums.append(block_sums(rgb[top:top + band.height], (band.x, band.y))[1])
+        yield
+    return rgb, ((-(-rect.x // BLOCK), -(-rect.y // BLOCK)), np.concatenate(sums))
 
 
 def _read_colour_mask_steps(doc, node, rect: Rect, tolerance: float):
@@ -186,13 +197,27 @@ def result_spot(doc, anchor, place: str):
 
 def add_result_layer_steps(doc, spot, rgba: np.ndarray, prefix: str, origin: tuple[int, int], added: list):
     """Generator: a new layer "<prefix> N" at ``spot`` holding ``rgba`` at ``origin``, written band by band
-    (yielding after each); it goes into ``added`` as soon as it exists (a cancel can take it away); returns it."""
+    (yielding after each) before it joins the document (Krita then updates just its extent); it goes into
+    ``added`` once there (a cancel can take it away); returns it."""
     node = doc.createNode(naming.next_numbered(prefix, layer_names(doc)), "paintlayer")
+    (rgba,), origin = opaque_part([rgba], origin)
+    yield
+    yield from _write_steps(doc, node, rgba, origin)
     parent, above = spot
     parent.addChildNode(node, above)
     added.append(node)
-    yield from _write_steps(doc, node, rgba, origin)
     return node
+
+
+def opaque_part(layers: list[np.ndarray], origin: tuple[int, int]) -> tuple[list[np.ndarray], tuple[int, int]]:
+    """The parts of same-size RGBA ``layers`` (at ``origin``) within the bounds of their non-transparent pixels,
+    and those parts' origin: an edit's result is transparent away from the change, and Krita updates (and
+    thumbnails) only what a layer covers."""
+    rect = label_bounds(np.any([layer[..., 3] for layer in layers], axis=0))
+    if rect.empty:
+        return [layer[:1, :1] for layer in layers], origin
+    return ([layer[rect.y:rect.bottom, rect.x:rect.right] for layer in layers],
+            (origin[0] + rect.x, origin[1] + rect.y))
 
 
 def _write_steps(doc, node, rgba: np.ndarray, origin: tuple[int, int]):
@@ -228,11 +253,13 @@ def add_result_group_steps(doc, spot, layers, origin: tuple[int, int] = (0, 0), 
     parent.addChildNode(group, above)
     if added is not None:
         added.append(group)
+    layers, origin = opaque_part(layers, origin)
+    yield
     for index, rgba in enumerate(layers):
         node = doc.createNode(f"Variant {index + 1}", "paintlayer")
-        group.addChildNode(node, None)
         node.setVisible(index == 0)
         yield from _write_steps(doc, node, rgba, origin)
+        group.addChildNode(node, None)
     return group
 
 
@@ -257,7 +284,12 @@ def label_part(label: np.ndarray) -> tuple[np.ndarray, tuple[int, int]]:
 
 
 def create_mask_group(doc, label: np.ndarray, mode: str):
-    """A new MaskGAN group: the locked source mask and the editable mask of ``label``.
+    return run_now(create_mask_group_steps(doc, label, mode))
+
+
+def create_mask_group_steps(doc, label: np.ndarray, mode: str):
+    """Generator: a new MaskGAN group, the locked source mask and the editable mask of ``label``, each layer
+    written band by band before it joins the group; returns the group. Closed early, it takes the group away.
 
     A MaskGAN group already there is kept, hidden, as "MaskGAN replaced N" (it may hold
     the user's painting); only the new group is used from then on.
@@ -266,31 +298,46 @@ def create_mask_group(doc, label: np.ndarray, mode: str):
         raise PluginError(f"the mask is {label.shape[1]}x{label.shape[0]} but {title(doc)} is "
                           f"{doc.width()}x{doc.height()}; use a mask of the document's size")
     old = find_group(doc)
+    old_visible = old.visible() if old is not None else False
     if old is not None:
         old.setName(naming.next_numbered(naming.REPLACED_PREFIX, layer_names(doc)))
         old.setVisible(False)
     group = doc.createGroupLayer(naming.GROUP)
     doc.rootNode().addChildNode(group, None)
-    face, origin = label_part(label)
-    source = add_layer(doc, group, None, naming.SOURCE_MASK, pixels.label_to_colour_layer(face), origin)
-    source.setVisible(False)
-    source.setLocked(True)
-    _add_edited(doc, group, face, mode, origin)
+    try:
+        face, origin = label_part(label)
+        source = doc.createNode(naming.SOURCE_MASK, "paintlayer")
+        yield from _write_steps(doc, source, pixels.label_to_colour_layer(face), origin)
+        source.setVisible(False)
+        source.setLocked(True)
+        group.addChildNode(source, None)
+        yield from _add_edited_steps(doc, group, face, mode, origin)
+        yield  # a Cancel that came while the last layer was added takes the group away
+    except GeneratorExit:
+        group.remove()
+        if old is not None:
+            old.setName(naming.GROUP)
+            old.setVisible(old_visible)
+        raise
     return group
 
 
-def _add_edited(doc, group, label: np.ndarray, mode: str, origin: tuple[int, int] = (0, 0)):
-    """The editable mask of ``label`` (placed at ``origin``) in ``mode``."""
+def _add_edited_steps(doc, group, label: np.ndarray, mode: str, origin: tuple[int, int] = (0, 0)):
+    """Generator: the editable mask of ``label`` (placed at ``origin``) in ``mode``, added to ``group``."""
     if mode == "colour":
-        node = add_layer(doc, group, None, naming.EDITED_MASK, pixels.label_to_colour_layer(label), origin)
-    else:
-        node = doc.createGroupLayer(naming.CLASS_LAYERS_GROUP)
+        node = doc.createNode(naming.EDITED_MASK, "paintlayer")
+        node.setOpacity(EDITED_MASK_OPACITY)
+        yield from _write_steps(doc, node, pixels.label_to_colour_layer(label), origin)
         group.addChildNode(node, None)
-        names = labels().CLASS_NAMES
-        for index in range(1, len(names)):  # later class on top, as it wins on overlaps; background is bare
-            add_layer(doc, node, None, naming.class_layer_name(index, names), pixels.label_to_class_layer(label, index),
-                      origin)
+        return node
+    node = doc.createGroupLayer(naming.CLASS_LAYERS_GROUP)
     node.setOpacity(EDITED_MASK_OPACITY)
+    group.addChildNode(node, None)
+    names = labels().CLASS_NAMES
+    for index in range(1, len(names)):  # later class on top, as it wins on overlaps; background is bare
+        layer = doc.createNode(naming.class_layer_name(index, names), "paintlayer")
+        yield from _write_steps(doc, layer, pixels.label_to_class_layer(label, index), origin)
+        node.addChildNode(layer, None)
     return node
 
 
@@ -366,7 +413,7 @@ def convert_edited(doc, mode: str, tolerance: float):
         if old is not None:
             old.remove()
     part, origin = label_part(label)
-    return _add_edited(doc, group, part, mode, origin)
+    return run_now(_add_edited_steps(doc, group, part, mode, origin))
 
 
 def class_layer(doc, class_index: int):

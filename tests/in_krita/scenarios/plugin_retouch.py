@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from PyQt5.QtCore import Qt, QTimer
+from PyQt5.QtCore import QTimer
 
 from krita_checks import (
     INPUTS, TOLERANCE, arrange_window, docker, idle, load, open_document, press, save, screenshot, snapshot, state,
@@ -27,21 +27,22 @@ def check_docker_fits_a_narrow_width(ctx):
     dock.setVisible(True)
     yield 100
     ctx.values["style_from_text"] = dock.reference.currentText()  # no document yet: its placeholder
-    window = ctx.krita.activeWindow().qwindow()
-    window.resizeDocks([dock], [NARROW], Qt.Horizontal)
+    dock.setFloating(True)  # docked, the Layers docker beside it sets the column's width
+    dock.resize(NARROW, 900)
     dock.controller.say("/a/very/long/path/without/spaces/to/a/socket/that/does/not/fit/in/one/line/of/the/docker.sock"
                         " and words after it")
     yield 300
     scroll = dock.widget()
     viewport = scroll.viewport().width()
     ctx.values["narrow_dock_width"] = dock.width()
+    ctx.values["dock_minimum_width"] = dock.minimumSizeHint().width()
     ctx.values["narrow_viewport"] = viewport
     ctx.values["narrow_content_minimum"] = scroll.widget().minimumSizeHint().width()
     ctx.values["narrow_content_width"] = scroll.widget().width()
     label = dock.message
     ctx.values["message_fits"] = label.heightForWidth(label.width()) <= label.height()
     ctx.values["message_right_edge"] = label.geometry().right()
-    window.resizeDocks([dock], [330], Qt.Horizontal)
+    dock.setFloating(False)
     dock.controller.say("")
     arrange_window(ctx)
 
@@ -125,8 +126,10 @@ def check_cancel_while_variants_are_added(ctx):
     ctx.values["variants_group_seen"] = document_io.child(doc.rootNode(), "MaskGAN variants 1") is not None
     press(dock, "cancel")
     yield from idle(ctx)
+    yield 300  # Krita removes layers through its event loop
     ctx.values["cancel_adding_message"] = dock.message.text()
     ctx.values["cancel_adding_layers_same"] = top_level(doc) == layers
+    ctx.values["cancel_adding_layers"] = [layers, top_level(doc)]
     dock.variant_count.setValue(4)
 
 
@@ -201,6 +204,15 @@ def check_a_large_photo_keeps_krita_responsive(ctx):
     doc.refreshProjection()
     doc.waitForDone()
     yield 500
+    sent = []  # (op, {array: shape}) of every request
+    connection = dock.controller.connection
+    submit = connection.submit
+
+    def recording_submit(op, args=None, arrays=None, **kwargs):
+        sent.append((op, {name: list(array.shape) for name, array in (arrays or {}).items()}))
+        return submit(op, args, arrays, **kwargs)
+
+    connection.submit = recording_submit
     stop = stall_monitor()
     press(dock, "apply")
     yield from idle(ctx)
@@ -214,7 +226,9 @@ def check_a_large_photo_keeps_krita_responsive(ctx):
     yield from idle(ctx)
     ctx.values["large_parse_stall_s"] = stop()
     ctx.values["large_parse_message"] = dock.message.text()
-    save(ctx, "large_parsed.npy", document_io.read_source_mask(doc, TOLERANCE))
+    connection.submit = submit
+    ctx.values["large_sent"] = [entry for entry in sent if entry[0] in ("edit", "parse")]
+    ctx.values["large_parse_layers"] = top_level(doc)
     state.pop("large 12 MP")
     doc.setModified(False)
     doc.close()
