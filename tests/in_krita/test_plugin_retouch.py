@@ -1,8 +1,15 @@
 """What a retoucher hit on real photos (issue 18), in real Krita: see scenarios/plugin_retouch.py."""
 
+import os
+import shutil
+from pathlib import Path
+
 import numpy as np
 
 from conftest import large
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+SCREENSHOTS = ("krita_parse_face.png", "krita_apply_edit.png")
 
 def test_docker_is_usable_at_its_default_width(plugin_session):
     values = plugin_session.check("check_docker_fits_a_narrow_width")
@@ -75,3 +82,14 @@ def test_a_large_photo_is_sent_by_its_face_and_read_in_steps(plugin_session, dem
                                 large(plugin_session.input("sample_edited.npy")), feather=8)
     assert np.array_equal(plugin_session.artefact("large_result.npy"), expected.layer)  # only the face was needed
     assert values["large_parse_layers"] == ["Background", "MaskGAN edit 1", "MaskGAN replaced 1", "MaskGAN"]
+
+
+def test_screenshots_show_the_astronaut_with_the_whole_docker(plugin_session):
+    values = plugin_session.check("check_screenshots_on_the_astronaut")
+    assert values["astronaut_apply_message"].startswith("Added “MaskGAN edit 1”")
+    assert values["astronaut_docker_scrolls"] == [False, False]  # all of the docker shows in both pictures
+    for name in SCREENSHOTS:
+        shot = plugin_session.artefacts / name
+        assert shot.stat().st_size > 10_000
+        if os.environ.get("MASKGAN_UPDATE_SCREENSHOTS") == "1":  # refresh the docs' pictures on request only
+            shutil.copy2(shot, DOCS / name)

@@ -242,6 +242,7 @@ def check_screenshots_on_the_astronaut(ctx):
     group = document_io.find_group(doc)
     assert group is not None, dock.message.text()
     yield from screenshot(ctx, doc, "krita_parse_face.png")
+    scrolls = [dock.widget().verticalScrollBar().isVisible()]
     label = document_io.read_source_mask(doc, TOLERANCE)
     eyes = np.isin(label, (4, 5))  # where the parser saw the eyes; glasses go over them
     rows, cols = np.nonzero(eyes) if eyes.any() else np.nonzero(label == 1)
@@ -256,6 +257,7 @@ def check_screenshots_on_the_astronaut(ctx):
     group.setVisible(False)
     group.setCollapsed(True)
     yield from screenshot(ctx, doc, "krita_apply_edit.png")
+    ctx.values["astronaut_docker_scrolls"] = scrolls + [dock.widget().verticalScrollBar().isVisible()]
     state.pop("astronaut")
     doc.setModified(False)
     doc.close()
