@@ -66,7 +66,12 @@ def wait_for(condition, what, seconds=WAIT_S):
 def idle(ctx):
     """Generator: wait until nothing runs: no document being read, no request, no result being added, no batch."""
     controller = docker(ctx).controller
-    yield from wait_for(lambda: not controller.busy, "the daemon's replies")
+    yield from wait_for(lambda: not working(controller), "the daemon's replies")
+
+
+def working(controller) -> bool:
+    """Whether the plug-in is busy: reading a document for a request, waiting for replies, adding results."""
+    return controller.busy
 
 
 def open_document(ctx, name, photo, depth="U8"):

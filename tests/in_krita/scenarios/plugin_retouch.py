@@ -13,7 +13,7 @@ import numpy as np
 from PyQt5.QtCore import QTimer
 
 from krita_checks import (
-    INPUTS, TOLERANCE, arrange_window, docker, idle, load, open_document, press, save, screenshot, snapshot, state,
+    INPUTS, TOLERANCE, arrange_window, working, docker, idle, load, open_document, press, save, screenshot, snapshot, state,
     top_level, wait_for,
 )
 from maskgan_krita import document_io, naming, pixels
@@ -59,8 +59,6 @@ def check_results_are_never_taken_as_the_photo(ctx):
     assert first is not None, dock.message.text()
     doc.setActiveNode(first)  # as Krita leaves it after adding; the user changes a setting and applies again
     yield 100
-    dock.refresh()
-    ctx.values["photo_line"] = dock.photo_line.text()
     press(dock, "apply")
     yield from idle(ctx)
     second = document_io.child(doc.rootNode(), "MaskGAN edit 2")
@@ -68,6 +66,8 @@ def check_results_are_never_taken_as_the_photo(ctx):
     ctx.values["second_apply_same"] = bool(np.array_equal(document_io.read_rgba(doc, first),
                                                           document_io.read_rgba(doc, second)))
     second.remove()
+    dock.refresh()
+    ctx.values["photo_line"] = dock.photo_line.text()
 
 
 def check_flat_in_between_colour_is_refused(ctx):
@@ -120,7 +120,7 @@ def check_cancel_while_variants_are_added(ctx):
     press(dock, "variants")
     # the moment the group appears, its layers are still being added: Cancel then
     deadline = time.monotonic() + 90
-    while document_io.child(doc.rootNode(), "MaskGAN variants 1") is None and dock.controller.busy:
+    while document_io.child(doc.rootNode(), "MaskGAN variants 1") is None and working(dock.controller):
         assert time.monotonic() < deadline, "timed out waiting for the variants"
         yield 0
     ctx.values["variants_group_seen"] = document_io.child(doc.rootNode(), "MaskGAN variants 1") is not None
