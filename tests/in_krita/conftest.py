@@ -136,14 +136,18 @@ def plugin_session(krita_template, wheels, tmp_path_factory):
                         wheel_platform_tags(), wheels=wheels))
     inputs = write_inputs(root / "inputs")
     daemon = DaemonProcess(root / "daemon", DEFAULT_WEIGHTS, parser_args=("--parser", "learned")).start()
+    # the screenshots parse a real photo: with the landmark parser, as a daemon started with its defaults does
+    landmarks = DaemonProcess(root / "landmarks", DEFAULT_WEIGHTS, parser_args=("--parser", "landmarks")).start()
     try:
         with open(profile.kritarc, "a") as rc:  # the endpoint reaches the plug-in as a persisted setting
             rc.write(f"\n[MaskGAN]\nendpoint={daemon.endpoint}\n")
         os.environ["MASKGAN_TEST_INPUTS"] = str(inputs)
         os.environ["MASKGAN_TEST_DAEMON_PID"] = str(daemon.process.pid)  # the liveness checks stop it
+        os.environ["MASKGAN_TEST_LANDMARKS_ENDPOINT"] = landmarks.endpoint
         result = run_scenario(profile, SCENARIOS / "plugin_session.py", timeout=400)
     finally:
         daemon.stop()
+        landmarks.stop()
         stop_started_daemons(profile)
     return PluginSession(result, Path(profile.root), inputs)
 

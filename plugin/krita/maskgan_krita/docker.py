@@ -194,7 +194,7 @@ class MaskGANDocker(DockWidget):
         root = settings_page  # the settings' widgets live on their tab
         form = QFormLayout(settings_page)
         form.setContentsMargins(4, 4, 4, 4)
-        form.setRowWrapPolicy(QFormLayout.WrapAllRows)  # labels above their fields: narrow enough for a docker
+        form.setRowWrapPolicy(QFormLayout.WrapLongRows)  # a label goes above its field when the docker is narrow
         self.face = QSpinBox(root)
         self.face.setRange(0, 255)
         self.face.setSpecialValueText("largest")

@@ -48,6 +48,12 @@ def choose(box, value):
     box.activated.emit(index)
 
 
+def set_endpoint(dock, endpoint):
+    """Type ``endpoint`` into the docker's Daemon field and leave it, as a user does."""
+    dock.endpoint.setText(endpoint)
+    dock.endpoint.editingFinished.emit()
+
+
 def press(dock, key):
     """Click the docker's button ``key`` as a user does a moment after the last change (the docker has updated
     its buttons by then: a disabled one ignores the click)."""

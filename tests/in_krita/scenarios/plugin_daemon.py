@@ -10,15 +10,10 @@ import json
 import os
 from pathlib import Path
 
-from krita_checks import activate, choose, docker, state, wait_for, press
+from krita_checks import activate, choose, docker, state, wait_for, press, set_endpoint
 
 START_S = 150  # a daemon's start imports torch and loads the demo weights: slow on a loaded machine
 ANNOUNCED = Path(os.environ.get("XDG_RUNTIME_DIR", ".")) / "maskgan" / "daemon.json"
-
-
-def set_endpoint(dock, endpoint):
-    dock.endpoint.setText(endpoint)
-    dock.endpoint.editingFinished.emit()  # as leaving the field does
 
 
 def shut_down_started_daemon(ctx, dock, key):

@@ -6,6 +6,7 @@ docker, and the screenshots on the astronaut photo.
 "retouch" is the second synthetic portrait with its mask imported; it is closed by the last check that uses it.
 """
 
+import os
 import time
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import numpy as np
 from PyQt5.QtCore import QTimer
 
 from krita_checks import (
-    INPUTS, TOLERANCE, arrange_window, working, docker, idle, load, open_document, press, save, screenshot, snapshot, state,
+    INPUTS, TOLERANCE, arrange_window, set_endpoint, working, docker, idle, load, open_document, press, save, screenshot, snapshot, state,
     top_level, wait_for,
 )
 from maskgan_krita import document_io, naming, pixels
@@ -235,7 +236,12 @@ def check_a_large_photo_keeps_krita_responsive(ctx):
 
 
 def check_screenshots_on_the_astronaut(ctx):
+    """Parse face and Apply edit on a real photo, through a daemon with the landmark parser (the default where
+    its packages are installed; the session's daemon runs the synthetic learned parser)."""
     dock = docker(ctx)
+    endpoint = dock.controller.settings.endpoint
+    set_endpoint(dock, os.environ["MASKGAN_TEST_LANDMARKS_ENDPOINT"])
+    yield from wait_for(lambda: dock.controller.daemon is not None, "the landmark parser's daemon")
     doc = open_document(ctx, "astronaut", load("astronaut.npy"))
     press(dock, "parse")
     yield from idle(ctx)
@@ -261,6 +267,8 @@ def check_screenshots_on_the_astronaut(ctx):
     state.pop("astronaut")
     doc.setModified(False)
     doc.close()
+    set_endpoint(dock, endpoint)
+    yield from wait_for(lambda: dock.controller.daemon is not None, "the session's daemon again")
 
 
 checks = [
