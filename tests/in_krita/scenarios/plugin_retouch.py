@@ -14,8 +14,8 @@ import numpy as np
 from PyQt5.QtCore import QTimer
 
 from krita_checks import (
-    INPUTS, TOLERANCE, arrange_window, set_endpoint, working, docker, idle, load, open_document, press, save, screenshot, snapshot, state,
-    top_level, wait_for,
+    INPUTS, TOLERANCE, arrange_window, docker, idle, load, open_document, press, save, screenshot, set_endpoint, snapshot,
+    state, top_level, wait_for, working,
 )
 from maskgan_krita import document_io, naming, pixels
 
@@ -235,6 +235,14 @@ def check_a_large_photo_keeps_krita_responsive(ctx):
     doc.close()
 
 
+def bounds(mask):
+    """(top, bottom, left, right) of a boolean mask's set pixels, or None."""
+    if not mask.any():
+        return None
+    rows, cols = np.nonzero(mask)
+    return rows.min(), rows.max(), cols.min(), cols.max()
+
+
 def check_screenshots_on_the_astronaut(ctx):
     """Parse face and Apply edit on a real photo, through a daemon with the landmark parser (the default where
     its packages are installed; the session's daemon runs the synthetic learned parser)."""
@@ -250,11 +258,16 @@ def check_screenshots_on_the_astronaut(ctx):
     yield from screenshot(ctx, doc, "krita_parse_face.png")
     scrolls = [dock.widget().verticalScrollBar().isVisible()]
     label = document_io.read_source_mask(doc, TOLERANCE)
-    eyes = np.isin(label, (4, 5))  # where the parser saw the eyes; glasses go over them
-    rows, cols = np.nonzero(eyes) if eyes.any() else np.nonzero(label == 1)
-    top, bottom, left, right = rows.min(), rows.max(), cols.min(), cols.max()
     edited = label.copy()
-    edited[max(top - 6, 0):bottom + 7, max(left - 8, 0):right + 9] = 3  # Eyeglasses
+    boxes = [box for box in (bounds(label == eye) for eye in (4, 5)) if box is not None]  # where the parser saw eyes
+    assert len(boxes) == 2, f"the parser marked {len(boxes)} eyes"
+    for top, bottom, left, right in boxes:  # a frame around each eye, as a user paints glasses
+        frame = np.zeros(label.shape, bool)
+        frame[top - 9:bottom + 10, left - 10:right + 11] = True
+        frame[top - 5:bottom + 6, left - 6:right + 7] = False
+        edited[frame] = 3  # Eyeglasses
+    (top, bottom, _, right), (_, _, left, _) = sorted(boxes, key=lambda box: box[2])
+    edited[(top + bottom) // 2 - 2:(top + bottom) // 2 + 2, right + 10:left - 10] = 3  # the bridge
     part, origin = document_io.label_part(edited)
     document_io.write_rgba(doc, document_io.child(group, naming.EDITED_MASK), pixels.label_to_colour_layer(part), origin)
     press(dock, "apply")
