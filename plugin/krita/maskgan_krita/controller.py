@@ -174,10 +174,7 @@ class Controller(QObject):
     @staticmethod
     def _photo_with_fingerprint(doc, photo):
         """Generator: (the whole photo, its fingerprint: regions.block_sums)."""
-        if photo.source is doc:  # the projection: brought up to date first
-            doc.refreshProjection()
-            doc.waitForDone()
-        return (yield from document_io.read_photo_and_fingerprint_steps(doc, photo.source, document_io.whole(doc)))
+        return (yield from photo.read_steps(doc, document_io.whole(doc), fingerprint=True))
 
     def _make_mask_group(self, doc, label, photo: photo_source.Photo, fingerprint=None) -> str:
         return document_io.run_now(self._make_mask_group_steps(doc, label, photo, fingerprint))
@@ -311,13 +308,7 @@ class Controller(QObject):
 
         def failed(error):
             self.preparing.pop(task, None)
-            if error is None:
-                self.say(f"{label} was closed while {what} read it; nothing was sent")
-            elif isinstance(error, PluginError):
-                self.say(str(error))
-            else:
-                log.error("MaskGAN: %s failed", what, exc_info=error)
-                self.say(f"{what} failed: {type(error).__name__}: {error}")
+            self._report_steps_error(what, error, f"{label} was closed while {what} read it; nothing was sent")
 
         label = title(doc)
         task = Steps(steps, done, failed, alive=lambda: self.is_open(doc), parent=self)
@@ -337,8 +328,8 @@ class Controller(QObject):
         ``on_result`` may return a generator (it adds layer by layer and returns the message): it runs in
         steps, and Cancel stops it and takes away what it added.
         """
-        # The request leaves ``running`` only after its handler is done: a handler may spin
-        # Krita's event loop (refreshProjection), and others must not see it finished early.
+        # The request leaves ``running`` only after its handler is done (a generator: after its last step),
+        # so that Cancel can still take its layers away and others do not see it finished early.
         label = title(doc) if doc is not None else ""
 
         def result(header, reply_arrays):
@@ -382,18 +373,23 @@ class Controller(QObject):
         def failed(error):
             self._adding.pop(request_id, None)
             self._forget(request_id)
-            if error is None:
-                self.say(f"{title_then} was closed while {what}'s result was being added")
-            elif isinstance(error, PluginError):
-                self.say(str(error))
-            else:
-                log.error("MaskGAN: adding the result of %s failed", what, exc_info=error)
-                self.say(f"{what} failed: {type(error).__name__}: {error}")
+            self._report_steps_error(what, error, f"{title_then} was closed while {what}'s result was being added")
 
         title_then = title(doc) if doc is not None else "the document"
         self._adding[request_id] = Steps(steps, done, failed,
                                          alive=(lambda: self.is_open(doc)) if doc is not None else (lambda: True),
                                          parent=self).start()
+
+    def _report_steps_error(self, what: str, error, closed: str) -> None:
+        """Say why work in steps (steps.Steps) ended early: ``closed`` for a document that closed (``error`` None),
+        a PluginError as it is, anything else logged and summarised."""
+        if error is None:
+            self.say(closed)
+        elif isinstance(error, PluginError):
+            self.say(str(error))
+        else:
+            log.error("MaskGAN: %s failed", what, exc_info=error)
+            self.say(f"{what} failed: {type(error).__name__}: {error}")
 
     def _forget(self, request_id: str) -> None:
         self.running.pop(request_id, None)

@@ -27,12 +27,14 @@ class Photo:
     source: object  # what is read: the photo layer, or the document (its projection)
     anchor: object  # the layer results go right above; None: the top of the document
 
-    def read_steps(self, doc, rect):
-        """Generator (document_io.read_photo_steps): the photo over ``rect``, HxWx3 RGB composited on white."""
+    def read_steps(self, doc, rect, fingerprint: bool = False):
+        """Generator (document_io.read_photo_steps): the photo over ``rect``, HxWx3 RGB composited on white;
+        with ``fingerprint``, (that photo, its regions.block_sums)."""
         if self.source is doc:
             doc.refreshProjection()
             doc.waitForDone()  # the projection updates in the background (after a visibility change, say)
-        return (yield from document_io.read_photo_steps(doc, self.source, rect))
+        read = document_io.read_photo_and_fingerprint_steps if fingerprint else document_io.read_photo_steps
+        return (yield from read(doc, self.source, rect))
 
 
 def of_layer(layer) -> Photo:

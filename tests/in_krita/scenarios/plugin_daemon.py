@@ -10,7 +10,7 @@ import json
 import os
 from pathlib import Path
 
-from krita_checks import activate, choose, docker, state, wait_for, press, set_endpoint
+from krita_checks import activate, choose, docker, set_endpoint, state, wait_for
 
 START_S = 150  # a daemon's start imports torch and loads the demo weights: slow on a loaded machine
 ANNOUNCED = Path(os.environ.get("XDG_RUNTIME_DIR", ".")) / "maskgan" / "daemon.json"
