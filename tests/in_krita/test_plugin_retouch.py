@@ -71,7 +71,8 @@ def test_a_large_photo_is_sent_by_its_face_and_read_in_steps(plugin_session, dem
     measured and printed (on a loaded machine it is no assertion: no wall-clock assertions in tests)."""
     values = plugin_session.check("check_a_large_photo_keeps_krita_responsive")
     print(f"longest stall on a 4000x3000 photo: Apply edit {values['large_apply_stall_s']} s, "
-          f"Parse face {values['large_parse_stall_s']} s")
+          f"Parse face {values['large_parse_stall_s']} s; Krita's resident memory before, after Apply edit, after "
+          f"Parse face: {values['large_memory_mb']} MB")
     (edit, edit_shapes), (parse, parse_shapes) = values["large_sent"]
     assert (edit, parse) == ("edit", "parse")
     height, width = edit_shapes["image"][:2]

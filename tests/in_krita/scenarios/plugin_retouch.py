@@ -194,6 +194,12 @@ def stall_monitor():
     return stop
 
 
+def resident_mb() -> int:
+    """Krita's resident memory (MB), from /proc."""
+    status = Path("/proc/self/status").read_text()
+    return int(next(line for line in status.splitlines() if line.startswith("VmRSS:")).split()[1]) // 1024
+
+
 def check_a_large_photo_keeps_krita_responsive(ctx):
     dock = docker(ctx)
     doc = open_document(ctx, "large 12 MP", load("large_photo.npy"))
@@ -214,10 +220,12 @@ def check_a_large_photo_keeps_krita_responsive(ctx):
         return submit(op, args, arrays, **kwargs)
 
     connection.submit = recording_submit
+    ctx.values["large_memory_mb"] = [resident_mb()]
     stop = stall_monitor()
     press(dock, "apply")
     yield from idle(ctx)
     ctx.values["large_apply_stall_s"] = stop()
+    ctx.values["large_memory_mb"].append(resident_mb())
     ctx.values["large_apply_message"] = dock.message.text()
     result = document_io.child(doc.rootNode(), "MaskGAN edit 1")
     assert result is not None, dock.message.text()
@@ -226,6 +234,7 @@ def check_a_large_photo_keeps_krita_responsive(ctx):
     press(dock, "parse")
     yield from idle(ctx)
     ctx.values["large_parse_stall_s"] = stop()
+    ctx.values["large_memory_mb"].append(resident_mb())
     ctx.values["large_parse_message"] = dock.message.text()
     connection.submit = submit
     ctx.values["large_sent"] = [entry for entry in sent if entry[0] in ("edit", "parse")]
