@@ -161,7 +161,12 @@ def uninstall(location: KritaLocation, restore_kritarc: bool = True) -> list[str
 
 
 def build_zip(output: Path, plan: InstallPlan) -> Path:
-    """A zip for Krita's "Tools > Scripts > Import Python Plugin from File..."."""
+    """A zip for Krita's "Tools > Scripts > Import Python Plugin from File...".
+
+    Krita's importer (plugin_importer.py) finds a plug-in by its ``.desktop`` file and a *folder entry*
+    ``maskgan_krita/`` holding ``__init__.py``, and installs a ``maskgan_krita.action`` found anywhere in the
+    zip (the shortcuts); so every folder gets its own entry and the action file goes at the top.
+    """
     with tempfile.TemporaryDirectory() as scratch:
         staged = KritaLocation(Path(scratch) / "krita", Path(scratch) / "kritarc")
         install(plan.__class__(staged, plan.python_version, plan.platforms, plan.wheels, plan.daemon_command))
@@ -169,6 +174,7 @@ def build_zip(output: Path, plan: InstallPlan) -> Path:
         output.parent.mkdir(parents=True, exist_ok=True)
         with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as archive:
             for path in sorted(staged.pykrita.rglob("*")):
-                if path.is_file():
-                    archive.write(path, path.relative_to(staged.pykrita))
+                archive.write(path, path.relative_to(staged.pykrita))  # a folder is written as its "name/" entry
+            action = staged.actions / f"{PLUGIN}.action"
+            archive.write(action, action.name)
     return output

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from krita_importer import import_zip, load_importer
 from maskgan.cli import main
 from maskgan_installer.krita_install import InstallError, InstallPlan, build_zip, install, uninstall
 from maskgan_installer.krita_paths import (
@@ -123,6 +124,19 @@ def test_zip_has_krita_importer_layout(tmp_path, wheels):
     assert "maskgan_krita/vendor/maskgan_client/__init__.py" in names
     assert not any(name.endswith("install.json") for name in names)
     assert not (tmp_path / "unused").exists()
+
+
+@pytest.mark.skipif(load_importer() is None, reason="Krita's plugin_importer.py is not installed (apt-get install krita)")
+def test_krita_importer_takes_the_zip_with_its_shortcuts(tmp_path, wheels):
+    plan = InstallPlan(KritaLocation(tmp_path / "unused", tmp_path / "rc"), current_python_version(), wheel_platform_tags(), wheels=wheels)
+    resources = tmp_path / "resources"
+    resources.mkdir()
+    assert import_zip(build_zip(tmp_path / "maskgan.zip", plan), resources) == ["maskgan_krita"]
+    package = resources / "pykrita" / "maskgan_krita"
+    assert (package / "__init__.py").is_file() and (package / "vendor" / "maskgan_labels.py").is_file()
+    assert (resources / "pykrita" / "maskgan_krita.desktop").is_file()
+    action = (resources / "actions" / "maskgan_krita.action").read_text()
+    assert "<shortcut>Ctrl+Alt+Shift+E</shortcut>" in action
 
 
 def test_cli_install_and_uninstall(tmp_path, wheels, capsys):

@@ -395,7 +395,7 @@ def test_the_whole_image_is_refused_while_anything_the_plugin_made_shows():
         photo_source.photo(doc, "image")
     assert str(error.value) == (
         "“portrait”: the whole image as shown includes “MaskGAN”, “MaskGAN edit 1”: hide the MaskGAN group (and "
-        "result layers) to send the whole image as shown, or set Photo to Active layer")
+        "result layers) to send the whole image as shown, or set Photo to Photo layer")
     assert doc.calls == []  # refused before reading anything
     doc, _, _ = layered_document(masks_visible=False)
     with pytest.raises(PluginError, match="the whole image as shown includes “MaskGAN edit 1”: hide"):
@@ -410,12 +410,14 @@ def test_the_whole_image_is_refused_while_anything_the_plugin_made_shows():
 
 
 def test_the_whole_image_is_the_projection_and_results_go_above_the_top_paint_layer_shown():
-    from maskgan_krita import photo_source
+    from maskgan_krita import document_io, photo_source
 
     doc, tint, background = layered_document(masks_visible=False, results_visible=False)
     photo = photo_source.photo(doc, "image")
+    assert doc.calls == []  # chosen without reading
+    image = document_io.run_now(photo.read_steps(doc, document_io.whole(doc)))
     assert doc.calls == ["refreshProjection", "waitForDone", "pixelData"]  # an up-to-date projection
-    assert photo.image.tolist() == [[[255, 255, 255], [10, 20, 30], [10, 20, 30]], [[10, 20, 30]] * 3]
+    assert image.tolist() == [[[255, 255, 255], [10, 20, 30], [10, 20, 30]], [[10, 20, 30]] * 3]
     assert photo.anchor is tint  # not the hidden "Sketch" above it, nor anything of the plug-in's
     assert photo_source.anchor(doc, "image") is tint
     assert photo_source.anchor(doc, "layer") is background
@@ -480,7 +482,7 @@ def painted(label, colours):
     """RGBA colour mask of ``label`` with some pixels repainted: {(row, column): rgb}."""
     rgba = pixels.label_to_colour_layer(label)
     for (row, column), rgb in colours.items():
-        rgba[row, column, :3] = rgb
+        rgba[row, column] = (*rgb, 255)  # painted: opaque
     return rgba
 
 
@@ -532,3 +534,114 @@ def test_colours_no_allowed_tolerance_reads_say_repaint_only():
         "RGB(40, 40, 40) x1 (nearest Necklace, distance 57.6) and 1 more. Repaint them with a hard brush in the "
         "palette colours: no Colour tolerance up to 50 accepts them all.")
     assert mask_colours.tolerance_needed(rgba, 50) is None  # nothing above the top of the range
+
+
+# --- issue 18: what a retoucher hit on real photos -------------------------------------------------
+
+def test_documents_are_named_by_title_else_file_else_the_active_document():
+    from maskgan_krita.document_io import title
+
+    class Named:
+        def __init__(self, name, path):
+            self._name, self._path = name, path
+
+        def name(self):
+            return self._name
+
+        def fileName(self):
+            return self._path
+
+    assert title(Named("portrait", "/photos/p.png")) == "“portrait”"
+    assert title(Named("", "/photos/from disk.png")) == "“from disk.png”"  # opened from disk: Krita gives no title
+    assert title(Named("", "")) == "the active document"
+
+
+def test_a_result_is_never_a_photo_even_when_active():
+    from maskgan_krita import document_io
+
+    background = FakeNode("Background")
+    edit = FakeNode("MaskGAN edit 1")
+    variant = FakeNode("Variant 1")
+    inside_results = FakeNode("Retouch")
+    root = FakeNode("root", "grouplayer", [background, edit, FakeNode("MaskGAN variants 1", "grouplayer", [variant]),
+                                           FakeNode("MaskGAN results", "grouplayer", [inside_results])])
+    assert document_io.photo_problem(edit) == "a MaskGAN result, not a photo"
+    assert document_io.photo_problem(variant) == "a MaskGAN result, not a photo"
+    assert document_io.photo_problem(inside_results) == "a MaskGAN result, not a photo"
+    for active in (edit, variant, inside_results):
+        assert document_io.photo_layer(FakeDocument(root, active)) is background
+
+
+def test_the_face_region_grows_the_masks_bounds_and_stays_in_the_document():
+    from maskgan_krita.regions import Rect, face_region
+
+    assert face_region(Rect(1000, 800, 400, 200), 4000, 3000) == Rect(700, 500, 1000, 800)  # 0.75 x 400 each side
+    assert face_region(Rect(10, 20, 400, 200), 4000, 3000) == Rect(0, 0, 710, 520)  # clipped at the corner
+    assert face_region(Rect(0, 0, 0, 0), 64, 48) == Rect(0, 0, 64, 48)  # no masks' bounds: all of it
+    bands = list(Rect(5, 7, 100, 250).bands(pixels=1000, rows_multiple=4))
+    assert sum(b.height for b in bands) == 250 and all(b.height % 4 == 0 for b in bands[:-1])
+    assert all(b.x == 5 and b.width == 100 for b in bands)
+
+
+def test_a_stroke_on_the_photo_changes_its_fingerprint_where_it_landed():
+    from maskgan_krita.regions import block_sums, changed_blocks
+
+    rng = np.random.default_rng(0)
+    photo = rng.integers(0, 256, (300, 500, 3), dtype=np.uint8)
+    before = block_sums(photo)
+    assert before[1].shape == (4, 7, 3)  # whole 64 px blocks of the document grid
+    part = (130, 100)  # x, y of a region read later (an edit's face region)
+    assert changed_blocks(before, photo[100:290, 130:450], part) == 0
+    stroked = photo.copy()
+    stroked[200:203, 330:370] = 0  # inside one 64 px block
+    assert changed_blocks(before, stroked[100:290, 130:450], part) == 1
+
+
+def test_a_mask_read_in_bands_equals_the_mask_read_whole():
+    from maskgan_krita import mask_colours
+
+    label = np.zeros((60, 50), np.uint8)
+    label[10:50, 10:40] = 1
+    label[20:30, 15:25] = 4
+    label[35:40, 20:30] = 12
+    rgba = pixels.label_to_colour_layer(label)
+    rgba[25, 14, :3] = (PALETTE[1] * 0.5 + PALETTE[4] * 0.5).astype(np.uint8)  # a soft edge: a blend, accepted
+    reader = mask_colours.ColourMask(60, 50, DEFAULT_COLOR_TOLERANCE, "“x”: “Edited mask”")
+    for top in range(0, 60, 7):
+        reader.add(top, rgba[top:top + 7])
+    assert np.array_equal(reader.label(), mask_colours.read_label(rgba, DEFAULT_COLOR_TOLERANCE, "x"))
+    assert reader.label()[25, 14] in (1, 4)
+
+
+def test_a_flat_patch_of_an_in_between_colour_is_refused():
+    from maskgan_krita import mask_colours
+    from maskgan_krita.guard import PluginError
+
+    label = np.zeros((80, 80), np.uint8)
+    label[5:75, 5:75] = 1
+    label[20:30, 20:30] = 5  # right eye
+    label[50:55, 30:50] = 11  # upper lip
+    rgba = pixels.label_to_colour_layer(label)
+    pink = (220, 120, 130)  # near the blend of Right eye and Upper lip
+    assert color_to_label(np.array([[pink, PALETTE[5], PALETTE[11]]], np.uint8), DEFAULT_COLOR_TOLERANCE).shape == (1, 3)
+    rgba[30:50, 50:70] = (*pink, 255)  # a 20x20 patch: its inside is further than 8 px from any class's colour
+    with pytest.raises(PluginError) as error:
+        mask_colours.read_label(rgba, DEFAULT_COLOR_TOLERANCE, "“x”: “Edited mask”")
+    assert str(error.value).startswith(
+        "“x”: “Edited mask” has 16 pixels off the palette (an area of a colour between two classes, more than 8 px "
+        "from either: a blend only counts at an edge), in 1 colour: RGB(220, 120, 130) x16 (nearest ")
+    rgba[30:50, 50:70] = pixels.label_to_colour_layer(label)[30:50, 50:70]
+    rgba[30:50, 50:54] = (*pink, 255)  # a band 4 px wide: an edge, accepted
+    mask_colours.read_label(rgba, DEFAULT_COLOR_TOLERANCE, "x")
+
+
+def test_a_result_is_written_only_where_it_covers():
+    from maskgan_krita.document_io import opaque_part
+
+    layer = np.zeros((40, 60, 4), np.uint8)
+    layer[10:15, 20:30] = 200
+    other = np.zeros_like(layer)
+    other[12:20, 25:28] = 100
+    (part_a, part_b), origin = opaque_part([layer, other], (100, 50))
+    assert origin == (120, 60) and part_a.shape == part_b.shape == (10, 10, 4)
+    assert (part_a[:5] == 200).all() and part_b[2:, 5:8, 3].min() == 100

@@ -76,11 +76,32 @@ def write_inputs(folder: Path) -> Path:
     np.save(folder / "source2.npy", source)
     np.save(folder / "edited2.npy", edited)
     save_mask(folder / "source2.png", source)
+    np.save(folder / "sample_source.npy", sample.source_mask)
+    np.save(folder / "sample_edited.npy", sample.edited_mask)
+    np.save(folder / "large_photo.npy", large(sample.image, 90))
+    np.save(folder / "large_source.npy", large(sample.source_mask))
+    np.save(folder / "large_edited.npy", large(sample.edited_mask))
+    from maskgan.data.real_photos import load_astronaut
+
+    np.save(folder / "astronaut.npy", load_astronaut())
     image, label = glasses_wearer()
     np.save(folder / "wearer.npy", image)
     np.save(folder / "wearer_mask.npy", label)
     save_mask(folder / "wearer.png", label)
     return folder
+
+
+LARGE = (3000, 4000)  # the large photo of the responsiveness check: 12 MP
+LARGE_SCALE, LARGE_AT = 4, (800, 1400)  # the demo sample, 4 times enlarged, with its top-left corner there
+
+
+def large(array, fill=0):
+    """``array`` (the demo sample's photo or a mask) enlarged LARGE_SCALE times into a LARGE canvas."""
+    big = np.kron(array, np.ones((LARGE_SCALE, LARGE_SCALE) + (1,) * (array.ndim - 2), array.dtype))
+    canvas = np.full(LARGE + array.shape[2:], fill, array.dtype)
+    y, x = LARGE_AT
+    canvas[y:y + big.shape[0], x:x + big.shape[1]] = big
+    return canvas
 
 
 def glasses_wearer():
@@ -115,14 +136,18 @@ def plugin_session(krita_template, wheels, tmp_path_factory):
                         wheel_platform_tags(), wheels=wheels))
     inputs = write_inputs(root / "inputs")
     daemon = DaemonProcess(root / "daemon", DEFAULT_WEIGHTS, parser_args=("--parser", "learned")).start()
+    # the screenshots parse a real photo: with the landmark parser, as a daemon started with its defaults does
+    landmarks = DaemonProcess(root / "landmarks", DEFAULT_WEIGHTS, parser_args=("--parser", "landmarks")).start()
     try:
         with open(profile.kritarc, "a") as rc:  # the endpoint reaches the plug-in as a persisted setting
             rc.write(f"\n[MaskGAN]\nendpoint={daemon.endpoint}\n")
         os.environ["MASKGAN_TEST_INPUTS"] = str(inputs)
         os.environ["MASKGAN_TEST_DAEMON_PID"] = str(daemon.process.pid)  # the liveness checks stop it
+        os.environ["MASKGAN_TEST_LANDMARKS_ENDPOINT"] = landmarks.endpoint
         result = run_scenario(profile, SCENARIOS / "plugin_session.py", timeout=400)
     finally:
         daemon.stop()
+        landmarks.stop()
         stop_started_daemons(profile)
     return PluginSession(result, Path(profile.root), inputs)
 

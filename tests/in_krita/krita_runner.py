@@ -57,12 +57,15 @@ class Profile:
             XDG_RUNTIME_DIR=str(self.runtime),
             XDG_CACHE_HOME=str(self.root / "cache"),
             XDG_STATE_HOME=str(self.root / "state"),  # logs of daemons the plug-in starts
+            # Krita is a single-instance application: a second start hands over to the first through a local
+            # socket in the temporary folder and exits. One per profile keeps simultaneous runs apart.
+            TMPDIR=str(self.root / "tmp"),
             QT_QPA_PLATFORM="xcb",
         )
         return env
 
     def create(self) -> "Profile":
-        for folder in (self.config, self.data, self.runtime, self.pykrita):
+        for folder in (self.config, self.data, self.runtime, self.pykrita, self.root / "tmp"):
             folder.mkdir(parents=True, exist_ok=True)
         self.runtime.chmod(0o700)
         return self
@@ -83,7 +86,10 @@ class Profile:
         self.enable_plugin(HARNESS_NAME)
 
     def copy_to(self, root: Path) -> "Profile":
-        shutil.copytree(self.root, root, symlinks=True)
+        # not the temporary folder: Krita's single-instance socket there belongs to the run that made it
+        shutil.copytree(self.root, root, symlinks=True,
+                        ignore=lambda folder, names: ["tmp"] if Path(folder) == self.root else [])
+        (root / "tmp").mkdir()
         return Profile(root)
 
 

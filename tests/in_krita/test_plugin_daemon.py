@@ -14,18 +14,28 @@ def gone(pid: int) -> bool:
 
 def test_daemon_down_is_reported_and_the_endpoint_persists(plugin_session):
     values = plugin_session.check("check_daemon_down_is_reported")
-    assert values["down_connection"].startswith("Not connected: no MaskGAN daemon answered at ipc://")
+    assert values["down_connection"] == "Not connected: no MaskGAN daemon answers"  # short; the socket in the tooltip
+    assert values["down_connection_tooltip"].startswith("no MaskGAN daemon answered at ipc://")
+    assert values["down_connection_tooltip"].endswith("nobody-listens.sock within 3s; start one with `maskgan daemon start`")
     assert values["start_button_visible"] is True
-    assert values["down_message"].startswith("no MaskGAN daemon is connected (Not connected: no MaskGAN daemon answered")
+    reason = "no MaskGAN daemon is connected: press Start daemon"
+    assert {key: state for key, state in values["down_buttons"].items() if key not in ("import", "cancel")} == {
+        key: [False, reason] for key in ("parse", "apply", "variants", "style", "batch_apply", "batch_parse")}
+    assert values["down_buttons"]["import"] == [True, ""]
+    assert values["down_buttons"]["cancel"] == [False, "nothing is running"]
+    assert values["down_message"] == ("no MaskGAN daemon is connected: press Start daemon or run `maskgan daemon start`, "
+                                      "then try again")
     assert values["endpoint_setting"].endswith("nobody-listens.sock")
 
 
 def test_start_daemon_button_starts_one_and_connects(plugin_session):
     values = plugin_session.check("check_start_daemon_button_connects")
     assert values["announced_before_start"] is False  # no daemon of this profile ran before the click
-    assert values["start_message"].startswith("Starting the daemon: ")
-    assert values["start_message"].endswith(" -m maskgan daemon start --detach --precision fp32 --endpoint ipc://"
-                                            f"{plugin_session.artefacts}/started.sock")
+    assert values["start_message"] == "Starting the daemon…"  # the command line is in the tooltip
+    assert values["start_message_tooltip"].startswith("Started with: ")
+    assert values["start_message_tooltip"].endswith(" -m maskgan daemon start --detach --precision fp32 --endpoint ipc://"
+                                                    f"{plugin_session.artefacts}/started.sock")
+    assert values["started_message"] == "The daemon started."
     assert values["started_connection"].startswith("Connected: MaskGAN ")
     assert " (fp32), MaskGAN trained on synthetic" in values["started_connection"]  # it runs as it was told
     assert values["started_precision_note"] == ""

@@ -6,7 +6,7 @@ from maskgan_krita.pixels import flatten_on_white
 
 TOP_LEVEL = ["Background", "Retouch", "Sketch", "MaskGAN", "MaskGAN results"]
 LOOK_1 = "; drew the added eyeglasses from look 1 (Look of added parts: 0 for the photo's own style)"
-HIDE = "hide the MaskGAN group (and result layers) to send the whole image as shown, or set Photo to Active layer"
+HIDE = "hide the MaskGAN group (and result layers) to send the whole image as shown, or set Photo to Photo layer"
 
 
 def test_the_connection_line_shows_the_daemons_precision_and_a_different_setting_is_noted(plugin_session):

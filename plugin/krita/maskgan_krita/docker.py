@@ -1,23 +1,26 @@
 """The "MaskGAN" docker: shows the Controller's state and forwards clicks to it.
 
 Layout, top to bottom: connection line (+ Start daemon), a note when the
-Precision setting differs from the running daemon's, action buttons, progress
-bar, message line, one line per item of a batch, palette swatches, settings
-(actions and feedback first, so that they stay visible in a short docker; the
-rest scrolls). Every slot is guarded: an error becomes the message line, never
-Krita's error dialog.
+Precision setting differs from the running daemon's, the photo the actions use,
+action buttons (disabled, with the reason as tooltip, when they cannot work now),
+progress bar, message line, one line per item of a batch, then the palette and the
+settings on two tabs (actions and feedback first, so that they stay visible in a
+short docker; the rest scrolls). Everything wraps to fit Krita's default docker
+width (about 190 px). Every slot is guarded: an error becomes the message line,
+never Krita's error dialog.
 """
 
 from __future__ import annotations
 
 from krita import DockWidget
-from PyQt5.QtCore import Qt
+from PyQt5.QtCore import Qt, QTimer
 from PyQt5.QtGui import QColor, QIcon, QPixmap
 from PyQt5.QtWidgets import (
-    QCheckBox, QComboBox, QFileDialog, QFormLayout, QFrame, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QProgressBar,
-    QPushButton, QScrollArea, QSpinBox, QToolButton, QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QFileDialog, QFormLayout, QFrame, QGridLayout, QLabel, QLineEdit, QProgressBar,
+    QPushButton, QScrollArea, QSizePolicy, QSpinBox, QTabWidget, QToolButton, QVBoxLayout, QWidget,
 )
 
+from .document_io import title
 from .guard import guarded
 from .naming import RESULTS_GROUP
 from .settings import TOLERANCE_RANGE
@@ -27,9 +30,28 @@ TITLE = "MaskGAN"
 # (setting value, what the docker shows) of each choice setting
 MODES = [("colour", "One colour layer"), ("classes", "One layer per class")]
 SCOPES = [("documents", "All open documents"), ("layers", "Selected layers of this document")]
-PHOTO_SOURCES = [("layer", "Active layer"), ("image", "Whole image (as shown)")]
+PHOTO_SOURCES = [("layer", "Photo layer"), ("image", "Whole image (as shown)")]
 RESULT_PLACES = [("above_photo", "Above the photo layer"), ("results_group", f"In the group “{RESULTS_GROUP}”")]
 PRECISIONS = [("auto", "auto"), ("fp32", "fp32"), ("bf16", "bf16")]
+NO_REFERENCE = "no other open document has MaskGAN masks"
+REFRESH_MS = 1000  # the buttons follow layers and documents the user adds or removes
+COMBO_CHARACTERS = 10  # a combo box asks for this much width, whatever its longest choice
+
+
+def _narrow(box: QComboBox) -> QComboBox:
+    """A combo box that fits a narrow docker: its width does not follow its longest entry."""
+    box.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+    box.setMinimumContentsLength(COMBO_CHARACTERS)
+    return box
+
+
+def _wrapping_label(parent) -> QLabel:
+    """A label that wraps long text (a path, say) to the docker's width instead of widening it."""
+    label = QLabel(parent)
+    label.setWordWrap(True)
+    label.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
+    label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+    return label
 
 
 def _swatch_icon(rgb) -> QIcon:
@@ -46,7 +68,12 @@ class DocumentChoice(QComboBox):
         super().__init__(parent)
         self._candidates = candidates
         self._documents: list = []
-        self.setPlaceholderText("no other open document has MaskGAN masks")
+        _narrow(self)
+        self._show_placeholder()
+
+    def _show_placeholder(self) -> None:
+        """Qt 5's placeholder text does not show in a combo box without entries: a disabled entry says it."""
+        self.addItem(NO_REFERENCE)
         self.setEnabled(False)
 
     def document(self):
@@ -60,9 +87,12 @@ class DocumentChoice(QComboBox):
         chosen = self.document()
         self._documents = documents
         self.clear()
+        if not documents:
+            self._show_placeholder()
+            return
         for doc in documents:
-            self.addItem(doc.name() or "(untitled)")
-        self.setEnabled(bool(documents))
+            self.addItem(title(doc).strip("“”"))
+        self.setEnabled(True)
         self.setCurrentIndex(next((i for i, doc in enumerate(documents) if chosen is not None and doc == chosen),
                                   0 if documents else -1))
 
@@ -79,6 +109,7 @@ class SettingChoice(QComboBox):
         super().__init__(parent)
         self._values = [value for value, _ in choices]
         self._read = read
+        _narrow(self)
         for value, text in choices:
             self.addItem(text, value)
         self.setToolTip(tooltip)
@@ -98,18 +129,17 @@ class MaskGANDocker(DockWidget):
         say = controller.say
         root = QWidget(self)
         layout = QVBoxLayout(root)
+        layout.setContentsMargins(4, 4, 4, 4)  # narrow margins: the docker is about 190 px wide
 
-        self.connection_label = QLabel(root)
-        self.connection_label.setWordWrap(True)
+        self.connection_label = _wrapping_label(root)
         self.start_button = QPushButton("Start daemon", root)
         self.start_button.clicked.connect(guarded(say)(lambda _=False: controller.start_daemon()))
-        connection_row = QHBoxLayout()
-        connection_row.addWidget(self.connection_label, 1)
-        connection_row.addWidget(self.start_button)
-        layout.addLayout(connection_row)
-        self.precision_note = QLabel(root)
-        self.precision_note.setWordWrap(True)
+        layout.addWidget(self.connection_label)
+        layout.addWidget(self.start_button)
+        self.precision_note = _wrapping_label(root)
         layout.addWidget(self.precision_note)
+        self.photo_line = _wrapping_label(root)
+        layout.addWidget(self.photo_line)
 
         self.buttons = {}
         grid = QGridLayout()
@@ -124,6 +154,8 @@ class MaskGANDocker(DockWidget):
         ]
         for position, (key, text, slot) in enumerate(actions):
             button = QPushButton(text, root)
+            button.setMinimumWidth(1)  # two columns fit a narrow docker; the text may be cut, not the docker widened
+            button.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)
             button.clicked.connect(guarded(say)(lambda _=False, s=slot: s()))
             grid.addWidget(button, position // 2, position % 2)
             self.buttons[key] = button
@@ -132,30 +164,37 @@ class MaskGANDocker(DockWidget):
         self.progress = QProgressBar(root)
         self.progress.setRange(0, 1000)
         layout.addWidget(self.progress)
-        self.message = QLabel(root)
-        self.message.setWordWrap(True)
+        self.message = _wrapping_label(root)
         layout.addWidget(self.message)
-        self.batch_items = QLabel(root)
-        self.batch_items.setWordWrap(True)
+        self.batch_items = _wrapping_label(root)
         layout.addWidget(self.batch_items)
 
-        palette = QGridLayout()
+        self.tabs = QTabWidget(root)
+        layout.addWidget(self.tabs)
+        palette_page = QWidget(self.tabs)
+        palette = QGridLayout(palette_page)
+        palette.setContentsMargins(2, 2, 2, 2)
         table = labels()
         self.swatches = []
         for index, (name, rgb) in enumerate(zip(table.CLASS_NAMES, table.PALETTE)):
-            swatch = QToolButton(root)
+            swatch = QToolButton(palette_page)
             swatch.setIcon(_swatch_icon(rgb))
             swatch.setText(f"{index} {name}")
             swatch.setToolTip(f"Paint {name} (class {index}, RGB {tuple(map(int, rgb))})")
             swatch.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
             swatch.setAutoRaise(True)
             swatch.clicked.connect(guarded(say)(lambda _=False, i=index: controller.pick_class(i)))
+            swatch.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)
             palette.addWidget(swatch, index // 2, index % 2)
             self.swatches.append(swatch)
-        layout.addLayout(palette)
+        self.tabs.addTab(palette_page, "Palette")
 
         settings = controller.settings
-        form = QFormLayout()
+        settings_page = QWidget(self.tabs)
+        root = settings_page  # the settings' widgets live on their tab
+        form = QFormLayout(settings_page)
+        form.setContentsMargins(4, 4, 4, 4)
+        form.setRowWrapPolicy(QFormLayout.WrapLongRows)  # a label goes above its field when the docker is narrow
         self.face = QSpinBox(root)
         self.face.setRange(0, 255)
         self.face.setSpecialValueText("largest")
@@ -209,7 +248,7 @@ class MaskGANDocker(DockWidget):
                              "wears them")
         self.look.valueChanged.connect(guarded(say)(lambda v: setattr(settings, "look", v)))
         form.addRow("Look of added parts", self.look)
-        self.looks_from_style = QCheckBox("Added parts from “Style from”", root)
+        self.looks_from_style = QCheckBox("Parts: Style from", root)
         self.looks_from_style.setChecked(settings.looks_from_style)
         self.looks_from_style.setToolTip("Draw the parts an edit adds in the style of the face chosen under “Style "
                                          "from” instead of a built-in look; that face must wear them")
@@ -227,11 +266,13 @@ class MaskGANDocker(DockWidget):
         self.precision = choice("Precision", PRECISIONS, "precision",
                                 "The precision of a daemon the docker starts (auto: bf16 where the device runs it "
                                 "fast, else fp32); a running daemon keeps its own", controller.set_precision)
-        self.auto_start = QCheckBox("Start the daemon when none answers", root)
+        self.auto_start = QCheckBox("Auto-start the daemon", root)
         self.auto_start.setChecked(settings.auto_start)
+        self.auto_start.setToolTip("Start the daemon when none answers")
         self.auto_start.toggled.connect(guarded(say)(lambda on: setattr(settings, "auto_start", on)))
         form.addRow(self.auto_start)
-        layout.addLayout(form)
+        self.tabs.addTab(settings_page, "Settings")
+        root = self.tabs.parentWidget()
 
         layout.addStretch(1)
         scroll = QScrollArea(self)  # a docker shorter than its settings scrolls instead of squeezing the others
@@ -239,10 +280,12 @@ class MaskGANDocker(DockWidget):
         scroll.setFrameShape(QFrame.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         scroll.setWidget(root)
-        scroll.setMinimumWidth(root.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width())
         self.setWidget(scroll)
 
         controller.changed.connect(guarded()(self.refresh))
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(guarded()(self.refresh))
+        self._timer.start(REFRESH_MS)
         self.refresh()
 
     def _endpoint_edited(self) -> None:
@@ -258,17 +301,23 @@ class MaskGANDocker(DockWidget):
     def refresh(self) -> None:
         c = self.controller
         self.connection_label.setText(c.connection_text)
+        self.connection_label.setToolTip(c.connection_detail)
+        self.photo_line.setText(c.photo_line())
         note = c.precision_note()
         self.precision_note.setText(note)
         self.precision_note.setVisible(bool(note))
         self.start_button.setVisible(c.daemon is None)
         self.message.setText(c.message)
+        self.message.setToolTip(c.message_detail)
         self.batch_items.setText("\n".join(c.batch_lines))
         self.batch_items.setVisible(bool(c.batch_lines))
         self.reference.refill()
         self.progress.setVisible(c.progress is not None)
         self.progress.setValue(int((c.progress or 0.0) * 1000))
-        self.buttons["cancel"].setEnabled(bool(c.running) or c.batch is not None)
+        for key, button in self.buttons.items():
+            why = c.why_not(key)
+            button.setEnabled(why is None)
+            button.setToolTip(why or "")
         for box in (self.mode, self.photo_source, self.result_place, self.scope, self.precision):
             box.show_setting()  # another window's docker may have changed it
 

@@ -10,29 +10,83 @@ replaces is kept, hidden and renamed, with what was painted on it.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from . import mask_colours, naming, pixels
 from .guard import PluginError
+from .regions import BLOCK, Rect, block_sums, face_region
 from .vendor_path import labels
 
 CONVERT_HINT = "convert it with Image > Convert Image Color Space… to RGB/Alpha, 8-bit integer/channel"
 EDITED_MASK_OPACITY = 128  # the photo shows through the mask being painted
 
 
+def title(doc) -> str:
+    """How messages name a document: “its name”, else “its file name” (a photo opened from disk has no
+    title), else the active document."""
+    name = doc.name() or Path(doc.fileName() or "").name
+    return f"“{name}”" if name else "the active document"
+
+
 def check_rgba8(doc) -> None:
     if (doc.colorModel(), doc.colorDepth()) != ("RGBA", "U8"):
-        raise PluginError(f"“{doc.name()}” is {doc.colorModel()} {doc.colorDepth()}; MaskGAN needs 8-bit RGBA: {CONVERT_HINT}")
+        raise PluginError(f"{title(doc)} is {doc.colorModel()} {doc.colorDepth()}; MaskGAN needs 8-bit RGBA: {CONVERT_HINT}")
 
 
-def read_rgba(doc, node) -> np.ndarray:
-    """HxWx4 RGBA of ``node`` over the document's bounds."""
-    width, height = doc.width(), doc.height()
-    return pixels.bgra_to_rgba(bytes(node.pixelData(0, 0, width, height)), width, height)
+def whole(doc) -> Rect:
+    return Rect(0, 0, doc.width(), doc.height())
 
 
-def write_rgba(doc, node, rgba: np.ndarray) -> None:
-    node.setPixelData(pixels.rgba_to_bgra(rgba), 0, 0, doc.width(), doc.height())
+def read_rgba(doc, node, rect: Rect | None = None) -> np.ndarray:
+    """HxWx4 RGBA of ``node`` (a document: its projection) over ``rect`` (None: the document's bounds)."""
+    rect = rect or whole(doc)
+    return pixels.bgra_to_rgba(bytes(node.pixelData(rect.x, rect.y, rect.width, rect.height)), rect.width, rect.height)
+
+
+def write_rgba(doc, node, rgba: np.ndarray, origin: tuple[int, int] = (0, 0)) -> None:
+    """Write ``rgba`` into ``node`` with its top-left corner at ``origin``."""
+    node.setPixelData(pixels.rgba_to_bgra(rgba), origin[0], origin[1], rgba.shape[1], rgba.shape[0])
+
+
+def run_now(steps):
+    """Run a generator of steps (see ``read_photo_steps``) to its end, without handing control back; its value."""
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return done.value
+
+
+def read_photo_steps(doc, node, rect: Rect):
+    """Generator: the photo ``node`` (the document: its projection) over ``rect`` as HxWx3 RGB composited on
+    white, read band by band, yielding after each band (Krita repaints in between); returns the array."""
+    rgb = np.empty((rect.height, rect.width, 3), np.uint8)
+    for band in rect.bands():
+        top = band.y - rect.y
+        rgb[top:top + band.height] = pixels.flatten_on_white(read_rgba(doc, node, band))
+        yield
+    return rgb
+
+
+def read_photo_and_fingerprint_steps(doc, node, rect: Rect):
+    """Generator: (read_photo_steps's photo, its regions.block_sums), the sums taken band by band too."""
+    rgb = yield from read_photo_steps(doc, node, rect)
+    sums = []
+    for band in rect.bands(rows_multiple=BLOCK):
+        top = band.y - rect.y
+        sums.append(block_sums(rgb[top:top + band.height], (band.x, band.y))[1])
+        yield
+    return rgb, ((-(-rect.x // BLOCK), -(-rect.y // BLOCK)), np.concatenate(sums))
+
+
+def _read_colour_mask_steps(doc, node, rect: Rect, tolerance: float):
+    mask = mask_colours.ColourMask(rect.height, rect.width, tolerance, f"{title(doc)}: “{node.name()}”")
+    for band in rect.bands():
+        mask.add(band.y - rect.y, read_rgba(doc, node, band))
+        yield
+    return mask.label()
 
 
 def walk(node):
@@ -69,6 +123,21 @@ def in_mask_group(node) -> bool:
     return False
 
 
+def made_by_plugin(node) -> bool:
+    """The MaskGAN mask groups, the results group, and the results the plug-in added (known by their names)."""
+    name = node.name()
+    return (node.type() == "grouplayer" and naming.is_mask_group_name(name)) or naming.is_result_name(name)
+
+
+def in_plugin_made(node) -> bool:
+    """Whether ``node`` is something the plug-in made or lies inside it (a variant in its group, say)."""
+    while node is not None:
+        if made_by_plugin(node):
+            return True
+        node = node.parentNode()
+    return False
+
+
 NOT_A_PHOTO = {  # why a layer of this type cannot be a photo, and what to do instead
     "grouplayer": "a group layer: select the paint layers inside it",
     "vectorlayer": "a vector layer: convert it to a paint layer first (Layer > Convert)",
@@ -79,6 +148,8 @@ def photo_problem(node) -> str | None:
     """Why ``node`` cannot be sent as a photo (None: it can): photos are paint layers outside the MaskGAN groups."""
     if in_mask_group(node):
         return "part of the MaskGAN masks, not a photo"
+    if in_plugin_made(node):
+        return "a MaskGAN result, not a photo"
     kind = node.type()
     if kind == "paintlayer":
         return None
@@ -95,7 +166,7 @@ def photo_layer(doc):
     for node in walk(doc.rootNode()):
         if photo_problem(node) is None:
             return node
-    raise PluginError(f"“{doc.name()}” has no paint layer with the photo outside the MaskGAN group")
+    raise PluginError(f"{title(doc)} has no paint layer with the photo outside the MaskGAN group and its results")
 
 
 def read_photo(doc, node) -> np.ndarray:
@@ -103,10 +174,10 @@ def read_photo(doc, node) -> np.ndarray:
     return pixels.flatten_on_white(read_rgba(doc, node))
 
 
-def add_layer(doc, parent, above, name: str, rgba: np.ndarray):
-    """A new paint layer holding ``rgba``, placed in ``parent`` above ``above`` (None: on top)."""
+def add_layer(doc, parent, above, name: str, rgba: np.ndarray, origin: tuple[int, int] = (0, 0)):
+    """A new paint layer holding ``rgba`` at ``origin``, placed in ``parent`` above ``above`` (None: on top)."""
     node = doc.createNode(name, "paintlayer")
-    write_rgba(doc, node, rgba)
+    write_rgba(doc, node, rgba, origin)
     parent.addChildNode(node, above)
     return node
 
@@ -124,103 +195,209 @@ def result_spot(doc, anchor, place: str):
     return (doc.rootNode(), None) if anchor is None else (anchor.parentNode(), anchor)
 
 
-def add_result_layer(doc, spot, rgba: np.ndarray, prefix: str = naming.EDIT_PREFIX):
-    """A new layer "<prefix> N" at ``spot`` (result_spot), full document size; N counts the whole document."""
+def add_result_layer_steps(doc, spot, rgba: np.ndarray, prefix: str, origin: tuple[int, int], added: list):
+    """Generator: a new layer "<prefix> N" at ``spot`` holding ``rgba`` at ``origin``, written band by band
+    (yielding after each) before it joins the document (Krita then updates just its extent); it goes into
+    ``added`` once there (a cancel can take it away); returns it."""
+    node = doc.createNode(naming.next_numbered(prefix, layer_names(doc)), "paintlayer")
+    (rgba,), origin = opaque_part([rgba], origin)
+    yield
+    yield from _write_steps(doc, node, rgba, origin)
+    parent, above = spot
+    parent.addChildNode(node, above)
+    added.append(node)
+    return node
+
+
+def opaque_part(layers: list[np.ndarray], origin: tuple[int, int]) -> tuple[list[np.ndarray], tuple[int, int]]:
+    """The parts of same-size RGBA ``layers`` (at ``origin``) within the bounds of their non-transparent pixels,
+    and those parts' origin: an edit's result is transparent away from the change, and Krita updates (and
+    thumbnails) only what a layer covers."""
+    rect = label_bounds(np.any([layer[..., 3] for layer in layers], axis=0))
+    if rect.empty:
+        return [layer[:1, :1] for layer in layers], origin
+    return ([layer[rect.y:rect.bottom, rect.x:rect.right] for layer in layers],
+            (origin[0] + rect.x, origin[1] + rect.y))
+
+
+def _write_steps(doc, node, rgba: np.ndarray, origin: tuple[int, int]):
+    area = Rect(0, 0, rgba.shape[1], rgba.shape[0])
+    for band in area.bands():
+        write_rgba(doc, node, rgba[band.y:band.bottom], (origin[0], origin[1] + band.y))
+        yield
+
+
+def add_result_layer(doc, spot, rgba: np.ndarray, prefix: str = naming.EDIT_PREFIX, origin: tuple[int, int] = (0, 0)):
+    """A new layer "<prefix> N" at ``spot`` (result_spot) holding ``rgba`` at ``origin``; N counts the whole
+    document."""
     name = naming.next_numbered(prefix, layer_names(doc))
-    return add_layer(doc, *spot, name, rgba)
+    return add_layer(doc, *spot, name, rgba, origin)
 
 
 def add_mask_layer(doc, photo, label: np.ndarray):
     """The colour mask of ``label`` as a new layer "MaskGAN mask N" right above ``photo``, half opaque
     like the editable mask (a layer's own parse, beside the document's MaskGAN group)."""
-    node = add_result_layer(doc, result_spot(doc, photo, "above_photo"), pixels.label_to_colour_layer(label),
-                            naming.MASK_PREFIX)
+    part, origin = label_part(label)
+    node = add_result_layer(doc, result_spot(doc, photo, "above_photo"), pixels.label_to_colour_layer(part),
+                            naming.MASK_PREFIX, origin)
     node.setOpacity(EDITED_MASK_OPACITY)
     return node
 
 
-def add_result_group(doc, spot, layers: list[np.ndarray]):
-    """A group "MaskGAN variants N" at ``spot`` (result_spot); one layer per result, only the first visible."""
+def add_result_group_steps(doc, spot, layers, origin: tuple[int, int] = (0, 0), added: list | None = None):
+    """Generator: a group "MaskGAN variants N" at ``spot`` (result_spot), one layer per result (each at
+    ``origin``), only the first visible; yields after each layer. The group goes into ``added`` as soon as it
+    exists (so that a cancel can take it away); returns it."""
     group = doc.createGroupLayer(naming.next_numbered(naming.VARIANTS_PREFIX, layer_names(doc)))
     parent, above = spot
     parent.addChildNode(group, above)
+    if added is not None:
+        added.append(group)
+    layers, origin = opaque_part(layers, origin)
+    yield
     for index, rgba in enumerate(layers):
-        node = add_layer(doc, group, None, f"Variant {index + 1}", rgba)
+        node = doc.createNode(f"Variant {index + 1}", "paintlayer")
         node.setVisible(index == 0)
+        yield from _write_steps(doc, node, rgba, origin)
+        group.addChildNode(node, None)
     return group
 
 
 # --- the mask group -------------------------------------------------------------------
+# Mask layers are transparent where the label is background, so that Krita knows the bounds of the face
+# (Node.bounds()) and an edit reads and sends only that part of a large photo.
+
+def label_bounds(label: np.ndarray) -> Rect:
+    """The bounds of ``label``'s non-background pixels (an empty Rect for an all-background label)."""
+    rows, cols = np.nonzero(label.any(1))[0], np.nonzero(label.any(0))[0]
+    if not len(rows):
+        return Rect(0, 0, 0, 0)
+    return Rect(int(cols[0]), int(rows[0]), int(cols[-1] - cols[0] + 1), int(rows[-1] - rows[0] + 1))
+
+
+def label_part(label: np.ndarray) -> tuple[np.ndarray, tuple[int, int]]:
+    """(the part of ``label`` within its bounds, that part's origin); all of it when it is all background."""
+    rect = label_bounds(label)
+    if rect.empty:
+        return label, (0, 0)
+    return label[rect.y:rect.bottom, rect.x:rect.right], (rect.x, rect.y)
+
 
 def create_mask_group(doc, label: np.ndarray, mode: str):
-    """A new MaskGAN group: the locked source mask and the editable mask of ``label``.
+    return run_now(create_mask_group_steps(doc, label, mode))
+
+
+def create_mask_group_steps(doc, label: np.ndarray, mode: str):
+    """Generator: a new MaskGAN group, the locked source mask and the editable mask of ``label``, each layer
+    written band by band before it joins the group; returns the group. Closed early, it takes the group away.
 
     A MaskGAN group already there is kept, hidden, as "MaskGAN replaced N" (it may hold
     the user's painting); only the new group is used from then on.
     """
     if label.shape != (doc.height(), doc.width()):
-        raise PluginError(f"the mask is {label.shape[1]}x{label.shape[0]} but “{doc.name()}” is "
+        raise PluginError(f"the mask is {label.shape[1]}x{label.shape[0]} but {title(doc)} is "
                           f"{doc.width()}x{doc.height()}; use a mask of the document's size")
     old = find_group(doc)
+    old_visible = old.visible() if old is not None else False
     if old is not None:
         old.setName(naming.next_numbered(naming.REPLACED_PREFIX, layer_names(doc)))
         old.setVisible(False)
     group = doc.createGroupLayer(naming.GROUP)
     doc.rootNode().addChildNode(group, None)
-    source = add_layer(doc, group, None, naming.SOURCE_MASK, pixels.label_to_colour_layer(label))
-    source.setVisible(False)
-    source.setLocked(True)
-    _add_edited(doc, group, label, mode)
+    try:
+        face, origin = label_part(label)
+        source = doc.createNode(naming.SOURCE_MASK, "paintlayer")
+        yield from _write_steps(doc, source, pixels.label_to_colour_layer(face), origin)
+        source.setVisible(False)
+        source.setLocked(True)
+        group.addChildNode(source, None)
+        yield from _add_edited_steps(doc, group, face, mode, origin)
+        yield  # a Cancel that came while the last layer was added takes the group away
+    except GeneratorExit:
+        group.remove()
+        if old is not None:
+            old.setName(naming.GROUP)
+            old.setVisible(old_visible)
+        raise
     return group
 
 
-def _add_edited(doc, group, label: np.ndarray, mode: str):
+def _add_edited_steps(doc, group, label: np.ndarray, mode: str, origin: tuple[int, int] = (0, 0)):
+    """Generator: the editable mask of ``label`` (placed at ``origin``) in ``mode``, added to ``group``."""
     if mode == "colour":
-        node = add_layer(doc, group, None, naming.EDITED_MASK, pixels.label_to_colour_layer(label))
-    else:
-        node = doc.createGroupLayer(naming.CLASS_LAYERS_GROUP)
+        node = doc.createNode(naming.EDITED_MASK, "paintlayer")
+        node.setOpacity(EDITED_MASK_OPACITY)
+        yield from _write_steps(doc, node, pixels.label_to_colour_layer(label), origin)
         group.addChildNode(node, None)
-        names = labels().CLASS_NAMES
-        for index in range(1, len(names)):  # later class on top, as it wins on overlaps; background is bare
-            add_layer(doc, node, None, naming.class_layer_name(index, names), pixels.label_to_class_layer(label, index))
+        return node
+    node = doc.createGroupLayer(naming.CLASS_LAYERS_GROUP)
     node.setOpacity(EDITED_MASK_OPACITY)
+    group.addChildNode(node, None)
+    names = labels().CLASS_NAMES
+    for index in range(1, len(names)):  # later class on top, as it wins on overlaps; background is bare
+        layer = doc.createNode(naming.class_layer_name(index, names), "paintlayer")
+        yield from _write_steps(doc, layer, pixels.label_to_class_layer(label, index), origin)
+        node.addChildNode(layer, None)
     return node
 
 
 def mask_group(doc):
     group = find_group(doc)
     if group is None or child(group, naming.SOURCE_MASK) is None:
-        raise PluginError(f"“{doc.name()}” has no MaskGAN masks yet: use Import mask… (or Parse face) first")
+        raise PluginError(f"{title(doc)} has no MaskGAN masks yet: use Import mask… (or Parse face) first")
     return group
 
 
-def _read_colour_mask(doc, node, tolerance: float) -> np.ndarray:
-    """Label map of a colour mask layer; PluginError names the document, the layer and the off-palette colours."""
-    return mask_colours.read_label(read_rgba(doc, node), tolerance, f"“{doc.name()}”: “{node.name()}”")
+def _bounds(node) -> Rect:
+    rect = node.bounds()
+    return Rect(rect.x(), rect.y(), rect.width(), rect.height())
+
+
+def mask_nodes(doc) -> tuple:
+    """(source mask layer, editable mask node: the colour layer or the per-class group)."""
+    group = mask_group(doc)
+    edited = child(group, naming.EDITED_MASK) or child(group, naming.CLASS_LAYERS_GROUP)
+    if edited is None:
+        raise PluginError(f"the MaskGAN group of {title(doc)} has no “{naming.EDITED_MASK}” layer; import the mask again")
+    return child(group, naming.SOURCE_MASK), edited
+
+
+def edit_region(doc) -> Rect:
+    """The part of ``doc`` an edit needs: around the masks' non-background pixels (regions.face_region)."""
+    source, edited = mask_nodes(doc)
+    return face_region(_bounds(source).union(_bounds(edited)), doc.width(), doc.height())
+
+
+def read_source_mask_steps(doc, tolerance: float, rect: Rect):
+    """Generator (see read_photo_steps): the source mask's label map over ``rect``."""
+    source, _ = mask_nodes(doc)
+    return (yield from _read_colour_mask_steps(doc, source, rect, tolerance))
+
+
+def read_edited_mask_steps(doc, tolerance: float, rect: Rect):
+    """Generator: the editable mask's label map over ``rect``, in whichever form it is (colour layer or per-class
+    layers)."""
+    _, edited = mask_nodes(doc)
+    if edited.type() != "grouplayer":
+        return (yield from _read_colour_mask_steps(doc, edited, rect, tolerance))
+    names = labels().CLASS_NAMES
+    alphas = {}
+    for node in edited.childNodes():
+        index = naming.class_of_layer(node.name(), names)
+        if index is not None:
+            alphas[index] = read_rgba(doc, node, rect)[..., 3]
+            yield
+    if not alphas:
+        return np.zeros((rect.height, rect.width), np.uint8)
+    return pixels.class_layers_to_label(alphas)
 
 
 def read_source_mask(doc, tolerance: float) -> np.ndarray:
-    return _read_colour_mask(doc, child(mask_group(doc), naming.SOURCE_MASK), tolerance)
+    return run_now(read_source_mask_steps(doc, tolerance, whole(doc)))
 
 
 def read_edited_mask(doc, tolerance: float) -> np.ndarray:
-    """Label map of the editable mask, in whichever form it is (colour layer or per-class layers)."""
-    group = mask_group(doc)
-    colour = child(group, naming.EDITED_MASK)
-    if colour is not None:
-        return _read_colour_mask(doc, colour, tolerance)
-    classes = child(group, naming.CLASS_LAYERS_GROUP)
-    if classes is None:
-        raise PluginError(f"the MaskGAN group of “{doc.name()}” has no “{naming.EDITED_MASK}” layer; import the mask again")
-    names = labels().CLASS_NAMES
-    alphas = {}
-    for node in classes.childNodes():
-        index = naming.class_of_layer(node.name(), names)
-        if index is not None:
-            alphas[index] = read_rgba(doc, node)[..., 3]
-    if not alphas:
-        return np.zeros((doc.height(), doc.width()), np.uint8)
-    return pixels.class_layers_to_label(alphas)
+    return run_now(read_edited_mask_steps(doc, tolerance, whole(doc)))
 
 
 def edited_mode(doc) -> str:
@@ -235,7 +412,8 @@ def convert_edited(doc, mode: str, tolerance: float):
         old = child(group, name)
         if old is not None:
             old.remove()
-    return _add_edited(doc, group, label, mode)
+    part, origin = label_part(label)
+    return run_now(_add_edited_steps(doc, group, part, mode, origin))
 
 
 def class_layer(doc, class_index: int):

@@ -6,6 +6,12 @@ palette colour, or of a blend of two classes painted in the mask (soft edges); s
 pixels are off, the commonest off colours with their nearest class and distance,
 and the two remedies: repaint, or raise the tolerance setting to the smallest value
 that accepts them, when the setting's range has one.
+
+A blend is believable only as a thin edge: a blend pixel further than EDGE pixels from
+every pixel painted in a class's own colour (the inside of a patch of flat pink, say,
+which lies near the blend of Right eye and Upper lip) counts as off the palette.
+A large mask is read band by band (``ColourMask``), each band a short piece of work, to
+the same label map the whole would give.
 """
 
 from __future__ import annotations
@@ -22,13 +28,92 @@ from .vendor_path import labels
 SHOWN = 4  # off colours named in the message; the rest are counted
 
 
+EDGE = 8  # px: how far a blend of two classes may reach from pixels painted in a class's own colour
+
+
 def read_label(rgba: np.ndarray, tolerance: float, where: str) -> np.ndarray:
     """Label map of the colour mask layer ``rgba``; PluginError("<where> has N pixels off the palette…") otherwise."""
-    try:
-        return pixels.colour_layer_to_label(rgba, tolerance)
-    except labels().MaskColorError as error:
-        needed = tolerance_needed(rgba, tolerance)
-        raise PluginError(f"{where} has " + off_palette(error.offending, error.total, tolerance, needed)) from error
+    mask = ColourMask(rgba.shape[0], rgba.shape[1], tolerance, where)
+    mask.add(0, rgba)
+    return mask.label()
+
+
+def _packed(rgb: np.ndarray) -> np.ndarray:
+    return (rgb[..., 0].astype(np.uint32) << 16) | (rgb[..., 1].astype(np.uint32) << 8) | rgb[..., 2]
+
+
+def _unpacked(packed: np.ndarray) -> np.ndarray:
+    return np.stack([(packed >> 16) & 255, (packed >> 8) & 255, packed & 255], axis=-1).astype(np.uint8)
+
+
+class ColourMask:
+    """A colour mask layer read band by band: ``add`` each band (top row, RGBA), then ``label()``."""
+
+    def __init__(self, height: int, width: int, tolerance: float, where: str):
+        self.shape, self.tolerance, self.where = (height, width), tolerance, where
+        self._bands = []  # (top, rows, band's colours (packed, sorted), each pixel's index into them, their counts)
+
+    def add(self, top: int, rgba: np.ndarray) -> None:
+        colours, inverse, counts = np.unique(_packed(pixels.mask_colours(rgba)).ravel(), return_inverse=True,
+                                             return_counts=True)
+        self._bands.append((top, rgba.shape[0], colours, inverse.astype(np.int32), counts))
+
+    def label(self) -> np.ndarray:
+        table = labels()
+        colours = np.unique(np.concatenate([band[2] for band in self._bands]))
+        counts = np.zeros(len(colours), np.int64)
+        index = np.empty(self.shape, np.int32)  # each pixel's colour, as an index into ``colours``
+        for top, rows, band_colours, inverse, band_counts in self._bands:
+            where = np.searchsorted(colours, band_colours)
+            counts[where] += band_counts
+            index[top:top + rows] = where[inverse].reshape(rows, -1)
+        rgb = _unpacked(colours)
+        try:
+            classes = table.color_to_label(rgb[None], self.tolerance)[0]  # one pixel per colour: same classes
+        except table.MaskColorError as error:
+            found = {tuple(colour): i for i, colour in enumerate(rgb.tolist())}
+            offending = sorted(((tuple(c), int(counts[found[tuple(c)]])) for c, _ in error.offending),
+                               key=lambda entry: -entry[1])
+            opaque = np.concatenate([rgb, np.full((len(rgb), 1), 255, np.uint8)], axis=1)
+            needed = tolerance_needed(opaque[None], self.tolerance)
+            raise PluginError(f"{self.where} has " + off_palette(offending, sum(n for _, n in offending),
+                                                                 self.tolerance, needed)) from error
+        _, distances = table.nearest_palette(rgb.astype(np.float64))
+        blend = distances > self.tolerance
+        if blend.any():
+            self._refuse_wide_blends(index, blend, rgb, distances)
+        return classes.astype(np.uint8)[index]
+
+    def _refuse_wide_blends(self, index, blend_colour, rgb, distances) -> None:
+        """PluginError when blend pixels lie further than EDGE from every pixel of a class's own colour."""
+        blend = blend_colour[index]
+        wide = blend & ~dilate(~blend, EDGE)
+        if not wide.any():
+            return
+        colours, counts = np.unique(index[wide], return_counts=True)
+        order = np.argsort(-counts, kind="stable")
+        offending = [(tuple(int(v) for v in rgb[colours[i]]), int(counts[i])) for i in order]
+        needed = int(math.ceil(distances[colours].max()))  # as a class's own colour, a larger tolerance reads them
+        needed = max(needed, math.floor(self.tolerance) + 1)
+        text = off_palette(offending, int(counts.sum()), self.tolerance, needed if needed <= TOLERANCE_RANGE[1] else None)
+        raise PluginError(f"{self.where} has " + text.replace(
+            " off the palette,", f" off the palette (an area of a colour between two classes, more than {EDGE} px "
+                                 "from either: a blend only counts at an edge),", 1))
+
+
+def dilate(mask: np.ndarray, radius: int) -> np.ndarray:
+    """``mask`` grown by ``radius`` pixels in every direction (a square of side 2 radius + 1)."""
+    out = mask.copy()
+    for axis in (0, 1):
+        grown = out.copy()
+        for shift in range(1, radius + 1):
+            ahead = [slice(None)] * 2
+            behind = [slice(None)] * 2
+            ahead[axis], behind[axis] = slice(shift, None), slice(None, -shift)
+            grown[tuple(ahead)] |= out[tuple(behind)]
+            grown[tuple(behind)] |= out[tuple(ahead)]
+        out = grown
+    return out
 
 
 def tolerance_needed(rgba: np.ndarray, tolerance: float) -> int | None:

@@ -56,9 +56,10 @@ def colour_layer_to_label(rgba: np.ndarray, tolerance: float) -> np.ndarray:
 
 
 def label_to_colour_layer(label: np.ndarray) -> np.ndarray:
-    """Opaque RGBA colour mask of a label map."""
+    """RGBA colour mask of a label map: opaque where there is a class, transparent background (so that the
+    layer's bounds are the face's)."""
     rgb = labels().label_to_color(label)
-    return np.concatenate([rgb, np.full(label.shape + (1,), 255, np.uint8)], axis=2)
+    return np.concatenate([rgb, np.where(label > 0, 255, 0).astype(np.uint8)[..., None]], axis=2)
 
 
 def class_layers_to_label(alphas: dict[int, np.ndarray]) -> np.ndarray:

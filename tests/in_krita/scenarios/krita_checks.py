@@ -48,6 +48,19 @@ def choose(box, value):
     box.activated.emit(index)
 
 
+def set_endpoint(dock, endpoint):
+    """Type ``endpoint`` into the docker's Daemon field and leave it, as a user does."""
+    dock.endpoint.setText(endpoint)
+    dock.endpoint.editingFinished.emit()
+
+
+def press(dock, key):
+    """Click the docker's button ``key`` as a user does a moment after the last change (the docker has updated
+    its buttons by then: a disabled one ignores the click)."""
+    dock.refresh()
+    dock.buttons[key].click()
+
+
 def wait_for(condition, what, seconds=WAIT_S):
     """Generator: let Krita's event loop run until ``condition()`` holds (or fail after ``seconds``)."""
     deadline = time.monotonic() + seconds
@@ -57,9 +70,14 @@ def wait_for(condition, what, seconds=WAIT_S):
 
 
 def idle(ctx):
-    """Generator: wait until no request runs and no batch is left."""
+    """Generator: wait until nothing runs: no document being read, no request, no result being added, no batch."""
     controller = docker(ctx).controller
-    yield from wait_for(lambda: not controller.running and controller.batch is None, "the daemon's replies")
+    yield from wait_for(lambda: not working(controller), "the daemon's replies")
+
+
+def working(controller) -> bool:
+    """Whether the plug-in is busy: reading a document for a request, waiting for replies, adding results."""
+    return controller.busy
 
 
 def open_document(ctx, name, photo, depth="U8"):

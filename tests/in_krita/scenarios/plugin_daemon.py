@@ -10,15 +10,10 @@ import json
 import os
 from pathlib import Path
 
-from krita_checks import activate, choose, docker, state, wait_for
+from krita_checks import activate, choose, docker, set_endpoint, state, wait_for
 
 START_S = 150  # a daemon's start imports torch and loads the demo weights: slow on a loaded machine
 ANNOUNCED = Path(os.environ.get("XDG_RUNTIME_DIR", ".")) / "maskgan" / "daemon.json"
-
-
-def set_endpoint(dock, endpoint):
-    dock.endpoint.setText(endpoint)
-    dock.endpoint.editingFinished.emit()  # as leaving the field does
 
 
 def shut_down_started_daemon(ctx, dock, key):
@@ -33,9 +28,12 @@ def check_daemon_down_is_reported(ctx):
     set_endpoint(dock, "ipc://" + str(Path(ctx.artefacts) / "nobody-listens.sock"))
     yield from wait_for(lambda: dock.connection_label.text().startswith("Not connected"), "the failed hello")
     ctx.values["down_connection"] = dock.connection_label.text()
+    ctx.values["down_connection_tooltip"] = dock.connection_label.toolTip()
     ctx.values["start_button_visible"] = dock.start_button.isVisible()
     yield from activate(ctx, state["portrait"])
-    dock.buttons["apply"].click()
+    dock.refresh()
+    ctx.values["down_buttons"] = {key: (button.isEnabled(), button.toolTip()) for key, button in dock.buttons.items()}
+    ctx.krita.action("maskgan_apply_edit").trigger()  # the shortcut works whatever the buttons show
     ctx.values["down_message"] = dock.message.text()
     ctx.values["endpoint_setting"] = ctx.krita.readSetting("MaskGAN", "endpoint", "")
 
@@ -48,7 +46,9 @@ def check_start_daemon_button_connects(ctx):
     choose(dock.precision, "fp32")
     dock.start_button.click()
     ctx.values["start_message"] = dock.message.text()
+    ctx.values["start_message_tooltip"] = dock.message.toolTip()
     yield from wait_for(lambda: dock.controller.daemon is not None, "the started daemon's hello", START_S)
+    ctx.values["started_message"] = dock.message.text()
     ctx.values["started_connection"] = dock.connection_label.text()
     ctx.values["started_precision_note"] = dock.precision_note.text()
     ctx.values["start_button_visible_when_connected"] = dock.start_button.isVisible()
@@ -61,8 +61,8 @@ def check_auto_start_when_the_setting_is_on(ctx):
     choose(dock.precision, "bf16")
     ctx.values["auto_start_setting"] = ctx.krita.readSetting("MaskGAN", "auto_start", "")
     set_endpoint(dock, "ipc://" + str(Path(ctx.artefacts) / "auto.sock"))
-    yield from wait_for(lambda: "auto.sock" in dock.controller.message, "the auto-start", 30)
-    ctx.values["auto_start_message"] = dock.message.text()
+    yield from wait_for(lambda: "auto.sock" in dock.controller.message_detail, "the auto-start", 30)
+    ctx.values["auto_start_message"] = dock.message.toolTip()
     yield from wait_for(lambda: dock.controller.daemon is not None, "the auto-started daemon's hello", START_S)
     ctx.values["auto_connection"] = dock.connection_label.text()
     ctx.values["auto_precision_note"] = dock.precision_note.text()

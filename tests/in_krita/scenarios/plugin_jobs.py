@@ -9,6 +9,7 @@ mask the plug-in refuses), "sixteen bit" (no masks, a depth the plug-in refuses)
 import numpy as np
 
 from krita_checks import (
+    press,
     INPUTS, TOLERANCE, activate, choose, docker, every_layer, idle, kept, load, open_document, record_while_running, save,
     select_layers, state, top_level, wait_for,
 )
@@ -21,7 +22,7 @@ def check_batch_apply_runs_several_at_once(ctx):
         yield from activate(ctx, state[name])  # the photo is each document's Background layer
     before = every_layer(ctx)
     stop = record_while_running(ctx, "batch_apply_seen")
-    dock.buttons["batch_apply"].click()
+    press(dock, "batch_apply")
     yield from idle(ctx)
     stop()
     ctx.values["batch_apply_message"] = dock.message.text()
@@ -35,9 +36,9 @@ def check_batch_apply_runs_several_at_once(ctx):
 def check_cancel_stops_a_batch_and_adds_nothing(ctx):
     dock = docker(ctx)
     before = every_layer(ctx)
-    dock.buttons["batch_apply"].click()
+    press(dock, "batch_apply")
     ctx.values["batch_cancel_in_flight"] = len(dock.controller.running)
-    dock.buttons["cancel"].click()
+    press(dock, "cancel")
     yield from idle(ctx)
     ctx.values["batch_cancel_message"] = dock.message.text()
     ctx.values["batch_cancel_lines"] = dock.batch_items.text().splitlines()
@@ -64,9 +65,9 @@ def check_cancel_stops_long_variants_and_adds_nothing(ctx):
         progress.append(dock.controller.message)
 
     dock.controller.changed.connect(on_change)
-    dock.buttons["variants"].click()
+    press(dock, "variants")
     yield from wait_for(lambda: "rendering variant" in dock.controller.message, "the first variant")
-    dock.buttons["cancel"].click()
+    press(dock, "cancel")
     yield from idle(ctx)
     dock.controller.changed.disconnect(on_change)
     ctx.values["variants_cancel_progress"] = sorted({m for m in progress if "rendering variant" in m})
@@ -85,7 +86,7 @@ def check_batch_parse_parses_every_document_without_masks(ctx):
         open_document(ctx, name, load(photo))
     before = every_layer(ctx)
     stop = record_while_running(ctx, "batch_parse_seen")
-    dock.buttons["batch_parse"].click()
+    press(dock, "batch_parse")
     yield from idle(ctx)
     stop()
     ctx.values["batch_parse_message"] = dock.message.text()
@@ -148,7 +149,7 @@ def check_batch_apply_over_selected_layers(ctx):
     ctx.values["layers_selected"] = yield from select_layers(ctx, chosen)
     before = every_layer(ctx)
     stop = record_while_running(ctx, "layers_apply_seen")
-    dock.buttons["batch_apply"].click()
+    press(dock, "batch_apply")
     yield from idle(ctx)
     stop()
     ctx.values["layers_apply_message"] = dock.message.text()
@@ -169,7 +170,7 @@ def check_batch_parse_over_selected_layers(ctx):
     ctx.values["layers_parse_selected"] = yield from select_layers(ctx, ["Background", "Photo B", "Inside"])
     before = every_layer(ctx)
     group_before = document_io.read_source_mask(doc, TOLERANCE), document_io.read_edited_mask(doc, TOLERANCE)
-    dock.buttons["batch_parse"].click()
+    press(dock, "batch_parse")
     yield from idle(ctx)
     ctx.values["layers_parse_message"] = dock.message.text()
     ctx.values["layers_parse_lines"] = dock.batch_items.text().splitlines()

@@ -10,7 +10,7 @@ import re
 import signal
 import time
 
-from krita_checks import docker, every_layer, select_layers, state, wait_for
+from krita_checks import docker, every_layer, select_layers, state, wait_for, press
 from maskgan_client import Client
 
 DAEMON_PID = int(os.environ.get("MASKGAN_TEST_DAEMON_PID", "0"))
@@ -50,7 +50,7 @@ def check_a_frozen_daemon_fails_the_batch_and_its_late_answers_are_dropped(ctx):
     # progress instead let a quick edit's answer slip out first on a loaded machine.
     frozen = signal_daemon_when(ctx, lambda c: sum(bool(re.search(r": \d+ %", line)) for line in c.batch_lines) == 2,
                                 signal.SIGSTOP)
-    dock.buttons["batch_apply"].click()
+    press(dock, "batch_apply")
     try:
         yield from wait_for(lambda: frozen() is not None, "both items sent")
         yield from wait_for(lambda: controller.batch is None, "the docker to notice the frozen daemon", NOTICE_S)
@@ -78,7 +78,7 @@ def check_a_killed_daemon_is_reported_and_nothing_is_added(ctx):
     before = every_layer(ctx)
     dock.variant_count.setValue(16)
     killed = signal_daemon_when(ctx, lambda c: "rendering variant" in c.message, signal.SIGKILL)
-    dock.buttons["variants"].click()
+    press(dock, "variants")
     yield from wait_for(lambda: killed() is not None, "the first variant")
     yield from wait_for(lambda: not controller.running, "the docker to notice the killed daemon", NOTICE_S)
     ctx.values["killed_noticed_s"] = time.monotonic() - killed()[0]

@@ -10,6 +10,7 @@ import numpy as np
 from PyQt5.QtWidgets import QApplication
 
 from krita_checks import (
+    press,
     TOLERANCE, activate, choose, docker, every_layer, idle, kept, load, open_document, save, select_layers, state,
     top_level,
 )
@@ -58,7 +59,7 @@ def click(ctx, button):
     daemon; return the docker's message."""
     dock = docker(ctx)
     yield from activate(ctx, state["layered"])
-    dock.buttons[button].click()
+    press(dock, button)
     yield from idle(ctx)
     return dock.message.text()
 
@@ -76,14 +77,14 @@ def check_results_go_into_the_results_group(ctx):
     dock.variant_count.setValue(4)
     yield from activate(ctx, doc)  # the docker refills "Style from" as the active view changes: choose after
     dock.reference.setCurrentIndex(dock.reference.findText("portrait 2"))
-    dock.buttons["style"].click()
+    press(dock, "style")
     yield from idle(ctx)
     ctx.values["group_style_message"] = dock.message.text()
     choose(dock.scope, "layers")
     ctx.values["group_batch_selected"] = yield from select_layers(ctx, ["Background"])
     dock.look.setValue(0)  # the batch draws the added glasses in the photo's own style
     ctx.values["look_setting"] = setting(ctx, "look")
-    dock.buttons["batch_apply"].click()
+    press(dock, "batch_apply")
     yield from idle(ctx)
     ctx.values["group_batch_message"] = dock.message.text()
     choose(dock.scope, "documents")
