@@ -74,11 +74,16 @@ def test_settings_persist_as_strings_with_typed_defaults_and_bounds():
             settings.batch_scope, settings.colour_tolerance) == ("", False, 8, 4, "colour", "documents", 24)
     assert (settings.precision, settings.result_place, settings.photo_source) == ("auto", "above_photo", "layer")
     assert settings.look == -1 and settings.looks_from_style is False  # automatic, built-in looks
+    assert settings.method == "auto"  # the photo's own pixels first
     assert settings.colour_tolerance == DEFAULT_COLOR_TOLERANCE
     settings.endpoint, settings.auto_start, settings.feather, settings.mask_mode = " ipc:///x ", True, 12, "classes"
     settings.batch_scope, settings.colour_tolerance, settings.look, settings.looks_from_style = "layers", 31, 3, True
     settings.precision, settings.result_place, settings.photo_source = "bf16", "results_group", "image"
+    settings.method = "generate"
     again = Settings(store)
+    assert again.method == "generate" and store.values[("MaskGAN", "method")] == "generate"
+    with pytest.raises(ValueError, match="method must be one of"):
+        settings.method = "liquify"
     assert (again.endpoint, again.auto_start, again.feather, again.mask_mode, again.batch_scope,
             again.colour_tolerance) == ("ipc:///x", True, 12, "classes", "layers", 31)
     assert (again.precision, again.result_place, again.photo_source) == ("bf16", "results_group", "image")
@@ -220,6 +225,15 @@ def test_the_edit_message_says_which_added_parts_came_from_a_look():
     assert messages.drawn_looks({"eye_g": "look 1", "wings": "look 1"}) == (  # a newer daemon's class: left out
         "; drew the added eyeglasses from look 1 (Look of added parts: 0 for the photo's own style)")
     assert messages.drawn_looks({"hat": "the reference face"}) == "; drew the added hat from the reference face"
+
+
+def test_the_edit_message_says_how_each_region_was_made():
+    from maskgan_krita import messages
+
+    assert messages.routes_taken({}) == ""
+    assert messages.routes_taken({"transferred": {"u_lip": 117}, "moved": {"u_lip": 64, "l_lip": 186}}) == (
+        "; moved lower lip, upper lip; transferred upper lip")  # in the daemon's order, largest part first
+    assert messages.routes_taken({"drawn": {"eye_g": 984, "wings": 3}}) == "; drawn eyeglasses"  # a newer class: left out
 
 
 def test_guarded_slots_report_instead_of_raising():

@@ -160,9 +160,12 @@ def test_new_glasses_take_their_frame_colour_from_a_reference_that_wears_glasses
     wearer_image[wearer_mask == EYE_G] = (120, 20, 20)  # a wine-red frame
     frame, _ = glasses_parts(edited == EYE_G, np.isin(edited, EYES))
     plain = plan_photo_routes(photo, labels, edited, "auto").image[frame].astype(float).mean(0)
-    red = plan_photo_routes(photo, labels, edited, "auto", Reference(wearer_image, wearer_mask)).image[frame]
-    red = red.astype(float).mean(0)
+    with_reference = plan_photo_routes(photo, labels, edited, "auto", Reference(wearer_image, wearer_mask))
+    red = with_reference.image[frame].astype(float).mean(0)
     assert red[0] - red[2] > 40 and abs(plain[0] - plain[2]) < 20
+    assert with_reference.looks == {"eye_g": "the reference face"}
+    with pytest.raises(ValueError, match="the reference face shows no eyeglasses, which the edit adds"):
+        plan_photo_routes(photo, labels, edited, "auto", Reference(photo, labels))
 
 
 def test_a_thin_class_whose_fringe_would_leave_no_pixels_to_copy_is_still_filled():

@@ -212,13 +212,14 @@ class Editor:
         """The EditResult of an edit: the photo routes' image, with the generator's ``output`` (for ``box``) feathered
         in over the pixels the plan left to it."""
         if output is None:  # the photo routes made everything
-            return EditResult(_layer_of(image, plan.image), plan.image, True, _corners(plan.window), {}, plan.routes)
+            return EditResult(_layer_of(image, plan.image), plan.image, True, _corners(plan.window), plan.looks,
+                              plan.routes)
         grow = max(2, round(GROW_MODEL_PIXELS * box.side / self.resolution))
         generated_source = np.where(plan.generate, source, edited)  # the generator's change: only its pixels
         blended, layer = align.paste_back(plan.image, generated_source, edited, box, output, grow, feather)
         if plan.image is not image:  # routes changed the photo too: the layer is what differs from it
             layer = _layer_of(image, blended)
-        return EditResult(layer, blended, True, box.corners(), looks, plan.routes, align.describe(box))
+        return EditResult(layer, blended, True, box.corners(), {**plan.looks, **looks}, plan.routes, align.describe(box))
 
     # --- operations ----------------------------------------------------------------------
     def generate(self, image: np.ndarray, source_mask: np.ndarray, edited_mask: np.ndarray) -> np.ndarray:

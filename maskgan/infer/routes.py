@@ -32,7 +32,7 @@ from maskgan.imageio import luma
 from maskgan.infer import fill, glasses, reference_parts
 from maskgan.infer.crop import FACE_CLASSES, _bounds, _box_sum, dilate
 from maskgan.infer.field_ops import gaussian_blur, one_thread
-from maskgan.infer.looks import WORN_PARTS, added_parts
+from maskgan.infer.looks import WORN_PARTS, added_parts, check_reference_wears
 from maskgan.infer.warp import FOLD_LIMIT, Field, register
 from maskgan.labels import CLASS_KEYS, CLASS_NAMES, class_index
 
@@ -48,6 +48,7 @@ GRAIN_SHARE = 0.01  # grain finer than this share of the face's side is copied a
 BLOCK_SHARE = 0.08  # texture blocks, as a share of the face's side
 FRINGE_SHARE = 0.015  # the width, as a share of the face's side, of a removed part's fringe around it
 STROKE_PIXELS = 5  # slivers with fewer residual pixels in their 5x5 neighbourhood are specks, not strokes
+REFERENCE = "the reference face"  # what EditResult.looks says of parts drawn or transferred from a reference
 SLIVER_SHARE = 0.01  # what the move misses by less than this share of the face's side is left as moved
 
 
@@ -65,6 +66,7 @@ class RoutePlan:
     generate: np.ndarray  # bool HxW: changed pixels only the generator can make
     routes: dict[str, dict[str, int]] = field(default_factory=dict)  # route -> {class key: pixels}
     window: tuple[int, int, int, int] | None = None  # (x0, y0, x1, y1) the photo routes worked in
+    looks: dict[str, str] = field(default_factory=dict)  # added part key -> "the reference face" when it drew them
 
 
 def _tally(routes: dict, route: str, labels: np.ndarray) -> None:
@@ -152,16 +154,18 @@ def _unfolded(warp: Field) -> Field | None:
     return None
 
 
-def _warp_target(source: np.ndarray, edited: np.ndarray) -> tuple[np.ndarray, list[int]]:
+def _warp_target(source: np.ndarray, edited: np.ndarray, added: set[int]) -> tuple[np.ndarray, list[int]]:
     """(the edited mask as the warp should reach it, the classes that take part).
 
     Body classes of the source take part, and may shrink to nothing (teeth behind
     closed lips); worn parts only where both masks show them (a reshaped hat), since
     new glasses cannot come from moving skin and removed ones must not be squeezed
-    away. Pixels of other classes keep the source's class in the target.
+    away; a part the edit adds (``added``: a parse's stray glasses pixels around bare
+    eyes do not make it worn) takes no part either. Pixels of other classes keep the
+    source's class in the target.
     """
     present_source, present_edited = set(np.unique(source).tolist()), set(np.unique(edited).tolist())
-    classes = sorted(c for c in present_source if c not in WORN_PARTS or c in present_edited)
+    classes = sorted(c for c in present_source if c not in WORN_PARTS or (c in present_edited and c not in added))
     outside = ~np.isin(edited, classes) | ~np.isin(source, classes)
     target = np.where(outside, source, edited)
     return target, classes
@@ -193,7 +197,9 @@ def _plan(image: np.ndarray, source: np.ndarray, edited: np.ndarray, method: str
     x0, y0, x1, y1 = window = _window(changed, reach)
     src, edt, photo = source[y0:y1, x0:x1], edited[y0:y1, x0:x1], image[y0:y1, x0:x1]
     added = set(added_parts(src, edt))
-    target, classes = _warp_target(src, edt)
+    if reference is not None and added:
+        check_reference_wears(reference.mask, sorted(added))
+    target, classes = _warp_target(src, edt, added)
     moved_labels, result = src, photo
     if (target != src).any():
         warp = _unfolded(register(src, target, classes, COMPACT_PARTS))
@@ -240,7 +246,8 @@ def _plan(image: np.ndarray, source: np.ndarray, edited: np.ndarray, method: str
     if result is not photo:
         out = image.copy()
         out[y0:y1, x0:x1] = result
-    return RoutePlan(out, generate_full, routes, window)
+    from_reference = {CLASS_KEYS[c]: REFERENCE for c in added if reference is not None and not generate[edt == c].any()}
+    return RoutePlan(out, generate_full, routes, window, from_reference)
 
 
 def _wears(reference, part: int) -> bool:

@@ -26,8 +26,7 @@ def test_parse_face_sends_the_face_choice_and_says_which_parser(plugin_session, 
 
 def test_apply_edit_layer_equals_a_direct_editor_call(plugin_session, parsed, demo_editor):
     values = plugin_session.check("check_apply_edit_adds_result_layer")
-    assert values["apply_message"] == ("Added “MaskGAN edit 1”; drew the added eyeglasses from look 1 "
-                                       "(Look of added parts: 0 for the photo's own style)")
+    assert values["apply_message"] == "Added “MaskGAN edit 1”; drawn eyeglasses"  # on the photo, crisp
     assert values["layers_after_apply"] == ["Background", "MaskGAN edit 1", "MaskGAN"]
     assert values["unchanged_after_apply"] is True
     edited = plugin_session.artefact("edited.npy")
@@ -46,7 +45,8 @@ def test_added_parts_come_from_the_style_document_when_asked(plugin_session, par
         "Apply edit failed: the reference face shows no eyeglasses, which the edit adds: give a reference that wears "
         "every added part, or leave the reference out to use the built-in looks")
     assert values["unchanged_after_refusal"] is True
-    assert values["reference_message"] == "Added “MaskGAN edit 2”; drew the added eyeglasses from the reference face"
+    assert values["reference_message"] == ("Added “MaskGAN edit 2”; drawn eyeglasses; drew the added eyeglasses from "
+                                           "the reference face")  # its frame colour
     wearer = Reference(plugin_session.input("wearer.npy"), plugin_session.input("wearer_mask.npy"))
     expected = demo_editor.edit(plugin_session.input("photo.npy"), parsed.labels, plugin_session.artefact("edited.npy"),
                                 feather=8, reference=wearer)

@@ -51,7 +51,7 @@ def test_colour_tolerance_setting_reads_slightly_off_colours(plugin_session, dem
     assert values["tolerance_below_message"] == refused(needed - 1)
     assert values["unchanged_after_refusals"] is True
     assert values["tolerance_setting_needed"] == str(needed)
-    assert values["tolerance_needed_message"] == "Added “MaskGAN edit 1”"
+    assert values["tolerance_needed_message"] == "Added “MaskGAN edit 1”; moved nose"
     assert values["tolerance_layers"] == ["Background", "MaskGAN edit 1", "MaskGAN"]
     assert values["tolerance_kept"] is True
     expected = demo_editor.edit(plugin_session.input("photo2.npy"), plugin_session.input("source2.npy"),

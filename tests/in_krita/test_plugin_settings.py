@@ -5,7 +5,9 @@ import numpy as np
 from maskgan_krita.pixels import flatten_on_white
 
 TOP_LEVEL = ["Background", "Retouch", "Sketch", "MaskGAN", "MaskGAN results"]
-LOOK_1 = "; drew the added eyeglasses from look 1 (Look of added parts: 0 for the photo's own style)"
+LOOK_1 = ("; generated eyeglasses; drew the added eyeglasses from look 1 (Look of added parts: 0 for the photo's own "
+          "style)")
+DRAWN = "; drawn eyeglasses"  # Edit made by: Photo first, the default
 HIDE = "hide the MaskGAN group (and result layers) to send the whole image as shown, or set Photo to Photo layer"
 
 
@@ -24,7 +26,7 @@ def test_the_connection_line_shows_the_daemons_precision_and_a_different_setting
 
 def test_results_go_on_top_inside_the_results_group_and_equal_direct_editor_calls(plugin_session, parsed, demo_editor):
     values = plugin_session.check("check_results_go_into_the_results_group")
-    assert values["result_place_setting"] == "results_group"
+    assert values["result_place_setting"] == "results_group" and values["method_setting"] == "generate"
     assert values["group_apply_message"] == f"Added “MaskGAN edit 1”{LOOK_1}"
     assert values["group_top_level_after_apply"] == TOP_LEVEL  # the group made on top, nothing else moved
     seed = int(values["group_variants_message"].split("(seed ")[1].split(")")[0])
@@ -40,13 +42,13 @@ def test_results_go_on_top_inside_the_results_group_and_equal_direct_editor_call
     assert values["group_variant_layers"] == [["Variant 1", True], ["Variant 2", False]]
     assert values["group_kept_every_layer"] is True
     photo, edited = plugin_session.input("photo.npy"), plugin_session.artefact("edited.npy")
-    expected = demo_editor.edit(photo, parsed.labels, edited, feather=8)
+    expected = demo_editor.edit(photo, parsed.labels, edited, feather=8, method="generate")
     assert expected.changed and expected.looks == {"eye_g": "look 1"}
     assert np.array_equal(plugin_session.artefact("group MaskGAN edit 1.npy"), expected.layer)  # Apply edit
-    plain = demo_editor.edit(photo, parsed.labels, edited, feather=8, look=0)  # Batch apply, with Look 0
+    plain = demo_editor.edit(photo, parsed.labels, edited, feather=8, look=0, method="generate")  # Batch, Look 0
     assert np.array_equal(plugin_session.artefact("group MaskGAN edit 2.npy"), plain.layer)
     assert not np.array_equal(plain.layer, expected.layer)
-    variants = demo_editor.variants(photo, parsed.labels, edited, 2, seed, feather=8)
+    variants = demo_editor.variants(photo, parsed.labels, edited, 2, seed, feather=8, method="generate")
     got = plugin_session.artefact("group variants.npy")
     assert len(got) == 2 and all(np.array_equal(a, b.layer) for a, b in zip(got, variants))
     style = demo_editor.style_copy(edited, plugin_session.input("photo2.npy"), plugin_session.input("source2.npy"))
@@ -74,7 +76,7 @@ def test_the_whole_image_sends_the_projection_and_the_result_goes_above_the_top_
     assert values["whole_sent_ops"] == ["edit", "parse"]
     assert np.array_equal(plugin_session.artefact("whole sent edit.npy"), projection)
     assert np.array_equal(plugin_session.artefact("whole sent parse.npy"), projection)
-    assert values["whole_apply_message"] == f"Added “MaskGAN edit 3”{LOOK_1}"
+    assert values["whole_apply_message"] == f"Added “MaskGAN edit 3”{DRAWN}"
     assert values["whole_retouch_children"] == ["Tint", "MaskGAN edit 3"]  # above "Tint", not the hidden "Sketch"
     assert values["whole_top_level_after_apply"] == TOP_LEVEL
     assert values["whole_kept_every_layer"] is True

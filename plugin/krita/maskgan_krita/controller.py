@@ -493,10 +493,11 @@ class Controller(QObject):
                 node.remove()
             raise
         return (f"Added “{node.name()}”" + ("" if result.get("changed", True) else ": the edit changed no pixel")
-                + messages.drawn_looks(result.get("looks") or {}) + note)
+                + messages.routes_taken(result.get("routes") or {}) + messages.drawn_looks(result.get("looks") or {})
+                + note)
 
     def _edit_args(self) -> dict:
-        return {"feather": self.settings.feather, "look": self.settings.look}
+        return {"feather": self.settings.feather, "look": self.settings.look, "method": self.settings.method}
 
     def _look_arrays(self, style_document) -> dict:
         """The reference arrays that draw the added parts from the “Style from” document, when the setting says so."""

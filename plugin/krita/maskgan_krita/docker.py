@@ -31,6 +31,7 @@ TITLE = "MaskGAN"
 MODES = [("colour", "One colour layer"), ("classes", "One layer per class")]
 SCOPES = [("documents", "All open documents"), ("layers", "Selected layers of this document")]
 PHOTO_SOURCES = [("layer", "Photo layer"), ("image", "Whole image (as shown)")]
+METHODS = [("auto", "Photo first (auto)"), ("generate", "Generator everywhere"), ("photo", "Photo only")]
 RESULT_PLACES = [("above_photo", "Above the photo layer"), ("results_group", f"In the group “{RESULTS_GROUP}”")]
 PRECISIONS = [("auto", "auto"), ("fp32", "fp32"), ("bf16", "bf16")]
 NO_REFERENCE = "no other open document has MaskGAN masks"
@@ -238,14 +239,20 @@ class MaskGANDocker(DockWidget):
         self.feather.setValue(settings.feather)
         self.feather.valueChanged.connect(guarded(say)(lambda v: setattr(settings, "feather", v)))
         form.addRow("Feather (px)", self.feather)
+        self.method = choice(
+            "Edit made by", METHODS, "method",
+            "How Apply edit, Variants and Batch apply make each changed region. Photo first: the photo's own pixels "
+            "moved (a part grown, shrunk or moved) or copied from the same part elsewhere in the photo, new glasses "
+            "drawn on the photo, the generator only for the rest. Generator everywhere: the paper's behaviour. "
+            "Photo only: never the generator; parts only it could draw are refused by name")
         self.look = QSpinBox(root)
         self.look.setRange(-1, 16)
         self.look.setSpecialValueText("auto")  # shown at -1
         self.look.setValue(settings.look)
-        self.look.setToolTip("How Apply edit and Variants draw parts the edit adds and the photo lacks (glasses, a "
-                             "hat, earrings, a necklace, clothes): auto (look 1 where the model has built-in looks), "
-                             "0 in the photo's own style (often a faint blur), 1-16 a built-in look: a face that "
-                             "wears them")
+        self.look.setToolTip("How the generator draws parts the edit adds and the photo lacks (a hat, earrings, a "
+                             "necklace, clothes; glasses too under Generator everywhere): auto (look 1 where the "
+                             "model has built-in looks), 0 in the photo's own style (often a faint blur), 1-16 a "
+                             "built-in look: a face that wears them")
         self.look.valueChanged.connect(guarded(say)(lambda v: setattr(settings, "look", v)))
         form.addRow("Look of added parts", self.look)
         self.looks_from_style = QCheckBox("Parts: Style from", root)

@@ -15,6 +15,8 @@ BATCH_SCOPES = ("documents", "layers")  # every open document, or the selected l
 PRECISIONS = ("auto", "fp32", "bf16")  # `maskgan daemon start --precision`, for daemons the docker starts
 RESULT_PLACES = ("above_photo", "results_group")  # above the photo layer, or in the group "MaskGAN results"
 PHOTO_SOURCES = ("layer", "image")  # the active (or bottom-most) paint layer, or the document's projection
+# the daemon's `method`: the photo's own pixels first, the generator everywhere, or never the generator
+METHODS = ("auto", "generate", "photo")
 # Colour tolerance (RGB distance, see maskgan.labels.color_to_label). Above 50 a colour would count as a
 # class although it is as far from it as two different classes are from each other (the eyebrows, 51).
 TOLERANCE_RANGE = (0, 50)
@@ -120,6 +122,7 @@ class Settings:
     precision = _Choice(PRECISIONS)  # for a daemon the docker starts; a running daemon keeps its own
     result_place = _Choice(RESULT_PLACES)
     photo_source = _Choice(PHOTO_SOURCES)
+    method = _Choice(METHODS)
 
     @property
     def colour_tolerance(self) -> int:

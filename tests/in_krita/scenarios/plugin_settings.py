@@ -67,6 +67,8 @@ def click(ctx, button):
 def check_results_go_into_the_results_group(ctx):
     dock = docker(ctx)
     doc = open_layered(ctx)
+    choose(dock.method, "generate")  # the generator draws the glasses, so that the Look setting shows
+    ctx.values["method_setting"] = setting(ctx, "method")
     choose(dock.result_place, "results_group")
     ctx.values["result_place_setting"] = setting(ctx, "result_place")
     before = every_layer(ctx)
@@ -89,6 +91,7 @@ def check_results_go_into_the_results_group(ctx):
     ctx.values["group_batch_message"] = dock.message.text()
     choose(dock.scope, "documents")
     dock.look.setValue(-1)
+    choose(dock.method, "auto")
     results = document_io.find_group(doc, naming.RESULTS_GROUP)
     ctx.values["group_top_level"] = top_level(doc)
     ctx.values[GROUP_CHILDREN] = [n.name() for n in results.childNodes()]
