@@ -8,7 +8,8 @@ from maskgan.eval.heldout import HeldOutSet
 from maskgan.eval.metrics import outline_contrast
 from maskgan.infer import Editor
 from maskgan.infer.crop import dilate
-from maskgan.infer.looks import AUTO_LOOK, LOOK_CANDIDATES, LookBook, Reference, added_parts, wearers
+from maskgan.infer.looks import (AUTO_LOOK, DISTINCT_COLOUR, LOOK_CANDIDATES, LookBook, Reference, added_parts,
+                                  distinct_first, wearers)
 from maskgan.infer.samples import load_demo_sample
 from maskgan.infer.weights_path import default_weights_path
 from maskgan.labels import class_index
@@ -149,6 +150,13 @@ def test_variants_keep_new_glasses_that_the_mask_vae_cannot_draw(editor, demo):
         assert differs.any() and not (differs & ~near_glasses).any()
 
 
+def test_near_duplicate_looks_follow_the_distinct_ones():
+    mask = np.full((4, 4), HAT, np.uint8)
+    red, dark_red, blue = (Reference(np.full((4, 4, 3), colour, np.uint8), mask)
+                           for colour in ((200, 30, 30), (190, 35, 30), (30, 30, 200)))
+    assert distinct_first([red, dark_red, blue], HAT) == [red, blue, dark_red]
+
+
 def test_the_look_book_ranks_candidates_by_clarity():
     scores = {}
 
@@ -161,8 +169,9 @@ def test_the_look_book_ranks_candidates_by_clarity():
     looks = [book.look(HAT, k) for k in (1, 2, 3)]
     assert book.ranked(HAT) and not book.ranked(GLASSES)
     assert len(scores) == LOOK_CANDIDATES  # every candidate scored once, then cached
-    sizes = [np.count_nonzero(look.mask == HAT) for look in looks]
-    assert sizes == sorted(sizes, reverse=True) and sizes[0] == max(scores.values())
+    assert np.count_nonzero(looks[0].mask == HAT) == max(scores.values())  # look 1: the best-ranked
+    colours = [look.image[look.mask == HAT].astype(float).mean(0) for look in looks]
+    assert all(np.linalg.norm(colours[i] - colours[j]) >= DISTINCT_COLOUR for i in range(3) for j in range(i))
     assert all(np.count_nonzero(w.mask == HAT) > 0 for w in wearers(HAT, LOOK_CANDIDATES, 64))
     with pytest.raises(ValueError, match="built-in looks are numbered 1 to 16"):
         book.look(HAT, 0)

@@ -13,7 +13,8 @@ Where the looks come from:
     The first LOOK_CANDIDATES such faces are ranked by how faithfully the weights
     draw the part on the face itself (Editor._part_clarity: a frame kept apart from
     its lenses, a hat kept its colour), since a look the weights reproduce faintly
-    gives faint new glasses; look 1 is the most faithful;
+    gives faint new glasses; look 1 is the most faithful, and each next look the most
+    faithful of those whose colour differs from all before it (distinct_first);
   * look 0: none, the photo's own style for every part.
 """
 
@@ -46,6 +47,7 @@ ADDED_SHARE = 1 / 3
 # serve as its look.
 REFERENCE_MIN_PIXELS = 4
 LOOK_MIN_SHARE = 0.0005
+DISTINCT_COLOUR = 40.0  # RGB distance of a part's mean colour from every better-ranked look, for a look to lead
 # Looks are searched among this many training faces; every part the world draws
 # appears in well over LOOK_CANDIDATES of them.
 LOOK_SEARCH_SPAN = 20_000
@@ -100,6 +102,24 @@ def wearers(part: int, count: int, size: int) -> tuple[Reference, ...]:
                      f"{LOOK_SEARCH_SPAN:,} faces; give a reference photo instead")
 
 
+def _colour(reference: Reference, part: int) -> np.ndarray:
+    return reference.image[reference.mask == part].astype(np.float32).mean(axis=0)
+
+
+def distinct_first(ranked: list[Reference], part: int) -> list[Reference]:
+    """``ranked`` reordered so that each look's part differs in mean colour by DISTINCT_COLOUR from every look
+    before it, while such a candidate remains (best-ranked first); the near-duplicates follow in rank order.
+    A docker offering look 1 and look 2 should offer two looks, not one twice."""
+    chosen, rest = [], []
+    for reference in ranked:
+        colour = _colour(reference, part)
+        if all(np.linalg.norm(colour - _colour(c, part)) >= DISTINCT_COLOUR for c in chosen):
+            chosen.append(reference)
+        else:
+            rest.append(reference)
+    return chosen + rest
+
+
 class LookBook:
     """The built-in looks of one model: per part, candidate faces ranked by ``clarity(references, part)`` (a score each)."""
 
@@ -115,7 +135,7 @@ class LookBook:
         if part not in self._ranked:
             candidates = wearers(part, LOOK_CANDIDATES, self.size)
             scores = self.clarity(list(candidates), part)
-            self._ranked[part] = [candidates[i] for i in np.argsort(scores, kind="stable")[::-1]]
+            self._ranked[part] = distinct_first([candidates[i] for i in np.argsort(scores, kind="stable")[::-1]], part)
         return self._ranked[part][look - 1]
 
     def ranked(self, part: int) -> bool:
