@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -21,10 +22,15 @@ def own_user_folders(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def official_reference() -> dict:
-    path = reference_path()
-    if not path.exists():
-        pytest.fail(f"the official MaskGAN reference fixture is missing: looked for {path} (set MASKGAN_REFERENCE_DIR)")
-    return torch.load(path, weights_only=True)
+    """The official generator fixture (tests/fixtures/make_official_fixture.py), its one-hot inputs unpacked."""
+    fixture = torch.load(reference_path(), weights_only=True)
+    inputs = fixture["inputs"]
+    for name in ("input_label_onehot", "input_label_ref_onehot"):
+        shape = inputs.pop(name + "_shape")
+        bits = np.unpackbits(inputs.pop(name + "_bits").numpy(), count=int(np.prod(shape)))
+        inputs[name] = torch.from_numpy(bits.reshape(shape).astype(np.float32))
+    inputs["label"], inputs["label_ref"] = inputs["label"].float(), inputs["label_ref"].float()
+    return fixture
 
 
 @pytest.fixture(scope="session")

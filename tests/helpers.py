@@ -15,9 +15,8 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def reference_path() -> Path:
-    """The official generator fixture: $MASKGAN_REFERENCE_DIR, else shared/reference beside the repository."""
-    folder = Path(os.environ.get("MASKGAN_REFERENCE_DIR", REPO.parent / "shared" / "reference"))
-    return folder / "official_maskgan_small.pt"
+    """The repository's copy of the official generator fixture (made by tests/fixtures/make_official_fixture.py)."""
+    return REPO / "tests" / "fixtures" / "official_maskgan_small.pt"
 
 
 def tiny_generator(seed: int = 0, **overrides) -> Generator:
