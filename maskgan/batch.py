@@ -1,9 +1,10 @@
 """Batch edits through the daemon: read a manifest, run its items with several requests in flight, resume.
 
 A manifest is a CSV (with a header row) or JSON list of rows {image, mask, edited_mask,
-op, reference_image, reference_mask, output}, or a folder holding NAME.png +
+op, reference_image, reference_mask, output, method}, or a folder holding NAME.png +
 NAME.mask.png + NAME.edited.png. Relative input paths are relative to the manifest's
-folder, relative outputs to the output folder.
+folder, relative outputs to the output folder. An edit's ``method`` (auto | generate |
+photo, see maskgan.infer.routes) defaults to the batch's.
 
 An item is done when its output was written (atomically) and then recorded in the
 output folder's state file, so an interrupted batch resumes without redoing finished
@@ -25,7 +26,9 @@ from pathlib import Path
 from maskgan.imageio import load_mask, load_rgb, save_png
 from maskgan.progress import Progress
 
-FIELDS = ("image", "mask", "edited_mask", "op", "reference_image", "reference_mask", "output")
+FIELDS = ("image", "mask", "edited_mask", "op", "reference_image", "reference_mask", "output", "method")
+METHODS = ("auto", "generate", "photo")  # an edit's `method` (the daemon checks it again)
+EDIT_ONLY = ("method",)
 # op -> the input fields it needs (all files); the first one names the default output
 OP_INPUTS = {"edit": ("image", "mask", "edited_mask"), "style_copy": ("mask", "reference_image", "reference_mask")}
 STATE_FILE = "batch-state.jsonl"
@@ -48,11 +51,13 @@ class Item:
     inputs: dict[str, Path]  # field -> absolute path
     output: Path | None
     problem: str | None = None  # found while reading the manifest: the item fails without running
+    method: str = "auto"  # how an edit makes its regions
 
     def record(self, feather: int) -> dict:
         """What the state file remembers: an item changed in the manifest is not 'done' any more."""
-        return {"output": str(self.output), "op": self.op, "feather": feather if self.op == "edit" else None,
-                "inputs": {k: str(v) for k, v in sorted(self.inputs.items())}}
+        edit = self.op == "edit"
+        return {"output": str(self.output), "op": self.op, "feather": feather if edit else None,
+                "method": self.method if edit else None, "inputs": {k: str(v) for k, v in sorted(self.inputs.items())}}
 
 
 @dataclass
@@ -80,11 +85,12 @@ def default_output_dir(manifest: Path) -> Path:
     return (manifest if manifest.is_dir() else manifest.parent) / "edited"
 
 
-def read_manifest(manifest: Path, output_dir: Path) -> list[Item]:
-    """Items of a CSV/JSON manifest or a folder; raises ManifestError when it cannot be read at all."""
+def read_manifest(manifest: Path, output_dir: Path, method: str = "auto") -> list[Item]:
+    """Items of a CSV/JSON manifest or a folder, edits made by ``method`` unless a row says otherwise;
+    raises ManifestError when it cannot be read at all."""
     manifest = Path(manifest)
     if manifest.is_dir():
-        return _items(_folder_rows(manifest), manifest, output_dir)
+        return _items(_folder_rows(manifest), manifest, output_dir, method)
     if not manifest.is_file():
         raise ManifestError(f"no such manifest: {manifest}")
     suffix = manifest.suffix.lower()
@@ -95,7 +101,7 @@ def read_manifest(manifest: Path, output_dir: Path) -> list[Item]:
     else:
         raise ManifestError(f"{manifest}: a manifest is a .csv or .json file, or a folder of NAME.png + "
                             "NAME.mask.png + NAME.edited.png")
-    return _items(rows, manifest.parent, output_dir)
+    return _items(rows, manifest.parent, output_dir, method)
 
 
 def _folder_rows(folder: Path) -> list[dict]:
@@ -135,10 +141,10 @@ def _json_rows(path: Path) -> list[dict]:
     return rows
 
 
-def _items(rows: list[dict], base: Path, output_dir: Path) -> list[Item]:
+def _items(rows: list[dict], base: Path, output_dir: Path, method: str) -> list[Item]:
     items, owners = [], {}
     for number, row in enumerate(rows, 1):
-        item = _item(number, row, base.resolve(), output_dir.resolve())
+        item = _item(number, row, base.resolve(), output_dir.resolve(), method)
         if item.problem is None and item.output in owners:
             item.problem = f"its output {item.output} is also the output of item {owners[item.output]}"
         owners.setdefault(item.output, number)
@@ -146,7 +152,7 @@ def _items(rows: list[dict], base: Path, output_dir: Path) -> list[Item]:
     return items
 
 
-def _item(number: int, row: dict, base: Path, output_dir: Path) -> Item:
+def _item(number: int, row: dict, base: Path, output_dir: Path, default_method: str) -> Item:
     op = row.get("op") or "edit"
     op = op if isinstance(op, str) else repr(op)
     fields = OP_INPUTS.get(op, ())
@@ -155,13 +161,16 @@ def _item(number: int, row: dict, base: Path, output_dir: Path) -> Item:
     # default output, so that an edit and a style copy of one photo do not collide
     name = Path(row[fields[0]]).stem.removesuffix(".mask") if fields and fields[0] in inputs else f"item {number}"
     output = row.get("output") or (f"{name}.png" if op == "edit" else f"{name}.{op}.png")
-    item = Item(number, name, op, inputs, output_dir / output if isinstance(output, str) else None)
+    item = Item(number, name, op, inputs, output_dir / output if isinstance(output, str) else None,
+                method=row.get("method") or default_method)
     if op not in OP_INPUTS:
         item.problem = f"unknown op {op!r}; ops are {', '.join(OP_INPUTS)}"
     elif missing := [k for k in fields if k not in inputs]:
         item.problem = f"{op} needs {', '.join(missing)} (a path)"
-    elif extra := [k for k in FIELDS if row.get(k) and k not in fields + ("op", "output")]:
+    elif extra := [k for k in FIELDS if row.get(k) and k not in fields + ("op", "output") + EDIT_ONLY * (op == "edit")]:
         item.problem = f"{op} takes no {', '.join(extra)}"
+    elif item.method not in METHODS:
+        item.problem = f"unknown method {item.method!r}; methods are {', '.join(METHODS)}"
     elif item.output is None:
         item.problem = "'output' must be a path"
     elif item.output in inputs.values():
@@ -180,7 +189,7 @@ def load_request(item: Item, feather: int) -> tuple[str, dict, dict]:
     if item.op == "edit":
         _same_size(loaded, item, ("image", "mask", "edited_mask"))
         arrays = {"image": loaded["image"], "source_mask": loaded["mask"], "edited_mask": loaded["edited_mask"]}
-        return "edit", {"feather": feather}, arrays
+        return "edit", {"feather": feather, "method": item.method}, arrays
     _same_size(loaded, item, ("reference_image", "reference_mask"))
     arrays = {"target_mask": loaded["mask"], "reference_image": loaded["reference_image"],
               "reference_mask": loaded["reference_mask"]}

@@ -148,6 +148,32 @@ def test_json_manifest_with_style_copy_size_mismatch_and_daemon_error(daemon, ed
     assert rows[4]["reason"] == "unknown op 'variants'; ops are edit, style_copy"
 
 
+def test_each_edit_takes_its_rows_method_else_the_batchs(daemon, editor, tmp_path, capsys):
+    image, source, edited = write_face(tmp_path, "eve", 7)
+    edit = {"image": "eve.png", "mask": "eve.mask.png", "edited_mask": "eve.edited.png"}
+    rows = [
+        {**edit, "output": "default.png"},
+        {**edit, "output": "generated.png", "method": "generate"},
+        {**edit, "output": "liquify.png", "method": "liquify"},
+        {"op": "style_copy", "mask": "eve.mask.png", "reference_image": "eve.png", "reference_mask": "eve.mask.png",
+         "method": "photo"},
+    ]
+    manifest = tmp_path / "jobs.json"
+    manifest.write_text(json.dumps(rows))
+    assert run_batch(manifest, "--endpoint", daemon.endpoint, "--method", "photo") == 1
+    out = tmp_path / "edited"
+    assert np.array_equal(load_rgb(out / "default.png"), editor.edit(image, source, edited, method="photo").image)
+    assert np.array_equal(load_rgb(out / "generated.png"), editor.edit(image, source, edited, method="generate").image)
+    assert not np.array_equal(load_rgb(out / "default.png"), load_rgb(out / "generated.png"))
+    rows = json.loads((out / "report.json").read_text())["items"]
+    assert [r["status"] for r in rows] == ["ok", "ok", "failed", "failed"]
+    assert rows[2]["reason"] == "unknown method 'liquify'; methods are auto, generate, photo"
+    assert rows[3]["reason"] == "style_copy takes no method"
+    capsys.readouterr()
+    assert run_batch(manifest, "--endpoint", daemon.endpoint, "--method", "generate") == 1  # another default:
+    assert "1 done, 2 failed, 1 skipped" in capsys.readouterr().out  # the first row is redone, the second kept
+
+
 def test_folder_convention(daemon, editor, tmp_path, capsys):
     expected = {}
     for name, seed in (("a", 3), ("b", 4)):

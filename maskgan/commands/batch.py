@@ -15,13 +15,16 @@ def add_commands(subparsers) -> None:
     batch = subparsers.add_parser(
         "batch", help="run the edits of a manifest (CSV, JSON or a folder) through the daemon",
         description="Rows of a CSV/JSON manifest: image, mask, edited_mask, op (edit | style_copy with "
-        "reference_image, reference_mask), output. A folder manifest holds NAME.png, NAME.mask.png and "
+        "reference_image, reference_mask), output, method (auto | generate | photo). A folder manifest holds NAME.png, NAME.mask.png and "
         "NAME.edited.png. Finished items are kept: rerun the same command to resume.",
     )
     batch.add_argument("manifest", type=Path, help="a .csv or .json manifest, or a folder")
     batch.add_argument("--output", type=Path, help="output folder (default: 'edited' beside the manifest)")
     batch.add_argument("--endpoint", help="daemon endpoint (default: discovered)")
     batch.add_argument("--feather", type=_ranged(0, 256), default=8, help="edge feather in pixels, 0..256 (default 8)")
+    batch.add_argument("--method", default="auto", choices=["auto", "generate", "photo"],
+                       help="how edits make their regions, unless a manifest row's 'method' says otherwise (see "
+                       "`maskgan edit --method`; default auto: the photo's own pixels first)")
     batch.add_argument("--in-flight", type=_ranged(1, 64), default=4,
                        help="requests kept at the daemon at once, so that it can batch them (default 4)")
     batch.set_defaults(func=_batch)
@@ -46,7 +49,7 @@ def _batch(args) -> int:
 
     output_dir = (args.output or default_output_dir(args.manifest)).resolve()
     try:
-        items = read_manifest(args.manifest, output_dir)
+        items = read_manifest(args.manifest, output_dir, args.method)
     except ManifestError as error:
         raise CommandError(str(error)) from error
     with Client(args.endpoint) as client:
