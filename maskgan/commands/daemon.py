@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from maskgan.cli import CommandError
+from maskgan.commands.options import ranged
 
 
 def add_commands(subparsers) -> None:
@@ -24,7 +25,8 @@ def add_commands(subparsers) -> None:
                        help="face parser for the parse op (default auto: --parser-weights if given, else landmarks)")
     start.add_argument("--parser-weights", type=Path,
                        help="learned parser bundle (`maskgan weights import-official-parser` or `maskgan train-parser`)")
-    start.add_argument("--queue-size", type=int, default=8, help="requests that may wait (default 8); more get 'busy'")
+    start.add_argument("--queue-size", type=ranged(1, 1024), default=8,
+                       help="requests that may wait, 1..1024 (default 8); more get 'busy'")
     start.add_argument("--detach", action="store_true", help="run in the background and return once it answers")
     start.set_defaults(func=_start)
 
@@ -44,8 +46,12 @@ def add_commands(subparsers) -> None:
 
 def _start(args) -> int:
     from maskgan_client import platform_endpoint
+    from maskgan_client.endpoint import UnsafeRuntimeDir
 
-    endpoint = args.endpoint or platform_endpoint()
+    try:
+        endpoint = args.endpoint or platform_endpoint()
+    except UnsafeRuntimeDir as error:
+        raise CommandError(str(error)) from error
     if args.detach:
         return _start_detached(args, endpoint)
     from maskgan.infer import Editor
@@ -62,10 +68,10 @@ def _start(args) -> int:
                 "Run `maskgan daemon keys` first (clients then need server.key_public), or use a loopback address"
             )
     runtime.setup_logging(foreground=True)
-    lock = runtime.InstanceLock()
     try:
+        lock = runtime.InstanceLock()
         lock.acquire(endpoint)
-    except runtime.AlreadyRunning as error:
+    except (runtime.AlreadyRunning, runtime.UnsafeRuntimeDir) as error:
         raise CommandError(str(error)) from error
     try:
         editor = Editor.load(args.weights, device=args.device, precision=args.precision)
@@ -85,7 +91,7 @@ def _start(args) -> int:
         server.serve()
     finally:
         runtime.withdraw()
-        lock.release()
+        lock.release(remove_socket=True)
     return 0
 
 
