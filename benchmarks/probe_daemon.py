@@ -11,6 +11,7 @@ docs/benchmarks.md.
 
   .venv/bin/python benchmarks/probe_daemon.py             # full: 10,000 messages, 8 clients x 100 edits
   .venv/bin/python benchmarks/probe_daemon.py --short     # the form tests/test_probes.py runs
+  .venv/bin/python benchmarks/probe_daemon.py --memory    # the daemon's peak RSS under the memory probes
 """
 
 from __future__ import annotations
@@ -193,6 +194,67 @@ def load(endpoint, photos, expected, clients, edits, mode, **kwargs) -> dict:
             "busy_per_s": round(tally.busy / seconds, 1)}
 
 
+# --- memory -----------------------------------------------------------------------------------------------
+def memory(folder: Path, weights: Path) -> dict:
+    """The daemon's peak RSS (VmHWM, MiB) after each of the issue's memory probes, on a fresh daemon."""
+    context = zmq.Context.instance()
+    daemon = DaemonProcess(folder / "memory", weights, queue_size=8).start()
+    pid, endpoint, mib = daemon.process.pid, daemon.endpoint, lambda: round(rss_kib(daemon.process.pid)["peak"] / 1024)
+    figures = {"start_rss_mib": round(rss_kib(pid)["rss"] / 1024), "start_peak_mib": mib()}
+    try:
+        def send(frames, wait=5000):
+            socket = context.socket(zmq.DEALER)
+            socket.setsockopt(zmq.LINGER, 0)
+            socket.connect(endpoint)
+            socket.send_multipart(frames, copy=False)
+            reply = msgpack.unpackb(socket.recv_multipart()[0]) if socket.poll(wait) else None
+            socket.close()
+            return reply
+
+        side = 1000  # edit replies of 7 MB each, to a client that never reads
+        image, source, edited = synthetic_photo(3, size=96, canvas=(side, side), offset=(400, 400))
+        arrays = {"image": image, "source_mask": source, "edited_mask": edited}
+        deaf = context.socket(zmq.DEALER)
+        deaf.setsockopt(zmq.RCVHWM, 1)
+        deaf.setsockopt(zmq.LINGER, 0)
+        deaf.connect(endpoint)
+        before = round(rss_kib(pid)["rss"] / 1024)
+        with Client(endpoint, timeout=120) as client:
+            served = client.call("status").result["served"]
+            for n in range(80):
+                while True:  # one at a time into the queue: the probe is about replies, not the queue
+                    if client.call("status").result["queued"] < 4:
+                        break
+                    time.sleep(0.05)
+                deaf.send_multipart(encode({"v": 1, "id": f"deaf{n}", "op": "edit"}, arrays))
+            while client.call("status").result["served"] < served + 80:
+                time.sleep(0.2)
+            figures["80_unread_7MB_replies"] = {"rss_before_mib": before, "rss_mib": round(rss_kib(pid)["rss"] / 1024),
+                                                "peak_mib": mib()}
+        deaf.close()
+        header = msgpack.packb({"v": 1, "id": "big", "op": "hello"})
+        reply = send([header, b"\0" * 800_000_000])
+        figures["one_800MB_frame"] = {"reply": reply and reply.get("code"), "peak_mib": mib()}
+        specs = [{"name": f"a{i}", "dtype": "uint8", "shape": [200_000_000]} for i in range(4)]
+        reply = send([msgpack.packb({"v": 1, "id": "big", "op": "edit", "arrays": specs})] + [b"\0" * 200_000_000] * 4)
+        figures["four_200MB_frames"] = {"reply": reply and reply.get("code"), "peak_mib": mib()}
+        # 8 valid 228 MB requests (45.6 MP) at once: the byte budget takes what fits, the rest hear 'busy'
+        big = {"image": np.zeros((6752, 6752, 3), np.uint8), "source_mask": np.zeros((6752, 6752), np.uint8),
+               "edited_mask": np.zeros((6752, 6752), np.uint8)}  # equal masks: accepted, and nothing to render
+        with Client(endpoint, timeout=120) as client:
+            ids = [client.submit("edit", {}, big) for _ in range(8)]
+            codes = {}
+            while len(codes) < 8:
+                for event in client.poll(1000):
+                    if event.type in ("result", "error") and event.request_id in ids:
+                        codes[event.request_id] = event.header.get("code", "result")
+            figures["eight_228MB_requests"] = {"answers": sorted(codes.values()), "peak_mib": mib()}
+        figures["alive"] = daemon.process.poll() is None
+    finally:
+        daemon.stop()
+    return figures
+
+
 # --- main -------------------------------------------------------------------------------------------------
 def run(folder: Path, messages: int, clients: int, edits: int, seed: int = 0) -> dict:
     from maskgan.infer import Editor
@@ -237,11 +299,21 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--edits", type=int, default=100, help="edits per client")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--memory", action="store_true",
+                        help="only the memory probes: 800 MB messages, 80 unread replies, 8 x 228 MB requests (~4 GB free)")
     args = parser.parse_args()
     if args.short:
         args.messages, args.clients, args.edits = 300, 2, 10
     with tempfile.TemporaryDirectory(prefix="probe-daemon-") as folder:
-        figures = run(Path(folder), args.messages, args.clients, args.edits, args.seed)
+        if args.memory:
+            from maskgan.weights import save_bundle
+
+            weights = Path(folder) / "tiny.safetensors"
+            save_bundle(weights, {"generator": tiny_generator(seed=1, n_downsample=4)},
+                        {"name": "tiny random", "resolution": 64})
+            figures = memory(Path(folder), weights)
+        else:
+            figures = run(Path(folder), args.messages, args.clients, args.edits, args.seed)
     print(json.dumps(figures, indent=2))
 
 

@@ -25,6 +25,7 @@ from maskgan_daemon.replies import ReplyOutbox
 from maskgan_daemon.worker import DEFAULT_QUEUE_BYTES, Job, QueueFull, Worker
 
 log = logging.getLogger("maskgan.daemon")
+RECEIVE_HWM = 4
 
 
 class Server:
@@ -41,6 +42,9 @@ class Server:
         # A frame larger than a whole message may carry can only be hostile: ZeroMQ drops the peer before
         # buffering it. Smaller frames that add up to too much are read, then answered 'too_large'.
         self.router.setsockopt(zmq.MAXMSGSIZE, self.max_bytes + MAX_HEADER_BYTES)
+        # Messages ZeroMQ reads ahead of the socket loop, per client: past them the client waits (backpressure),
+        # so one client's burst of large requests costs at most this many in the daemon, not all of them.
+        self.router.setsockopt(zmq.RCVHWM, RECEIVE_HWM)
         self.outbox = ReplyOutbox(self.router)  # bounded replies to peers that do not read
         if curve_secret_key is not None:
             self.router.curve_server = True
