@@ -266,3 +266,27 @@ def test_daemon_absent_is_one_clear_error(tmp_path, capsys):
     assert err.strip() == (f"maskgan batch: error: no MaskGAN daemon is running at {endpoint}; "
                            "start one with `maskgan daemon start --detach` (or pass --endpoint)")
     assert not (tmp_path / "edited").exists()
+
+
+def test_a_batch_killed_mid_run_resumes_without_redoing_or_refusing_its_own_files(daemon, tmp_path, capsys):
+    """Issue 22, faults: SIGKILL of the runner mid-batch; the rerun finishes the rest and owns what the first wrote."""
+    import subprocess
+    import sys
+
+    for n in range(12):
+        write_face(tmp_path, f"f{n:02d}", 3 + n)
+    out = tmp_path / "edited"
+    runner = subprocess.Popen([sys.executable, "-m", "maskgan", "batch", str(tmp_path), "--endpoint", daemon.endpoint,
+                               "--in-flight", "1"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    state = out / STATE_FILE
+    while runner.poll() is None and (not state.exists() or state.read_text().count("\n") < 3):
+        time.sleep(0.01)
+    runner.kill()
+    runner.wait()
+    written = {p.name for p in out.glob("f*.png")}
+    assert run_batch(tmp_path, "--endpoint", daemon.endpoint) == 0
+    printed = capsys.readouterr().out
+    done, skipped = int(printed.split(" done")[0].split()[-1]), int(printed.split(" skipped")[0].split()[-1])
+    assert done + skipped == 12 and skipped >= 1 and done >= 1, printed
+    assert sorted(p.name for p in out.glob("f*.png")) == [f"f{n:02d}.png" for n in range(12)]
+    assert written <= {p.name for p in out.glob("f*.png")}

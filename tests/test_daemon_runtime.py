@@ -108,3 +108,23 @@ def test_queue_size_must_be_positive(value, capsys):
     assert info.value.code == 2
     assert f"argument --queue-size: must be between 1 and 1024, got {value}" in capsys.readouterr().err
 
+
+
+def test_a_daemon_paused_briefly_still_answers_a_waiting_call(tiny_weights, tmp_path):
+    """Faults: SIGSTOP then SIGCONT within the liveness ping's 4 s; the blocking call gets its result."""
+    import signal
+    import threading
+
+    from helpers import synthetic_photo
+
+    process = DaemonProcess(tmp_path / "d", tiny_weights).start()
+    try:
+        image, source, edited = synthetic_photo()
+        with Client(process.endpoint, timeout=60) as client:
+            process.process.send_signal(signal.SIGSTOP)
+            threading.Timer(1.5, process.process.send_signal, (signal.SIGCONT,)).start()
+            reply = client.call("edit", {}, {"image": image, "source_mask": source, "edited_mask": edited})
+        assert reply.arrays["image"].shape == image.shape and reply.result["changed"]
+    finally:
+        process.process.send_signal(signal.SIGCONT)
+        process.stop()
