@@ -141,15 +141,18 @@ def one_at_a_time(endpoint, photos, expected, edits, tally):
 
 
 def pipelined(endpoint, photos, expected, edits, tally, depth=8, backoff=True, rng=None):
-    """Up to ``depth`` requests in flight; `busy` answers are sent again (after busy_delay, or at once)."""
+    """Up to ``depth`` requests in flight; `busy` answers are sent again (after busy_delay, or at once).
+
+    With backoff the client also keeps fewer in flight after a `busy` (as `maskgan batch` does) and grows back
+    by one per result: the queue, not the client, sets the pace."""
     rng = rng or random.Random(0)
     with Client(endpoint, timeout=120) as client:
         todo = list(range(edits))
         flying: dict[str, tuple[int, float]] = {}
         finals: dict[int, int] = {}
-        resume_at, refusals = 0.0, 0
+        resume_at, refusals, cap = 0.0, 0, depth
         while todo or flying:
-            while todo and len(flying) < depth and time.monotonic() >= resume_at:
+            while todo and len(flying) < cap and time.monotonic() >= resume_at:
                 k = todo.pop(0)
                 flying[client.submit("edit", {}, photos[k % len(photos)])] = (k, time.perf_counter())
             for event in client.poll(20):
@@ -163,8 +166,9 @@ def pipelined(endpoint, photos, expected, edits, tally, depth=8, backoff=True, r
                     if backoff:
                         resume_at = time.monotonic() + busy_delay(event.header.get("retry_after"), refusals, rng)
                         refusals += 1
+                        cap = max(1, len(flying))
                     continue
-                refusals = 0
+                refusals, cap = 0, min(depth, cap + 1)
                 finals[k] = finals.get(k, 0) + 1
                 with tally.lock:
                     tally.latencies.append(time.perf_counter() - started)
