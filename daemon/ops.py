@@ -15,7 +15,7 @@ from maskgan.infer import Cancelled
 from maskgan.infer.looks import AUTO_LOOK, MAX_LOOK, Reference
 from maskgan.infer.routes import METHODS
 from maskgan.labels import CLASS_KEYS, CLASS_NAMES, NUM_CLASSES, PALETTE
-from maskgan_client.wire import PROTOCOL_VERSION
+from maskgan_client.wire import DEFAULT_MAX_BYTES, PROTOCOL_VERSION, excerpt
 
 
 class OpError(Exception):
@@ -58,16 +58,17 @@ def validate_args(op: str, args) -> dict:
     specs = WORK_OPS[op][0] if op in WORK_OPS else CONTROL_OPS[op]
     if not isinstance(args, dict):
         raise OpError("bad_args", f"'args' of {op} must be a map, got {type(args).__name__}")
-    unknown = sorted(set(args) - set(specs))
+    unknown = [name for name in args if name not in specs]
     if unknown:
-        raise OpError("bad_args", f"{op} takes no argument {', '.join(map(repr, unknown))}; it takes: {', '.join(specs) or 'none'}")
+        named = ", ".join(excerpt(name) for name in unknown[:4]) + (f" and {len(unknown) - 4} more" if len(unknown) > 4 else "")
+        raise OpError("bad_args", f"{op} takes no argument {named}; it takes: {', '.join(specs) or 'none'}")
     clean = {}
     for name, spec in specs.items():
         value = args.get(name, spec.default)
         if value is None:
             raise OpError("bad_args", f"{op} needs the argument {name!r}")
         if not isinstance(value, spec.kind) or isinstance(value, bool) != (spec.kind is bool):
-            raise OpError("bad_args", f"{op}: {name!r} must be {spec.kind.__name__}, got {value!r}")
+            raise OpError("bad_args", f"{op}: {name!r} must be {spec.kind.__name__}, got {excerpt(value)}")
         if spec.low is not None and not spec.low <= value <= spec.high:
             raise OpError("bad_args", f"{op}: {name!r} must be between {spec.low} and {spec.high}, got {value}")
         if spec.choices is not None and value not in spec.choices:
@@ -112,6 +113,25 @@ def validate_arrays(op: str, arrays: dict[str, np.ndarray]) -> dict[str, np.ndar
             raise OpError("bad_array", f"{' and '.join(n for n in group if n in sizes)} must have the same height and width, "
                           f"got {', '.join(f'{n} {list(sizes[n])}' for n in group if n in sizes)}")
     return arrays
+
+
+# op -> (bytes per pixel of the reply's arrays, the argument that multiplies them, the array whose H x W they have)
+REPLY_SIZES = {"edit": (3 + 4, None, "image"), "variants": (3 + 4, "n", "image"), "interpolate": (1, "steps", "mask_a"),
+               "style_copy": (3, None, "target_mask"), "parse": (1, None, "image")}
+
+
+def check_reply_size(op: str, args: dict, arrays: dict[str, np.ndarray], limit: int = DEFAULT_MAX_BYTES) -> None:
+    """Refuse, before any work, a request whose reply would be larger than a client accepts (``too_large``)."""
+    if op not in REPLY_SIZES:
+        return
+    per_pixel, count_arg, like = REPLY_SIZES[op]
+    height, width = arrays[like].shape[:2]
+    count = args[count_arg] if count_arg else 1
+    size = per_pixel * count * height * width
+    if size > limit:
+        fewer = f"; ask for at most {limit // (per_pixel * height * width)} {count_arg}" if count_arg else ""
+        raise OpError("too_large", f"{op} on a {width}x{height} image would answer with {size:,} bytes, more than "
+                      f"a client accepts ({limit:,}){fewer}, or send a smaller image")
 
 
 def hello_result(editor, parsers=None) -> dict:

@@ -9,7 +9,7 @@ import re
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
-from maskgan_client.endpoint import discovery_file, runtime_dir
+from maskgan_client.endpoint import UnsafeRuntimeDir, discovery_file, runtime_dir  # noqa: F401 (UnsafeRuntimeDir: for callers)
 
 try:
     import fcntl
@@ -22,34 +22,54 @@ class AlreadyRunning(RuntimeError):
 
 
 class InstanceLock:
-    """Held while a daemon runs; the OS releases it when the process dies, so stale locks cannot block."""
+    """Held while a daemon runs; the OS releases it when the process dies, so stale locks cannot block.
+
+    Two locks: one per user (``<runtime dir>/daemon.lock``), and for an ipc endpoint one on the endpoint
+    itself (``<socket>.lock`` beside it), so that a daemon started with another runtime folder cannot take
+    over a running daemon's socket (binding an ipc path replaces the socket file that is there).
+    """
 
     def __init__(self):
         self.path = runtime_dir() / "daemon.lock"
-        self.handle = None
+        self.handles = []
+        self.socket_path: Path | None = None
 
     def acquire(self, endpoint: str) -> None:
-        self.handle = open(self.path, "a+")
+        self._lock(self.path, "a MaskGAN daemon is already running for this user ({owner}); "
+                   "stop it with `maskgan daemon stop` or talk to it", endpoint)
+        if endpoint.startswith("ipc://"):
+            self.socket_path = Path(endpoint[len("ipc://"):])
+            try:
+                self._lock(self.socket_path.with_name(self.socket_path.name + ".lock"),
+                           "another MaskGAN daemon ({owner}) is listening on " + endpoint + "; stop it first, or choose "
+                           "another --endpoint", endpoint)
+            except BaseException:
+                self.release()
+                raise
+
+    def _lock(self, path: Path, busy_message: str, endpoint: str) -> None:
+        handle = open(path, "a+")
         if fcntl is not None:
             try:
-                fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError:
-                self.handle.seek(0)
-                owner = self.handle.read().strip() or "unknown"
-                self.handle.close()
-                raise AlreadyRunning(
-                    f"a MaskGAN daemon is already running for this user ({owner}); "
-                    "stop it with `maskgan daemon stop` or talk to it"
-                ) from None
-        self.handle.seek(0)
-        self.handle.truncate()
-        self.handle.write(f"pid {os.getpid()} at {endpoint}")
-        self.handle.flush()
+                handle.seek(0)
+                owner = handle.read(200).strip() or "unknown"
+                handle.close()
+                raise AlreadyRunning(busy_message.replace("{owner}", owner)) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()} at {endpoint}")
+        handle.flush()
+        self.handles.append(handle)
 
-    def release(self) -> None:
-        if self.handle is not None:
-            self.handle.close()
-            self.handle = None
+    def release(self, remove_socket: bool = False) -> None:
+        """Drop the locks; with ``remove_socket``, first remove the ipc socket file (a clean stop leaves none)."""
+        if remove_socket and self.socket_path is not None and len(self.handles) == 2:
+            self.socket_path.unlink(missing_ok=True)
+        for handle in self.handles:
+            handle.close()
+        self.handles = []
 
 
 def announce(endpoint: str) -> None:
@@ -94,11 +114,15 @@ def make_keys() -> tuple[Path, Path]:
     import zmq
 
     folder = keys_dir()
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder.chmod(0o700)
     public, secret = zmq.curve_keypair()
     secret_path, public_path = folder / "server.key", folder / "server.key_public"
-    secret_path.write_bytes(secret)
-    secret_path.chmod(0o600)
+    # created 0600 (never readable by others, not even between a write and a chmod); an older file's mode is fixed too
+    fd = os.open(secret_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(secret)
     public_path.write_bytes(public)
     return secret_path, public_path
 
@@ -112,5 +136,6 @@ _LOOPBACK = re.compile(r"^tcp://(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?$")
 
 
 def needs_curve(endpoint: str) -> bool:
-    """Anything reachable from other machines: tcp on a non-loopback address."""
-    return endpoint.startswith("tcp://") and not _LOOPBACK.match(endpoint)
+    """Anything that may be reachable from other machines: every transport but ipc and loopback tcp
+    (tcp on other addresses, tipc, pgm, ws, vmci, ...)."""
+    return not (endpoint.startswith("ipc://") or _LOOPBACK.match(endpoint))

@@ -14,25 +14,38 @@ import time
 
 import zmq
 
-from maskgan_client.wire import PROTOCOL_VERSION, WireError, decode_arrays, decode_header, encode
-from maskgan_daemon.ops import ALL_OPS, CONTROL_OPS, OpError, hello_result, validate_args, validate_arrays
-from maskgan_daemon.worker import Job, QueueFull, Worker
+from maskgan_client.wire import (
+    DEFAULT_MAX_BYTES, MAX_HEADER_BYTES, MAX_ID_LENGTH, PROTOCOL_VERSION, WireError, decode_arrays, decode_header,
+    encode, excerpt,
+)
+from maskgan_daemon.ops import (
+    ALL_OPS, CONTROL_OPS, OpError, check_reply_size, hello_result, validate_args, validate_arrays,
+)
+from maskgan_daemon.replies import ReplyOutbox
+from maskgan_daemon.worker import DEFAULT_QUEUE_BYTES, Job, QueueFull, Worker
 
 log = logging.getLogger("maskgan.daemon")
+RECEIVE_HWM = 4
 
 
 class Server:
     def __init__(self, editor, endpoint: str, queue_size: int = 8, max_bytes: int | None = None,
-                 curve_secret_key: bytes | None = None, parsers=None):
+                 curve_secret_key: bytes | None = None, parsers=None, queue_bytes: int = DEFAULT_QUEUE_BYTES):
         self.editor = editor
         self.parsers = parsers
         self.endpoint = endpoint
-        self.max_bytes = max_bytes
+        self.max_bytes = DEFAULT_MAX_BYTES if max_bytes is None else max_bytes
         self.started = time.monotonic()
         self.context = zmq.Context.instance()
         self.router = self.context.socket(zmq.ROUTER)
         self.router.setsockopt(zmq.LINGER, 1000)
-        self.router.setsockopt(zmq.ROUTER_MANDATORY, 0)
+        # A frame larger than a whole message may carry can only be hostile: ZeroMQ drops the peer before
+        # buffering it. Smaller frames that add up to too much are read, then answered 'too_large'.
+        self.router.setsockopt(zmq.MAXMSGSIZE, self.max_bytes + MAX_HEADER_BYTES)
+        # Messages ZeroMQ reads ahead of the socket loop, per client: past them the client waits (backpressure),
+        # so one client's burst of large requests costs at most this many in the daemon, not all of them.
+        self.router.setsockopt(zmq.RCVHWM, RECEIVE_HWM)
+        self.outbox = ReplyOutbox(self.router)  # bounded replies to peers that do not read
         if curve_secret_key is not None:
             self.router.curve_server = True
             self.router.curve_secretkey = curve_secret_key
@@ -43,13 +56,14 @@ class Server:
         self._local = threading.local()
         self._pushes: list[tuple[threading.Thread, zmq.Socket]] = []  # (owner thread, its inproc socket)
         self._pushes_lock = threading.Lock()
-        self.worker = Worker(editor, self._send_from_worker, queue_size=queue_size, parsers=parsers)
+        self.worker = Worker(editor, self._send_from_worker, queue_size=queue_size, parsers=parsers,
+                             queue_bytes=queue_bytes)
         self.stop_requested = threading.Event()
 
     # --- replies --------------------------------------------------------------------
     def _reply(self, identity: bytes, request_id: str, header: dict, arrays=None) -> None:
         frames = encode({"v": PROTOCOL_VERSION, "id": request_id, **header}, arrays)
-        self.router.send_multipart([identity] + frames, copy=False)
+        self.outbox.send([identity] + frames, final=header.get("type") != "progress")
 
     def _send_from_worker(self, job: Job, header: dict, arrays=None) -> None:
         """Thread-safe: each thread pushes through its own inproc socket to the socket thread."""
@@ -65,35 +79,37 @@ class Server:
         frames = encode({"v": PROTOCOL_VERSION, "id": job.id, **header}, arrays)
         push.send_multipart([job.identity] + frames, copy=False)
 
-    def _error(self, identity: bytes, request_id: str, code: str, message: str) -> None:
-        log.info("request %s: %s: %s", request_id or "?", code, message)
-        self._reply(identity, request_id, {"type": "error", "code": code, "message": message})
+    def _error(self, identity: bytes, request_id: str, code: str, message: str, **fields) -> None:
+        log.info("request %s: %s: %s", request_id or "?", code, message)  # ids are checked printable: one line each
+        self._reply(identity, request_id, {"type": "error", "code": code, "message": message, **fields})
 
     # --- requests ---------------------------------------------------------------------
     def handle(self, frames: list[bytes]) -> None:
+        """Answer one message: exactly one reply (an error, a control op's result, or the work's own replies)."""
         identity, frames = frames[0], frames[1:]
         request_id = ""
         try:
             if not frames:
                 raise OpError("bad_message", "empty message: a header frame is required")
             header = decode_header(frames[0])
-            request_id = header.get("id", "")
-            if not isinstance(request_id, str) or not request_id:
-                request_id = request_id if isinstance(request_id, str) else ""
-                raise OpError("bad_message", "the header needs 'id', a non-empty string")
+            request_id = _request_id(header.get("id"))
             if header.get("v") != PROTOCOL_VERSION:
-                raise OpError("bad_version", f"protocol version {header.get('v')!r} is not supported; this daemon speaks "
-                              f"version {PROTOCOL_VERSION}. Update the plug-in or the daemon so that they match")
+                raise OpError("bad_version", f"protocol version {excerpt(header.get('v'))} is not supported; this "
+                              f"daemon speaks version {PROTOCOL_VERSION}. Update the plug-in or the daemon so that they match")
             op = header.get("op")
-            if op not in ALL_OPS:
-                raise OpError("unknown_op", f"unknown op {op!r}; known: {', '.join(ALL_OPS)}")
+            if not isinstance(op, str) or op not in ALL_OPS:
+                raise OpError("unknown_op", f"unknown op {excerpt(op)}; known: {', '.join(ALL_OPS)}")
             args = validate_args(op, header.get("args", {}))
-            kwargs = {} if self.max_bytes is None else {"max_bytes": self.max_bytes}
-            arrays = validate_arrays(op, decode_arrays(header, frames[1:], **kwargs))
+            arrays = validate_arrays(op, decode_arrays(header, frames[1:], max_bytes=self.max_bytes))
+            check_reply_size(op, args, arrays)
         except WireError as error:
             return self._error(identity, request_id, error.code, str(error))
         except OpError as error:
             return self._error(identity, request_id, error.code, error.message)
+        except Exception as error:  # a check that itself broke: still one answer, and the traceback in the log
+            log.exception("checking a message failed")
+            return self._error(identity, request_id, "bad_message", f"the daemon could not read this message "
+                               f"({type(error).__name__}); see its log")
 
         if op in CONTROL_OPS:
             return self._control(identity, request_id, op, args)
@@ -102,7 +118,7 @@ class Server:
         try:
             self.worker.submit(Job(identity, request_id, op, args, arrays))
         except QueueFull as error:
-            self._error(identity, request_id, "busy", str(error))
+            self._error(identity, request_id, "busy", str(error), retry_after=error.retry_after)
 
     def _control(self, identity: bytes, request_id: str, op: str, args: dict) -> None:
         if op == "hello":
@@ -134,20 +150,29 @@ class Server:
                     except Exception:  # the last line of defence: log, answer nothing more, keep serving
                         log.exception("unexpected error while handling a message")
                 else:
-                    self.router.send_multipart(self.replies.recv_multipart())
+                    self._forward(self.replies.recv_multipart())
+            self.outbox.flush()
         self._drain_and_close()
+
+    def _forward(self, frames: list[bytes]) -> None:
+        """A worker thread's reply, out to its client (progress events are the ones that may be dropped)."""
+        header = decode_header(frames[1])
+        self.outbox.send(frames, final=header.get("type") != "progress")
 
     def _drain_and_close(self) -> None:
         """Graceful stop: queued requests are refused, the running one finishes, all replies go out."""
         log.info("stopping")
-        stopper = threading.Thread(target=self.worker.stop)
+        for job in self.worker.stop():  # answered here, on the socket thread: nothing in flight to lose
+            self._error(job.identity, job.id, "shutting_down", "the daemon is shutting down")
+        stopper = threading.Thread(target=self.worker.join)
         stopper.start()
-        # After the stopper ends, wait a moment more: a reply its thread (or the worker's) sent just before
-        # ending may still be on its way through a freshly attached inproc pipe, and closing that thread's
-        # socket (linger 0) would drop it: a queued request then never heard 'shutting_down'.
+        # After the stopper ends, wait a moment more: a reply the worker sent just before ending may still
+        # be on its way through its inproc pipe, and closing that thread's socket (linger 0) would drop it.
         while stopper.is_alive() or self.replies.poll(200):
             if self.replies.poll(100):
-                self.router.send_multipart(self.replies.recv_multipart())
+                self._forward(self.replies.recv_multipart())
+            self.outbox.flush()
+        self.outbox.flush(wait=1.0)
         self._close_pushes()
         self.router.close(linger=1000)
         self.replies.close(linger=0)
@@ -164,3 +189,15 @@ class Server:
     def install_signal_handlers(self) -> None:
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: self.stop_requested.set())
+
+
+def _request_id(value) -> str:
+    """The header's id, checked: echoed in every reply and written to the log, so short and printable."""
+    if not isinstance(value, str) or not value:
+        raise OpError("bad_message", "the header needs 'id', a non-empty string")
+    if len(value) > MAX_ID_LENGTH:
+        raise OpError("bad_message", f"the header's 'id' has {len(value):,} characters; at most {MAX_ID_LENGTH}")
+    if not value.isprintable():
+        raise OpError("bad_message", f"the header's 'id' holds a control character ({excerpt(value)}); "
+                      "ids are printable text")
+    return value

@@ -38,18 +38,33 @@ class Job:
             return None
         return (self.op, self.args.get("feather"), tuple(self.arrays["image"].shape))
 
+    @property
+    def nbytes(self) -> int:
+        return sum(array.nbytes for array in self.arrays.values())
+
+
+DEFAULT_QUEUE_BYTES = 2**29  # arrays of waiting requests; one request alone may be larger (else it could never run)
+
 
 class QueueFull(Exception):
-    pass
+    """The queue holds as many requests, or bytes, as it may; ``retry_after``: seconds until a slot is likely free."""
+
+    def __init__(self, message: str, retry_after: float):
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class Worker:
     def __init__(self, editor, send, queue_size: int = 8, batch_window: float = 0.02, max_batch: int = 8,
-                 parsers=None):
+                 parsers=None, queue_bytes: int = DEFAULT_QUEUE_BYTES):
         self.editor = editor
         self.parsers = parsers
         self.send = send
         self.queue_size = queue_size
+        self.queue_bytes = queue_bytes
+        self._queued_bytes = 0
+        self._batch_seconds = 0.5  # moving average of a batch's run time: how long a busy client should wait
+        self._batch_started = 0.0
         self.batch_window = batch_window
         self.max_batch = max_batch
         self._queue: deque[Job] = deque()
@@ -64,18 +79,35 @@ class Worker:
 
     # --- called from the server thread ---------------------------------------------
     def submit(self, job: Job) -> None:
+        size = job.nbytes
         with self._lock:
             if len(self._queue) >= self.queue_size:
-                raise QueueFull(f"the daemon's queue is full ({self.queue_size} requests waiting); try again shortly")
+                raise QueueFull(f"the daemon's queue is full ({self.queue_size} requests waiting); try again shortly",
+                                self._retry_after())
+            if self._queue and self._queued_bytes + size > self.queue_bytes:
+                raise QueueFull(f"the daemon's queue is full ({self._queued_bytes:,} bytes of requests waiting, "
+                                f"{size:,} more would pass the limit of {self.queue_bytes:,}); try again shortly",
+                                self._retry_after())
             self._queue.append(job)
+            self._queued_bytes += size
             self._lock.notify()
+
+    def _retry_after(self) -> float:
+        """Seconds until the running batch is likely done and the next one leaves the queue (under the lock)."""
+        left = self._batch_seconds - (time.monotonic() - self._batch_started) if self._running else 0.0
+        return round(min(5.0, max(0.05, left)), 3)
+
+    def _take(self, job: Job) -> None:
+        """Remove ``job`` from the queue (under the lock)."""
+        self._queue.remove(job)
+        self._queued_bytes -= job.nbytes
 
     def cancel(self, request_id: str) -> bool:
         """Cancel a queued (removed at once) or running (stops at its next step) request."""
         with self._lock:
             for job in list(self._queue):
                 if job.id == request_id:
-                    self._queue.remove(job)
+                    self._take(job)
                     self.send(job, {"type": "error", "code": "cancelled", "message": "cancelled before it started"})
                     return True
             for job in self._running:
@@ -86,16 +118,21 @@ class Worker:
 
     def status(self) -> dict:
         with self._lock:
-            return {"queued": len(self._queue), "running": [j.id for j in self._running], "served": self.served}
+            return {"queued": len(self._queue), "queued_bytes": self._queued_bytes,
+                    "running": [j.id for j in self._running], "served": self.served}
 
-    def stop(self, timeout: float = 60.0) -> None:
-        """Refuse queued work ('shutting_down'), let the running batch finish, end the thread."""
+    def stop(self) -> list[Job]:
+        """Take no more work: returns the queued jobs, for the caller to refuse; the running batch goes on."""
         with self._lock:
             self._stopping = True
-            while self._queue:
-                job = self._queue.popleft()
-                self.send(job, {"type": "error", "code": "shutting_down", "message": "the daemon is shutting down"})
+            refused = list(self._queue)
+            self._queue.clear()
+            self._queued_bytes = 0
             self._lock.notify_all()
+        return refused
+
+    def join(self, timeout: float = 60.0) -> None:
+        """Wait for the running batch to finish and the thread to end (after ``stop``)."""
         self._thread.join(timeout)
 
     # --- worker thread ------------------------------------------------------------
@@ -105,20 +142,22 @@ class Worker:
                 self._lock.wait()
             if self._stopping:
                 return None
-            first = self._queue.popleft()
+            first = self._queue[0]
+            self._take(first)
             batch = [first]
             if first.batch_key is not None:
                 deadline = time.monotonic() + self.batch_window
                 while len(batch) < self.max_batch:
                     same = [j for j in self._queue if j.batch_key == first.batch_key]
                     for job in same[: self.max_batch - len(batch)]:
-                        self._queue.remove(job)
+                        self._take(job)
                         batch.append(job)
                     remaining = deadline - time.monotonic()
                     if remaining <= 0 or len(batch) >= self.max_batch:
                         break
                     self._lock.wait(remaining)
             self._running = batch
+            self._batch_started = time.monotonic()
             return batch
 
     def _loop(self) -> None:
@@ -128,6 +167,7 @@ class Worker:
                 return
             self._run(batch)
             with self._lock:
+                self._batch_seconds = 0.8 * self._batch_seconds + 0.2 * (time.monotonic() - self._batch_started)
                 self._running = []
                 self.served += len(batch)
 

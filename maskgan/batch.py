@@ -10,6 +10,15 @@ An item is done when its output was written (atomically) and then recorded in th
 output folder's state file, so an interrupted batch resumes without redoing finished
 items, and an output deleted by hand is made again. Bad items (missing or unreadable
 files, bad mask colours, size mismatches, daemon errors) fail alone; the batch goes on.
+
+The runner writes into folders full of people's work, so before anything runs the
+manifest is refused, naming the rows, when an output would land outside the output
+folder (``../``, absolute paths, symlinks), on any item's input, on the runner's own
+files (its state file and report), or on a file that exists and that this batch did
+not write (the state file records each output before it is written, so a file left
+by a killed run is still known as the batch's own). The state file is never
+followed when it is a symbolic link. Temporary files of writers killed mid-write
+are removed on the next run.
 """
 
 from __future__ import annotations
@@ -23,7 +32,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from maskgan.imageio import load_mask, load_rgb, save_png
+from maskgan.imageio import load_mask, load_rgb, remove_stale_temporaries, save_png
 from maskgan.progress import Progress
 
 FIELDS = ("image", "mask", "edited_mask", "op", "reference_image", "reference_mask", "output", "method")
@@ -86,9 +95,14 @@ def default_output_dir(manifest: Path) -> Path:
 
 
 def read_manifest(manifest: Path, output_dir: Path, method: str = "auto") -> list[Item]:
-    """Items of a CSV/JSON manifest or a folder, edits made by ``method`` unless a row says otherwise;
-    raises ManifestError when it cannot be read at all."""
-    manifest = Path(manifest)
+    """Items of a CSV/JSON manifest or a folder, edits made by ``method`` unless a row says otherwise; raises
+    ManifestError when it cannot be read at all, or when an output would land where it must not (see check_outputs)."""
+    items = _read_items(Path(manifest), output_dir, method)
+    check_outputs(items, output_dir, State(output_dir).owned)
+    return items
+
+
+def _read_items(manifest: Path, output_dir: Path, method: str) -> list[Item]:
     if manifest.is_dir():
         return _items(_folder_rows(manifest), manifest, output_dir, method)
     if not manifest.is_file():
@@ -173,9 +187,41 @@ def _item(number: int, row: dict, base: Path, output_dir: Path, default_method: 
         item.problem = f"unknown method {item.method!r}; methods are {', '.join(METHODS)}"
     elif item.output is None:
         item.problem = "'output' must be a path"
-    elif item.output in inputs.values():
-        item.problem = f"its output {item.output} is one of its inputs; nothing is ever overwritten"
     return item
+
+
+RUNNER_FILES = (STATE_FILE, REPORT_FILE)
+
+
+def check_outputs(items: list[Item], output_dir: Path, owned: set[str]) -> None:
+    """Raise ManifestError, naming the rows, unless every output stays inside ``output_dir`` and overwrites
+    neither an input, nor the runner's own files, nor a file the batch did not write (``owned``: outputs
+    the state file records)."""
+    folder = output_dir.resolve()
+    inputs = {path.resolve(): item.number for item in items for path in item.inputs.values()}
+    problems = []
+    for item in items:
+        if item.output is None or item.problem:
+            continue
+        output, resolved = item.output, item.output.resolve()  # resolve: a symlink on the way counts where it leads
+        if not resolved.is_relative_to(folder) or resolved == folder:
+            why = f"its output {output} is outside the output folder {folder}"
+        elif resolved in inputs:
+            why = f"its output {output} is an input of item {inputs[resolved]}"
+        elif resolved.parent == folder and (resolved.name in RUNNER_FILES or resolved.name.startswith(".report.")):
+            why = f"its output {output} is the batch's own {resolved.name}"
+        elif output.is_symlink() or output.is_dir():
+            why = f"its output {output} is a {'symbolic link' if output.is_symlink() else 'folder'}"
+        elif output.exists() and str(output) not in owned:
+            why = f"its output {output} already exists and this batch did not write it"
+        else:
+            continue
+        problems.append(f"row {item.number}: {why}")
+    if problems:
+        more = f"; and {len(problems) - 8} more" if len(problems) > 8 else ""
+        raise ManifestError(f"nothing was run: {len(problems)} output(s) would land where they must not: "
+                            + "; ".join(problems[:8]) + more + ". Outputs stay inside the output folder and never "
+                            "replace an input or a file the batch did not write: move those files or change the rows")
 
 
 # --- loading one item --------------------------------------------------------------------------
@@ -206,30 +252,47 @@ def _same_size(loaded: dict, item: Item, fields: tuple[str, ...]) -> None:
 # --- state and report ----------------------------------------------------------------------------
 
 class State:
-    """The output folder's record of finished items: one JSON line appended per item."""
+    """The output folder's record of items: a JSON line appended before an output is written ("writing": true)
+    and one after (the item's record); the first makes a file left by a killed run the batch's own."""
 
     def __init__(self, output_dir: Path):
         self.path = output_dir / STATE_FILE
         self.finished: dict[str, dict] = {}
+        self.owned: set[str] = set()  # outputs this batch wrote or began to write
+        if self.path.is_symlink() or (self.path.exists() and not self.path.is_file()):
+            raise ManifestError(f"the batch state file {self.path} is not a plain file (a symbolic link?); "
+                                "it is never followed: remove it, or choose another output folder")
         if self.path.exists():
             for line in self.path.read_text(encoding="utf-8").splitlines():
                 try:
                     record = json.loads(line)
-                    self.finished[record["output"]] = record
-                except (ValueError, KeyError, TypeError):
+                    self.owned.add(record["output"])
+                    if not record.get("writing"):
+                        self.finished[record["output"]] = record
+                except (ValueError, KeyError, TypeError, AttributeError):
                     continue  # a line cut short by an interruption: that item is simply redone
 
     def is_done(self, item: Item, feather: int) -> bool:
         return self.finished.get(str(item.output)) == item.record(feather) and item.output.is_file()
 
+    def begin(self, item: Item) -> None:
+        """Record that ``item``'s output is about to be written (before it exists)."""
+        self._append({"output": str(item.output), "writing": True})
+        self.owned.add(str(item.output))
+
     def add(self, item: Item, feather: int) -> None:
         record = item.record(feather)
+        self._append(record)
+        self.finished[record["output"]] = record
+
+    def _append(self, record: dict) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path, "a", encoding="utf-8") as handle:
+        # O_NOFOLLOW: a symbolic link planted under the state file's name is refused, not written through
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o666)
+        with os.fdopen(fd, "a", encoding="utf-8") as handle:
             handle.write(json.dumps(record) + "\n")
             handle.flush()
             os.fsync(handle.fileno())
-        self.finished[record["output"]] = record
 
 
 def write_report(output_dir: Path, result: BatchResult) -> Path:
@@ -269,11 +332,16 @@ class Runner:
     silence_timeout: float = 120.0  # no word about any running request for this long: the daemon is gone
     stream: object = None  # where the progress bar goes (stderr by default)
     _running: dict[str, _Running] = field(default_factory=dict)
+    _ping: str | None = None  # the liveness ping in flight (a `status`, answered outside the queue)
+    _ping_sent: float = 0.0
 
     def run(self, items: list[Item]) -> BatchResult:
         from maskgan_client import DaemonUnavailable
 
         state = State(self.output_dir)
+        for item in items:
+            if item.output is not None and not item.problem:
+                remove_stale_temporaries(item.output)
         outcomes: list[Outcome | None] = [None] * len(items)
         pending: deque[int] = deque()
         for i, item in enumerate(items):
@@ -303,10 +371,14 @@ class Runner:
     def _loop(self, items, pending: deque, outcomes: list, state: State, bar: Progress) -> None:
         from maskgan_client import DaemonUnavailable
 
+        from maskgan_client import busy_delay
+        from maskgan_client.client import PING_INTERVAL, PING_TIMEOUT
+
         cap = self.in_flight
         last_heard = time.monotonic()
+        resume_at, refusals = 0.0, 0  # after 'busy': when to send again, and how many refusals in a row
         while pending or self._running:
-            while pending and len(self._running) < cap:
+            while pending and len(self._running) < cap and time.monotonic() >= resume_at:
                 i = pending.popleft()
                 try:
                     op, args, arrays = load_request(items[i], self.feather)
@@ -317,7 +389,11 @@ class Runner:
                 if not self._running:
                     last_heard = time.monotonic()
                 self._running[self.client.submit(op, args, arrays)] = _Running(items[i], i)
+            self._keep_alive(PING_INTERVAL, PING_TIMEOUT)
             for event in self.client.poll(200):
+                if event.request_id == self._ping:
+                    self._ping = None
+                    continue
                 running = self._running.get(event.request_id)
                 if running is None:
                     continue  # a reply to a request we cancelled, or one unreadable
@@ -326,21 +402,33 @@ class Runner:
                     continue
                 del self._running[event.request_id]
                 code = event.header.get("code")
-                if event.type == "error" and code == "busy":  # the daemon's queue is full: retry with fewer in flight
+                if event.type == "error" and code == "busy":  # the daemon's queue is full: later, with fewer in flight
                     pending.appendleft(running.outcome_index)
                     cap = max(1, len(self._running))
-                    if not self._running:
-                        time.sleep(0.5)
+                    resume_at = time.monotonic() + busy_delay(event.header.get("retry_after"), refusals)
+                    refusals += 1
                     continue
+                refusals = 0
                 outcomes[running.outcome_index] = self._finish(running.item, event, state)
                 bar.update(failed=_failed(outcomes))
             if self._running and time.monotonic() - last_heard > self.silence_timeout:
                 raise DaemonUnavailable(self.client.endpoint, self.silence_timeout)
 
+    def _keep_alive(self, interval: float, timeout: float) -> None:
+        """While requests run, ping the daemon every ``interval``; one unanswered for ``timeout``: it is gone."""
+        from maskgan_client import DaemonUnavailable
+
+        now = time.monotonic()
+        if self._ping is not None and now - self._ping_sent > timeout:
+            raise DaemonUnavailable(self.client.endpoint, timeout)
+        if self._ping is None and self._running and now - self._ping_sent > interval:
+            self._ping, self._ping_sent = self.client.submit("status"), now
+
     def _finish(self, item: Item, event, state: State) -> Outcome:
         if event.type != "result":
             return Outcome(item, "failed", f"daemon: {event.header.get('message', '')} [{event.header.get('code')}]")
         try:
+            state.begin(item)
             save_png(item.output, event.arrays["image"])
         except (OSError, ValueError, KeyError) as error:
             return Outcome(item, "failed", f"cannot write {item.output}: {error}")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import glob
 import os
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -24,9 +26,20 @@ def _open(path: str | os.PathLike) -> Image.Image:
     return image
 
 
+WIDE_GREY_MODES = ("I;16", "I;16L", "I;16B", "I;16N", "I")  # 16-bit grey PNGs, TIFFs; PIL's convert("RGB") clips them
+
+
 def load_rgb(path: str | os.PathLike) -> np.ndarray:
-    """uint8 HxWx3 RGB of an image file (alpha is dropped, greyscale expanded)."""
-    return np.asarray(_open(path).convert("RGB"))
+    """uint8 HxWx3 RGB of an image file (alpha is dropped, greyscale expanded, 16-bit grey scaled to 8 bits)."""
+    image = _open(path)
+    if image.mode in WIDE_GREY_MODES:
+        grey = np.asarray(image).astype(np.int64)
+        if image.mode == "I" and grey.max(initial=0) <= 255:  # 32-bit container holding 8-bit values
+            grey8 = grey.clip(0, 255).astype(np.uint8)
+        else:
+            grey8 = ((grey.clip(0, 65535) + 128) // 257).astype(np.uint8)  # 0..65535 onto 0..255, rounded
+        return np.repeat(grey8[..., None], 3, axis=2)
+    return np.asarray(image.convert("RGB"))
 
 
 def load_mask(path: str | os.PathLike, tolerance: float = DEFAULT_COLOR_TOLERANCE) -> np.ndarray:
@@ -68,6 +81,23 @@ def write_atomically(path: str | os.PathLike, write) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+STALE_SECONDS = 600  # a temporary file this old belongs to a writer that was killed, not to one at work
+
+
+def remove_stale_temporaries(path: str | os.PathLike, older_than: float = STALE_SECONDS) -> list[Path]:
+    """Remove what writers of ``path`` killed mid-write left beside it (write_atomically's ``.NAME.*.tmp``)."""
+    path = Path(path)
+    removed = []
+    for tmp in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        try:
+            if tmp.is_file() and not tmp.is_symlink() and time.time() - tmp.stat().st_mtime > older_than:
+                tmp.unlink()
+                removed.append(tmp)
+        except OSError:
+            continue  # gone meanwhile, or not ours to remove
+    return removed
 
 
 def save_png(path: str | os.PathLike, array: np.ndarray) -> None:

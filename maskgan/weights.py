@@ -9,9 +9,15 @@ safetensors metadata field ``maskgan_card`` holds the model card as JSON:
 free-form fields (name, source, training data, metrics, resolution, command) plus
 ``networks``:
 ``{name: {"config": {...}, "parameters": N}}`` from which each network is rebuilt,
-``format`` and ``tensors_sha256`` (checked on every load). The same card is written
-beside the file as ``NAME.json`` for people to read. Tensors keep their dtypes.
-Loading reads tensors only: no code is ever executed. Writes are atomic.
+``format``, ``tensors_sha256`` and ``networks_sha256`` (the canonical JSON of
+``networks``), both checked on every load; bundles written before
+``networks_sha256`` existed load without it, and get it the next time their card
+is updated. Before any network is built, every config field is checked and the
+file's tensor shapes compared with the ones the config implies
+(maskgan.card_check), so a hostile card can neither exhaust memory nor end in a
+traceback. The same card is written beside the file as ``NAME.json`` for people to
+read. Tensors keep their dtypes. Loading reads tensors only: no code is ever
+executed. Writes are atomic.
 """
 
 from __future__ import annotations
@@ -28,6 +34,8 @@ import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import save as safetensors_bytes
 from torch import nn
+
+from maskgan.card_check import CardError, build_on_meta, check_config, networks_digest, short_repr
 
 CARD_KEY = "maskgan_card"
 FORMAT = "maskgan-bundle/1"
@@ -47,7 +55,7 @@ PARSER = "parser"  # the member of a parser bundle; it never shares a bundle wit
 def network_classes(name: str) -> tuple[type, type]:
     """(network class, config class) of the bundle member ``name``."""
     if name not in NETWORKS:
-        raise WeightsError(f"unknown network {name!r} in the bundle (known: {', '.join(NETWORKS)})")
+        raise WeightsError(f"unknown network {short_repr(name)} in the bundle (known: {', '.join(NETWORKS)})")
     module, network, config = NETWORKS[name]
     module = importlib.import_module(module)
     return getattr(module, network), getattr(module, config)
@@ -122,6 +130,7 @@ def save_bundle(path: str | os.PathLike, networks: dict[str, nn.Module], card: d
         for key, tensor in network.state_dict().items():
             tensors[f"{name}.{key}"] = tensor.detach().cpu().contiguous()
     card["tensors_sha256"] = _tensor_digest(tensors)
+    card["networks_sha256"] = networks_digest(card["networks"])
     path.parent.mkdir(parents=True, exist_ok=True)
     _write_bundle(path, tensors, card)
     return card
@@ -133,7 +142,7 @@ def _write_bundle(path: Path, tensors: dict[str, torch.Tensor], card: dict) -> N
     _write_atomically(card_path(path), (json.dumps(card, indent=2) + "\n").encode())
 
 
-OWNED_FIELDS = ("format", "networks", "tensors_sha256")  # what save_bundle derives from the tensors
+OWNED_FIELDS = ("format", "networks", "tensors_sha256", "networks_sha256")  # what save_bundle derives from the tensors
 
 
 def update_card(path: str | os.PathLike, fields: dict) -> dict:
@@ -147,11 +156,14 @@ def update_card(path: str | os.PathLike, fields: dict) -> dict:
     if owned:
         raise WeightsError(f"{', '.join(owned)} describe the tensors and cannot be set on a card")
     card = read_card(path)
+    with _open(path) as handle:
+        _check_card(path, card, handle)
     tensors = _read_tensors(path)
     if _tensor_digest(tensors) != card.get("tensors_sha256"):
         raise WeightsError(f"{path}: the tensors do not match the card's tensors_sha256; the file is corrupt or was "
                            "edited, so its card is left as it is")
     card.update(fields)
+    card["networks_sha256"] = networks_digest(card["networks"])  # stamps bundles written before it existed
     _write_bundle(path, tensors, card)
     return card
 
@@ -182,21 +194,17 @@ def read_card(path: str | os.PathLike) -> dict:
         raise WeightsError(f"{path} has no model card: it is a safetensors file, but not a maskgan bundle")
     try:
         card = json.loads(metadata[CARD_KEY])
-    except json.JSONDecodeError as error:
-        raise WeightsError(f"{path} has a corrupt model card ({error})") from None
+    except (json.JSONDecodeError, RecursionError) as error:
+        raise WeightsError(f"{path} has a corrupt model card ({type(error).__name__})") from None
+    if not isinstance(card, dict):
+        raise WeightsError(f"{path} has a corrupt model card: it is not a JSON object")
     if card.get("format") != FORMAT:
         raise WeightsError(
-            f"{path} is in bundle format {card.get('format')!r}; this version of maskgan reads {FORMAT!r}"
+            f"{path} is in bundle format {short_repr(card.get('format'))}; this version of maskgan reads {FORMAT!r}"
         )
+    if not isinstance(card.get("networks"), dict) or not card["networks"]:
+        raise WeightsError(f"{path}: the card's 'networks' must map network names to their configs")
     return card
-
-
-def _build(name: str, entry: dict) -> nn.Module:
-    network_class, config_class = network_classes(name)
-    try:
-        return network_class(config_class(**entry["config"]))
-    except (TypeError, KeyError) as error:
-        raise WeightsError(f"the card's config for {name} does not fit this version of maskgan ({error})") from None
 
 
 def describe_mismatch(prefix: str, expected: dict[str, torch.Tensor], found: dict[str, torch.Tensor]) -> str:
@@ -207,35 +215,63 @@ def describe_mismatch(prefix: str, expected: dict[str, torch.Tensor], found: dic
         f"{prefix}{k} {tuple(found[k].shape)} (expected {tuple(expected[k].shape)})"
         for k in sorted(set(found) & set(expected)) if found[k].shape != expected[k].shape
     ]
-    parts = [f"missing {', '.join(prefix + k for k in missing)}"] if missing else []
-    parts += [f"unexpected {', '.join(prefix + k for k in extra)}"] if extra else []
-    parts += [f"wrong shapes {', '.join(wrong)}"] if wrong else []
+    parts = [f"missing {_first(prefix + k for k in missing)}"] if missing else []
+    parts += [f"unexpected {_first(prefix + k for k in extra)}"] if extra else []
+    parts += [f"wrong shapes {_first(wrong)}"] if wrong else []
     return "; ".join(parts)
+
+
+def _first(names, count: int = 4) -> str:
+    """The first ``count`` names and how many more: a hostile file may list thousands."""
+    names = list(names)
+    more = f" and {len(names) - count} more" if len(names) > count else ""
+    return ", ".join(names[:count]) + more
+
+
+def _check_card(path: Path, card: dict, handle) -> dict[str, nn.Module]:
+    """Every network of the card checked against the file before anything is built: configs (types and
+    ranges), sizes, the networks' digest, then the tensor names and shapes of the file's header.
+    Returns the networks built on the meta device (shapes only)."""
+    networks = card["networks"]
+    if "networks_sha256" in card and card["networks_sha256"] != networks_digest(networks):
+        raise WeightsError(f"{path}: the card's networks do not match its networks_sha256; the file is corrupt or "
+                           "was edited. Export or import it again.")
+    shapes = {}
+    for name, entry in networks.items():
+        network_class, config_class = network_classes(name)
+        try:
+            shapes[name] = build_on_meta(name, network_class, check_config(name, entry, config_class))
+        except CardError as error:
+            raise WeightsError(f"{path}: {error}") from None
+    found = {key: torch.empty(handle.get_slice(key).get_shape(), device="meta") for key in handle.keys()}
+    for name, network in shapes.items():
+        prefix = f"{name}."
+        problem = describe_mismatch(prefix, network.state_dict(), {k[len(prefix):]: v for k, v in found.items()
+                                                                    if k.startswith(prefix)})
+        if problem:
+            raise WeightsError(f"{path}: tensors do not match the card's {name} config: {problem}")
+    orphans = sorted(k for k in found if k.split(".", 1)[0] not in networks)
+    if orphans:
+        raise WeightsError(f"{path}: tensors of no network in the card: {_first(orphans, 8)}")
+    return shapes
 
 
 def _load_networks(path: Path, card: dict, device: str | torch.device) -> dict[str, nn.Module]:
     """Rebuild every network of the card, load and verify its tensors; the networks are in eval mode."""
-    tensors = _read_tensors(path)
-    networks = {name: _build(name, entry) for name, entry in card.get("networks", {}).items()}
-    states = {}
-    for name, network in networks.items():
-        prefix = f"{name}."
-        states[name] = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
-        problem = describe_mismatch(prefix, network.state_dict(), states[name])
-        if problem:
-            raise WeightsError(f"{path}: tensors do not match the card's {name} config: {problem}")
-    orphans = sorted(k for k in tensors if k.split(".", 1)[0] not in networks)
-    if orphans:
-        raise WeightsError(f"{path}: tensors of no network in the card: {', '.join(orphans[:8])}")
-    # checked after the structure, so that a wrong layout gets the more useful message above
+    with _open(path) as handle:
+        shapes = _check_card(path, card, handle)
+        tensors = {key: handle.get_tensor(key) for key in handle.keys()}
     if _tensor_digest(tensors) != card.get("tensors_sha256"):
         raise WeightsError(
             f"{path}: the tensors do not match the card's tensors_sha256; the file is corrupt or was edited. "
             "Export or import it again."
         )
-    for name, network in networks.items():
-        network.load_state_dict(states[name])
-        network.to(device).eval()
+    networks = {}
+    for name, shaped in shapes.items():
+        prefix = f"{name}."
+        network = type(shaped)(shaped.config)
+        network.load_state_dict({k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)})
+        networks[name] = network.to(device).eval()
     return networks
 
 

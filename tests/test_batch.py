@@ -1,12 +1,16 @@
 """`maskgan batch`: manifests (CSV, JSON, folder) through a real daemon, failures per item, resume."""
 
 import json
+import os
+import signal
+import time
 
 import numpy as np
 import pytest
 
 from helpers import assert_equal_up_to_batching, synthetic_photo
 from daemon_process import DaemonProcess
+from maskgan.batch import STATE_FILE, Runner, read_manifest
 from maskgan.cli import main
 from maskgan.imageio import load_rgb, save_mask, save_png
 from maskgan.labels import label_to_color
@@ -111,10 +115,12 @@ def test_rerun_skips_finished_items_and_redoes_only_a_deleted_output(daemon, csv
 
 
 def test_an_output_written_but_not_recorded_is_redone(daemon, csv_batch, capsys):
-    """An interruption between writing and recording leaves an unrecorded file: it does not count as done."""
+    """An interruption between writing and recording leaves a file that the state file says is being written:
+    it does not count as done, and it is the batch's own to replace."""
     manifest, expected = csv_batch
     out = manifest.parent / "out"
     save_png(out / "anna.png", np.zeros((4, 4, 3), np.uint8))
+    (out / STATE_FILE).write_text(json.dumps({"output": str(out / "anna.png"), "writing": True}) + "\n")
     run_batch(manifest, "--output", out, "--endpoint", daemon.endpoint)
     assert "3 done, 2 failed" in capsys.readouterr().out
     assert_equal_up_to_batching(load_rgb(out / "anna.png"), expected["anna"])
@@ -188,13 +194,81 @@ def test_folder_convention(daemon, editor, tmp_path, capsys):
     assert report_of(tmp_path / "edited")["c"]["reason"] == f"no such image file: {tmp_path / 'c.edited.png'}"
 
 
-def test_an_output_never_overwrites_an_input(daemon, tmp_path, capsys):
+def test_an_output_never_overwrites_an_input(tmp_path, capsys):
     write_face(tmp_path, "a", 3)
     before = (tmp_path / "a.png").read_bytes()
-    assert run_batch(tmp_path, "--output", tmp_path, "--endpoint", daemon.endpoint) == 1
-    assert report_of(tmp_path)["a"]["reason"] == (f"its output {tmp_path / 'a.png'} is one of its inputs; "
-                                                  "nothing is ever overwritten")
+    assert run_batch(tmp_path, "--output", tmp_path, "--endpoint", f"ipc://{tmp_path / 'none.sock'}") == 2
+    assert f"row 1: its output {tmp_path / 'a.png'} is an input of item 1" in capsys.readouterr().err
     assert (tmp_path / "a.png").read_bytes() == before
+
+
+def test_outputs_stay_inside_the_output_folder_and_off_others_files(tmp_path, capsys):
+    """Issue 22, defect 5: every offending row named, and nothing run or written."""
+    write_face(tmp_path, "a", 3)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "theirs.png").write_bytes(b"someone's work")
+    (out / "link.png").symlink_to(tmp_path / "a.png")
+    rows = [("../escaped.png", "outside the output folder"), (str(tmp_path / "abs.png"), "outside the output folder"),
+            ("a.mask.png", None), ("../a.mask.png", "outside the output folder"), (STATE_FILE, f"the batch's own {STATE_FILE}"),
+            ("report.json", "the batch's own report.json"), ("theirs.png", "already exists and this batch did not write it"),
+            ("link.png", "outside the output folder")]
+    manifest = tmp_path / "jobs.csv"
+    manifest.write_text("image,mask,edited_mask,output\n" + "".join(f"a.png,a.mask.png,a.edited.png,{o}\n" for o, _ in rows))
+    assert run_batch(manifest, "--output", out, "--endpoint", f"ipc://{tmp_path / 'none.sock'}") == 2
+    err = capsys.readouterr().err
+    assert "nothing was run: 7 output(s) would land where they must not" in err
+    for number, (output, why) in enumerate(rows, 1):
+        assert (f"row {number}: its output" in err) == (why is not None), (number, err)
+        assert why is None or why in err.split(f"row {number}: ")[1].split("; row")[0]
+    assert (out / "theirs.png").read_bytes() == b"someone's work"
+    assert sorted(p.name for p in out.iterdir()) == ["link.png", "theirs.png"]
+    assert not (tmp_path / "escaped.png").exists() and not (tmp_path / "abs.png").exists()
+
+
+def test_a_state_file_that_is_a_symlink_is_refused(tmp_path, capsys):
+    write_face(tmp_path, "a", 3)
+    out = tmp_path / "edited"
+    out.mkdir()
+    target = tmp_path / "elsewhere.txt"
+    target.write_text("precious")
+    (out / STATE_FILE).symlink_to(target)
+    assert run_batch(tmp_path, "--endpoint", f"ipc://{tmp_path / 'none.sock'}") == 2
+    assert f"the batch state file {out / STATE_FILE} is not a plain file (a symbolic link?)" in capsys.readouterr().err
+    assert target.read_text() == "precious"
+
+
+def test_temporaries_of_a_killed_writer_are_removed_on_the_next_run(daemon, tmp_path, capsys):
+    write_face(tmp_path, "a", 3)
+    out = tmp_path / "edited"
+    out.mkdir()
+    stale, fresh = out / ".a.png.x1y2.tmp", out / ".a.png.z3w4.tmp"
+    for path in (stale, fresh):
+        path.write_bytes(b"half a png")
+    os.utime(stale, (time.time() - 3600, time.time() - 3600))
+    assert run_batch(tmp_path, "--endpoint", daemon.endpoint) == 0
+    assert not stale.exists() and fresh.exists()  # a recent one may belong to a writer still at work
+
+
+def test_a_daemon_that_stops_answering_mid_batch_is_reported_by_the_liveness_ping(tiny_weights, tmp_path):
+    """Issue 22, defect 9: a `status` ping unanswered for 4 s says so, instead of the 120 s silence timeout."""
+    from maskgan_client import Client
+
+    for n in range(3):
+        write_face(tmp_path, f"f{n}", 3 + n)
+    out = tmp_path / "edited"
+    items = read_manifest(tmp_path, out)
+    process = DaemonProcess(tmp_path / "d", tiny_weights).start()
+    try:
+        with Client(process.endpoint, timeout=30) as client:
+            client.hello()
+            process.process.send_signal(signal.SIGSTOP)  # alive but silent, like a hung daemon
+            result = Runner(client, out, silence_timeout=600).run(items)
+    finally:
+        process.process.send_signal(signal.SIGCONT)
+        process.stop()
+    assert result.aborted == f"no MaskGAN daemon answered at {process.endpoint} within 4s; start one with `maskgan daemon start`"
+    assert [o.reason for o in result.outcomes] == ["not run: the daemon stopped answering"] * 3
 
 
 def test_all_good_exits_zero(daemon, tmp_path, capsys):
@@ -218,3 +292,27 @@ def test_daemon_absent_is_one_clear_error(tmp_path, capsys):
     assert err.strip() == (f"maskgan batch: error: no MaskGAN daemon is running at {endpoint}; "
                            "start one with `maskgan daemon start --detach` (or pass --endpoint)")
     assert not (tmp_path / "edited").exists()
+
+
+def test_a_batch_killed_mid_run_resumes_without_redoing_or_refusing_its_own_files(daemon, tmp_path, capsys):
+    """Issue 22, faults: SIGKILL of the runner mid-batch; the rerun finishes the rest and owns what the first wrote."""
+    import subprocess
+    import sys
+
+    for n in range(12):
+        write_face(tmp_path, f"f{n:02d}", 3 + n)
+    out = tmp_path / "edited"
+    runner = subprocess.Popen([sys.executable, "-m", "maskgan", "batch", str(tmp_path), "--endpoint", daemon.endpoint,
+                               "--in-flight", "1"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    state = out / STATE_FILE
+    while runner.poll() is None and (not state.exists() or state.read_text().count("\n") < 3):
+        time.sleep(0.01)
+    runner.kill()
+    runner.wait()
+    written = {p.name for p in out.glob("f*.png")}
+    assert run_batch(tmp_path, "--endpoint", daemon.endpoint) == 0
+    printed = capsys.readouterr().out
+    done, skipped = int(printed.split(" done")[0].split()[-1]), int(printed.split(" skipped")[0].split()[-1])
+    assert done + skipped == 12 and skipped >= 1 and done >= 1, printed
+    assert sorted(p.name for p in out.glob("f*.png")) == [f"f{n:02d}.png" for n in range(12)]
+    assert written <= {p.name for p in out.glob("f*.png")}

@@ -1,5 +1,7 @@
 """Client behaviour that needs no model: wire round trips, backlog of other requests' events."""
 
+import time
+
 import numpy as np
 import pytest
 import zmq
@@ -58,3 +60,27 @@ def test_events_of_other_requests_survive_a_blocking_call(tmp_path):
     assert [(e.request_id, e.type, e.header["result"]) for e in events] == [(earlier, "result", {"n": 1})]
     client.close()
     router.close(0)
+
+
+def test_events_read_with_the_awaited_reply_are_kept(tmp_path, monkeypatch):
+    """The shutdown reply and a queued request's 'shutting_down' often arrive together: the second must not be lost."""
+    import uuid
+
+    endpoint = f"ipc://{tmp_path / 'fake.sock'}"
+    router = zmq.Context.instance().socket(zmq.ROUTER)
+    router.setsockopt(zmq.LINGER, 0)
+    router.bind(endpoint)
+    client = Client(endpoint, timeout=5)
+    try:
+        queued = client.submit("edit")
+        ident = router.recv_multipart()[0]
+        monkeypatch.setattr(uuid, "uuid4", lambda: uuid.UUID(int=7))  # the id the blocking call will use
+        # both replies wait in the client's socket before the call reads anything: it reads them in one go
+        router.send_multipart([ident] + encode({"v": 1, "id": uuid.UUID(int=7).hex, "type": "result", "result": {}}))
+        router.send_multipart([ident] + encode({"v": 1, "id": queued, "type": "error", "code": "shutting_down"}))
+        time.sleep(0.2)
+        assert client.call("shutdown").result == {}
+        assert [(e.request_id, e.header["code"]) for e in client.poll(1000)] == [(queued, "shutting_down")]
+    finally:
+        client.close()
+        router.close(0)

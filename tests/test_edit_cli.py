@@ -222,3 +222,38 @@ def test_method_photo_refuses_an_edit_only_the_generator_can_draw(tmp_path, caps
     assert "the photo shows no necklace near the edit to take it from" in capsys.readouterr().err
     assert not (tmp_path / "out.png").exists()
     assert main(args) == 0 and "generated necklace" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("option,value,message", [
+    ("--feather", "100000", "argument --feather: must be between 0 and 256, got 100000"),
+    ("--feather", "-1", "argument --feather: must be between 0 and 256, got -1"),
+])
+def test_edit_takes_the_feather_the_daemon_takes(inputs, tiny_weights, capsys, option, value, message):
+    """Issue 22, defect 7: --feather 100000 tried to allocate 149 GiB; now a usage error before any work."""
+    folder = inputs[0]
+    with pytest.raises(SystemExit) as info:
+        main(["edit", "--image", str(folder / "photo.png"), "--mask", str(folder / "photo.mask.png"),
+              "--edited-mask", str(folder / "photo.edited.png"), "--output", str(folder / "o.png"), option, value])
+    assert info.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_an_output_that_is_a_folder_or_unwritable_is_one_line(inputs, tiny_weights, capsys):
+    folder = inputs[0]
+    common = ["edit", "--image", str(folder / "photo.png"), "--mask", str(folder / "photo.mask.png"),
+              "--edited-mask", str(folder / "photo.edited.png"), "--weights", str(tiny_weights)]
+    assert main(common + ["--output", str(folder)]) == 2
+    assert f"{folder} is a folder; give a file name, such as {folder / 'edited.png'}" in capsys.readouterr().err
+    blocked = folder / "photo.png" / "o.png"  # under a file: no one can write there, root included
+    assert main(common + ["--output", str(blocked)]) == 2
+    assert f"cannot write {blocked}: File exists" in capsys.readouterr().err
+
+
+def test_a_16_bit_grey_png_loads_as_its_greys(tmp_path):
+    """Issue 22, defect 7: PIL's convert('RGB') clipped 16-bit grey to white."""
+    ramp = (np.arange(256, dtype=np.uint16).reshape(16, 16) * 257)  # 0..65535, each 8-bit level once
+    Image.fromarray(ramp).save(tmp_path / "grey16.png")
+    assert Image.open(tmp_path / "grey16.png").mode.startswith("I")
+    loaded = load_rgb(tmp_path / "grey16.png")
+    assert loaded.shape == (16, 16, 3) and loaded.dtype == np.uint8
+    assert np.array_equal(loaded[..., 0], np.arange(256, dtype=np.uint8).reshape(16, 16))
+    assert np.array_equal(loaded[..., 0], loaded[..., 2])

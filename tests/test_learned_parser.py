@@ -91,18 +91,24 @@ def test_missing_shipped_weights_and_wrong_bundles_are_explained(tmp_path, monke
 
 
 def test_parse_command_writes_the_mask_of_a_trained_parser(tmp_path, capsys):
-    torch.manual_seed(0)
-    network = ParserUNet(ParserUNetConfig(base_channels=4)).eval()
-    save_bundle(tmp_path / "p.safetensors", {"parser": network}, {"name": "random parser", "resolution": 32})
     image, _ = sample_photo(EVAL_SEED_BASE, 64)
     from maskgan.imageio import save_png
 
     save_png(tmp_path / "face.png", image)
     assert main(["parse", "--image", str(tmp_path / "face.png"), "--output", str(tmp_path / "mask.png"),
-                 "--parser-weights", str(tmp_path / "p.safetensors"), "--device", "cpu"]) == 0
-    parser = LearnedParser.from_bundle(tmp_path / "p.safetensors")
+                 "--parser-weights", str(SHIPPED_PARSER), "--device", "cpu"]) == 0
+    parser = LearnedParser.from_bundle(SHIPPED_PARSER)
     assert np.array_equal(load_mask(tmp_path / "mask.png"), parser.parse(image).labels)
-    assert "learned parser (random parser)" in capsys.readouterr().out
+    assert f"learned parser ({parser.card['name']})" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("image", [np.full((128, 128, 3), 128, np.uint8), np.zeros((1, 1, 3), np.uint8),
+                                   np.random.default_rng(0).integers(0, 256, (128, 128, 3), dtype=np.uint8)],
+                         ids=["grey", "1x1", "noise"])
+def test_a_faceless_image_is_no_face(image):
+    """Issue 22, defect 7: the learned parser has no detector, so it must not call any image a face."""
+    with pytest.raises(ParserError, match=f"no face found: .* in this {image.shape[1]}x{image.shape[0]} image"):
+        LearnedParser.from_bundle(None).parse(image)
 
 
 def test_shipped_bundle_is_small_and_says_how_it_was_made():

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 from maskgan.cli import CommandError
+from maskgan.commands.options import ranged
 
 HELLO_TIMEOUT = 3.0  # seconds to wait for the daemon before saying it is not running
 
@@ -21,26 +21,13 @@ def add_commands(subparsers) -> None:
     batch.add_argument("manifest", type=Path, help="a .csv or .json manifest, or a folder")
     batch.add_argument("--output", type=Path, help="output folder (default: 'edited' beside the manifest)")
     batch.add_argument("--endpoint", help="daemon endpoint (default: discovered)")
-    batch.add_argument("--feather", type=_ranged(0, 256), default=8, help="edge feather in pixels, 0..256 (default 8)")
+    batch.add_argument("--feather", type=ranged(0, 256), default=8, help="edge feather in pixels, 0..256 (default 8)")
     batch.add_argument("--method", default="auto", choices=["auto", "generate", "photo"],
                        help="how edits make their regions, unless a manifest row's 'method' says otherwise (see "
                        "`maskgan edit --method`; default auto: the photo's own pixels first)")
-    batch.add_argument("--in-flight", type=_ranged(1, 64), default=4,
+    batch.add_argument("--in-flight", type=ranged(1, 64), default=4,
                        help="requests kept at the daemon at once, so that it can batch them (default 4)")
     batch.set_defaults(func=_batch)
-
-
-def _ranged(low: int, high: int):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"must be between {low} and {high}, got {value}")
-        return value
-
-    return parse
 
 
 def _batch(args) -> int:

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from maskgan.cli import CommandError
+from maskgan.commands.options import ranged
 
 
 def add_commands(subparsers) -> None:
@@ -26,7 +27,8 @@ def add_commands(subparsers) -> None:
     start.add_argument("--parser-weights", type=Path,
                        help="learned parser bundle (`maskgan weights import-official-parser` or `maskgan train-parser`; "
                        "default: the settings file's choice)")
-    start.add_argument("--queue-size", type=int, default=8, help="requests that may wait (default 8); more get 'busy'")
+    start.add_argument("--queue-size", type=ranged(1, 1024), default=8,
+                       help="requests that may wait, 1..1024 (default 8); more get 'busy'")
     start.add_argument("--detach", action="store_true", help="run in the background and return once it answers")
     start.set_defaults(func=_start)
 
@@ -61,8 +63,12 @@ def _apply_settings(args) -> None:
 
 def _start(args) -> int:
     from maskgan_client import platform_endpoint
+    from maskgan_client.endpoint import UnsafeRuntimeDir
 
-    endpoint = args.endpoint or platform_endpoint()
+    try:
+        endpoint = args.endpoint or platform_endpoint()
+    except UnsafeRuntimeDir as error:
+        raise CommandError(str(error)) from error
     _apply_settings(args)
     if args.detach:
         return _start_detached(args, endpoint)
@@ -80,10 +86,10 @@ def _start(args) -> int:
                 "Run `maskgan daemon keys` first (clients then need server.key_public), or use a loopback address"
             )
     runtime.setup_logging(foreground=True)
-    lock = runtime.InstanceLock()
     try:
+        lock = runtime.InstanceLock()
         lock.acquire(endpoint)
-    except runtime.AlreadyRunning as error:
+    except (runtime.AlreadyRunning, runtime.UnsafeRuntimeDir) as error:
         raise CommandError(str(error)) from error
     try:
         editor = Editor.load(args.weights, device=args.device, precision=args.precision)
@@ -103,7 +109,7 @@ def _start(args) -> int:
         server.serve()
     finally:
         runtime.withdraw()
-        lock.release()
+        lock.release(remove_socket=True)
     return 0
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from maskgan.cli import CommandError
+from maskgan.commands.options import ranged
 
 
 def _model_options(parser) -> None:
@@ -30,7 +31,8 @@ def _photo_options(parser) -> None:
     parser.add_argument("--mask", type=Path, required=True,
                         help="its mask (colour mask in the official palette, or labels 0..18)")
     parser.add_argument("--edited-mask", type=Path, required=True, help="the mask as it should become")
-    parser.add_argument("--feather", type=int, default=8, help="feather radius of the pasted region in pixels (default 8)")
+    parser.add_argument("--feather", type=ranged(0, 256), default=8,
+                        help="feather radius of the pasted region in pixels, 0..256 (default 8)")
     parser.add_argument("--look", type=int, default=-1, metavar="K",
                         help="how worn parts that the edit adds and the photo lacks (glasses, hat, earrings, necklace, "
                         "clothes) are drawn: built-in look K >= 1 (weights trained on the synthetic world), 0 for the "
@@ -65,7 +67,7 @@ def add_commands(subparsers) -> None:
 
     variants = subparsers.add_parser("variants", help="several versions of an edit, sampled by the MaskVAE")
     _photo_options(variants)
-    variants.add_argument("--n", type=int, default=4, help="how many variants (default 4)")
+    variants.add_argument("--n", type=ranged(1, 16), default=4, help="how many variants, 1..16 (default 4)")
     variants.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives the same variants")
     variants.add_argument("--output", type=Path, required=True, help="file name pattern of the edited photos")
     variants.add_argument("--layer", type=Path, help="file name pattern of the RGBA layers")
@@ -75,7 +77,8 @@ def add_commands(subparsers) -> None:
     interpolate = subparsers.add_parser("interpolate", help="masks morphing from one mask to another (MaskVAE)")
     interpolate.add_argument("--mask-a", type=Path, required=True, help="the first mask")
     interpolate.add_argument("--mask-b", type=Path, required=True, help="the last mask (same size)")
-    interpolate.add_argument("--steps", type=int, default=8, help="masks to write, both ends included (default 8)")
+    interpolate.add_argument("--steps", type=ranged(2, 64), default=8,
+                             help="masks to write, both ends included, 2..64 (default 8)")
     interpolate.add_argument("--output", type=Path, required=True, help="file name pattern of the colour masks")
     _model_options(interpolate)
     interpolate.set_defaults(func=_interpolate)
@@ -155,6 +158,24 @@ def _looks_line(looks: dict) -> str:
     return f"; drew the added {drawn}{hint}"
 
 
+def check_outputs(*paths: Path | None) -> None:
+    """Refuse, before any work, output paths that are folders (a file name is needed)."""
+    for path in paths:
+        if path is not None and path.is_dir():
+            raise CommandError(f"{path} is a folder; give a file name, such as {path / 'edited.png'}")
+
+
+def write_png(path: Path, array) -> None:
+    """save_png, with an unwritable place as a one-line error instead of a traceback."""
+    from maskgan.imageio import save_png
+
+    check_outputs(path)
+    try:
+        save_png(path, array)
+    except OSError as error:
+        raise CommandError(f"cannot write {path}: {error.strerror or error}") from None
+
+
 def numbered(pattern: Path, count: int) -> list[Path]:
     """``count`` file names from a pattern: ``{i}`` (1-based) in its name, else ``_i`` before the suffix."""
     if "{i" in pattern.name:
@@ -188,13 +209,12 @@ def _in_process(args, operation):
 
 # --- commands ----------------------------------------------------------------------------
 def _edit(args) -> int:
-    from maskgan.imageio import save_png
-
+    check_outputs(args.output, args.layer)
     image, source, edited = _photo_and_masks(args)
     if args.no_blend:
         if args.daemon is not None:
             raise CommandError("--no-blend runs in-process only; leave out --daemon")
-        save_png(args.output, _in_process(args, lambda editor: editor.generate(image, source, edited)))
+        write_png(args.output, _in_process(args, lambda editor: editor.generate(image, source, edited)))
         print(f"wrote {args.output} (raw generator output)")
         return 0
     look, reference = _look_options(args)
@@ -211,9 +231,9 @@ def _edit(args) -> int:
         result_image, layer, changed, looks, routes = (result.image, result.layer, result.changed, result.looks,
                                                        result.routes)
         alignment = result.alignment
-    save_png(args.output, result_image)
+    write_png(args.output, result_image)
     if args.layer:
-        save_png(args.layer, layer)
+        write_png(args.layer, layer)
     print(f"wrote {args.output}" + ("" if changed else " (the masks are identical: the photo is unchanged)")
           + _routes_line(routes) + _looks_line(looks))
     if alignment:
@@ -222,8 +242,7 @@ def _edit(args) -> int:
 
 
 def _style_copy(args) -> int:
-    from maskgan.imageio import save_png
-
+    check_outputs(args.output)
     target = _read_mask(args.mask)
     reference_mask = _read_mask(args.reference_mask)
     reference = _read_photo(args.reference_image, reference_mask.shape)
@@ -233,17 +252,16 @@ def _style_copy(args) -> int:
         output = reply.arrays["image"]
     else:
         output = _in_process(args, lambda editor: editor.style_copy(target, reference, reference_mask))
-    save_png(args.output, output)
+    write_png(args.output, output)
     print(f"wrote {args.output}")
     return 0
 
 
 def _variants(args) -> int:
-    from maskgan.imageio import save_png
-
     image, source, edited = _photo_and_masks(args)
     outputs = numbered(args.output, args.n)
     layers = numbered(args.layer, args.n) if args.layer else []
+    check_outputs(*outputs, *layers)
     look, reference = _look_options(args)
     if args.daemon is not None:
         reply = through_daemon(args.daemon, "variants",
@@ -258,24 +276,25 @@ def _variants(args) -> int:
                                                                     reference=reference, method=args.method))
         images, layer_arrays = [r.image for r in results], [r.layer for r in results]
     for path, array in zip(outputs, images):
-        save_png(path, array)
+        write_png(path, array)
     for path, array in zip(layers, layer_arrays):
-        save_png(path, array)
+        write_png(path, array)
     print(f"wrote {len(outputs)} variants: {', '.join(map(str, outputs))}")
     return 0
 
 
 def _interpolate(args) -> int:
-    from maskgan.imageio import save_mask
+    from maskgan.labels import label_to_color
 
     mask_a, mask_b = _read_mask(args.mask_a), _read_mask(args.mask_b)
     outputs = numbered(args.output, args.steps)
+    check_outputs(*outputs)
     if args.daemon is not None:
         masks = list(through_daemon(args.daemon, "interpolate", {"steps": args.steps},
                                      {"mask_a": mask_a, "mask_b": mask_b}).arrays["masks"])
     else:
         masks = _in_process(args, lambda editor: editor.interpolate(mask_a, mask_b, args.steps))
     for path, mask in zip(outputs, masks):
-        save_mask(path, mask)
+        write_png(path, label_to_color(mask))
     print(f"wrote {len(outputs)} masks: {', '.join(map(str, outputs))}")
     return 0

@@ -23,11 +23,15 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from maskgan.labels import class_index
 from maskgan.networks.parser_unet import LEVELS
 from maskgan.parsing import FaceBox, ParseResult, ParserError
 
 SHIPPED_PARSER = Path(__file__).resolve().parents[1] / "assets" / "weights" / "parser_synthetic.safetensors"
 MULTIPLE = 2**LEVELS
+FEATURES = tuple(class_index(key) for key in ("nose", "l_eye", "r_eye", "l_brow", "r_brow", "mouth", "u_lip", "l_lip"))
+MIN_SKIN_SHARE = 0.01  # of the image: a face-centred crop holds far more (7% for a small synthetic face at 96 px)
+MIN_FEATURE_SHARE = 0.001  # eyes, brows, nose and lips together
 NO_DETECTOR_NOTE = (
     "the learned parser has no face detector: it parsed the whole image as one face "
     "(crop the photo to the face, with hair and neck, for the best mask)"
@@ -54,6 +58,13 @@ def check_images(images: np.ndarray | torch.Tensor) -> None:
         )
     if images.shape[1] < 1 or images.shape[2] < 1:
         raise ParserError(f"cannot parse an empty image of shape {tuple(images.shape[1:])}")
+
+
+def has_face(labels: np.ndarray) -> bool:
+    """Whether a label map shows a face: enough skin, and some of the features inside it."""
+    skin = np.count_nonzero(labels == class_index("skin"))
+    features = np.count_nonzero(np.isin(labels, FEATURES))
+    return skin >= MIN_SKIN_SHARE * labels.size and features >= max(1, MIN_FEATURE_SHARE * labels.size)
 
 
 class LearnedParser:
@@ -96,6 +107,11 @@ class LearnedParser:
             )
         height, width = image.shape[:2]
         labels = self.parse_batch(image[None])[0]
+        if not has_face(labels):
+            raise ParserError(
+                f"no face found: the {self.name} marked no face (skin with eyes, brows, nose or lips) in this "
+                f"{width}x{height} image. Crop the photo to the face, with hair and neck"
+            )
         return ParseResult(labels, self.name, [FaceBox(0, 0, width, height)], 0, self.unseen, [NO_DETECTOR_NOTE])
 
     @torch.no_grad()

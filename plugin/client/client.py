@@ -11,10 +11,19 @@ edge-triggered, so on every notification, and once right after every submit,
 call ``poll(0)`` until it returns nothing.
 
 After a timeout the socket is replaced, so a restarted daemon is reached again.
+
+A ``busy`` answer (the daemon's queue is full) carries ``retry_after``, the
+daemon's guess of when a slot frees; ``call`` waits ``busy_delay`` (that guess,
+growing with each refusal, with jitter so that many clients do not return
+together) and sends again until its timeout. While a blocking call waits for
+work, a ``status`` ping goes out every PING_INTERVAL; a daemon that answers none
+within PING_TIMEOUT is reported gone at once instead of at the end of the timeout
+(as the Krita plug-in's connection does).
 """
 
 from __future__ import annotations
 
+import random
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -26,13 +35,32 @@ from maskgan_client.endpoint import default_endpoint
 from maskgan_client.wire import PROTOCOL_VERSION, WireError, decode_arrays, decode_header, encode
 
 
-class DaemonError(Exception):
-    """The daemon answered with an error: ``code`` (see docs/protocol.md) and a message."""
+PING_INTERVAL = 2.0  # seconds between liveness pings while a blocking call waits for work
+PING_TIMEOUT = 4.0  # a ping unanswered this long: the daemon is gone
+MAX_BUSY_DELAY = 5.0
+CONTROL_OPS = ("hello", "status", "cancel", "shutdown")  # answered at once, outside the queue
 
-    def __init__(self, code: str, message: str):
+
+class DaemonError(Exception):
+    """The daemon answered with an error: ``code`` (see docs/protocol.md) and a message.
+
+    ``retry_after``: for ``busy``, the seconds the daemon suggests waiting (None when it gave none)."""
+
+    def __init__(self, code: str, message: str, retry_after: float | None = None):
         super().__init__(f"{message} [{code}]")
         self.code = code
         self.message = message
+        self.retry_after = retry_after
+
+
+def busy_delay(retry_after, attempt: int, rng: random.Random | None = None) -> float:
+    """Seconds to wait before resending a request answered ``busy`` for the ``attempt``-th time (0-based).
+
+    The daemon's ``retry_after`` (0.1 s from a daemon that gives none), doubled per refusal, capped at
+    MAX_BUSY_DELAY, times a random factor in [0.5, 1.5): clients refused together do not return together.
+    """
+    base = float(retry_after) if isinstance(retry_after, (int, float)) and 0 < retry_after <= 60 else 0.1
+    return min(MAX_BUSY_DELAY, base * 2 ** min(attempt, 8)) * (rng or random).uniform(0.5, 1.5)
 
 
 class DaemonUnavailable(DaemonError):
@@ -42,6 +70,13 @@ class DaemonUnavailable(DaemonError):
             f"no MaskGAN daemon answered at {endpoint} within {seconds:g}s; start one with `maskgan daemon start`",
         )
         self.endpoint = endpoint
+
+
+def error_of(header: dict) -> DaemonError:
+    """The DaemonError of an error reply's header."""
+    retry_after = header.get("retry_after")
+    return DaemonError(str(header.get("code", "failed")), str(header.get("message", "")),
+                       retry_after if isinstance(retry_after, (int, float)) else None)
 
 
 @dataclass
@@ -72,6 +107,8 @@ class Client:
         self._context = zmq.Context.instance()
         self._socket = None
         self._backlog: list[Event] = []  # events of other requests that arrived during a blocking call
+        self._stale_pings: set[str] = set()  # liveness pings of finished calls: their answers are dropped
+        self._ping: str | None = None  # the liveness ping of the blocking call in progress
         self._connect()
 
     def _connect(self) -> None:
@@ -117,7 +154,11 @@ class Client:
         events = []
         if self._socket.poll(timeout_ms, zmq.POLLIN):
             while self._socket.getsockopt(zmq.EVENTS) & zmq.POLLIN:
-                events.append(self._read())
+                event = self._read()
+                if event.request_id in self._stale_pings:
+                    self._stale_pings.discard(event.request_id)
+                else:
+                    events.append(event)
         return events
 
     def _read(self) -> Event:
@@ -143,17 +184,53 @@ class Client:
         """Send a request and wait for its result; progress events go to ``progress(header)``.
 
         The timeout counts from the last message heard about this request, so a
-        long job that keeps reporting progress is not cut off.
+        long job that keeps reporting progress is not cut off. ``busy`` answers are
+        retried (see ``busy_delay``) until ``timeout`` has passed since the first send.
         """
         timeout = self.timeout if timeout is None else timeout
-        request_id = self.submit(op, args, arrays)
-        deadline = time.monotonic() + timeout
+        give_up = time.monotonic() + timeout
+        attempt = 0
         while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
+            try:
+                return self._call_once(op, args, arrays, progress, timeout)
+            except DaemonError as error:
+                if error.code != "busy":
+                    raise
+                delay = busy_delay(error.retry_after, attempt)
+                if time.monotonic() + delay > give_up:
+                    raise
+                time.sleep(delay)
+                attempt += 1
+
+    def _call_once(self, op: str, args, arrays, progress, timeout: float) -> Reply:
+        try:
+            return self._wait(self.submit(op, args, arrays), op, progress, timeout)
+        finally:
+            if self._ping is not None:
+                self._stale_pings.add(self._ping)
+                self._ping = None
+
+    def _wait(self, request_id: str, op: str, progress, timeout: float) -> Reply:
+        now = time.monotonic()
+        deadline = now + timeout
+        self._ping, ping_sent, next_ping = None, 0.0, now + PING_INTERVAL if op not in CONTROL_OPS else float("inf")
+        while True:
+            now = time.monotonic()
+            if self._ping is not None and now - ping_sent > PING_TIMEOUT and PING_TIMEOUT < timeout:
+                self.reconnect()
+                raise DaemonUnavailable(self.endpoint, PING_TIMEOUT)
+            if deadline - now <= 0:
                 self.reconnect()
                 raise DaemonUnavailable(self.endpoint, timeout)
-            for event in self._receive(int(remaining * 1000) + 1):
+            if self._ping is None and now >= next_ping:
+                self._ping, ping_sent = self.submit("status"), now
+            wake = min(deadline, next_ping if self._ping is None else ping_sent + PING_TIMEOUT)
+            events = self._receive(max(1, int((wake - now) * 1000) + 1))
+            while events:
+                event = events.pop(0)
+                if event.request_id == self._ping:
+                    self._ping, next_ping = None, time.monotonic() + PING_INTERVAL
+                    continue
                 if event.request_id not in (request_id, ""):
                     self._backlog.append(event)  # another request's: poll() hands it out later
                     continue
@@ -161,10 +238,11 @@ class Client:
                 if event.type == "progress":
                     if progress is not None:
                         progress(event.header)
-                elif event.type == "result":
-                    return Reply(event.header, event.arrays)
                 else:
-                    raise DaemonError(str(event.header.get("code", "failed")), str(event.header.get("message", "")))
+                    self._backlog.extend(events)  # read in the same go: other requests' events, for poll()
+                    if event.type == "result":
+                        return Reply(event.header, event.arrays)
+                    raise error_of(event.header)
 
     def hello(self, timeout: float | None = None) -> dict:
         return self.call("hello", timeout=timeout).result
