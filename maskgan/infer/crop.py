@@ -95,7 +95,7 @@ class Framing:
         return {"face_side": self.face_side, "center_x": self.center_x, "center_y": self.center_y}
 
 
-def _bounds(mask: np.ndarray) -> tuple[int, int, int, int]:
+def mask_bounds(mask: np.ndarray) -> tuple[int, int, int, int]:
     """(x0, y0, x1, y1) of the set pixels of a non-empty mask (exclusive ends)."""
     rows, cols = np.nonzero(mask.any(1))[0], np.nonzero(mask.any(0))[0]
     return int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1
@@ -108,7 +108,7 @@ def measure_framing(labels) -> Framing:
         face = np.isin(label, FACE_CLASSES)
         if not face.any():
             continue
-        x0, y0, x1, y1 = _bounds(face)
+        x0, y0, x1, y1 = mask_bounds(face)
         size = max(label.shape)
         sides.append(max(x1 - x0, y1 - y0) / size)
         centers_x.append((x0 + x1) / 2 / label.shape[1])
@@ -129,16 +129,16 @@ def face_box(source_mask: np.ndarray, edited_mask: np.ndarray, margin: float = 0
     """
     face = np.isin(source_mask, FACE_CLASSES) | np.isin(edited_mask, FACE_CLASSES)
     if framing is not None and face.any():
-        x0, y0, x1, y1 = _bounds(face)
+        x0, y0, x1, y1 = mask_bounds(face)
         side = max(16, int(round(max(x1 - x0, y1 - y0) / framing.face_side)))
         box = Box(int(round((x0 + x1) / 2 - framing.center_x * side)),
                   int(round((y0 + y1) / 2 - framing.center_y * side)), side)
         changed = source_mask != edited_mask
-        return _square_holding(box, _bounds(changed)) if changed.any() else box
+        return _square_holding(box, mask_bounds(changed)) if changed.any() else box
     present = (source_mask > 0) | (edited_mask > 0)
     if not present.any():
         raise ValueError("the masks are all background: there is no face to edit")
-    x0, y0, x1, y1 = _bounds(present)
+    x0, y0, x1, y1 = mask_bounds(present)
     side = int(round(max(y1 - y0, x1 - x0) * (1 + 2 * margin)))
     side = max(side, 16)
     cy, cx = (y0 + y1) / 2, (x0 + x1) / 2
@@ -199,7 +199,7 @@ def window_labels(square: np.ndarray, box: Box, window: tuple[int, int, int, int
     return _resample_window(square, box, window, Image.NEAREST)
 
 
-def _box_sum(mask: np.ndarray, radius: int) -> np.ndarray:
+def box_sum(mask: np.ndarray, radius: int) -> np.ndarray:
     """Number of set pixels in each (2r+1)^2 window (zero padding), exact integers."""
     padded = np.pad(mask.astype(np.int32), radius + 1)
     s = padded.cumsum(0).cumsum(1)
@@ -208,7 +208,7 @@ def _box_sum(mask: np.ndarray, radius: int) -> np.ndarray:
 
 
 def dilate(mask: np.ndarray, radius: int) -> np.ndarray:
-    return _box_sum(mask, radius) > 0 if radius > 0 else mask.astype(bool)
+    return box_sum(mask, radius) > 0 if radius > 0 else mask.astype(bool)
 
 
 def change_alpha(source_mask: np.ndarray, edited_mask: np.ndarray, grow: int, feather: int) -> np.ndarray:
@@ -229,7 +229,7 @@ def change_alpha(source_mask: np.ndarray, edited_mask: np.ndarray, grow: int, fe
         alpha = core.astype(np.float32)
     else:
         grown = dilate(core, feather)
-        alpha = (_box_sum(grown, feather) / float((2 * feather + 1) ** 2)).astype(np.float32)
+        alpha = (box_sum(grown, feather) / float((2 * feather + 1) ** 2)).astype(np.float32)
     kept = _KEPT_WHEN_UNINVOLVED.copy()
     kept[source_mask[changed]] = False
     kept[edited_mask[changed]] = False

@@ -422,15 +422,15 @@ class Editor:
             variant = edited.copy()
             variant[y0:y1, x0:x1] = _keep_dropped_parts(
                 np.where(region, crop.window_labels(sample, box, window), edited[y0:y1, x0:x1]), edited[y0:y1, x0:x1])
+            plan = plan_photo_routes(image, source, variant, method, reference)
+            if not plan.generate.any():  # the photo routes made this variant: no render
+                results.append(self._compose(image, source, variant, plan, None, None, feather, {}))
+                continue
             target = crop.crop_mask(variant, box, self.resolution)
             output = tensor_to_image(self.render(self._onehot([target]), style)[0])
             output, drawn = self._draw_added_parts(output, target, source_crop, look, reference,
                                                    notify=lambda text: _step(progress, cancel, k + 1, total, text))
-            plan = plan_photo_routes(image, source, variant, method, reference)
-            if plan.generate.any():
-                results.append(self._compose(image, source, variant, plan, box, output, feather, drawn))
-            else:
-                results.append(self._compose(image, source, variant, plan, None, None, feather, {}))
+            results.append(self._compose(image, source, variant, plan, box, output, feather, drawn))
         _step(progress, cancel, total, total, "done")
         return results
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from maskgan.infer.crop import FACE_CLASSES
+from maskgan.infer.crop import FACE_CLASSES, mask_bounds
 from maskgan.labels import class_index
 from maskgan.parsing import ParserError
 
@@ -137,7 +137,7 @@ def _nearest(faces: list[np.ndarray], point: tuple[float, float]) -> int:
         return 0
     distances = []
     for region in faces:
-        x0, y0, x1, y1 = _bounds(region)
+        x0, y0, x1, y1 = mask_bounds(region)
         distances.append(np.hypot(max(x0 - point[0], 0, point[0] - x1), max(y0 - point[1], 0, point[1] - y1)))
     return int(np.argmin(distances))
 
@@ -145,11 +145,6 @@ def _nearest(faces: list[np.ndarray], point: tuple[float, float]) -> int:
 def _overlap(box, region_bounds: tuple[int, int, int, int]) -> int:
     x0, y0, x1, y1 = region_bounds
     return max(0, min(box.right, x1) - max(box.left, x0)) * max(0, min(box.bottom, y1) - max(box.top, y0))
-
-
-def _bounds(region: np.ndarray) -> tuple[int, int, int, int]:
-    rows, cols = np.nonzero(region.any(1))[0], np.nonzero(region.any(0))[0]
-    return int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1
 
 
 class FacePoints:
@@ -200,7 +195,7 @@ class FacePoints:
             faces = mask_faces(mask)
             _check_face(face, len(faces), "the mask", "it needs the l_eye, r_eye and lip (or mouth) classes of a face")
             face = _nearest(faces, near) if near is not None else face
-            bounds = _bounds(faces[face])
+            bounds = mask_bounds(faces[face])
             boxes = parser.detect(image)
             overlaps = [_overlap(box, bounds) for box in boxes]
             if not overlaps or max(overlaps) == 0:

@@ -14,15 +14,15 @@ import numpy as np
 import torch
 from PIL import Image
 
-from maskgan.infer.crop import _bounds
+from maskgan.infer.crop import mask_bounds
 from maskgan.infer.field_ops import gaussian_blur, push_pull, to_image, to_tensor
 from maskgan.infer.warp import register
 
 
 def fit_part(image: np.ndarray, painted: np.ndarray, reference, part: int) -> np.ndarray:
     """uint8 HxWx3: ``image`` with the ``painted`` pixels showing the reference's ``part``."""
-    rx0, ry0, rx1, ry1 = _bounds(reference.mask == part)
-    px0, py0, px1, py1 = _bounds(painted)
+    rx0, ry0, rx1, ry1 = mask_bounds(reference.mask == part)
+    px0, py0, px1, py1 = mask_bounds(painted)
     width, height = px1 - px0, py1 - py0
     ref_image = np.asarray(Image.fromarray(reference.image[ry0:ry1, rx0:rx1]).resize((width, height), Image.BICUBIC))
     ref_part = np.asarray(Image.fromarray((reference.mask[ry0:ry1, rx0:rx1] == part).astype(np.uint8))

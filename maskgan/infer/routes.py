@@ -30,8 +30,8 @@ import torch
 
 from maskgan.imageio import luma
 from maskgan.infer import fill, glasses, reference_parts
-from maskgan.infer.crop import FACE_CLASSES, _bounds, _box_sum, dilate
-from maskgan.infer.field_ops import gaussian_blur, one_thread
+from maskgan.infer.crop import FACE_CLASSES, box_sum, dilate, mask_bounds
+from maskgan.infer.field_ops import gaussian_blur, one_thread, to_image, to_tensor
 from maskgan.infer.looks import WORN_PARTS, added_parts, check_reference_wears
 from maskgan.infer.warp import FOLD_LIMIT, Field, register
 from maskgan.labels import CLASS_KEYS, CLASS_NAMES, class_index
@@ -80,7 +80,7 @@ def _face_side(source: np.ndarray) -> int:
     face = np.isin(source, FACE_CLASSES)
     if not face.any():
         return max(source.shape)
-    x0, y0, x1, y1 = _bounds(face)
+    x0, y0, x1, y1 = mask_bounds(face)
     return max(x1 - x0, y1 - y0)
 
 
@@ -98,7 +98,7 @@ def _half_thickness(mask: np.ndarray) -> int:
 
 def _window(changed: np.ndarray, reach: int) -> tuple[int, int, int, int]:
     height, width = changed.shape
-    x0, y0, x1, y1 = _bounds(changed)
+    x0, y0, x1, y1 = mask_bounds(changed)
     return max(0, x0 - reach), max(0, y0 - reach), min(width, x1 + reach), min(height, y1 + reach)
 
 
@@ -115,7 +115,7 @@ def _without_slivers(residual: np.ndarray, moved: np.ndarray, edited: np.ndarray
     for cls in np.unique(edited[residual & ~thick]):
         misplaced |= dilate(moved == cls, radius) & (edited == cls)
     strokes = residual & ~thick & ~misplaced
-    strokes &= _box_sum(strokes, 2) >= STROKE_PIXELS  # a painted line, not a stray speck of the parse
+    strokes &= box_sum(strokes, 2) >= STROKE_PIXELS  # a painted line, not a stray speck of the parse
     return thick | strokes
 
 
@@ -139,10 +139,10 @@ def _lip_line(image: np.ndarray, labels: np.ndarray, filled: np.ndarray, mouth_p
         shade = mouth_pixels[brightness <= np.percentile(brightness, 10)].mean(0)
     else:
         shade = image[upper | lower].mean(0) / 3
-    x = torch.from_numpy(image.astype(np.float32)).permute(2, 0, 1)
+    x = to_tensor(image)
     strength = gaussian_blur(torch.from_numpy(meeting).float()[None], 0.6 * grain).clamp(0, 1) * LIP_LINE_STRENGTH
     line = torch.tensor(shade, dtype=torch.float32).view(3, 1, 1)
-    return (x + strength * (line - x)).round().clamp(0, 255).to(torch.uint8).permute(1, 2, 0).numpy()
+    return to_image(x + strength * (line - x))
 
 
 def _unfolded(warp: Field) -> Field | None:
@@ -192,7 +192,7 @@ def _plan(image: np.ndarray, source: np.ndarray, edited: np.ndarray, method: str
             _tally(routes, "generated", edited[changed])
         return RoutePlan(image, changed, routes)
     face_side = _face_side(source)
-    cx0, cy0, cx1, cy1 = _bounds(changed)
+    cx0, cy0, cx1, cy1 = mask_bounds(changed)
     reach = max(4, round(REACH_SHARE * face_side), 2 * _half_thickness(changed[cy0:cy1, cx0:cx1]))
     x0, y0, x1, y1 = window = _window(changed, reach)
     src, edt, photo = source[y0:y1, x0:x1], edited[y0:y1, x0:x1], image[y0:y1, x0:x1]
