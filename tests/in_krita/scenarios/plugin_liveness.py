@@ -46,23 +46,34 @@ def check_a_frozen_daemon_fails_the_batch_and_its_late_answers_are_dropped(ctx):
     served_before = daemon_status(endpoint)["served"]
     ctx.values["frozen_selected"] = yield from select_layers(ctx, ["Background", "Photo B"])
     before = every_layer(ctx)
-    # Frozen as soon as both items are sent, before the daemon can have answered either: freezing at the first
-    # progress instead let a quick edit's answer slip out first on a loaded machine.
-    frozen = signal_daemon_when(ctx, lambda c: sum(bool(re.search(r": \d+ %", line)) for line in c.batch_lines) == 2,
-                                signal.SIGSTOP)
+    # Frozen as soon as the daemon holds both requests, before it can have answered either. Freezing when the
+    # docker showed both sent was too early: a photo's bytes still on their way were dropped with the plug-in's
+    # socket, so the resumed daemon never saw that request; freezing at the first progress let a quick edit's
+    # answer slip out first on a loaded machine.
     press(dock, "batch_apply")
+    frozen = None
     try:
-        yield from wait_for(lambda: frozen() is not None, "both items sent")
+        deadline = time.monotonic() + NOTICE_S
+        while frozen is None:
+            status = daemon_status(endpoint)
+            assert status["served"] == served_before, "an answer left the daemon before it could be frozen"
+            if status["queued"] + len(status["running"]) >= 2:
+                os.kill(DAEMON_PID, signal.SIGSTOP)
+                frozen = (time.monotonic(), [controller.message, *controller.batch_lines])
+            else:
+                assert time.monotonic() < deadline, "the daemon never held both requests"
+                yield 5
         yield from wait_for(lambda: controller.batch is None, "the docker to notice the frozen daemon", NOTICE_S)
-        ctx.values["frozen_noticed_s"] = time.monotonic() - frozen()[0]
-        ctx.values["frozen_while"] = frozen()[1]
+        ctx.values["frozen_noticed_s"] = time.monotonic() - frozen[0]
+        ctx.values["frozen_while"] = frozen[1]
         ctx.values["frozen_message"] = dock.message.text()
         ctx.values["frozen_lines"] = dock.batch_items.text().splitlines()
         ctx.values["frozen_connection"] = dock.connection_label.text()
         ctx.values["frozen_start_button"] = dock.start_button.isVisible()
         ctx.values["frozen_running"] = len(controller.running)
     finally:
-        os.kill(DAEMON_PID, signal.SIGCONT)
+        if frozen is not None:
+            os.kill(DAEMON_PID, signal.SIGCONT)
     # The daemon now finishes the two edits and answers the plug-in's old socket: those answers must be dropped.
     yield from wait_for(lambda: daemon_status(endpoint)["served"] >= served_before + 2, "the resumed daemon's answers")
     yield 1000  # time for late answers to reach Krita, were they to arrive
