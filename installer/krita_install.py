@@ -87,7 +87,7 @@ class InstallPlan:
     python_version: str
     platforms: list[str]
     wheels: Path | None = None  # a folder of pre-downloaded wheels (offline installs)
-    daemon_command: list[str] = field(default_factory=lambda: [sys.executable, "-m", "maskgan", "daemon"])
+    daemon_command: list[str] = field(default_factory=lambda: [sys.executable, "-m", "maskgan_cli", "daemon"])
 
 
 def install(plan: InstallPlan) -> dict:

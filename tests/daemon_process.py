@@ -21,7 +21,7 @@ class DaemonProcess:
         # its own settings and weights folder too: the user's never reach a test
         self.env = dict(os.environ, XDG_RUNTIME_DIR=str(folder / "runtime"), XDG_STATE_HOME=str(folder / "state"),
                         XDG_CONFIG_HOME=str(folder / "config"), XDG_DATA_HOME=str(folder / "data"))
-        self.command = [sys.executable, "-m", "maskgan", "daemon", "start", "--endpoint", self.endpoint,
+        self.command = [sys.executable, "-m", "maskgan_cli", "daemon", "start", "--endpoint", self.endpoint,
                         *(["--weights", str(weights)] if weights else []),
                         "--device", "cpu", "--precision", "fp32", "--queue-size", str(queue_size), *parser_args]
         self.log = folder / "daemon.out"

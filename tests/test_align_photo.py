@@ -9,7 +9,7 @@ from PIL import Image
 
 from drawn_faces import draw_face
 from helpers import require_parsing_extra
-from maskgan.cli import main
+from maskgan_cli.main import main
 from maskgan.infer import align
 from maskgan.infer.face_points import MASK, MESH, FacePoints, NoFace
 

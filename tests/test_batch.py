@@ -10,8 +10,8 @@ import pytest
 
 from helpers import assert_equal_up_to_batching, synthetic_photo
 from daemon_process import DaemonProcess
-from maskgan.batch import STATE_FILE, Runner, read_manifest
-from maskgan.cli import main
+from maskgan_cli.batch_runner import STATE_FILE, Runner, read_manifest
+from maskgan_cli.main import main
 from maskgan.imageio import load_rgb, save_mask, save_png
 from maskgan.labels import label_to_color
 from maskgan.infer import Editor
@@ -302,7 +302,7 @@ def test_a_batch_killed_mid_run_resumes_without_redoing_or_refusing_its_own_file
     for n in range(12):
         write_face(tmp_path, f"f{n:02d}", 3 + n)
     out = tmp_path / "edited"
-    runner = subprocess.Popen([sys.executable, "-m", "maskgan", "batch", str(tmp_path), "--endpoint", daemon.endpoint,
+    runner = subprocess.Popen([sys.executable, "-m", "maskgan_cli", "batch", str(tmp_path), "--endpoint", daemon.endpoint,
                                "--in-flight", "1"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     state = out / STATE_FILE
     while runner.poll() is None and (not state.exists() or state.read_text().count("\n") < 3):

@@ -26,7 +26,7 @@ def test_a_world_writable_fallback_folder_is_refused_with_its_planted_discovery_
     folder = fallback_env(monkeypatch, tmp_path)
     folder.mkdir(mode=0o777)
     folder.chmod(0o777)  # as if another user made it first
-    (folder / "daemon.json").write_text('{"endpoint": "tcp://attacker.example:1", "pid": 1}')
+    (folder / "endpoint.json").write_text('{"endpoint": "tcp://attacker.example:1", "pid": 1}')
     with pytest.raises(UnsafeRuntimeDir, match=f"the MaskGAN runtime folder {folder} has mode 777: other users may use it"):
         default_endpoint()
     with pytest.raises(UnsafeRuntimeDir):
@@ -44,7 +44,7 @@ def test_a_fallback_folder_that_is_a_symlink_is_refused(monkeypatch, tmp_path):
 
 
 def test_the_daemon_start_says_so_in_one_line(monkeypatch, tmp_path, capsys):
-    from maskgan.cli import main
+    from maskgan_cli.main import main
 
     folder = fallback_env(monkeypatch, tmp_path)
     folder.mkdir()
@@ -101,7 +101,7 @@ def test_every_transport_but_ipc_and_loopback_tcp_needs_curve(endpoint, needs):
 
 @pytest.mark.parametrize("value", ["0", "-3"])
 def test_queue_size_must_be_positive(value, capsys):
-    from maskgan.cli import main
+    from maskgan_cli.main import main
 
     with pytest.raises(SystemExit) as info:
         main(["daemon", "start", "--queue-size", value])

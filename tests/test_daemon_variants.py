@@ -7,7 +7,7 @@ import pytest
 
 from daemon_process import DaemonProcess
 from helpers import synthetic_photo
-from maskgan.cli import main
+from maskgan_cli.main import main
 from maskgan.imageio import load_rgb, save_mask, save_png
 from maskgan.infer import Editor
 from maskgan_client import Client, DaemonError

@@ -6,8 +6,8 @@ from PIL import Image
 
 from helpers import synthetic_photo
 from daemon_process import DaemonProcess
-from maskgan.cli import main
-from maskgan.commands.edit import numbered
+from maskgan_cli.main import main
+from maskgan_cli.commands.edit import numbered
 from maskgan.imageio import load_mask, load_rgb, save_mask, save_png
 from maskgan.infer import Editor
 from vae_weights import write_tiny_vae_bundle
@@ -170,7 +170,7 @@ def test_demo_runs_the_main_job_through_a_daemon(tmp_path, tiny_weights, capsys)
 
 
 def test_demo_stops_the_daemon_when_the_edit_fails(tmp_path, tiny_weights, monkeypatch, capsys):
-    from maskgan.commands import demo
+    from maskgan_cli.commands import demo
     from maskgan_client import Client, DaemonError
 
     daemon_commands = []

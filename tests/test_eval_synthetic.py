@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from helpers import tiny_generator
-from maskgan.cli import main
+from maskgan_cli.main import main
 from maskgan.data.sources import EVAL_SEED_BASE, SPLIT_SPAN
 from maskgan.data.synthetic import sample
 from maskgan.eval.grid import MIN_TILE

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from krita_importer import import_zip, load_importer
-from maskgan.cli import main
+from maskgan_cli.main import main
 from maskgan_installer.krita_install import InstallError, InstallPlan, build_zip, install, uninstall
 from maskgan_installer.krita_paths import (
     KritaLocation,
@@ -74,7 +74,7 @@ def test_install_vendors_client_and_enables_plugin(profile, wheels):
     for vendored in ("maskgan_client/__init__.py", "maskgan_labels.py", "zmq/__init__.py", "msgpack/__init__.py", "numpy/__init__.py"):
         assert (plugin / "vendor" / vendored).exists(), vendored
     assert read_python_setting(profile.kritarc, "enable_maskgan_krita") == "true"
-    assert json.loads((plugin / "daemon.json").read_text())["command"][-2:] == ["maskgan", "daemon"]
+    assert json.loads((plugin / "daemon.json").read_text())["command"][-2:] == ["maskgan_cli", "daemon"]
     assert receipt["kritarc_before"] == "false"
 
 

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from helpers import tiny_generator
-from maskgan.cli import main
+from maskgan_cli.main import main
 from maskgan.data.synthetic import sample_photo
 from maskgan.data.sources import EVAL_SEED_BASE
 from maskgan.imageio import load_mask

@@ -7,7 +7,7 @@ import pytest
 from daemon_process import DaemonProcess
 from PIL import Image
 
-from maskgan.cli import main
+from maskgan_cli.main import main
 from maskgan.data.synthetic import sample
 from maskgan.imageio import load_mask, save_png
 from maskgan.labels import CLASS_KEYS

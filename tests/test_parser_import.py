@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from helpers import tiny_generator
-from maskgan.cli import main
+from maskgan_cli.main import main
 from maskgan.networks.parser_unet import ParserUNet, ParserUNetConfig
 from maskgan.official_import import OfficialImportError, import_official_parser, infer_parser_config
 from maskgan.weights import WeightsError, load_bundle, load_parser_bundle, read_card, save_bundle

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from maskgan.cli import main
+from maskgan_cli.main import main
 from maskgan.train.config import BUILTIN_CONFIGS, ConfigError, config_from_toml, load_config, parse_override, to_toml
 from maskgan.train.schedule import lr_factor, network_steps, stage_at
 

@@ -7,8 +7,8 @@ from dataclasses import asdict, fields
 import pytest
 import torch
 
-from maskgan.cli import main
-from maskgan.commands.train_parser import OPTIONS
+from maskgan_cli.main import main
+from maskgan_cli.commands.train_parser import OPTIONS
 from maskgan.train.checkpoint import latest_checkpoint, load_checkpoint
 from maskgan.train.parser_training import (
     NORM_ITEMS,

@@ -5,7 +5,7 @@ import json
 import pytest
 import torch
 
-from maskgan.cli import main
+from maskgan_cli.main import main
 from maskgan.data.sources import SyntheticFaceDataset
 from maskgan.train.checkpoint import latest_checkpoint
 from maskgan.train.config import config_from_toml, load_config

@@ -9,7 +9,7 @@ from safetensors import safe_open
 from safetensors.torch import save_file
 
 from helpers import tiny_generator
-from maskgan.cli import main
+from maskgan_cli.main import main
 from maskgan.networks.generator import Generator, GeneratorConfig
 from maskgan.official_import import (
     OfficialImportError,

@@ -6,7 +6,7 @@ import json
 import pytest
 import torch
 
-from maskgan.cli import main
+from maskgan_cli.main import main
 from maskgan.infer.weights_path import DEFAULT_WEIGHTS
 from maskgan.user_config import ConfigError, config_path, read_daemon_settings, weights_dir, write_daemon_setting
 
@@ -120,7 +120,7 @@ def test_daemon_start_loads_the_chosen_weights_and_parser(tmp_path, official_pth
 
     process = DaemonProcess(tmp_path / "d", None)  # no --weights: the settings decide
     for command in (["import-official", str(official_pth)], ["import-official-parser", str(parser_pth)]):
-        subprocess.run([sys.executable, "-m", "maskgan", "weights", *command, "--use"], env=process.env, check=True,
+        subprocess.run([sys.executable, "-m", "maskgan_cli", "weights", *command, "--use"], env=process.env, check=True,
                        capture_output=True, timeout=120)
     process.start()
     try:

@@ -30,13 +30,13 @@ import numpy as np
 from maskgan.infer.crop import FACE_CLASSES, mask_bounds
 from maskgan.labels import class_index
 from maskgan.parsing import ParserError
+from maskgan.parsing.five_points import from_parts
 
 SOURCES = ("auto", "mesh", "mask")
 MESH, MASK = "face mesh (mediapipe, the parsing extra)", "mask"
 L_EYE, R_EYE, NOSE = class_index("l_eye"), class_index("r_eye"), class_index("nose")
 MOUTH_CLASSES = tuple(class_index(key) for key in ("u_lip", "l_lip", "mouth"))
 COMPONENT_SIDE = 256  # the mask's faces are told apart on a grid at most this many cells across
-CORNER_TOLERANCE = 1.0  # pixels within this distance of the extreme along the eye line make a mouth corner
 
 
 class NoFace(ParserError):
@@ -50,17 +50,6 @@ class FivePoints:
     faces: int  # how many faces the source found
     face: int  # which of them (0 = the largest)
     note: str = ""  # why the mask was used when the mesh was asked for ('' otherwise)
-
-
-def from_parts(left_eye: np.ndarray, right_eye: np.ndarray, nose_tip: np.ndarray, mouth: np.ndarray) -> np.ndarray:
-    """(5, 2) CelebA landmarks from the two eye centres (image sides), the nose tip and the points of the mouth:
-    its corners are the points furthest out along the eye line (mean of those within CORNER_TOLERANCE)."""
-    along = right_eye - left_eye
-    along = along / max(np.hypot(*along), 1e-9)
-    position = mouth @ along
-    left = mouth[position <= position.min() + CORNER_TOLERANCE].mean(0)
-    right = mouth[position >= position.max() - CORNER_TOLERANCE].mean(0)
-    return np.stack([left_eye, right_eye, nose_tip, left, right]).astype(np.float64)
 
 
 def _components(face: np.ndarray) -> tuple[np.ndarray, int]:

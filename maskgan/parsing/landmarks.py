@@ -24,6 +24,7 @@ from PIL import Image
 
 from maskgan.infer.crop import check_photo
 from maskgan.parsing import PARSING_INSTALL, FaceBox, ParseResult, ParserError
+from maskgan.parsing.five_points import from_parts
 
 MEDIAPIPE_VERSION = "0.10.21"  # the last release with the `solutions` API used here
 UNSEEN = ("eye_g", "hat", "ear_r", "neck_l", "cloth")
@@ -157,9 +158,7 @@ class LandmarkParser:
             "too small or covered. Try another face, or crop the photo around this one")
 
     def five_points(self, image: np.ndarray, box: FaceBox) -> np.ndarray:
-        """(5, 2) CelebA landmarks (maskgan.infer.face_points) of the face in ``box``, in photo coordinates."""
-        from maskgan.infer.face_points import from_parts
-
+        """(5, 2) CelebA landmarks (maskgan.parsing.five_points) of the face in ``box``, in photo coordinates."""
         window, x0, y0, side = self._window(image, box)
         work = np.asarray(window.resize((WORK_SIDE, WORK_SIDE), Image.BILINEAR))
         with self._lock:

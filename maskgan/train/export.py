@@ -95,7 +95,7 @@ def export_run(run_dir: str | Path, output: str | Path, checkpoint: str | Path |
     for name in shipped:
         networks[name].load_state_dict(state["networks"][name])
     processes = len(state["rng"])
-    launcher = f"torchrun --nproc_per_node={processes} -m maskgan.train --" if processes > 1 else "maskgan train"
+    launcher = f"torchrun --nproc_per_node={processes} -m maskgan_cli.torchrun --" if processes > 1 else "maskgan train"
     commands = run_dir / "commands.txt"
     card = {
         "name": f"MaskGAN trained on {config.data.spec} ({config.data.size} px, generator ngf {config.model.generator.ngf})",

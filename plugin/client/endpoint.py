@@ -1,6 +1,6 @@
 """Where the daemon listens: the per-user default endpoint and the discovery file.
 
-The daemon writes the endpoint it bound to ``<runtime dir>/daemon.json``; clients
+The daemon writes the endpoint it bound to ``<runtime dir>/endpoint.json``; clients
 read it, so a daemon started on another endpoint is still found. The runtime dir
 is $XDG_RUNTIME_DIR/maskgan, else a per-user folder in the temp dir; either must be
 owned by the user with no access for others (UnsafeRuntimeDir otherwise). ipc:// is used where the platform has it, tcp://127.0.0.1 elsewhere.
@@ -53,7 +53,7 @@ def check_private(folder: Path) -> None:
 
 
 def discovery_file() -> Path:
-    return runtime_dir() / "daemon.json"
+    return runtime_dir() / "endpoint.json"
 
 
 def default_endpoint() -> str:

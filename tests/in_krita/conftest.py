@@ -114,7 +114,7 @@ def glasses_wearer():
 
 def stop_started_daemons(profile) -> None:
     """Stop a daemon the plug-in started and the scenario left running (it announces itself in the profile)."""
-    announced = profile.runtime / "maskgan" / "daemon.json"
+    announced = profile.runtime / "maskgan" / "endpoint.json"
     if announced.exists():
         try:
             os.kill(int(json.loads(announced.read_text())["pid"]), signal.SIGTERM)

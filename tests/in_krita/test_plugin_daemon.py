@@ -33,7 +33,7 @@ def test_start_daemon_button_starts_one_and_connects(plugin_session):
     assert values["announced_before_start"] is False  # no daemon of this profile ran before the click
     assert values["start_message"] == "Starting the daemon…"  # the command line is in the tooltip
     assert values["start_message_tooltip"].startswith("Started with: ")
-    assert values["start_message_tooltip"].endswith(" -m maskgan daemon start --detach --precision fp32 --endpoint ipc://"
+    assert values["start_message_tooltip"].endswith(" -m maskgan_cli daemon start --detach --precision fp32 --endpoint ipc://"
                                                     f"{plugin_session.artefacts}/started.sock")
     assert values["started_message"] == "The daemon started."
     assert values["started_connection"].startswith("Connected: MaskGAN ")

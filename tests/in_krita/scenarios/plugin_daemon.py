@@ -13,7 +13,7 @@ from pathlib import Path
 from krita_checks import activate, choose, docker, set_endpoint, state, wait_for
 
 START_S = 150  # a daemon's start imports torch and loads the demo weights: slow on a loaded machine
-ANNOUNCED = Path(os.environ.get("XDG_RUNTIME_DIR", ".")) / "maskgan" / "daemon.json"
+ANNOUNCED = Path(os.environ.get("XDG_RUNTIME_DIR", ".")) / "maskgan" / "endpoint.json"
 
 
 def shut_down_started_daemon(ctx, dock, key):

@@ -32,7 +32,7 @@ def add_commands(subparsers) -> None:
 
 
 def _prepare(args) -> int:
-    from maskgan.cli import CommandError
+    from maskgan_cli.errors import CommandError
     from maskgan.data.celebamask_hq import CelebAMaskError, prepare
 
     try:
@@ -44,7 +44,7 @@ def _prepare(args) -> int:
 
 
 def _preview(args) -> int:
-    from maskgan.cli import CommandError
+    from maskgan_cli.errors import CommandError
     from maskgan.data.preview import write_contact_sheet
 
     try:

@@ -4,7 +4,7 @@
   maskgan train run ...            the same
   maskgan train export RUN OUT.safetensors [--checkpoint FILE]
 
-Under torchrun (``torchrun --nproc_per_node=N -m maskgan.train -- --config ...``) every
+Under torchrun (``torchrun --nproc_per_node=N -m maskgan_cli.torchrun -- --config ...``) every
 process runs the same command; docs/training.md has the details.
 """
 
@@ -15,7 +15,7 @@ import os
 import shlex
 from pathlib import Path
 
-from maskgan.cli import CommandError
+from maskgan_cli.errors import CommandError
 
 
 def _run_options() -> argparse.ArgumentParser:
@@ -57,7 +57,7 @@ def _command_line(args) -> str:
     if world > 1:
         local = int(os.environ.get("LOCAL_WORLD_SIZE", str(world)))
         # "--": torchrun would read our --run as an abbreviation of its own --run-path
-        parts = ["torchrun", f"--nnodes={world // local}", f"--nproc_per_node={local}", "-m", "maskgan.train", "--"] + parts[2:]
+        parts = ["torchrun", f"--nnodes={world // local}", f"--nproc_per_node={local}", "-m", "maskgan_cli.torchrun", "--"] + parts[2:]
     return shlex.join(parts)
 
 

@@ -13,25 +13,22 @@ import importlib
 import sys
 
 from maskgan import __version__
+from maskgan_cli.errors import CommandError
 
 COMMAND_MODULES = (
-    "maskgan.commands.data",
-    "maskgan.commands.install",
-    "maskgan.commands.weights",
-    "maskgan.commands.train",
-    "maskgan.commands.daemon",
-    "maskgan.commands.edit",
-    "maskgan.commands.demo",
-    "maskgan.commands.batch",
-    "maskgan.commands.parse",
-    "maskgan.commands.align",
-    "maskgan.commands.train_parser",
-    "maskgan.commands.eval",
+    "maskgan_cli.commands.data",
+    "maskgan_cli.commands.install",
+    "maskgan_cli.commands.weights",
+    "maskgan_cli.commands.train",
+    "maskgan_cli.commands.daemon",
+    "maskgan_cli.commands.edit",
+    "maskgan_cli.commands.demo",
+    "maskgan_cli.commands.batch",
+    "maskgan_cli.commands.parse",
+    "maskgan_cli.commands.align",
+    "maskgan_cli.commands.train_parser",
+    "maskgan_cli.commands.eval",
 )
-
-
-class CommandError(Exception):
-    """A user-facing failure: printed as one line, exit code 2, no traceback."""
 
 
 def build_parser() -> argparse.ArgumentParser:

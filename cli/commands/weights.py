@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from maskgan.cli import CommandError
+from maskgan_cli.errors import CommandError
 
 
 def add_commands(subparsers) -> None:

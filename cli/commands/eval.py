@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from maskgan.cli import CommandError
+from maskgan_cli.errors import CommandError
 
 
 def _at_least(low: int):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from maskgan.cli import CommandError
-from maskgan.commands.options import ranged
+from maskgan_cli.errors import CommandError
+from maskgan_cli.options import ranged
 
 HELLO_TIMEOUT = 3.0  # seconds to wait for the daemon before saying it is not running
 
@@ -31,7 +31,7 @@ def add_commands(subparsers) -> None:
 
 
 def _batch(args) -> int:
-    from maskgan.batch import ManifestError, Runner, default_output_dir, read_manifest, write_report
+    from maskgan_cli.batch_runner import ManifestError, Runner, default_output_dir, read_manifest, write_report
     from maskgan_client import Client, DaemonError, DaemonUnavailable
 
     output_dir = (args.output or default_output_dir(args.manifest)).resolve()

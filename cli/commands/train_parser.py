@@ -13,7 +13,7 @@ import argparse
 import shlex
 from pathlib import Path
 
-from maskgan.cli import CommandError
+from maskgan_cli.errors import CommandError
 
 
 def _sizes(text: str) -> list[int]:

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from maskgan.cli import CommandError
-from maskgan.commands.options import ranged
+from maskgan_cli.errors import CommandError
+from maskgan_cli.options import ranged
 
 
 def _model_options(parser) -> None:

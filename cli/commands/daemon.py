@@ -8,8 +8,8 @@ import sys
 import time
 from pathlib import Path
 
-from maskgan.cli import CommandError
-from maskgan.commands.options import ranged
+from maskgan_cli.errors import CommandError
+from maskgan_cli.options import ranged
 
 
 def add_commands(subparsers) -> None:
@@ -72,44 +72,13 @@ def _start(args) -> int:
     _apply_settings(args)
     if args.detach:
         return _start_detached(args, endpoint)
-    from maskgan.infer import Editor
-    from maskgan_daemon import runtime
-    from maskgan_daemon.parsers import ParserSlot
-    from maskgan_daemon.server import Server
+    from maskgan_daemon.serve import StartError, serve
 
-    secret = None
-    if runtime.needs_curve(endpoint):
-        secret = runtime.read_secret_key()
-        if secret is None:
-            raise CommandError(
-                f"refusing to listen on {endpoint} without encryption: other machines could reach it. "
-                "Run `maskgan daemon keys` first (clients then need server.key_public), or use a loopback address"
-            )
-    runtime.setup_logging(foreground=True)
     try:
-        lock = runtime.InstanceLock()
-        lock.acquire(endpoint)
-    except (runtime.AlreadyRunning, runtime.UnsafeRuntimeDir) as error:
+        serve(endpoint, args.weights, device=args.device, precision=args.precision, parser=args.parser,
+              parser_weights=args.parser_weights, queue_size=args.queue_size)
+    except StartError as error:
         raise CommandError(str(error)) from error
-    try:
-        editor = Editor.load(args.weights, device=args.device, precision=args.precision)
-        parsers = ParserSlot(args.parser, args.parser_weights, device=editor.device)
-        server = Server(editor, endpoint, queue_size=args.queue_size, curve_secret_key=secret, parsers=parsers)
-    except (ValueError, FileNotFoundError) as error:
-        lock.release()
-        raise CommandError(str(error)) from error
-    except Exception as error:  # zmq bind errors and the like
-        lock.release()
-        raise CommandError(f"cannot listen on {endpoint}: {error}") from error
-    server.install_signal_handlers()
-    runtime.announce(endpoint)
-    print(f"MaskGAN daemon listening on {endpoint} ({editor.device}, {editor.precision}, model: "
-          f"{editor.card.get('name', 'unnamed')})", flush=True)
-    try:
-        server.serve()
-    finally:
-        runtime.withdraw()
-        lock.release(remove_socket=True)
     return 0
 
 
@@ -117,7 +86,7 @@ def _start_detached(args, endpoint: str) -> int:
     from maskgan_client import Client, DaemonError
     from maskgan_daemon import runtime
 
-    command = [sys.executable, "-m", "maskgan", "daemon", "start", "--endpoint", endpoint,
+    command = [sys.executable, "-m", "maskgan_cli", "daemon", "start", "--endpoint", endpoint,
                "--device", args.device, "--precision", args.precision, "--queue-size", str(args.queue_size)]
     if args.weights:
         command += ["--weights", str(args.weights)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from maskgan.cli import CommandError
+from maskgan_cli.errors import CommandError
 
 
 def add_commands(subparsers) -> None:

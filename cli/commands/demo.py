@@ -14,7 +14,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from maskgan.cli import CommandError
+from maskgan_cli.errors import CommandError
 
 
 def add_commands(subparsers) -> None:
@@ -25,7 +25,7 @@ def add_commands(subparsers) -> None:
 
 
 def _daemon(command: list[str], env: dict) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "maskgan", "daemon", *command], env=env, capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-m", "maskgan_cli", "daemon", *command], env=env, capture_output=True, text=True)
 
 
 def _sheet(tiles: list[tuple[str, "np.ndarray"]]):

@@ -1,5 +1,0 @@
-import sys
-
-from maskgan.cli import main
-
-sys.exit(main())

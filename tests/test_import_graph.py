@@ -1,0 +1,140 @@
+"""The import graph (every import, at module level or inside functions): the layers of docs/architecture.md
+and no cycles. Plug-in → client → protocol → daemon → engine → networks reads one way only."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+# import name -> folder (pyproject's package-dir)
+PACKAGES = {"maskgan": "maskgan", "maskgan_cli": "cli", "maskgan_daemon": "daemon", "maskgan_client": "plugin/client",
+            "maskgan_installer": "installer", "maskgan_krita": "plugin/krita/maskgan_krita"}
+# what each package may import of the others: the application stands on the library, never the reverse
+MAY_IMPORT = {
+    "maskgan": set(),
+    "maskgan_client": set(),
+    "maskgan_daemon": {"maskgan", "maskgan_client"},
+    "maskgan_installer": {"maskgan_client"},
+    "maskgan_krita": {"maskgan_client", "maskgan"},  # maskgan.labels only, vendored into Krita (vendor_path)
+    "maskgan_cli": {"maskgan", "maskgan_client", "maskgan_daemon", "maskgan_installer"},
+}
+
+
+def module_name(path: Path, package: str, folder: str) -> str:
+    parts = list(path.relative_to(ROOT / folder).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join([package, *parts])
+
+
+def modules() -> dict[str, Path]:
+    found = {}
+    for package, folder in PACKAGES.items():
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            if "vendor" not in path.relative_to(ROOT / folder).parts:
+                found[module_name(path, package, folder)] = path
+    return found
+
+
+def imports_of(name: str, path: Path, known: dict[str, Path]) -> set[str]:
+    """The project modules ``name`` imports (``from a import b`` counts as a.b where a.b is a module)."""
+    is_package = path.name == "__init__.py"
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = name.split(".")[: len(name.split(".")) - node.level + (1 if is_package else 0)]
+                base = ".".join(anchor + ([base] if base else []))
+            targets = [f"{base}.{alias.name}" if f"{base}.{alias.name}" in known else base for alias in node.names]
+        else:
+            continue
+        for target in targets:
+            while target and target not in known:
+                target = target.rpartition(".")[0]
+            if target and target != name:
+                found.add(target)
+    return found
+
+
+def graph() -> dict[str, set[str]]:
+    known = modules()
+    return {name: imports_of(name, path, known) for name, path in known.items()}
+
+
+def test_no_package_imports_a_layer_above_it():
+    wrong = sorted(f"{name} imports {target}" for name, targets in graph().items() for target in targets
+                   if target.split(".")[0] != name.split(".")[0]
+                   and target.split(".")[0] not in MAY_IMPORT[name.split(".")[0]])
+    assert wrong == []
+
+
+def test_the_krita_plug_in_takes_only_the_label_table_from_the_library():
+    taken = {target for name, targets in graph().items() if name.startswith("maskgan_krita")
+             for target in targets if target.split(".")[0] == "maskgan"}
+    assert taken <= {"maskgan.labels"}
+
+
+def test_the_library_opens_no_sockets():
+    socket_users = sorted(name for name, path in modules().items() if name.split(".")[0] == "maskgan"
+                          and any(isinstance(node, (ast.Import, ast.ImportFrom))
+                                  and any(alias.name.split(".")[0] in ("zmq", "socket") for alias in node.names)
+                                  or isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "zmq"
+                                  for node in ast.walk(ast.parse(path.read_text()))))
+    assert socket_users == []
+
+
+def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan's algorithm, iterative)."""
+    index, low, on_stack, stack, found = {}, {}, set(), [], []
+    for root in edges:
+        if root in index:
+            continue
+        work = [(root, iter(sorted(edges[root])))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(edges.get(child, ())))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1:
+                    found.append(sorted(component))
+    return found
+
+
+def test_the_cycle_finder_finds_a_cycle():
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_no_module_imports_itself_through_others():
+    # a package's __init__ re-exporting its modules is not a cycle of code: its modules import each other, not it
+    edges = {name: {t for t in targets if not (modules_are_package_and_member(t, name))}
+             for name, targets in graph().items()}
+    assert cycles(edges) == []
+
+
+def modules_are_package_and_member(target: str, name: str) -> bool:
+    return name.startswith(target + ".")
