@@ -50,7 +50,7 @@ def main() -> None:
     from maskgan.data.real_photos import load_astronaut
     from maskgan.eval.retouch_edits import RETOUCH_EDITS
     from maskgan.infer.editor import Editor
-    from maskgan.infer.routes import describe
+    from maskgan_cli.run_request import routes_text
     from maskgan.labels import label_to_color
     from maskgan.parsing.identity import identity_distance
     from maskgan.parsing.landmarks import LandmarkParser
@@ -80,7 +80,7 @@ def main() -> None:
             share_took = took(landmarks, result.image, edited, changed)
             took_text = "n/a" if share_took is None else f"{share_took:.0%}"
             print(f"| {name} ({step} px) | {int(changed.sum())} | {method} | "
-                  f"{identity_distance(photo, result.image):.3f} | {took_text} | {describe(result.routes)} | "
+                  f"{identity_distance(photo, result.image):.3f} | {took_text} | {routes_text(result.routes)} | "
                   f"{seconds:.2f} |")
             tiles.append(face_crop(result.image, crop_box))
         rows.append(np.concatenate(tiles, axis=1))

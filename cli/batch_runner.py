@@ -34,9 +34,9 @@ from pathlib import Path
 
 from maskgan.imageio import load_mask, load_rgb, remove_stale_temporaries, save_png
 from maskgan.progress import Progress
+from maskgan_client.protocol import METHODS
 
 FIELDS = ("image", "mask", "edited_mask", "op", "reference_image", "reference_mask", "output", "method")
-METHODS = ("auto", "generate", "photo")  # an edit's `method` (the daemon checks it again)
 EDIT_ONLY = ("method",)
 # op -> the input fields it needs (all files); the first one names the default output
 OP_INPUTS = {"edit": ("image", "mask", "edited_mask"), "style_copy": ("mask", "reference_image", "reference_mask")}
@@ -183,7 +183,7 @@ def _item(number: int, row: dict, base: Path, output_dir: Path, default_method: 
         item.problem = f"{op} needs {', '.join(missing)} (a path)"
     elif extra := [k for k in FIELDS if row.get(k) and k not in fields + ("op", "output") + EDIT_ONLY * (op == "edit")]:
         item.problem = f"{op} takes no {', '.join(extra)}"
-    elif item.method not in METHODS:
+    elif item.method not in METHODS:  # checked here so that one bad row fails alone, before anything is sent
         item.problem = f"unknown method {item.method!r}; methods are {', '.join(METHODS)}"
     elif item.output is None:
         item.problem = "'output' must be a path"

@@ -18,3 +18,14 @@ def ranged(low: int, high: int):
         return value
 
     return parse
+
+
+def protocol_option(parser, flag: str, arg, help: str, default=None) -> None:
+    """``flag`` taking what the daemon takes for ``arg`` (a maskgan_client.protocol.Arg): its range or choices,
+    and its default unless ``default`` is given; the help ends with them."""
+    default = arg.default if default is None else default
+    if arg.choices:
+        parser.add_argument(flag, default=default, choices=list(arg.choices), help=help)
+    else:
+        parser.add_argument(flag, type=ranged(arg.low, arg.high), default=default,
+                            help=f"{help}, {arg.low}..{arg.high} (default {default})")

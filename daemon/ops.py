@@ -1,4 +1,5 @@
-"""The daemon's operations: what each takes (validated before any work) and how it runs on the Editor.
+"""The daemon's operations: requests checked against the protocol's table (maskgan_client.protocol) before any
+work, and how each op runs on the Editor.
 
 Every check failure raises OpError with a protocol error code and a message
 naming the field at fault, so that clients can show it as it is.
@@ -6,16 +7,14 @@ naming the field at fault, so that clients can show it as it is.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from maskgan import __version__
 from maskgan.infer import Cancelled
-from maskgan.infer.looks import AUTO_LOOK, MAX_LOOK, Reference
-from maskgan.infer.routes import METHODS
+from maskgan.infer.looks import Reference
 from maskgan.labels import CLASS_KEYS, CLASS_NAMES, NUM_CLASSES, PALETTE
-from maskgan_client.wire import DEFAULT_MAX_BYTES, PROTOCOL_VERSION, excerpt
+from maskgan_client.protocol import ALL_OPS, CONTROL_OPS, OPTIONAL_ARRAYS, PROTOCOL_VERSION, REPLY_SIZES, WORK_OPS
+from maskgan_client.wire import DEFAULT_MAX_BYTES, excerpt
 
 
 class OpError(Exception):
@@ -23,35 +22,6 @@ class OpError(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
-
-
-@dataclass(frozen=True)
-class Arg:
-    kind: type
-    default: object
-    low: float | None = None
-    high: float | None = None
-    choices: tuple | None = None
-
-
-LOOK = Arg(int, AUTO_LOOK, AUTO_LOOK, MAX_LOOK)  # the look of added worn parts (maskgan.infer.looks)
-METHOD = Arg(str, "auto", choices=METHODS)  # how changed regions are made (maskgan.infer.routes)
-REFERENCE_ARRAYS = {"reference_image": "image", "reference_mask": "mask"}
-# op -> (argument specs, array specs {name: "image" | "mask"})
-WORK_OPS = {
-    "edit": ({"feather": Arg(int, 8, 0, 256), "look": LOOK, "method": METHOD},
-             {"image": "image", "source_mask": "mask", "edited_mask": "mask"}),
-    "style_copy": ({}, {"target_mask": "mask", "reference_image": "image", "reference_mask": "mask"}),
-    "variants": ({"n": Arg(int, 4, 1, 16), "seed": Arg(int, 0, 0, 2**31 - 1), "feather": Arg(int, 8, 0, 256),
-                  "look": LOOK, "method": METHOD},
-                 {"image": "image", "source_mask": "mask", "edited_mask": "mask"}),
-    "interpolate": ({"steps": Arg(int, 8, 2, 64)}, {"mask_a": "mask", "mask_b": "mask"}),
-    "parse": ({"face": Arg(int, 0, 0, 255)}, {"image": "image"}),
-}
-# ops that also take both or neither of these arrays: a face whose style draws the parts an edit adds
-OPTIONAL_ARRAYS = {"edit": REFERENCE_ARRAYS, "variants": REFERENCE_ARRAYS}
-CONTROL_OPS = {"hello": {}, "status": {}, "cancel": {"id": Arg(str, None)}, "shutdown": {}}
-ALL_OPS = tuple(CONTROL_OPS) + tuple(WORK_OPS)
 
 
 def validate_args(op: str, args) -> dict:
@@ -113,11 +83,6 @@ def validate_arrays(op: str, arrays: dict[str, np.ndarray]) -> dict[str, np.ndar
             raise OpError("bad_array", f"{' and '.join(n for n in group if n in sizes)} must have the same height and width, "
                           f"got {', '.join(f'{n} {list(sizes[n])}' for n in group if n in sizes)}")
     return arrays
-
-
-# op -> (bytes per pixel of the reply's arrays, the argument that multiplies them, the array whose H x W they have)
-REPLY_SIZES = {"edit": (3 + 4, None, "image"), "variants": (3 + 4, "n", "image"), "interpolate": (1, "steps", "mask_a"),
-               "style_copy": (3, None, "target_mask"), "parse": (1, None, "image")}
 
 
 def check_reply_size(op: str, args: dict, arrays: dict[str, np.ndarray], limit: int = DEFAULT_MAX_BYTES) -> None:

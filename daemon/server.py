@@ -15,12 +15,11 @@ import time
 import zmq
 
 from maskgan_client.wire import (
-    DEFAULT_MAX_BYTES, MAX_HEADER_BYTES, MAX_ID_LENGTH, PROTOCOL_VERSION, WireError, decode_arrays, decode_header,
+    DEFAULT_MAX_BYTES, MAX_HEADER_BYTES, MAX_ID_LENGTH, WireError, decode_arrays, decode_header,
     encode, excerpt,
 )
-from maskgan_daemon.ops import (
-    ALL_OPS, CONTROL_OPS, OpError, check_reply_size, hello_result, validate_args, validate_arrays,
-)
+from maskgan_client.protocol import ALL_OPS, CONTROL_OPS, PROTOCOL_VERSION
+from maskgan_daemon.ops import OpError, check_reply_size, hello_result, validate_args, validate_arrays
 from maskgan_daemon.replies import ReplyOutbox
 from maskgan_daemon.worker import DEFAULT_QUEUE_BYTES, Job, QueueFull, Worker
 

@@ -7,7 +7,7 @@ from PIL import Image
 from helpers import synthetic_photo
 from daemon_process import DaemonProcess
 from maskgan_cli.main import main
-from maskgan_cli.commands.edit import numbered
+from maskgan_cli.photo_files import numbered
 from maskgan.imageio import load_mask, load_rgb, save_mask, save_png
 from maskgan.infer import Editor
 from vae_weights import write_tiny_vae_bundle

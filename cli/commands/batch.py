@@ -6,7 +6,8 @@ import sys
 from pathlib import Path
 
 from maskgan_cli.errors import CommandError
-from maskgan_cli.options import ranged
+from maskgan_cli.options import protocol_option, ranged
+from maskgan_client.protocol import FEATHER, METHOD
 
 HELLO_TIMEOUT = 3.0  # seconds to wait for the daemon before saying it is not running
 
@@ -15,16 +16,15 @@ def add_commands(subparsers) -> None:
     batch = subparsers.add_parser(
         "batch", help="run the edits of a manifest (CSV, JSON or a folder) through the daemon",
         description="Rows of a CSV/JSON manifest: image, mask, edited_mask, op (edit | style_copy with "
-        "reference_image, reference_mask), output, method (auto | generate | photo). A folder manifest holds NAME.png, NAME.mask.png and "
-        "NAME.edited.png. Finished items are kept: rerun the same command to resume.",
+        f"reference_image, reference_mask), output, method ({' | '.join(METHOD.choices)}). A folder manifest holds "
+        "NAME.png, NAME.mask.png and NAME.edited.png. Finished items are kept: rerun the same command to resume.",
     )
     batch.add_argument("manifest", type=Path, help="a .csv or .json manifest, or a folder")
     batch.add_argument("--output", type=Path, help="output folder (default: 'edited' beside the manifest)")
     batch.add_argument("--endpoint", help="daemon endpoint (default: discovered)")
-    batch.add_argument("--feather", type=ranged(0, 256), default=8, help="edge feather in pixels, 0..256 (default 8)")
-    batch.add_argument("--method", default="auto", choices=["auto", "generate", "photo"],
-                       help="how edits make their regions, unless a manifest row's 'method' says otherwise (see "
-                       "`maskgan edit --method`; default auto: the photo's own pixels first)")
+    protocol_option(batch, "--feather", FEATHER, "edge feather in pixels")
+    protocol_option(batch, "--method", METHOD, "how edits make their regions, unless a manifest row's 'method' says "
+                    "otherwise (see `maskgan edit --method`; default auto: the photo's own pixels first)")
     batch.add_argument("--in-flight", type=ranged(1, 64), default=4,
                        help="requests kept at the daemon at once, so that it can batch them (default 4)")
     batch.set_defaults(func=_batch)

@@ -87,7 +87,7 @@ def _demo(args) -> int:
         finally:
             _daemon(["stop", "--endpoint", endpoint], env)
 
-    from maskgan.infer.routes import describe
+    from maskgan_cli.run_request import routes_text
 
     out = args.output
     save_png(out / "result.png", reply.arrays["image"])
@@ -101,6 +101,6 @@ def _demo(args) -> int:
     ]))
     changed = int((reply.arrays["layer"][..., 3] > 0).sum())
     print(f"edited through the daemon in {seconds:.2f}s with {model}: {changed} pixels changed "
-          f"({describe(reply.result['routes'])})")
+          f"({routes_text(reply.result['routes'])})")
     print(f"wrote {out / 'result.png'}, {out / 'layer.png'} and {out / 'before_after.png'}")
     return 0

@@ -42,7 +42,7 @@ def _parse(args) -> int:
         if args.parser != "auto" or args.parser_weights:
             raise CommandError("--parser and --parser-weights choose an in-process parser; a daemon uses the parser "
                                "it was started with (`maskgan daemon start --parser ...`)")
-        from maskgan_cli.commands.edit import through_daemon
+        from maskgan_cli.run_request import through_daemon
 
         reply = through_daemon(args.daemon, "parse", {"face": args.face}, {"image": image})
         labels, summary = reply.arrays["label"], reply.result

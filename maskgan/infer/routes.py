@@ -265,15 +265,3 @@ def glasses_look_of(reference) -> glasses.GlassesLook | None:
     brightness = luma(pixels.astype(np.float32))
     frame = pixels[brightness <= np.percentile(brightness, 33)]
     return glasses.GlassesLook(frame=tuple(int(v) for v in np.median(frame, axis=0)))
-
-
-def describe(routes: dict[str, dict[str, int]]) -> str:
-    """What made the edit, in words: 'moved upper lip, lower lip; transferred skin' ('' when nothing changed)."""
-    parts = []
-    for route in ROUTES:
-        classes = routes.get(route) or {}
-        if classes:
-            names = ", ".join(CLASS_NAMES[CLASS_KEYS.index(key)].lower()
-                              for key, _ in sorted(classes.items(), key=lambda item: -item[1]))
-            parts.append(f"{route} {names}")
-    return "; ".join(parts)

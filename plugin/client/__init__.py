@@ -6,7 +6,7 @@ can be vendored into an editor's own Python.
 
 from maskgan_client.client import Client, DaemonError, DaemonUnavailable, Event, Reply, busy_delay
 from maskgan_client.endpoint import default_endpoint, platform_endpoint
-from maskgan_client.wire import PROTOCOL_VERSION
+from maskgan_client.protocol import PROTOCOL_VERSION
 
 __all__ = [
     "Client", "DaemonError", "DaemonUnavailable", "Event", "Reply", "busy_delay",

@@ -32,7 +32,8 @@ import numpy as np
 import zmq
 
 from maskgan_client.endpoint import default_endpoint
-from maskgan_client.wire import PROTOCOL_VERSION, WireError, decode_arrays, decode_header, encode
+from maskgan_client.protocol import PROTOCOL_VERSION
+from maskgan_client.wire import WireError, decode_arrays, decode_header, encode
 
 
 PING_INTERVAL = 2.0  # seconds between liveness pings while a blocking call waits for work

@@ -13,7 +13,6 @@ import math
 import msgpack
 import numpy as np
 
-PROTOCOL_VERSION = 1
 ALLOWED_DTYPES = ("uint8", "int32", "float32")
 MAX_ARRAY_DIMS = 4
 DEFAULT_MAX_BYTES = 64_000_000 * 4 * 3 + (1 << 20)  # three 64-MP RGBA images and headers

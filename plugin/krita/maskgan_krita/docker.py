@@ -13,6 +13,7 @@ never Krita's error dialog.
 from __future__ import annotations
 
 from krita import DockWidget
+from maskgan_client.protocol import FACE, FEATHER, LOOK, METHODS, VARIANTS
 from PyQt5.QtCore import Qt, QTimer
 from PyQt5.QtGui import QColor, QIcon, QPixmap
 from PyQt5.QtWidgets import (
@@ -31,7 +32,7 @@ TITLE = "MaskGAN"
 MODES = [("colour", "One colour layer"), ("classes", "One layer per class")]
 SCOPES = [("documents", "All open documents"), ("layers", "Selected layers of this document")]
 PHOTO_SOURCES = [("layer", "Photo layer"), ("image", "Whole image (as shown)")]
-METHODS = [("auto", "Photo first (auto)"), ("generate", "Generator everywhere"), ("photo", "Photo only")]
+METHOD_NAMES = {"auto": "Photo first (auto)", "generate": "Generator everywhere", "photo": "Photo only"}
 RESULT_PLACES = [("above_photo", "Above the photo layer"), ("results_group", f"In the group “{RESULTS_GROUP}”")]
 PRECISIONS = [("auto", "auto"), ("fp32", "fp32"), ("bf16", "bf16")]
 NO_REFERENCE = "no other open document has MaskGAN masks"
@@ -197,7 +198,7 @@ class MaskGANDocker(DockWidget):
         form.setContentsMargins(4, 4, 4, 4)
         form.setRowWrapPolicy(QFormLayout.WrapLongRows)  # a label goes above its field when the docker is narrow
         self.face = QSpinBox(root)
-        self.face.setRange(0, 255)
+        self.face.setRange(*FACE.range)
         self.face.setSpecialValueText("largest")
         self.face.setValue(controller.face)
         self.face.setToolTip("Which face Parse face parses: 0 the largest, 1 the second largest, and so on")
@@ -235,18 +236,18 @@ class MaskGANDocker(DockWidget):
         self.tolerance.valueChanged.connect(guarded(say)(lambda v: setattr(settings, "colour_tolerance", v)))
         form.addRow("Colour tolerance", self.tolerance)
         self.feather = QSpinBox(root)
-        self.feather.setRange(0, 256)
+        self.feather.setRange(*FEATHER.range)
         self.feather.setValue(settings.feather)
         self.feather.valueChanged.connect(guarded(say)(lambda v: setattr(settings, "feather", v)))
         form.addRow("Feather (px)", self.feather)
         self.method = choice(
-            "Edit made by", METHODS, "method",
+            "Edit made by", [(m, METHOD_NAMES[m]) for m in METHODS], "method",
             "How Apply edit, Variants and Batch apply make each changed region. Photo first: the photo's own pixels "
             "moved (a part grown, shrunk or moved) or copied from the same part elsewhere in the photo, new glasses "
             "drawn on the photo, the generator only for the rest. Generator everywhere: the paper's behaviour. "
             "Photo only: never the generator; parts only it could draw are refused by name")
         self.look = QSpinBox(root)
-        self.look.setRange(-1, 16)
+        self.look.setRange(*LOOK.range)
         self.look.setSpecialValueText("auto")  # shown at -1
         self.look.setValue(settings.look)
         self.look.setToolTip("How the generator draws parts the edit adds and the photo lacks (a hat, earrings, a "
@@ -262,7 +263,7 @@ class MaskGANDocker(DockWidget):
         self.looks_from_style.toggled.connect(guarded(say)(lambda on: setattr(settings, "looks_from_style", on)))
         form.addRow(self.looks_from_style)
         self.variant_count = QSpinBox(root)
-        self.variant_count.setRange(1, 16)
+        self.variant_count.setRange(*VARIANTS.range)
         self.variant_count.setValue(settings.variants)
         self.variant_count.valueChanged.connect(guarded(say)(lambda v: setattr(settings, "variants", v)))
         form.addRow("Variants", self.variant_count)

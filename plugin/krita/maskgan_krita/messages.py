@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from maskgan_client.protocol import describe_routes
+
 from . import naming
 from .vendor_path import labels
 
@@ -49,21 +51,12 @@ def parsed(result: dict) -> str:
     return text
 
 
-ROUTES = ("moved", "transferred", "drawn", "generated")  # the order the daemon tries them (maskgan.infer.routes)
-
-
 def routes_taken(routes: dict) -> str:
-    """How an edit made its regions (the `edit` result's ``routes``: route -> {part key: pixels}), "" when none:
-    "; moved upper lip, lower lip; transferred skin"."""
+    """How an edit made its regions (the `edit` result's ``routes``), "" when none: "; moved upper lip, lower lip;
+    transferred skin"."""
     table = labels()
-    parts = []
-    for route in ROUTES:
-        classes = sorted((routes.get(route) or {}).items(), key=lambda item: -item[1])
-        names = [table.CLASS_NAMES[table.CLASS_KEYS.index(key)].lower() for key, _ in classes
-                 if key in table.CLASS_KEYS]
-        if names:
-            parts.append(f"{route} {', '.join(names)}")
-    return "".join(f"; {part}" for part in parts)
+    text = describe_routes(routes, dict(zip(table.CLASS_KEYS, table.CLASS_NAMES)))
+    return f"; {text}" if text else ""
 
 
 def drawn_looks(looks: dict) -> str:

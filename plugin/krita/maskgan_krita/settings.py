@@ -7,6 +7,8 @@ fake in tests. Values are strings on disk; this module owns their types and defa
 
 from __future__ import annotations
 
+from maskgan_client.protocol import FEATHER, LOOK, METHODS, VARIANTS
+
 from .vendor_path import labels
 
 GROUP = "MaskGAN"
@@ -15,8 +17,6 @@ BATCH_SCOPES = ("documents", "layers")  # every open document, or the selected l
 PRECISIONS = ("auto", "fp32", "bf16")  # `maskgan daemon start --precision`, for daemons the docker starts
 RESULT_PLACES = ("above_photo", "results_group")  # above the photo layer, or in the group "MaskGAN results"
 PHOTO_SOURCES = ("layer", "image")  # the active (or bottom-most) paint layer, or the document's projection
-# the daemon's `method`: the photo's own pixels first, the generator everywhere, or never the generator
-METHODS = ("auto", "generate", "photo")
 # Colour tolerance (RGB distance, see maskgan.labels.color_to_label). Above 50 a colour would count as a
 # class although it is as far from it as two different classes are from each other (the eyebrows, 51).
 TOLERANCE_RANGE = (0, 50)
@@ -82,8 +82,8 @@ class Settings:
 
     @property
     def feather(self) -> int:
-        """Feather radius in pixels of the pasted-back edit (the daemon accepts 0..256)."""
-        return self._int("feather", 8, 0, 256)
+        """Feather radius in pixels of the pasted-back edit."""
+        return self._int("feather", FEATHER.default, *FEATHER.range)  # what the daemon takes
 
     @feather.setter
     def feather(self, value: int) -> None:
@@ -92,7 +92,7 @@ class Settings:
     @property
     def look(self) -> int:
         """How added worn parts are drawn (the daemon's `look`): -1 automatic, 0 the photo's own style, 1..16 a built-in look."""
-        return self._int("look", -1, -1, 16)
+        return self._int("look", LOOK.default, *LOOK.range)  # what the daemon takes
 
     @look.setter
     def look(self, value: int) -> None:
@@ -109,8 +109,8 @@ class Settings:
 
     @property
     def variants(self) -> int:
-        """How many variants one click asks for (the daemon accepts 1..16)."""
-        return self._int("variants", 4, 1, 16)
+        """How many variants one click asks for."""
+        return self._int("variants", VARIANTS.default, *VARIANTS.range)  # what the daemon takes
 
     @variants.setter
     def variants(self, value: int) -> None:
@@ -122,7 +122,7 @@ class Settings:
     precision = _Choice(PRECISIONS)  # for a daemon the docker starts; a running daemon keeps its own
     result_place = _Choice(RESULT_PLACES)
     photo_source = _Choice(PHOTO_SOURCES)
-    method = _Choice(METHODS)
+    method = _Choice(METHODS)  # the daemon's `method`: the photo's own pixels first, the generator everywhere, or never the generator
 
     @property
     def colour_tolerance(self) -> int:
