@@ -32,7 +32,7 @@ from maskgan.eval.heldout import HeldOutSet
 from maskgan.eval.report import CANDIDATE_NAMES, METRIC_NAMES, digits, summary
 from maskgan.eval.synthetic import IMAGE_METRICS, MASK_METRICS, evaluate
 from maskgan.imageio import save_png
-from maskgan.infer import Editor
+from maskgan.infer import Editor, EditRequest
 from maskgan.labels import label_to_color
 from maskgan.parsing.learned import LearnedParser
 from maskgan.progress import Progress
@@ -186,7 +186,7 @@ def evaluate_bundle(path: Path, heldout: HeldOutSet, parse: LearnedParser, saved
 def write_grid(output: Path, heldout: HeldOutSet, found: dict[str, dict[int, Path]]) -> None:
     """The GRID_KINDS edits (rows): photo, edited mask, truth, then each variant's first seed."""
     faces = [heldout[index] for index in grid_faces(heldout)]
-    requests = [dict(image=f.image, source_mask=f.label, edited_mask=f.edited_label, look=0) for f in faces]  # paper protocol
+    requests = [EditRequest(f.image, f.label, f.edited_label, look=0) for f in faces]  # paper protocol
     results = {v: [edit.image for edit in load_editor(found[v][min(found[v])]).edit_batch(requests)] for v in VARIANTS}
     grid = []
     for k, face in enumerate(faces):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from maskgan import __version__
-from maskgan.infer import Cancelled
+from maskgan.infer import Cancelled, EditRequest
 from maskgan.infer.looks import Reference
 from maskgan.labels import CLASS_KEYS, CLASS_NAMES, NUM_CLASSES, PALETTE
 from maskgan_client.protocol import ALL_OPS, CONTROL_OPS, OPTIONAL_ARRAYS, PROTOCOL_VERSION, REPLY_SIZES, WORK_OPS
@@ -120,8 +120,8 @@ def run_op(editor, op: str, jobs: list, progress, cancel, parsers=None) -> list[
     """
     if op == "edit":
         results = editor.edit_batch(
-            [dict(image=j.arrays["image"], source_mask=j.arrays["source_mask"], edited_mask=j.arrays["edited_mask"],
-                  look=j.args["look"], reference=_reference(j), method=j.args["method"]) for j in jobs],
+            [EditRequest(j.arrays["image"], j.arrays["source_mask"], j.arrays["edited_mask"], look=j.args["look"],
+                         reference=_reference(j), method=j.args["method"]) for j in jobs],
             feather=jobs[0].args["feather"], progress=progress, cancel=cancel,
         )
         return [({"changed": r.changed, "box": list(r.box), "looks": r.looks, "routes": r.routes,

@@ -34,7 +34,7 @@ class StandInEditor:
     def edit_batch(self, requests, feather, progress, cancel):
         self.calls += 1
         self.release.wait(30)
-        return [_Result(r["image"]) for r in requests]
+        return [_Result(r.image) for r in requests]
 
     def variants(self, *args, **kwargs):
         self.calls += 1

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from helpers import synthetic_photo
-from maskgan.infer import Cancelled, Editor
+from maskgan.infer import Cancelled, Editor, EditRequest, Method
 from maskgan.infer.editor import GROW_MODEL_PIXELS, VARIANT_REACH
 from vae_weights import write_tiny_vae_bundle
 
@@ -69,10 +69,10 @@ def test_identical_masks_return_the_photo_without_running_the_model(editor, monk
 
 
 def test_batch_equals_one_by_one(editor):
-    requests = [dict(zip(("image", "source_mask", "edited_mask"), synthetic_photo(seed))) for seed in (3, 4)]
+    requests = [EditRequest(*synthetic_photo(seed)) for seed in (3, 4)]
     together = editor.edit_batch(requests)
     for request, batched in zip(requests, together):
-        alone = editor.edit(**request)
+        alone = editor.edit(request.image, request.source_mask, request.edited_mask)
         assert np.array_equal(alone.layer[..., 3], batched.layer[..., 3])
         # a batch of 2 sums in another order than a batch of 1 (~1e-6 apart), which can flip a rounding
         assert np.abs(alone.image.astype(int) - batched.image.astype(int)).max() <= 1
@@ -180,3 +180,14 @@ def test_variants_of_identical_masks_are_the_photo(vae_editor):
     image, source, _ = synthetic_photo()
     results = vae_editor.variants(image, source, source, 2, seed=0)
     assert len(results) == 2 and all(not r.changed and np.array_equal(r.image, image) for r in results)
+
+
+def test_edit_batch_takes_typed_requests_and_says_so(editor):
+    image, source, edited = synthetic_photo(3)
+    with pytest.raises(TypeError, match="edit_batch takes EditRequest objects, got dict"):
+        editor.edit_batch([dict(image=image, source_mask=source, edited_mask=edited)])
+    by_enum = editor.edit(image, source, edited, method=Method.GENERATE)
+    by_name = editor.edit(image, source, edited, method="generate")
+    assert np.array_equal(by_enum.image, by_name.image)
+    with pytest.raises(ValueError, match="method must be one of auto, generate, photo, got 'liquify'"):
+        editor.edit_batch([EditRequest(image, source, edited, method="liquify")])

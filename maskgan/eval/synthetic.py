@@ -33,7 +33,7 @@ import numpy as np
 from maskgan.data.synthetic import SyntheticSample
 from maskgan.eval.heldout import HeldOutSet
 from maskgan.eval.metrics import edit_radius, edit_region, miou, pixel_accuracy, psnr, ssim_map
-from maskgan.infer import Cancelled, Editor
+from maskgan.infer import Cancelled, Editor, EditRequest
 from maskgan.train.parser_metrics import IoUCounter
 
 CANDIDATES = ("edit", "generate", "photo", "truth")
@@ -155,8 +155,7 @@ def evaluate(editor: Editor, heldout: HeldOutSet, parse_batch: ParseBatch, *, ke
         indices = range(start, min(start + BATCH, len(heldout)))
         faces = [heldout[i] for i in indices]
         edits = editor.edit_batch(
-            [dict(image=f.image, source_mask=f.label, edited_mask=f.edited_label, look=look, method=method)
-             for f in faces],
+            [EditRequest(f.image, f.label, f.edited_label, look=look, method=method) for f in faces],
             cancel=cancel,
         )
         images = {

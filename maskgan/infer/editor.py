@@ -39,7 +39,7 @@ from maskgan.infer import align, crop
 from maskgan.infer.face_points import FacePoints
 from maskgan.infer.looks import (AUTO_LOOK, LookBook, Reference, added_parts, check_look, check_reference_wears,
                                   part_names)
-from maskgan.infer.routes import RoutePlan, check_method, plan_photo_routes
+from maskgan.infer.routes import Method, RoutePlan, check_method, plan_photo_routes
 from maskgan.infer.precision import autocast, choose_device, choose_precision, memory_format
 from maskgan.infer.weights_path import default_weights_path
 from maskgan.labels import CLASS_KEYS, check_label_map, one_hot
@@ -70,6 +70,18 @@ class EditResult:
     looks: dict[str, str] = field(default_factory=dict)  # added part key -> what drew it: "look k", "the reference face"
     routes: dict[str, dict[str, int]] = field(default_factory=dict)  # route -> {class key: changed pixels} (routes.py)
     alignment: str = ""  # how the face was aligned (CelebA-HQ square: its landmarks' source); '' for the plain crop
+
+
+@dataclass
+class EditRequest:
+    """One photo to edit in ``Editor.edit_batch``: the arguments of ``Editor.edit`` but the feather."""
+
+    image: np.ndarray  # uint8 HxWx3
+    source_mask: np.ndarray  # uint8 HxW labels of the photo as it is
+    edited_mask: np.ndarray  # uint8 HxW labels as it should become
+    look: int = AUTO_LOOK
+    reference: Reference | None = None
+    method: Method | str = Method.AUTO
 
 
 def _step(progress, cancel, done: int, total: int, message: str) -> None:
@@ -237,33 +249,32 @@ class Editor:
         return self._generate([edited_mask], [source_mask], [image])[0]
 
     def edit(self, image, source_mask, edited_mask, *, feather: int = 8, look: int = AUTO_LOOK,
-             reference: Reference | None = None, method: str = "auto", progress=None, cancel=None) -> EditResult:
+             reference: Reference | None = None, method: Method | str = Method.AUTO, progress=None,
+             cancel=None) -> EditResult:
         """The photo edited to follow ``edited_mask``: each changed region made by its route (routes.py).
 
-        ``method``: "auto" (the photo's own pixels where they can make a region, the
-        generator for the rest), "generate" (the generator for every changed pixel, the
-        paper's behaviour) or "photo" (never the generator; refuses what only it could draw).
+        ``method`` (routes.Method, or its name): AUTO (the photo's own pixels where they
+        can make a region, the generator for the rest), GENERATE (the generator for every
+        changed pixel, the paper's behaviour) or PHOTO (never the generator; refuses what
+        only it could draw).
         Parts the generator adds that the photo lacks are drawn from ``reference`` when
         given, else from built-in look ``look`` (see looks.py; AUTO_LOOK: 1 where the
         weights have built-in looks, else 0, the photo's own style); new glasses drawn
         on the photo take their frame colour from ``reference``.
         """
-        return self.edit_batch(
-            [dict(image=image, source_mask=source_mask, edited_mask=edited_mask, look=look, reference=reference,
-                  method=method)],
-            feather=feather, progress=progress, cancel=cancel,
-        )[0]
+        return self.edit_batch([EditRequest(image, source_mask, edited_mask, look, reference, method)],
+                               feather=feather, progress=progress, cancel=cancel)[0]
 
-    def edit_batch(self, requests: list[dict], *, feather: int = 8, progress=None, cancel=None) -> list[EditResult]:
-        """Edit several photos; the crops that need the generator go through one forward.
-
-        Each request is a dict of image, source_mask, edited_mask and, optionally, look,
-        reference and method (as ``edit``).
-        """
+    def edit_batch(self, requests: list[EditRequest], *, feather: int = 8, progress=None,
+                   cancel=None) -> list[EditResult]:
+        """Edit several photos; the crops that need the generator go through one forward."""
         _check_feather(feather)
-        prepared = [_prepare(r["image"], r["source_mask"], r["edited_mask"]) for r in requests]
-        looks = [self._resolve_look(r.get("look", AUTO_LOOK), r.get("reference")) for r in requests]
-        methods = [check_method(r.get("method", "auto")) for r in requests]
+        for request in requests:
+            if not isinstance(request, EditRequest):
+                raise TypeError(f"edit_batch takes EditRequest objects, got {type(request).__name__}")
+        prepared = [_prepare(r.image, r.source_mask, r.edited_mask) for r in requests]
+        looks = [self._resolve_look(r.look, r.reference) for r in requests]
+        methods = [check_method(r.method) for r in requests]
         results = [_unchanged(image) for image, _, _ in prepared]
         changed = [i for i, (_, source, edited) in enumerate(prepared) if not np.array_equal(source, edited)]
         total = 3 if changed else 0

@@ -24,6 +24,7 @@ it keeps its bytes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 
 import numpy as np
 import torch
@@ -36,7 +37,17 @@ from maskgan.infer.looks import WORN_PARTS, added_parts, check_reference_wears
 from maskgan.infer.warp import FOLD_LIMIT, Field, register
 from maskgan.labels import CLASS_KEYS, CLASS_NAMES, class_index
 
-METHODS = ("auto", "generate", "photo")
+
+
+class Method(str, Enum):
+    """How an edit makes its changed regions (a str, so that it compares equal to its wire name)."""
+
+    AUTO = "auto"  # the photo's own pixels where they can make a region, the generator for the rest
+    GENERATE = "generate"  # the generator for every changed pixel (the paper's behaviour)
+    PHOTO = "photo"  # never the generator; refuses what only it could draw
+
+
+METHODS = tuple(method.value for method in Method)
 ROUTES = ("moved", "transferred", "drawn", "generated")
 EYE_G, MOUTH, U_LIP, L_LIP = (class_index(k) for k in ("eye_g", "mouth", "u_lip", "l_lip"))
 LIP_LINE_STRENGTH = 0.8  # how far the line where closed lips meet goes toward the mouth's shadow
@@ -52,10 +63,10 @@ REFERENCE = "the reference face"  # what EditResult.looks says of parts drawn or
 SLIVER_SHARE = 0.01  # what the move misses by less than this share of the face's side is left as moved
 
 
-def check_method(method: str) -> str:
+def check_method(method: Method | str) -> Method:
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
-    return method
+    return Method(method)
 
 
 @dataclass
@@ -171,7 +182,7 @@ def _warp_target(source: np.ndarray, edited: np.ndarray, added: set[int]) -> tup
     return target, classes
 
 
-def plan_photo_routes(image: np.ndarray, source: np.ndarray, edited: np.ndarray, method: str,
+def plan_photo_routes(image: np.ndarray, source: np.ndarray, edited: np.ndarray, method: Method | str,
                       reference=None) -> RoutePlan:
     """The photo routes of one edit (photo-sized uint8 image, label maps); see the module's docstring.
 
@@ -179,14 +190,14 @@ def plan_photo_routes(image: np.ndarray, source: np.ndarray, edited: np.ndarray,
     parts the edit adds are fitted to the painted shapes, and whose glasses give new
     glasses their frame colour.
     """
-    check_method(method)
+    method = check_method(method)
     with one_thread():
         return _plan(image, source, edited, method, reference)
 
 
-def _plan(image: np.ndarray, source: np.ndarray, edited: np.ndarray, method: str, reference) -> RoutePlan:
+def _plan(image: np.ndarray, source: np.ndarray, edited: np.ndarray, method: Method, reference) -> RoutePlan:
     changed = source != edited
-    if method == "generate" or not changed.any():
+    if method is Method.GENERATE or not changed.any():
         routes = {}
         if changed.any():
             _tally(routes, "generated", edited[changed])
@@ -236,7 +247,7 @@ def _plan(image: np.ndarray, source: np.ndarray, edited: np.ndarray, method: str
             _tally(routes, "generated", edt[hole])
     if routes.get("transferred"):
         result = _lip_line(result, edt, residual & ~generate, photo[src == MOUTH], grain)
-    if method == "photo" and generate.any():
+    if method is Method.PHOTO and generate.any():
         missing = ", ".join(CLASS_NAMES[c].lower() for c in np.unique(edt[generate]))
         raise ValueError(f"the photo shows no {missing} near the edit to take it from, and method 'photo' never "
                          "generates: use method 'auto' (the generator draws what the photo cannot) or paint "
