@@ -31,6 +31,7 @@ COMMAND_MODULES = (
     "maskgan_cli.commands.align",
     "maskgan_cli.commands.train_parser",
     "maskgan_cli.commands.eval",
+    "maskgan_cli.commands.bench",
 )
 
 
