@@ -200,17 +200,35 @@ def _source_entry(source: Path, kind: str) -> dict:
             "imported": datetime.now(timezone.utc).isoformat(timespec="seconds")}
 
 
-def import_official(source: Path, output: Path) -> dict:
-    """Convert an official generator checkpoint into our safetensors bundle; returns the card."""
+IMPORT_STEPS = ("reading the checkpoint", "converting its tensors", "fingerprinting the checkpoint", "writing the bundle")
+
+
+def _steps(progress):
+    """A function that reports step ``i`` of IMPORT_STEPS to ``progress(done, total, message)``, if given."""
+    def step(done: int) -> None:
+        if progress is not None:
+            progress(done, len(IMPORT_STEPS), IMPORT_STEPS[done])
+    return step
+
+
+def import_official(source: Path, output: Path, progress=None) -> dict:
+    """Convert an official generator checkpoint into our safetensors bundle; returns the card. ``progress(done,
+    total, message)`` hears of each of IMPORT_STEPS as it starts (a 360 MB checkpoint takes seconds)."""
     from maskgan.weights import save_bundle
 
+    step = _steps(progress)
+    step(0)
     state_dict = load_official_state_dict(source)
+    step(1)
     config = infer_config(state_dict)
     generator = Generator(config)
     generator.load_state_dict(official_to_ours(state_dict, config))
+    step(2)
+    source_entry = _source_entry(Path(source), "official MaskGAN demo checkpoint")
+    step(3)
     card = {
         "name": f"official MaskGAN generator ({Path(source).name})",
-        "source": _source_entry(Path(source), "official MaskGAN demo checkpoint"),
+        "source": source_entry,
         "resolution": 512,
         "training_data": "CelebAMask-HQ (by the MaskGAN authors)",
     }
@@ -251,16 +269,24 @@ def official_parser_state(state_dict: dict[str, torch.Tensor]) -> tuple[ParserUN
                     for key, tensor in state_dict.items()}
 
 
-def import_official_parser(source: Path, output: Path) -> dict:
-    """Convert an official face_parsing checkpoint into a parser bundle; returns the card."""
+def import_official_parser(source: Path, output: Path, progress=None) -> dict:
+    """Convert an official face_parsing checkpoint into a parser bundle; returns the card. ``progress`` as in
+    ``import_official``."""
     from maskgan.weights import save_bundle
 
-    config, state = official_parser_state(load_official_state_dict(source))
+    step = _steps(progress)
+    step(0)
+    state_dict = load_official_state_dict(source)
+    step(1)
+    config, state = official_parser_state(state_dict)
     parser = ParserUNet(config)
     parser.load_state_dict(state)
+    step(2)
+    source_entry = _source_entry(Path(source), "official CelebAMask-HQ face_parsing checkpoint")
+    step(3)
     card = {
         "name": f"official CelebAMask-HQ face_parsing UNet ({Path(source).name})",
-        "source": _source_entry(Path(source), "official CelebAMask-HQ face_parsing checkpoint"),
+        "source": source_entry,
         "resolution": 512,  # its tester resizes every photo to 512x512
         "training_data": "CelebAMask-HQ (by the CelebAMask-HQ authors)",
     }

@@ -56,7 +56,9 @@ def test_fresh_user_has_the_demo_weights_and_the_landmark_parser_in_use(user, ca
 
 def test_import_official_into_the_weights_folder_and_use_it(user, official_pth, parser_pth, capsys):
     assert main(["weights", "import-official", str(official_pth), "--use"]) == 0
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
+    assert err.splitlines() == ["step 1/4: reading the checkpoint", "step 2/4: converting its tensors",
+                                "step 3/4: fingerprinting the checkpoint", "step 4/4: writing the bundle"]
     assert f"-> {weights_dir() / 'official.safetensors'}" in out and "the daemon will use official" in out
     assert read_daemon_settings() == {"weights": "official"}
     rows = _listing(capsys)

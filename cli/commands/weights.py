@@ -74,8 +74,12 @@ def _run_import(importer: str, args) -> dict:
         args.output = weights_dir() / f"{args.name}.safetensors"
     if args.output.suffix != ".safetensors":
         raise CommandError(f"the output must end in .safetensors, got {args.output.name}")
+    def progress(done: int, total: int, message: str) -> None:
+        # one plain line per step: editors' plug-ins read them from the pipe to show progress
+        print(f"step {done + 1}/{total}: {message}", file=sys.stderr, flush=True)
+
     try:
-        card = getattr(official_import, importer)(args.source, args.output)
+        card = getattr(official_import, importer)(args.source, args.output, progress=progress)
     except official_import.OfficialImportError as error:
         raise CommandError(str(error)) from error
     return card
