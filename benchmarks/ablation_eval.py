@@ -1,4 +1,4 @@
-"""Evaluates the RQ3 ablation of benchmarks/ablation_train.sh on the held-out set (docs/benchmarks.md).
+"""Evaluates the RQ3 ablation of benchmarks/ablation_train.sh on the held-out set (docs/benchmarks_history.md).
 
 Every bundle DIR/{spatial,plain}_{ebst,noebst}_seed{N}.safetensors is scored by
 maskgan.eval.synthetic.evaluate (the code behind `maskgan eval synthetic`) on the

@@ -7,7 +7,7 @@ pipelined 8 deep (submit/poll, retrying `busy` with busy_delay): 0 lost, 0
 duplicated, 0 wrong (pixels against the in-process Editor, up to batching rounding).
 Busy storm: the same pipelined load on a daemon with a queue of 2, clients retrying
 `busy` at once (as before issue 22) and with busy_delay. Seeded; the figures go to
-docs/benchmarks.md.
+docs/benchmarks.md (the current ones) and docs/benchmarks_history.md (each run).
 
   .venv/bin/python benchmarks/probe_daemon.py             # full: 10,000 messages, 8 clients x 100 edits
   .venv/bin/python benchmarks/probe_daemon.py --short     # the form tests/test_probes.py runs
