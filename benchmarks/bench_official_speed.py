@@ -80,7 +80,7 @@ def main() -> None:
 
     from maskgan.data.real_photos import load_astronaut
     from maskgan.infer import Editor
-    from maskgan.infer.precision import choose_precision
+    from maskgan.core.precision import choose_precision
     from maskgan.labels import class_index
     from maskgan.networks.generator import Generator
     from maskgan.official_import import infer_config, official_to_ours

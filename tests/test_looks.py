@@ -7,7 +7,7 @@ from maskgan.data.synthetic import sample_label, sample_photo
 from maskgan.eval.heldout import HeldOutSet
 from maskgan.eval.metrics import outline_contrast
 from maskgan.infer import Editor
-from maskgan.infer.crop import dilate
+from maskgan.core.masks import dilate
 from maskgan.infer.looks import (AUTO_LOOK, DISTINCT_COLOUR, LOOK_CANDIDATES, LookBook, Reference, added_parts,
                                   distinct_first, wearers)
 from maskgan.infer.samples import load_demo_sample

@@ -78,7 +78,7 @@ def _command_line(args, size: int) -> str:
 def _load(args):
     """(editor, parser) for the arguments; CommandError says what is wrong with weights or device."""
     from maskgan.infer import Editor
-    from maskgan.infer.precision import choose_device
+    from maskgan.core.precision import choose_device
     from maskgan.parsing.learned import LearnedParser
 
     try:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from maskgan.infer.crop import check_photo
+from maskgan.core.photo_checks import check_photo
 from maskgan.parsing import PARSING_INSTALL, FaceBox
 
 SAME_PERSON_THRESHOLD = 0.6

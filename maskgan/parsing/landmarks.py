@@ -22,7 +22,7 @@ from collections import defaultdict
 import numpy as np
 from PIL import Image
 
-from maskgan.infer.crop import check_photo
+from maskgan.core.photo_checks import check_photo
 from maskgan.parsing import PARSING_INSTALL, FaceBox, ParseResult, ParserError
 from maskgan.parsing.five_points import from_parts
 
