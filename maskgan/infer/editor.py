@@ -41,8 +41,8 @@ from maskgan.core.tensors import image_to_tensor, tensor_to_image
 from maskgan.imageio import luma
 from maskgan.infer import align, crop
 from maskgan.infer.face_points import FacePoints
-from maskgan.infer.looks import (AUTO_LOOK, LookBook, Reference, added_parts, check_look, check_reference_wears,
-                                  part_names)
+from maskgan.infer.looks import (AUTO_LOOK, CandidateSource, LookBook, Reference, added_parts, check_look,
+                                  check_reference_wears, part_names)
 from maskgan.infer.routes import RoutePlan, check_method, plan_photo_routes
 from maskgan.infer.weights_path import default_weights_path
 from maskgan.labels import CLASS_KEYS, check_label_map, one_hot
@@ -129,8 +129,24 @@ def _prepare_reference(reference) -> Reference | None:
     return Reference(image, mask)
 
 
+def builtin_look_candidates(card: dict) -> CandidateSource | None:
+    """The candidate faces of the built-in looks of weights with this card; None for weights that have none.
+
+    The built-in looks are faces of the synthetic world, whose style only weights trained
+    on it know: the synthetic world is imported for those weights only, here, where the
+    editor is composed; the look book takes whatever candidates it is given.
+    """
+    if card.get("training_data") != "synthetic":
+        return None
+    from maskgan.data.synthetic_looks import wearers
+
+    return wearers
+
+
 class Editor:
-    def __init__(self, bundle, device: str = "cpu", precision: str = "fp32"):
+    def __init__(self, bundle, device: str = "cpu", precision: str = "fp32", looks: CandidateSource | None = None):
+        """An editor of ``bundle``'s weights; ``looks`` gives the candidate faces of its built-in looks (None: no
+        built-in looks, only reference faces; ``Editor.load`` gives weights their own, builtin_look_candidates)."""
         self.bundle = bundle
         self.card = bundle.card
         self.device = device
@@ -142,9 +158,7 @@ class Editor:
         self.generator = bundle.generator.to(device, memory_format=memory_format(precision)).eval()
         check_size(self.resolution, self.resolution, self.generator.config.n_downsample)
         self.mask_vae = bundle.mask_vae.to(device).eval() if bundle.mask_vae is not None else None
-        # the built-in looks are faces of the synthetic world, whose style only weights trained on it know
-        self.has_builtin_looks = self.card.get("training_data") == "synthetic"
-        self.looks = LookBook(self.resolution, self._part_clarity)
+        self.looks = LookBook(self.resolution, self._part_clarity, looks) if looks is not None else None
         # styles of reference faces: every edit drawn from a look (and every variant) reuses its face's style
         self._styles: weakref.WeakKeyDictionary[Reference, torch.Tensor] = weakref.WeakKeyDictionary()
 
@@ -152,7 +166,8 @@ class Editor:
     def load(cls, weights: str | Path | None = None, device: str = "auto", precision: str = "auto") -> "Editor":
         """Load a bundle (default: the embedded demo weights), choose device and precision, warm up."""
         device = choose_device(device)
-        editor = cls(load_bundle(weights or default_weights_path(), device), device, choose_precision(precision, device))
+        bundle = load_bundle(weights or default_weights_path(), device)
+        editor = cls(bundle, device, choose_precision(precision, device), builtin_look_candidates(bundle.card))
         editor.warm_up()
         return editor
 
@@ -296,8 +311,8 @@ class Editor:
         """(look number, prepared reference) of one request; raises ValueError on a look these weights lack."""
         look, reference = check_look(look), _prepare_reference(reference)
         if look == AUTO_LOOK:
-            look = 1 if self.has_builtin_looks else 0
-        elif look > 0 and reference is None and not self.has_builtin_looks:
+            look = 1 if self.looks is not None else 0
+        elif look > 0 and reference is None and self.looks is None:
             raise ValueError(f"look {look} is a face of the synthetic world, which these weights "
                              f"({self.card.get('name', 'unnamed')}) were not trained on: give a reference photo "
                              "that wears the added parts, or use look 0 (the photo's own style)")
