@@ -184,3 +184,13 @@ def test_no_module_imports_itself_through_others():
 
 def modules_are_package_and_member(target: str, name: str) -> bool:
     return name.startswith(target + ".")
+
+
+def test_pyproject_lists_every_package_so_that_a_wheel_carries_it():
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {module_name(path.parent / "__init__.py", package, folder)
+             for package, folder in PACKAGES.items() for path in (ROOT / folder).rglob("__init__.py")
+             if "vendor" not in path.relative_to(ROOT / folder).parts}
+    assert sorted(found - listed) == []
