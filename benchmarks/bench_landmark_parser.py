@@ -24,7 +24,7 @@ def evaluate(parser, count: int, size: int) -> None:
     from maskgan.data.sources import EVAL_SEED_BASE
     from maskgan.data.synthetic import sample
     from maskgan.parsing import ParserError
-    from maskgan.train.parser_metrics import IoUCounter
+    from maskgan.core.iou import IoUCounter
 
     counter, missed, seconds = IoUCounter(), [], 0.0
     for i in range(count):

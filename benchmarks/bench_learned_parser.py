@@ -33,7 +33,7 @@ WRONG = np.array([255, 0, 255], np.uint8)  # magenta where the parse differs fro
 def test_split_scores(parser, count: int, size: int) -> dict:
     from maskgan.data.sources import EVAL_SEED_BASE
     from maskgan.data.synthetic import sample_photo
-    from maskgan.train.parser_metrics import IoUCounter
+    from maskgan.core.iou import IoUCounter
 
     counter, seconds = IoUCounter(), 0.0
     for first in range(0, count, BATCH):
@@ -49,7 +49,7 @@ def generator_edit_scores(parser, editor, count: int) -> tuple[dict, dict, list]
     """(scores of parsed generator outputs, scores of parsed exact edits) against the edited masks; sheet rows."""
     from maskgan.data.sources import EVAL_SEED_BASE
     from maskgan.data.synthetic import sample
-    from maskgan.train.parser_metrics import IoUCounter
+    from maskgan.core.iou import IoUCounter
 
     generated, exact, rows = IoUCounter(), IoUCounter(), []
     for i in range(count):

@@ -78,9 +78,10 @@ def main() -> None:
     parser.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16"], help="ours (default auto)")
     args = parser.parse_args()
 
+    from maskgan.core.precision import choose_precision
+    from maskgan.core.tensors import image_to_tensor
     from maskgan.data.real_photos import load_astronaut
     from maskgan.infer import Editor
-    from maskgan.infer.precision import choose_precision
     from maskgan.labels import class_index
     from maskgan.networks.generator import Generator
     from maskgan.official_import import infer_config, official_to_ours
@@ -103,7 +104,7 @@ def main() -> None:
 
     onehot = torch.zeros(1, 19, 512, 512).scatter_(1, torch.from_numpy(labels).long()[None, None], 1.0)
     target = torch.zeros(1, 19, 512, 512).scatter_(1, torch.from_numpy(edited).long()[None, None], 1.0)
-    image = torch.from_numpy(np.array(photo)).permute(2, 0, 1)[None].float() / 127.5 - 1
+    image = image_to_tensor(photo)[None]
 
     def official_forward():
         with torch.no_grad():

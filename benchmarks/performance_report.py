@@ -82,7 +82,7 @@ def official_comparison(code: Path, runs: int) -> dict:
 
     from maskgan.eval.speed import time_generator
     from maskgan.infer.editor import Editor
-    from maskgan.infer.precision import choose_precision
+    from maskgan.core.precision import choose_precision
     from maskgan.labels import one_hot
     from maskgan.networks.generator import Generator
     from maskgan.official_import import infer_config, official_to_ours

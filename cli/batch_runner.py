@@ -26,13 +26,13 @@ from __future__ import annotations
 import csv
 import json
 import os
-import tempfile
 import time
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from maskgan.imageio import load_mask, load_rgb, remove_stale_temporaries, save_png
+from maskgan.core.atomic_files import remove_stale_temporaries, write_atomically
+from maskgan.imageio import load_mask, load_rgb, save_png
 from maskgan.progress import Progress
 from maskgan_client.protocol import METHODS
 
@@ -304,12 +304,8 @@ def write_report(output_dir: Path, result: BatchResult) -> Path:
                    "reason": o.reason, "output": str(o.item.output) if o.item.output else None}
                   for o in result.outcomes],
     }
-    output_dir.mkdir(parents=True, exist_ok=True)
     path = output_dir / REPORT_FILE
-    fd, tmp = tempfile.mkstemp(prefix=".report.", suffix=".json", dir=output_dir)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(report, handle, indent=2)
-    os.replace(tmp, path)
+    write_atomically(path, lambda tmp: tmp.write_text(json.dumps(report, indent=2), encoding="utf-8"))
     return path
 
 

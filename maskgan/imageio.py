@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import glob
 import os
-import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from maskgan.core.atomic_files import write_atomically
 from maskgan.labels import DEFAULT_COLOR_TOLERANCE, check_label_map, color_to_label, label_to_color
 
 
@@ -58,46 +56,6 @@ def load_mask(path: str | os.PathLike, tolerance: float = DEFAULT_COLOR_TOLERANC
         return color_to_label(np.asarray(image.convert("RGB")), tolerance)
     except ValueError as error:
         raise ValueError(f"{path}: {error}") from error
-
-
-def write_atomically(path: str | os.PathLike, write) -> None:
-    """Call ``write(temporary path)`` beside ``path``, then move the result onto ``path``.
-
-    Nothing half-written is ever left under the final name, and the file gets the
-    usual permissions (mkstemp alone would make it owner-only).
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    umask = os.umask(0)
-    os.umask(umask)
-    try:
-        write(Path(tmp))
-        with open(tmp, "rb+") as handle:  # on disk before the rename, so a crash cannot leave an empty file
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-STALE_SECONDS = 600  # a temporary file this old belongs to a writer that was killed, not to one at work
-
-
-def remove_stale_temporaries(path: str | os.PathLike, older_than: float = STALE_SECONDS) -> list[Path]:
-    """Remove what writers of ``path`` killed mid-write left beside it (write_atomically's ``.NAME.*.tmp``)."""
-    path = Path(path)
-    removed = []
-    for tmp in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
-        try:
-            if tmp.is_file() and not tmp.is_symlink() and time.time() - tmp.stat().st_mtime > older_than:
-                tmp.unlink()
-                removed.append(tmp)
-        except OSError:
-            continue  # gone meanwhile, or not ours to remove
-    return removed
 
 
 def save_png(path: str | os.PathLike, array: np.ndarray) -> None:

@@ -26,7 +26,6 @@ import hashlib
 import importlib
 import json
 import os
-import uuid
 from dataclasses import asdict, dataclass, is_dataclass
 from pathlib import Path
 
@@ -36,6 +35,7 @@ from safetensors.torch import save as safetensors_bytes
 from torch import nn
 
 from maskgan.card_check import CardError, build_on_meta, check_config, networks_digest, short_repr
+from maskgan.core.atomic_files import write_atomically
 
 CARD_KEY = "maskgan_card"
 FORMAT = "maskgan-bundle/1"
@@ -88,17 +88,6 @@ def _tensor_digest(tensors: dict[str, torch.Tensor]) -> str:
     return digest.hexdigest()
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, then move it there: readers never see half a file."""
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def card_path(path: str | os.PathLike) -> Path:
     """Where the human-readable copy of a bundle's card lives: ``NAME.json`` beside ``NAME.safetensors``."""
     return Path(path).with_suffix(".json")
@@ -138,8 +127,9 @@ def save_bundle(path: str | os.PathLike, networks: dict[str, nn.Module], card: d
 
 def _write_bundle(path: Path, tensors: dict[str, torch.Tensor], card: dict) -> None:
     # serialised in memory rather than with save_file, which creates files readable by their owner only
-    _write_atomically(path, safetensors_bytes(tensors, metadata={CARD_KEY: json.dumps(card)}))
-    _write_atomically(card_path(path), (json.dumps(card, indent=2) + "\n").encode())
+    data = safetensors_bytes(tensors, metadata={CARD_KEY: json.dumps(card)})
+    write_atomically(path, lambda tmp: tmp.write_bytes(data))
+    write_atomically(card_path(path), lambda tmp: tmp.write_bytes((json.dumps(card, indent=2) + "\n").encode()))
 
 
 OWNED_FIELDS = ("format", "networks", "tensors_sha256", "networks_sha256")  # what save_bundle derives from the tensors

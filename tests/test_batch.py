@@ -316,3 +316,21 @@ def test_a_batch_killed_mid_run_resumes_without_redoing_or_refusing_its_own_file
     assert done + skipped == 12 and skipped >= 1 and done >= 1, printed
     assert sorted(p.name for p in out.glob("f*.png")) == [f"f{n:02d}.png" for n in range(12)]
     assert written <= {p.name for p in out.glob("f*.png")}
+
+
+def test_the_report_is_an_ordinary_file_and_a_failed_write_leaves_no_temporary(tmp_path):
+    """Issue 20: the report was left owner-only (mkstemp's 0600), and its temporary stayed behind on failure."""
+    from maskgan_cli.batch_runner import BatchResult, write_report
+
+    previous = os.umask(0o022)
+    try:
+        report = write_report(tmp_path / "out", BatchResult([]))
+    finally:
+        os.umask(previous)
+    assert os.stat(report).st_mode & 0o777 == 0o644
+    assert json.loads(report.read_text())["summary"] == {"done": 0, "failed": 0, "skipped": 0}
+    report.unlink()
+    (report / "in the way").mkdir(parents=True)  # a folder under the report's name: the move fails
+    with pytest.raises(OSError):
+        write_report(tmp_path / "out", BatchResult([]))
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["report.json"]

@@ -11,7 +11,7 @@ from PIL import Image
 from fake_celebamask import DEFAULT_PARTS, IMAGE_DIR, MAPPING_FILE, MASK_DIR, make_source, write_part
 from maskgan_cli.main import main
 from maskgan.data.celebamask_hq import EXPECTED_LAYOUT, CelebAMaskError, PreparedCelebAMaskDataset, prepare, split_of
-from maskgan.data.items import image_to_tensor
+from maskgan.core.tensors import image_to_tensor
 from maskgan.data.sources import open_dataset
 
 TRAIN_ORIG = 5  # an original CelebA index in the training split

@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFilter
 
+from maskgan.core.framing import Framing, measure_framing
+from maskgan.core.photo_checks import check_photo
 from maskgan.infer import crop
 
 
@@ -80,12 +82,12 @@ def test_composite_keeps_untouched_bytes_and_layer_transparent():
 
 def test_photo_checks_name_the_problem():
     with pytest.raises(ValueError, match="must be uint8 HxWx3 RGB"):
-        crop.check_photo(np.zeros((4, 4), np.uint8))
+        check_photo(np.zeros((4, 4), np.uint8))
     with pytest.raises(ValueError, match="masks must have the photo's size 4x3, got 5x3"):
-        crop.check_photo(np.zeros((3, 4, 3), np.uint8), np.zeros((3, 5), np.uint8))
+        check_photo(np.zeros((3, 4, 3), np.uint8), np.zeros((3, 5), np.uint8))
     huge = np.lib.stride_tricks.as_strided(np.zeros(3, np.uint8), shape=(9000, 8000, 3), strides=(0, 0, 1))
     with pytest.raises(ValueError, match="72.0 megapixels; the limit is 64"):
-        crop.check_photo(huge)
+        check_photo(huge)
 
 
 def test_paste_back_on_the_change_window_equals_the_whole_box():
@@ -148,7 +150,7 @@ def test_framed_box_puts_the_face_where_the_model_learnt_it():
     source[60:100, 140:240] = 13  # hair does not count towards the framing
     edited = source.copy()
     edited[150:160, 180:200] = 11  # the edit stays inside the framed box
-    framing = crop.Framing(face_side=0.4, center_x=0.5, center_y=0.6)
+    framing = Framing(face_side=0.4, center_x=0.5, center_y=0.6)
     box = crop.face_box(source, edited, framing=framing)
     assert box == crop.Box(x0=190 - 100, y0=140 - 120, side=200)
 
@@ -158,7 +160,7 @@ def test_framed_box_grows_to_hold_every_changed_pixel():
     source[100:180, 150:230] = 1
     edited = source.copy()
     edited[300:330, 170:210] = 13  # hair drawn far below the framed box (which ends at y 220)
-    box = crop.face_box(source, edited, framing=crop.Framing(0.4, 0.5, 0.6))
+    box = crop.face_box(source, edited, framing=Framing(0.4, 0.5, 0.6))
     x0, y0, x1, y1 = box.corners()
     assert (x0, y0) <= (150, 20) and y1 >= 330 and x1 >= 230 and box.side == 330 - 20
 
@@ -170,9 +172,9 @@ def test_measure_framing_takes_medians_over_faces_and_refuses_none():
         label[top:top + 40, 30:70] = 1
         maps.append(label)
     maps.append(np.zeros((100, 100), np.uint8))  # no face: skipped
-    assert crop.measure_framing(maps) == crop.Framing(face_side=0.4, center_x=0.5, center_y=0.4)
+    assert measure_framing(maps) == Framing(face_side=0.4, center_x=0.5, center_y=0.4)
     with pytest.raises(ValueError, match="none of the label maps shows a face"):
-        crop.measure_framing([np.zeros((8, 8), np.uint8)])
+        measure_framing([np.zeros((8, 8), np.uint8)])
 
 
 def test_photo_detail_returns_away_from_the_change_on_enlarged_output_only():

@@ -81,7 +81,7 @@ def test_edit_errors_are_one_line(inputs, tiny_weights, capsys):
 
 
 def test_edit_says_which_added_parts_it_drew_from_a_look(tmp_path, capsys):
-    from maskgan.infer.samples import load_demo_sample
+    from maskgan.infer.demo_samples import load_demo_sample
 
     sample = load_demo_sample()
     save_png(tmp_path / "photo.png", sample.image)
@@ -146,7 +146,7 @@ def test_style_copy_cli(inputs, tiny_weights):
 
 
 def test_committed_demo_sample_is_the_synthetic_one():
-    from maskgan.infer.samples import demo_sample, load_demo_sample
+    from maskgan.infer.demo_samples import demo_sample, load_demo_sample
 
     built, committed = demo_sample(), load_demo_sample()
     for field in ("image", "source_mask", "edited_mask", "ground_truth"):
@@ -155,7 +155,7 @@ def test_committed_demo_sample_is_the_synthetic_one():
 
 
 def test_demo_runs_the_main_job_through_a_daemon(tmp_path, tiny_weights, capsys):
-    from maskgan.infer.samples import load_demo_sample
+    from maskgan.infer.demo_samples import load_demo_sample
 
     assert main(["demo", "--weights", str(tiny_weights), "--output", str(tmp_path / "out")]) == 0
     sample = load_demo_sample()
@@ -205,7 +205,7 @@ def test_demo_without_weights_says_how_to_get_them(tmp_path, monkeypatch, capsys
 
 
 def test_method_photo_refuses_an_edit_only_the_generator_can_draw(tmp_path, capsys):
-    from maskgan.infer.samples import load_demo_sample
+    from maskgan.infer.demo_samples import load_demo_sample
     from maskgan.labels import class_index
 
     sample = load_demo_sample()

@@ -72,6 +72,52 @@ def test_no_package_imports_a_layer_above_it():
     assert wrong == []
 
 
+# The library's own layers, lowest first (docs/architecture.md, "Layers of the library"): a module of maskgan
+# imports its own sub-package (or top-level module) and lower layers, never a layer above nor a sibling of its own.
+LIBRARY_LAYERS = (
+    ("maskgan", "labels"),  # the version; classes and palette (numpy only, vendored into Krita)
+    ("core",),  # the floor: device and precision, photo checks, masks, framing, IoU, tensors, atomic files
+    ("card_check", "imageio", "progress", "user_config"),
+    ("weights",),
+    ("networks", "data"),
+    ("official_import", "parsing"),
+    ("infer",),
+    ("eval",),
+    ("train",),
+)
+LIBRARY_RANK = {part: rank for rank, parts in enumerate(LIBRARY_LAYERS) for part in parts}
+
+
+def library_part(module: str) -> str:
+    """The sub-package or top-level module of maskgan that ``module`` belongs to ('maskgan' for the package itself)."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else parts[0]
+
+
+def library_arrows_upwards(edges: dict[str, set[str]]) -> list[str]:
+    return sorted(f"{name} imports {target}" for name, targets in edges.items() if name.split(".")[0] == "maskgan"
+                  for target in targets if target.split(".")[0] == "maskgan"
+                  and library_part(target) != library_part(name)
+                  and LIBRARY_RANK[library_part(target)] >= LIBRARY_RANK[library_part(name)])
+
+
+def test_every_part_of_the_library_has_a_layer():
+    parts = {library_part(name) for name in modules() if name.split(".")[0] == "maskgan"}
+    assert sorted(parts - set(LIBRARY_RANK)) == []
+    assert sorted(set(LIBRARY_RANK) - parts) == []  # no layer names a part that is gone
+
+
+def test_no_part_of_the_library_imports_a_layer_above_it_or_a_sibling():
+    assert library_arrows_upwards(graph()) == []
+
+
+def test_the_layer_check_finds_an_arrow_upwards_and_between_siblings():
+    edges = {"maskgan.parsing.landmarks": {"maskgan.infer.crop", "maskgan.core.photo_checks", "maskgan.parsing"},
+             "maskgan.data.sources": {"maskgan.networks.generator"}, "maskgan.train.export": {"maskgan.eval.metrics"}}
+    assert library_arrows_upwards(edges) == ["maskgan.data.sources imports maskgan.networks.generator",
+                                             "maskgan.parsing.landmarks imports maskgan.infer.crop"]
+
+
 def test_the_krita_plug_in_takes_only_the_label_table_from_the_library():
     taken = {target for name, targets in graph().items() if name.startswith("maskgan_krita")
              for target in targets if target.split(".")[0] == "maskgan"}
@@ -138,3 +184,13 @@ def test_no_module_imports_itself_through_others():
 
 def modules_are_package_and_member(target: str, name: str) -> bool:
     return name.startswith(target + ".")
+
+
+def test_pyproject_lists_every_package_so_that_a_wheel_carries_it():
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {module_name(path.parent / "__init__.py", package, folder)
+             for package, folder in PACKAGES.items() for path in (ROOT / folder).rglob("__init__.py")
+             if "vendor" not in path.relative_to(ROOT / folder).parts}
+    assert sorted(found - listed) == []

@@ -13,7 +13,7 @@ from maskgan.networks.parser_unet import ParserUNet, ParserUNetConfig
 from maskgan.parsing import ParserError, load_parser
 from maskgan.parsing import learned
 from maskgan.parsing.learned import SHIPPED_PARSER, LearnedParser, working_size
-from maskgan.train.parser_metrics import IoUCounter
+from maskgan.core.iou import IoUCounter
 from maskgan.weights import WeightsError, save_bundle
 
 # Measured on the first 32 test-split faces with the shipped weights: 0.6606 at 96 px and 0.7472 at 256 px

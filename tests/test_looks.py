@@ -3,14 +3,16 @@
 import numpy as np
 import pytest
 
+from maskgan.core.masks import dilate
 from maskgan.data.synthetic import sample_label, sample_photo
+from maskgan.data.synthetic_looks import wearers
 from maskgan.eval.heldout import HeldOutSet
 from maskgan.eval.metrics import outline_contrast
 from maskgan.infer import Editor
-from maskgan.infer.crop import dilate
+from maskgan.infer.demo_samples import load_demo_sample
+from maskgan.infer.editor import builtin_look_candidates
 from maskgan.infer.looks import (AUTO_LOOK, DISTINCT_COLOUR, LOOK_CANDIDATES, LookBook, Reference, added_parts,
-                                  distinct_first, wearers)
-from maskgan.infer.samples import load_demo_sample
+                                  distinct_first)
 from maskgan.infer.weights_path import default_weights_path
 from maskgan.labels import class_index
 from maskgan.weights import load_bundle
@@ -121,7 +123,7 @@ def test_looks_are_numbered_and_checked(editor, demo):
 def test_weights_not_trained_on_the_synthetic_world_have_no_built_in_looks(demo):
     bundle = load_bundle(default_weights_path())
     bundle.card["training_data"] = "ffhq"  # any photos but the synthetic world (not CelebAMask-HQ: that aligns faces)
-    editor = Editor(bundle)
+    editor = Editor(bundle, looks=builtin_look_candidates(bundle.card))
     assert editor.edit(demo.image, demo.source_mask, demo.edited_mask, method="generate").looks == {}  # automatic: none
     with pytest.raises(ValueError, match="give a reference photo that wears the added parts, or use look 0"):
         editor.edit(demo.image, demo.source_mask, demo.edited_mask, method="generate", look=1)
@@ -164,7 +166,7 @@ def test_the_look_book_ranks_candidates_by_clarity():
         scores.update({id(r): np.count_nonzero(r.mask == part) for r in references})
         return [scores[id(r)] for r in references]
 
-    book = LookBook(64, clarity)
+    book = LookBook(64, clarity, wearers)
     assert not book.ranked(HAT)
     looks = [book.look(HAT, k) for k in (1, 2, 3)]
     assert book.ranked(HAT) and not book.ranked(GLASSES)
@@ -172,6 +174,24 @@ def test_the_look_book_ranks_candidates_by_clarity():
     assert np.count_nonzero(looks[0].mask == HAT) == max(scores.values())  # look 1: the best-ranked
     colours = [look.image[look.mask == HAT].astype(float).mean(0) for look in looks]
     assert all(np.linalg.norm(colours[i] - colours[j]) >= DISTINCT_COLOUR for i in range(3) for j in range(i))
-    assert all(np.count_nonzero(w.mask == HAT) > 0 for w in wearers(HAT, LOOK_CANDIDATES, 64))
+    assert all(np.count_nonzero(mask == HAT) > 0 for _, mask in wearers(HAT, LOOK_CANDIDATES, 64))
     with pytest.raises(ValueError, match="built-in looks are numbered 1 to 16"):
         book.look(HAT, 0)
+
+
+def test_a_look_book_ranks_the_faces_of_the_source_it_is_given():
+    faces = [(np.full((4, 4, 3), grey, np.uint8), np.full((4, 4), HAT, np.uint8)) for grey in (10, 240, 120)]
+    asked = []
+
+    def source(part, count, size):
+        asked.append((part, count, size))
+        return faces
+
+    book = LookBook(4, lambda references, part: [float(r.image.mean()) for r in references], source)
+    assert [book.look(HAT, k).image.mean() for k in (1, 2, 3)] == [240, 120, 10]
+    assert asked == [(HAT, LOOK_CANDIDATES, 4)]  # asked once, then ranked for good
+
+
+def test_only_weights_trained_on_the_synthetic_world_take_its_faces_as_looks():
+    assert builtin_look_candidates({"training_data": "synthetic"}) is wearers
+    assert builtin_look_candidates({"training_data": "celebamask_hq"}) is None and builtin_look_candidates({}) is None

@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 import torch
 
-from maskgan.infer import Editor, precision
-from maskgan.infer.precision import choose_device, choose_precision, cpuinfo_has_native_bf16
+from maskgan.core import precision
+from maskgan.core.precision import choose_device, choose_precision, cpuinfo_has_native_bf16
+from maskgan.infer import Editor
 
 
 def test_cpuinfo_flags_for_native_bf16():

@@ -7,7 +7,7 @@ import torch
 from maskgan.data.synthetic import sample_photo
 from maskgan.eval.retouch_edits import bigger_eyes, glasses_on, hairline_down, raised_brows
 from maskgan.imageio import luma
-from maskgan.infer.crop import dilate
+from maskgan.core.masks import dilate
 from maskgan.infer.glasses import glasses_parts
 from maskgan.infer.routes import plan_photo_routes
 from maskgan.infer.warp import jacobian_determinant, register

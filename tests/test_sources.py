@@ -8,7 +8,7 @@ import pytest
 import torch
 from PIL import Image
 
-from maskgan.data.items import image_to_tensor
+from maskgan.core.tensors import image_to_tensor
 from maskgan.data.preview import CAPTION_HEIGHT, GAP, SAMPLES_PER_ROW, write_contact_sheet
 from maskgan.data.sources import (
     EVAL_SEED_BASE, SEED_BASES, SPLIT_SPAN, TRAIN_SEED_BASE, VAL_SEED_BASE, SyntheticFaceDataset, open_dataset,

@@ -3,12 +3,13 @@
 import numpy as np
 import pytest
 
+from maskgan.core.masks import dilate
 from maskgan.data.synthetic import (
     EDIT_KINDS, influence_radius, render, sample, sample_layout, sample_streams, sample_style, simulate_user_edit,
 )
 from maskgan.data.synthetic_draw import Part
 from maskgan.data.synthetic_edit import EDITS
-from maskgan.data.synthetic_raster import box_blur, dilate, fill_from_neighbours
+from maskgan.data.synthetic_raster import box_blur, fill_from_neighbours
 from maskgan.labels import NUM_CLASSES
 
 SIZE = 64

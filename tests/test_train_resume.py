@@ -252,7 +252,7 @@ def test_export_of_a_mask_vae_fine_tuning_keeps_the_generator_it_started_from(fu
 
 def test_export_records_the_framing_of_the_training_faces(full_run, tmp_path):
     from maskgan.data.synthetic import sample
-    from maskgan.infer.crop import measure_framing
+    from maskgan.core.framing import measure_framing
 
     run, _ = full_run
     card = export_run(run, tmp_path / "m.safetensors")

@@ -2,7 +2,7 @@
 
 Starts a private daemon (its own runtime folder, so it never collides with the
 user's), sends the bundled sample photo and an edited mask (glasses added, see
-maskgan/infer/samples.py) through the client, writes the result, the RGBA layer
+maskgan/infer/demo_samples.py) through the client, writes the result, the RGBA layer
 and a before/after sheet, and always stops the daemon.
 """
 
@@ -51,7 +51,7 @@ def _demo(args) -> int:
     import time
 
     from maskgan.imageio import save_png
-    from maskgan.infer.samples import load_demo_sample
+    from maskgan.infer.demo_samples import load_demo_sample
     from maskgan.infer.weights_path import default_weights_path
     from maskgan.labels import label_to_color
     from maskgan_client import Client, DaemonError

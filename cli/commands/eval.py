@@ -78,7 +78,7 @@ def _command_line(args, size: int) -> str:
 def _load(args):
     """(editor, parser) for the arguments; CommandError says what is wrong with weights or device."""
     from maskgan.infer import Editor
-    from maskgan.infer.precision import choose_device
+    from maskgan.core.precision import choose_device
     from maskgan.parsing.learned import LearnedParser
 
     try:
@@ -107,12 +107,13 @@ def _record(weights: Path, key: str, entry: dict) -> None:
 def _synthetic(args) -> int:
     import json
 
+    from maskgan.core.atomic_files import write_atomically
     from maskgan.eval.grid import edit_grid
     from maskgan.eval.heldout import HeldOutSet
     from maskgan.eval.metrics import edit_radius
     from maskgan.eval.report import card_entry, summary, table
     from maskgan.eval.synthetic import evaluate
-    from maskgan.imageio import save_png, write_atomically
+    from maskgan.imageio import save_png
     from maskgan.networks.generator import check_size
     from maskgan.progress import Progress
 

@@ -62,7 +62,7 @@ def _parse(args) -> int:
 
 
 def _parse_in_process(args, image):
-    from maskgan.infer.precision import choose_device
+    from maskgan.core.precision import choose_device
     from maskgan.parsing import load_parser
 
     try:  # ParserError, WeightsError and device errors are ValueErrors with a message for the user

@@ -22,8 +22,8 @@ import numpy as np
 from PIL import Image
 from torch.utils.data import Dataset
 
+from maskgan.core.atomic_files import write_atomically
 from maskgan.data.items import make_item
-from maskgan.imageio import write_atomically
 
 SPLITS = ("train", "val", "test")
 MANIFEST_NAME = "manifest.json"

@@ -13,16 +13,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-
-def image_to_tensor(image: np.ndarray) -> torch.Tensor:
-    """uint8 HxWx3 -> float32 (3,H,W) in [-1, 1], as the official ``(x/255 - 0.5)/0.5``."""
-    return torch.tensor(np.ascontiguousarray(image)).permute(2, 0, 1).float().div(127.5).sub(1.0)
-
-
-def tensor_to_image(tensor: torch.Tensor) -> np.ndarray:
-    """float (3,H,W) in [-1, 1] -> uint8 HxWx3, as the official ``uint8((x + 1) * 127.5)`` after clamping."""
-    x = tensor.detach().float().clamp(-1.0, 1.0).add(1.0).mul(127.5)
-    return x.to(torch.uint8).permute(1, 2, 0).cpu().numpy()
+from maskgan.core.tensors import image_to_tensor
 
 
 def make_item(

@@ -12,7 +12,7 @@ import os
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from maskgan.data.items import tensor_to_image
+from maskgan.core.tensors import tensor_to_image
 from maskgan.data.sources import SyntheticFaceDataset, open_dataset
 from maskgan.imageio import save_png
 from maskgan.labels import label_to_color

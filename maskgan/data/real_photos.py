@@ -11,13 +11,12 @@ from pathlib import Path
 
 import numpy as np
 
+from maskgan.core.extras import PARSING_INSTALL
 from maskgan.imageio import load_rgb
 
 
 def astronaut_path() -> Path:
     """Path of astronaut.png inside the installed scikit-image; FileNotFoundError naming the install command."""
-    from maskgan.parsing import PARSING_INSTALL
-
     spec = importlib.util.find_spec("skimage")  # finds the files without importing scikit-image itself
     folders = list(spec.submodule_search_locations or []) if spec else []
     for folder in folders:

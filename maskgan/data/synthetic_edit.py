@@ -14,11 +14,12 @@ from typing import Callable
 
 import numpy as np
 
+from maskgan.core.masks import dilate
 from maskgan.data.synthetic_draw import (
     Canvas, Frame, Part, draw_glasses, draw_hat, draw_mouth, draw_stroke, ellipse, sample_glasses, sample_hat,
     sample_mouth,
 )
-from maskgan.data.synthetic_raster import bounding_box, dilate, fill_from_neighbours, shift
+from maskgan.data.synthetic_raster import bounding_box, fill_from_neighbours, shift
 from maskgan.labels import check_label_map
 
 # Parts a user grows, shrinks or moves, and the classes a part may spread over.

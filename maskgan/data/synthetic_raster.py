@@ -95,13 +95,6 @@ def upsample_blocks(small: np.ndarray, factor: int, height: int, width: int) -> 
     return out
 
 
-def dilate(mask: np.ndarray, radius: int) -> np.ndarray:
-    """Pixels within a (2r+1)^2 square of any set pixel of ``mask``."""
-    if radius <= 0:
-        return mask.copy()
-    return box_blur(mask.astype(np.float32), radius) > 0.5 / (2 * radius + 1) ** 2
-
-
 def shift(mask: np.ndarray, dy: int, dx: int, fill: bool = False) -> np.ndarray:
     """``mask`` moved by (dy, dx) pixels; uncovered pixels get ``fill``."""
     h, w = mask.shape

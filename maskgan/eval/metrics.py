@@ -3,7 +3,7 @@
   psnr(a, b, region=None)             dB, over the region's pixels and all channels (peak 255)
   ssim(a, b, region=None)             Gaussian-window SSIM (Wang et al. 2004), mean of the SSIM map over the region
   miou(predicted, target, region=None) mean IoU over the classes present in either label map (inside the region);
-                                      maskgan.train.parser_metrics.IoUCounter pools it over a set
+                                      maskgan.core.iou.IoUCounter pools it over a set
   pixel_accuracy(predicted, target, region=None)  share of the pixels where the label maps agree
   edit_region(label, edited, radius)  where an edit is judged: the changed mask pixels dilated by ``radius``
   outline_contrast(image, part, radius) how much a part stands out from what lies next to it (a frame from the skin)
@@ -20,9 +20,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from maskgan.core.iou import IoUCounter
+from maskgan.core.masks import dilate
 from maskgan.imageio import luma
-from maskgan.infer.crop import dilate
-from maskgan.train.parser_metrics import IoUCounter
 
 PEAK = 255.0
 # Identical images have infinite PSNR; they score this instead, so that means over a set stay finite.

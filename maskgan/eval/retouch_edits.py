@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from maskgan.infer.crop import dilate
+from maskgan.core.masks import dilate
 from maskgan.labels import class_index
 
 BACKGROUND, SKIN, NOSE, EYE_G, HAIR, NECK = (class_index(k) for k in ("background", "skin", "nose", "eye_g", "hair",

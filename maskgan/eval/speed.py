@@ -18,7 +18,7 @@ from pathlib import Path
 import torch
 
 from maskgan.infer.editor import Editor
-from maskgan.infer.precision import choose_device, choose_precision
+from maskgan.core.precision import choose_device, choose_precision
 from maskgan.labels import NUM_CLASSES, one_hot
 from maskgan.networks.generator import Generator, GeneratorConfig, check_size
 from maskgan.weights import Bundle, load_bundle

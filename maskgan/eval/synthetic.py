@@ -30,11 +30,11 @@ from typing import Callable
 
 import numpy as np
 
+from maskgan.core.iou import IoUCounter
 from maskgan.data.synthetic import SyntheticSample
 from maskgan.eval.heldout import HeldOutSet
 from maskgan.eval.metrics import edit_radius, edit_region, miou, pixel_accuracy, psnr, ssim_map
 from maskgan.infer import Cancelled, Editor, EditRequest
-from maskgan.train.parser_metrics import IoUCounter
 
 CANDIDATES = ("edit", "generate", "photo", "truth")
 IMAGE_METRICS = ("psnr", "ssim", "psnr_edit", "ssim_edit", "psnr_outside")

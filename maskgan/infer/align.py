@@ -36,6 +36,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from PIL import Image, ImageFilter
 
+from maskgan.core.photo_checks import check_photo
 from maskgan.infer import crop
 
 SUPERSAMPLE = 2  # the photo is warped at this many times the output size, then reduced (antialiasing)
@@ -318,9 +319,9 @@ def align_face(image: np.ndarray, mask: np.ndarray | None = None, size: int = 51
     image = np.asarray(image)
     if mask is not None:
         mask = check_label_map(mask)
-        crop.check_photo(image, mask)
+        check_photo(image, mask)
     else:
-        crop.check_photo(image)
+        check_photo(image)
     found = (face_points or FacePoints(source)).find(image, mask, face)
     square = AlignedSquare.from_landmarks(found.points)
     square = replace(square, note=f"CelebA-HQ alignment from the {found.source}: {square.describe()}"
@@ -339,7 +340,7 @@ def paste_crop(image: np.ndarray, square: AlignedSquare, edited_crop: np.ndarray
     differs from the photo's own crop. Every other photo pixel keeps its bytes.
     """
     image, edited_crop = np.asarray(image), np.asarray(edited_crop)
-    crop.check_photo(image)
+    check_photo(image)
     size = edited_crop.shape[0]
     if edited_crop.shape != (size, size, 3) or edited_crop.dtype != np.uint8:
         raise ValueError(f"the crop must be a square uint8 RGB image, got {edited_crop.dtype} {edited_crop.shape}")

@@ -20,30 +20,11 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageFilter
 
+from maskgan.core.framing import FACE_CLASSES, Framing
+from maskgan.core.masks import box_sum, dilate, mask_bounds
 from maskgan.labels import class_index
 
-MAX_PIXELS = 64_000_000
 DETAIL_MIN_SCALE = 1.2  # photo pixels per model pixel from which the photo's fine detail is restored
-
-
-def check_megapixels(height: int, width: int, what: str = "photo") -> None:
-    """Raise ValueError when height x width is above the 64 MP limit."""
-    if height * width > MAX_PIXELS:
-        raise ValueError(
-            f"the {what} has {height * width / 1e6:.1f} megapixels; the limit is {MAX_PIXELS / 1e6:.0f}. "
-            "Scale it down or crop it around the face first."
-        )
-
-
-def check_photo(image: np.ndarray, *masks: np.ndarray) -> None:
-    """Raise ValueError naming the problem unless ``image`` is an RGB photo of at most 64 MP and the masks match its size."""
-    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
-        raise ValueError(f"the photo must be uint8 HxWx3 RGB, got {image.dtype} {image.shape}")
-    height, width = image.shape[:2]
-    check_megapixels(height, width)
-    for mask in masks:
-        if mask.shape != (height, width):
-            raise ValueError(f"masks must have the photo's size {width}x{height}, got {mask.shape[1]}x{mask.shape[0]}")
 
 
 @dataclass(frozen=True)
@@ -63,59 +44,10 @@ class Box:
         return self.x0, self.y0, self.x0 + self.side, self.y0 + self.side
 
 
-# the face proper: what decides the framing (not hair, hat, glasses, neck or cloth, which edits add and remove)
-FACE_CLASSES = tuple(class_index(key) for key in (
-    "skin", "nose", "l_eye", "r_eye", "l_brow", "r_brow", "l_ear", "r_ear", "mouth", "u_lip", "l_lip"))
 # small features the paste-back keeps as photographed unless the edit involves them (change_alpha)
 FEATURE_CLASSES = tuple(class_index(key) for key in (
     "nose", "eye_g", "l_eye", "r_eye", "l_brow", "r_brow", "mouth", "u_lip", "l_lip", "ear_r", "neck_l"))
 _KEPT_WHEN_UNINVOLVED = np.isin(np.arange(256), FEATURE_CLASSES)
-
-
-@dataclass(frozen=True)
-class Framing:
-    """Where the face sits in a model's training images, as fractions of the image side.
-
-    ``face_side`` is the longer side of the face's bounding box (FACE_CLASSES),
-    ``center_x``/``center_y`` its centre. A crop framed the same way shows the
-    generator faces at the scale and place it learnt them; a looser crop makes
-    it draw smaller faces than it knows and blurs every edit.
-    """
-
-    face_side: float
-    center_x: float
-    center_y: float
-
-    @classmethod
-    def from_card(cls, card: dict) -> "Framing | None":
-        entry = card.get("framing")
-        return cls(float(entry["face_side"]), float(entry["center_x"]), float(entry["center_y"])) if entry else None
-
-    def as_dict(self) -> dict:
-        return {"face_side": self.face_side, "center_x": self.center_x, "center_y": self.center_y}
-
-
-def mask_bounds(mask: np.ndarray) -> tuple[int, int, int, int]:
-    """(x0, y0, x1, y1) of the set pixels of a non-empty mask (exclusive ends)."""
-    rows, cols = np.nonzero(mask.any(1))[0], np.nonzero(mask.any(0))[0]
-    return int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1
-
-
-def measure_framing(labels) -> Framing:
-    """The median framing of label maps (the training data's), from those that show a face."""
-    sides, centers_x, centers_y = [], [], []
-    for label in labels:
-        face = np.isin(label, FACE_CLASSES)
-        if not face.any():
-            continue
-        x0, y0, x1, y1 = mask_bounds(face)
-        size = max(label.shape)
-        sides.append(max(x1 - x0, y1 - y0) / size)
-        centers_x.append((x0 + x1) / 2 / label.shape[1])
-        centers_y.append((y0 + y1) / 2 / label.shape[0])
-    if not sides:
-        raise ValueError("none of the label maps shows a face (skin, eyes, nose, mouth...): cannot measure the framing")
-    return Framing(*(round(float(np.median(values)), 4) for values in (sides, centers_x, centers_y)))
 
 
 def face_box(source_mask: np.ndarray, edited_mask: np.ndarray, margin: float = 0.2,
@@ -197,18 +129,6 @@ def window_image(square: np.ndarray, box: Box, window: tuple[int, int, int, int]
 def window_labels(square: np.ndarray, box: Box, window: tuple[int, int, int, int]) -> np.ndarray:
     """A label map of the box's square (any size) back at photo scale, the window of it (nearest)."""
     return _resample_window(square, box, window, Image.NEAREST)
-
-
-def box_sum(mask: np.ndarray, radius: int) -> np.ndarray:
-    """Number of set pixels in each (2r+1)^2 window (zero padding), exact integers."""
-    padded = np.pad(mask.astype(np.int32), radius + 1)
-    s = padded.cumsum(0).cumsum(1)
-    k = 2 * radius + 1
-    return (s[k:, k:] - s[:-k, k:] - s[k:, :-k] + s[:-k, :-k])[: mask.shape[0], : mask.shape[1]]
-
-
-def dilate(mask: np.ndarray, radius: int) -> np.ndarray:
-    return box_sum(mask, radius) > 0 if radius > 0 else mask.astype(bool)
 
 
 def change_alpha(source_mask: np.ndarray, edited_mask: np.ndarray, grow: int, feather: int) -> np.ndarray:

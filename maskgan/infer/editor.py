@@ -20,7 +20,7 @@ them (looks.py). Look 0 turns that off.
 Long operations take ``progress(done, total, message)`` and ``cancel`` (anything
 with ``is_set()``); a set cancel raises ``Cancelled`` at the next step. Bad input
 raises ValueError naming what is wrong. The generator runs on the chosen device
-and fast path (precision.py); the MaskVAE (variants, interpolation) is small and
+and fast path (maskgan.core.precision); the MaskVAE (variants, interpolation) is small and
 always runs in float32.
 """
 
@@ -33,14 +33,17 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from maskgan.data.items import image_to_tensor, tensor_to_image
+from maskgan.core.framing import Framing
+from maskgan.core.masks import dilate
+from maskgan.core.photo_checks import check_megapixels, check_photo
+from maskgan.core.precision import autocast, choose_device, choose_precision, memory_format
+from maskgan.core.tensors import image_to_tensor, tensor_to_image
 from maskgan.imageio import luma
 from maskgan.infer import align, crop
 from maskgan.infer.face_points import FacePoints
-from maskgan.infer.looks import (AUTO_LOOK, LookBook, Reference, added_parts, check_look, check_reference_wears,
-                                  part_names)
+from maskgan.infer.looks import (AUTO_LOOK, CandidateSource, LookBook, Reference, added_parts, check_look,
+                                  check_reference_wears, part_names)
 from maskgan.infer.routes import Method, RoutePlan, check_method, plan_photo_routes
-from maskgan.infer.precision import autocast, choose_device, choose_precision, memory_format
 from maskgan.infer.weights_path import default_weights_path
 from maskgan.labels import CLASS_KEYS, check_label_map, one_hot
 from maskgan.networks.generator import check_size
@@ -116,7 +119,7 @@ def _check_feather(feather: int) -> None:
 def _prepare(image, source_mask, edited_mask) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     image = np.asarray(image)
     source, edited = check_label_map(source_mask), check_label_map(edited_mask)
-    crop.check_photo(image, source, edited)
+    check_photo(image, source, edited)
     return image, source, edited
 
 
@@ -134,26 +137,40 @@ def _prepare_reference(reference) -> Reference | None:
     if reference is None:
         return None
     image, mask = np.asarray(reference.image), check_label_map(reference.mask)
-    crop.check_photo(image, mask)
+    check_photo(image, mask)
     return Reference(image, mask)
 
 
+def builtin_look_candidates(card: dict) -> CandidateSource | None:
+    """The candidate faces of the built-in looks of weights with this card; None for weights that have none.
+
+    The built-in looks are faces of the synthetic world, whose style only weights trained
+    on it know: the synthetic world is imported for those weights only, here, where the
+    editor is composed; the look book takes whatever candidates it is given.
+    """
+    if card.get("training_data") != "synthetic":
+        return None
+    from maskgan.data.synthetic_looks import wearers
+
+    return wearers
+
+
 class Editor:
-    def __init__(self, bundle, device: str = "cpu", precision: str = "fp32"):
+    def __init__(self, bundle, device: str = "cpu", precision: str = "fp32", looks: CandidateSource | None = None):
+        """An editor of ``bundle``'s weights; ``looks`` gives the candidate faces of its built-in looks (None: no
+        built-in looks, only reference faces; ``Editor.load`` gives weights their own, builtin_look_candidates)."""
         self.bundle = bundle
         self.card = bundle.card
         self.device = device
         self.precision = precision
         self.resolution = int(self.card.get("resolution", 512))
-        self.framing = crop.Framing.from_card(self.card)  # None: the loose whole-mask crop
+        self.framing = Framing.from_card(self.card)  # None: the loose whole-mask crop
         # weights trained on CelebAMask-HQ see faces as its photos show them: CelebA-HQ's aligned squares (align.py)
         self.face_points = FacePoints() if align.trained_on_celebahq_crops(self.card) else None
         self.generator = bundle.generator.to(device, memory_format=memory_format(precision)).eval()
         check_size(self.resolution, self.resolution, self.generator.config.n_downsample)
         self.mask_vae = bundle.mask_vae.to(device).eval() if bundle.mask_vae is not None else None
-        # the built-in looks are faces of the synthetic world, whose style only weights trained on it know
-        self.has_builtin_looks = self.card.get("training_data") == "synthetic"
-        self.looks = LookBook(self.resolution, self._part_clarity)
+        self.looks = LookBook(self.resolution, self._part_clarity, looks) if looks is not None else None
         # styles of reference faces: every edit drawn from a look (and every variant) reuses its face's style
         self._styles: weakref.WeakKeyDictionary[Reference, torch.Tensor] = weakref.WeakKeyDictionary()
 
@@ -161,7 +178,8 @@ class Editor:
     def load(cls, weights: str | Path | None = None, device: str = "auto", precision: str = "auto") -> "Editor":
         """Load a bundle (default: the embedded demo weights), choose device and precision, warm up."""
         device = choose_device(device)
-        editor = cls(load_bundle(weights or default_weights_path(), device), device, choose_precision(precision, device))
+        bundle = load_bundle(weights or default_weights_path(), device)
+        editor = cls(bundle, device, choose_precision(precision, device), builtin_look_candidates(bundle.card))
         editor.warm_up()
         return editor
 
@@ -241,7 +259,7 @@ class Editor:
             raise ValueError(f"the source and edited masks differ in size: {source_mask.shape} vs {edited_mask.shape}")
         check_size(*source_mask.shape, self.generator.config.n_downsample)
         image = np.asarray(image)
-        crop.check_photo(image)
+        check_photo(image)
         if image.shape[:2] != source_mask.shape:
             from PIL import Image
 
@@ -304,8 +322,8 @@ class Editor:
         """(look number, prepared reference) of one request; raises ValueError on a look these weights lack."""
         look, reference = check_look(look), _prepare_reference(reference)
         if look == AUTO_LOOK:
-            look = 1 if self.has_builtin_looks else 0
-        elif look > 0 and reference is None and not self.has_builtin_looks:
+            look = 1 if self.looks is not None else 0
+        elif look > 0 and reference is None and self.looks is None:
             raise ValueError(f"look {look} is a face of the synthetic world, which these weights "
                              f"({self.card.get('name', 'unnamed')}) were not trained on: give a reference photo "
                              "that wears the added parts, or use look 0 (the photo's own style)")
@@ -372,7 +390,7 @@ class Editor:
     def style_copy(self, target_mask, reference_image, reference_mask, *, progress=None, cancel=None) -> np.ndarray:
         """``target_mask`` rendered in the style of the reference photo (uint8 HxWx3, the target mask's size)."""
         target = check_label_map(target_mask)
-        crop.check_megapixels(*target.shape, "target mask")
+        check_megapixels(*target.shape, "target mask")
         reference = _prepare_reference(Reference(reference_image, reference_mask))
         size = self.resolution
         _step(progress, cancel, 0, 2, "encoding the reference style")
@@ -424,7 +442,7 @@ class Editor:
         samples = samples.to(torch.uint8).cpu().numpy()
         reach = max(1, round(VARIANT_REACH * box.side))
         x0, y0, x1, y1 = window = crop.change_window(source, edited, box, reach)
-        region = crop.dilate(source[y0:y1, x0:x1] != edited[y0:y1, x0:x1], reach)
+        region = dilate(source[y0:y1, x0:x1] != edited[y0:y1, x0:x1], reach)
         source_crop = crop.crop_mask(source, box, self.resolution)
         style = self.encode_style(self._onehot([source_crop]), self._images([crop.crop_image(image, box, self.resolution)]))
         results = []
@@ -455,7 +473,7 @@ class Editor:
         a, b = check_label_map(mask_a), check_label_map(mask_b)
         if a.shape != b.shape:
             raise ValueError(f"mask_a and mask_b differ in size: {a.shape[1]}x{a.shape[0]} vs {b.shape[1]}x{b.shape[0]}")
-        crop.check_megapixels(*a.shape, "mask")
+        check_megapixels(*a.shape, "mask")
         if steps < 2:
             raise ValueError(f"interpolation needs at least 2 steps (both ends), got {steps}")
         box = crop.face_box(a, b, framing=self.framing)

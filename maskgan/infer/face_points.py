@@ -27,7 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from maskgan.infer.crop import FACE_CLASSES, mask_bounds
+from maskgan.core.framing import FACE_CLASSES
+from maskgan.core.masks import mask_bounds
 from maskgan.labels import class_index
 from maskgan.parsing import ParserError
 from maskgan.parsing.five_points import from_parts

@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 from contextlib import contextmanager
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -108,13 +107,3 @@ def push_pull(values: torch.Tensor, known: torch.Tensor) -> torch.Tensor:
         trust = w.clamp(0, 1)
         filled = trust * mean + (1 - trust) * coarse
     return torch.where(known[None], values, filled)
-
-
-def to_tensor(image: np.ndarray) -> torch.Tensor:
-    """uint8 HxWxC -> float32 (C, H, W) in 0..255."""
-    return torch.from_numpy(np.array(image, dtype=np.float32)).permute(2, 0, 1)  # a copy: inputs may be read-only
-
-
-def to_image(x: torch.Tensor) -> np.ndarray:
-    """float (C, H, W) in 0..255 -> uint8 HxWxC, rounded and clipped."""
-    return x.round().clamp(0, 255).to(torch.uint8).permute(1, 2, 0).contiguous().numpy()

@@ -14,10 +14,11 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from maskgan.infer.crop import dilate
+from maskgan.core.masks import dilate
+from maskgan.core.tensors import image_to_levels, levels_to_image
 from maskgan.imageio import luma
 from maskgan.labels import class_index
-from maskgan.infer.field_ops import gaussian_blur, masked_blur, push_pull, to_image, to_tensor
+from maskgan.infer.field_ops import gaussian_blur, masked_blur, push_pull
 
 MIN_DONORS = 12  # fewer photo pixels of a class than this cannot tell its look
 OUTLIER_SPREADS = 3.0  # donors further than this many median deviations from the class's brightness are left out
@@ -91,7 +92,7 @@ def fill_class(image: np.ndarray, labels: np.ndarray, hole: np.ndarray, cls: int
     known = donors(labels, cls, hole, image)
     if np.count_nonzero(known) < MIN_DONORS:
         raise ValueError(f"class {cls} has only {np.count_nonzero(known)} pixels to copy from")
-    x = to_tensor(image)
+    x = image_to_levels(image)
     known_t = torch.from_numpy(known)
     low = push_pull(x, known_t)
     smooth = masked_blur(x, known_t.float(), grain_sigma)
@@ -108,7 +109,7 @@ def fill_class(image: np.ndarray, labels: np.ndarray, hole: np.ndarray, cls: int
     # the hole's edge as soft as a photographed edge: the fill fades out over about a grain's width
     hole_t = torch.from_numpy(hole).float()[None]
     coverage = torch.maximum(hole_t, gaussian_blur(hole_t, 0.6 * grain_sigma))
-    return to_image(x + coverage * (low + texture - x))
+    return levels_to_image(x + coverage * (low + texture - x))
 
 
 def _window(x: torch.Tensor, rows: slice, cols: slice) -> torch.Tensor:

@@ -17,7 +17,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from maskgan.infer.field_ops import gaussian_blur, to_image, to_tensor
+from maskgan.core.tensors import image_to_levels, levels_to_image
+from maskgan.infer.field_ops import gaussian_blur
 from maskgan.labels import class_index
 
 EYE_G = class_index("eye_g")
@@ -103,7 +104,7 @@ def draw_glasses(image: np.ndarray, labels: np.ndarray, glasses: np.ndarray,
     """uint8 HxWx3: ``image`` (a window of the photo, with ``labels``) wearing the painted ``glasses``."""
     frame, lenses = glasses_parts(glasses, np.isin(labels, EYES))
     thickness = max(1.0, float(_depth(frame)))
-    x = to_tensor(image)
+    x = image_to_levels(image)
     frame_t = torch.from_numpy(frame).float()
     lenses_t = torch.from_numpy(lenses).float()
     # the frame's shadow on the skin: the frame moved down-right by its thickness, blurred
@@ -133,4 +134,4 @@ def draw_glasses(image: np.ndarray, labels: np.ndarray, glasses: np.ndarray,
     alpha = torch.maximum(frame_t, 0.5 * gaussian_blur(frame_t[None], 0.5)[0]) * torch.from_numpy(
         _dilate_round(frame, 1)).float()
     x = x * (1 - alpha) + shaded * alpha
-    return to_image(x)
+    return levels_to_image(x)

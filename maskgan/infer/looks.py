@@ -8,8 +8,10 @@ face's style, everything else in the photo's own (the official behaviour).
 
 Where the looks come from:
   * a reference photo and its mask, given by the user (any weights);
-  * look k >= 1: a face of the synthetic world's training split that wears the
-    part, for weights trained on that world (procedural, nothing to download).
+  * look k >= 1: a candidate face that wears the part, from the candidate source
+    the look book is given: for weights trained on the synthetic world, the faces
+    of its training split (maskgan.data.synthetic_looks; procedural, nothing to
+    download), handed over by Editor.load; other weights have none.
     The first LOOK_CANDIDATES such faces are ranked by how faithfully the weights
     draw the part on the face itself (Editor._part_clarity: a frame kept apart from
     its lenses, a hat kept its colour), since a look the weights reproduce faintly
@@ -20,14 +22,11 @@ Where the looks come from:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
-from maskgan.data.sources import TRAIN_SEED_BASE
-from maskgan.data.synthetic import sample_label, sample_photo
 from maskgan.labels import CLASS_NAMES, class_index
 
 AUTO_LOOK = -1  # look 1 for weights trained on the synthetic world, else look 0
@@ -42,15 +41,8 @@ WORN_PARTS = tuple(class_index(key) for key in ("eye_g", "hat", "ear_r", "neck_l
 # glasses around the bare eyes of the demo photo) say nothing about its look, while
 # a part already worn and reshaped keeps the photo's style.
 ADDED_SHARE = 1 / 3
-# A reference face must show a part with at least this many pixels, and a synthetic
-# face this share of its pixels (about the smallest earring the world draws), to
-# serve as its look.
-REFERENCE_MIN_PIXELS = 4
-LOOK_MIN_SHARE = 0.0005
+REFERENCE_MIN_PIXELS = 4  # a reference face must show a part with at least this many pixels to serve as its look
 DISTINCT_COLOUR = 40.0  # RGB distance of a part's mean colour from every better-ranked look, for a look to lead
-# Looks are searched among this many training faces; every part the world draws
-# appears in well over LOOK_CANDIDATES of them.
-LOOK_SEARCH_SPAN = 20_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -89,19 +81,6 @@ def check_reference_wears(reference_mask: np.ndarray, parts: list[int]) -> None:
                          f"that wears every added part, or leave the reference out to use the built-in looks")
 
 
-@lru_cache(maxsize=64)
-def wearers(part: int, count: int, size: int) -> tuple[Reference, ...]:
-    """The first ``count`` training faces of the synthetic world that show ``part``, at ``size`` pixels."""
-    found = []
-    for seed in range(TRAIN_SEED_BASE, TRAIN_SEED_BASE + LOOK_SEARCH_SPAN):
-        if np.count_nonzero(sample_label(seed, size) == part) >= LOOK_MIN_SHARE * size * size:
-            found.append(Reference(*sample_photo(seed, size)))
-            if len(found) == count:
-                return tuple(found)
-    raise ValueError(f"the synthetic world draws {part_names([part])} on only {len(found)} of its first "
-                     f"{LOOK_SEARCH_SPAN:,} faces; give a reference photo instead")
-
-
 def _colour(reference: Reference, part: int) -> np.ndarray:
     return reference.image[reference.mask == part].astype(np.float32).mean(axis=0)
 
@@ -120,12 +99,18 @@ def distinct_first(ranked: list[Reference], part: int) -> list[Reference]:
     return chosen + rest
 
 
-class LookBook:
-    """The built-in looks of one model: per part, candidate faces ranked by ``clarity(references, part)`` (a score each)."""
+# candidates(part, count, size): (image, label map) of ``count`` faces that show ``part``, at ``size`` pixels
+CandidateSource = Callable[[int, int, int], Sequence[tuple[np.ndarray, np.ndarray]]]
 
-    def __init__(self, size: int, clarity: Callable[[list[Reference], int], list[float]]):
+
+class LookBook:
+    """The built-in looks of one model: per part, the faces ``candidates`` gives, ranked by
+    ``clarity(references, part)`` (a score each)."""
+
+    def __init__(self, size: int, clarity: Callable[[list[Reference], int], list[float]], candidates: CandidateSource):
         self.size = size
         self.clarity = clarity
+        self.candidates = candidates
         self._ranked: dict[int, list[Reference]] = {}
 
     def look(self, part: int, look: int) -> Reference:
@@ -133,8 +118,8 @@ class LookBook:
         if not 1 <= look <= MAX_LOOK:
             raise ValueError(f"built-in looks are numbered 1 to {MAX_LOOK}, got {look}")
         if part not in self._ranked:
-            candidates = wearers(part, LOOK_CANDIDATES, self.size)
-            scores = self.clarity(list(candidates), part)
+            candidates = [Reference(image, mask) for image, mask in self.candidates(part, LOOK_CANDIDATES, self.size)]
+            scores = self.clarity(candidates, part)
             self._ranked[part] = distinct_first([candidates[i] for i in np.argsort(scores, kind="stable")[::-1]], part)
         return self._ranked[part][look - 1]
 

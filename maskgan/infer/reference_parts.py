@@ -14,8 +14,9 @@ import numpy as np
 import torch
 from PIL import Image
 
-from maskgan.infer.crop import mask_bounds
-from maskgan.infer.field_ops import gaussian_blur, push_pull, to_image, to_tensor
+from maskgan.core.masks import mask_bounds
+from maskgan.core.tensors import image_to_levels, levels_to_image
+from maskgan.infer.field_ops import gaussian_blur, push_pull
 from maskgan.infer.warp import register
 
 
@@ -31,10 +32,10 @@ def fit_part(image: np.ndarray, painted: np.ndarray, reference, part: int) -> np
     field = register(ref_part, target, [0, 1], parts=(1,))
     # where the bent part misses the painted shape, the nearest of its own pixels fill in
     covered = torch.from_numpy(field.apply_labels(ref_part) == 1)
-    fitted = push_pull(to_tensor(field.apply(ref_image)), covered)
-    out = to_tensor(image)
+    fitted = push_pull(image_to_levels(field.apply(ref_image)), covered)
+    out = image_to_levels(image)
     window = out[:, py0:py1, px0:px1]
     cover = torch.from_numpy(target).float()[None]
     cover = torch.maximum(cover, 0.5 * gaussian_blur(cover, 0.5))
     out[:, py0:py1, px0:px1] = window + cover * (fitted - window)
-    return to_image(out)
+    return levels_to_image(out)

@@ -29,10 +29,12 @@ from enum import Enum
 import numpy as np
 import torch
 
+from maskgan.core.framing import FACE_CLASSES
+from maskgan.core.masks import box_sum, dilate, mask_bounds
+from maskgan.core.tensors import image_to_levels, levels_to_image
 from maskgan.imageio import luma
 from maskgan.infer import fill, glasses, reference_parts
-from maskgan.infer.crop import FACE_CLASSES, box_sum, dilate, mask_bounds
-from maskgan.infer.field_ops import gaussian_blur, one_thread, to_image, to_tensor
+from maskgan.infer.field_ops import gaussian_blur, one_thread
 from maskgan.infer.looks import WORN_PARTS, added_parts, check_reference_wears
 from maskgan.infer.warp import FOLD_LIMIT, Field, register
 from maskgan.labels import CLASS_KEYS, CLASS_NAMES, class_index
@@ -150,10 +152,10 @@ def _lip_line(image: np.ndarray, labels: np.ndarray, filled: np.ndarray, mouth_p
         shade = mouth_pixels[brightness <= np.percentile(brightness, 10)].mean(0)
     else:
         shade = image[upper | lower].mean(0) / 3
-    x = to_tensor(image)
+    x = image_to_levels(image)
     strength = gaussian_blur(torch.from_numpy(meeting).float()[None], 0.6 * grain).clamp(0, 1) * LIP_LINE_STRENGTH
     line = torch.tensor(shade, dtype=torch.float32).view(3, 1, 1)
-    return to_image(x + strength * (line - x))
+    return levels_to_image(x + strength * (line - x))
 
 
 def _unfolded(warp: Field) -> Field | None:

@@ -23,7 +23,8 @@ import numpy as np
 import torch
 from PIL import Image
 
-from maskgan.infer.field_ops import gaussian_blur, identity_grid, resize, sample, to_image, to_tensor
+from maskgan.core.tensors import image_to_levels, levels_to_image
+from maskgan.infer.field_ops import gaussian_blur, identity_grid, resize, sample
 
 WORK_SIDE = 128  # the working grid's longer side
 LEVELS = ((4, 30), (2, 20), (1, 12))  # (downsampling of the working grid, iterations) coarse to fine
@@ -57,7 +58,7 @@ class Field:
 
     def apply(self, image: np.ndarray, mode: str = "bicubic") -> np.ndarray:
         """The window's pixels moved by the field (uint8 HxWxC); pixels the field leaves in place keep their bytes."""
-        moved = to_image(sample(to_tensor(image), identity_grid(*self.shape) + self.displacement, mode))
+        moved = levels_to_image(sample(image_to_levels(image), identity_grid(*self.shape) + self.displacement, mode))
         still = (self.magnitude() < 1e-3).numpy()
         return np.where(still[..., None], image, moved)
 

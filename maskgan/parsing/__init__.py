@@ -24,14 +24,6 @@ import numpy as np
 
 PARSER_KINDS = ("auto", "learned", "landmarks")
 
-# How to install the `parsing` extra (landmark parser, identity score, real-photo sample): mediapipe 0.10.21
-# goes in with --no-deps because its metadata pins numpy<2, although it runs with numpy 2.
-PARSING_INSTALL = (
-    "make setup-parsing (or, in the project's venv: pip install -e '.[parsing]' && "
-    "pip install --no-deps mediapipe==0.10.21)"
-)
-
-
 class ParserError(ValueError):
     """The photo cannot be parsed (no face, bad face index, parser unavailable); the message says what to do."""
 

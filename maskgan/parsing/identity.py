@@ -20,8 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
-from maskgan.infer.crop import check_photo
-from maskgan.parsing import PARSING_INSTALL, FaceBox
+from maskgan.core.extras import PARSING_INSTALL
+from maskgan.core.photo_checks import check_photo
+from maskgan.parsing import FaceBox
 
 SAME_PERSON_THRESHOLD = 0.6
 MODEL_FILES = {

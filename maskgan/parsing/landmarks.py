@@ -22,8 +22,9 @@ from collections import defaultdict
 import numpy as np
 from PIL import Image
 
-from maskgan.infer.crop import check_photo
-from maskgan.parsing import PARSING_INSTALL, FaceBox, ParseResult, ParserError
+from maskgan.core.extras import PARSING_INSTALL
+from maskgan.core.photo_checks import check_photo
+from maskgan.parsing import FaceBox, ParseResult, ParserError
 from maskgan.parsing.five_points import from_parts
 
 MEDIAPIPE_VERSION = "0.10.21"  # the last release with the `solutions` API used here

@@ -23,6 +23,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from maskgan.core.tensors import to_model_range
 from maskgan.labels import class_index
 from maskgan.networks.parser_unet import LEVELS
 from maskgan.parsing import FaceBox, ParseResult, ParserError
@@ -129,8 +130,7 @@ class LearnedParser:
         return labels.numpy() if as_numpy else labels
 
     def _parse_chunk(self, images: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
-        # uint8 -> [-1, 1], as maskgan.data.items.image_to_tensor and the official Normalize(0.5, 0.5)
-        x = images.to(self.device).permute(0, 3, 1, 2).float().div(127.5).sub(1.0)
+        x = to_model_range(images.to(self.device))  # the official Normalize(0.5, 0.5), as training's items
         photo_size = tuple(x.shape[2:])
         if photo_size != size:
             shrinking = size[0] < photo_size[0] or size[1] < photo_size[1]

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from maskgan.imageio import write_atomically
+from maskgan.core.atomic_files import write_atomically
 
 FORMAT = "maskgan-train-checkpoint/1"
 LATEST = "latest"

@@ -20,7 +20,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-from maskgan.infer.precision import DEVICES, PRECISIONS
+from maskgan.core.precision import DEVICES, PRECISIONS
 from maskgan.networks.blender import BlenderConfig
 from maskgan.networks.discriminator import DiscriminatorConfig
 from maskgan.networks.generator import GeneratorConfig, check_size

@@ -25,7 +25,7 @@ import torch.distributed as dist
 from torch import nn
 from torch._utils import _flatten_dense_tensors, _unflatten_dense_tensors
 
-from maskgan.infer.precision import choose_device
+from maskgan.core.precision import choose_device
 from maskgan.train.config import RunConfig
 
 

@@ -16,8 +16,8 @@ import shlex
 from pathlib import Path
 
 from maskgan import __version__
+from maskgan.core.framing import Framing, measure_framing
 from maskgan.data.sources import open_dataset
-from maskgan.infer.crop import Framing, measure_framing
 from maskgan.train.checkpoint import latest_checkpoint, load_checkpoint
 from maskgan.train.config import config_from_toml
 from maskgan.train.models import build_networks

@@ -40,14 +40,14 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import Dataset
 
-from maskgan.infer.precision import choose_device
+from maskgan.core.iou import IoUCounter
+from maskgan.core.precision import choose_device
 from maskgan.labels import NUM_CLASSES
 from maskgan.networks.parser_unet import ParserUNet, ParserUNetConfig, check_parser_size, norm_layers
 from maskgan.progress import Progress
 from maskgan.train.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from maskgan.train.config import DataConfig
 from maskgan.train.data import StepBatchSampler, batch_loader, open_training_data
-from maskgan.train.parser_metrics import IoUCounter
 from maskgan.train.run_folder import prepare_run_folder
 from maskgan.train.trainer import MetricsWindow, TrainingError
 

@@ -6,7 +6,7 @@ Run folder (written by rank 0 only):
   metrics.jsonl               one line per log.every steps: step, stage, each loss term
                               (mean over the steps since the line before and over the
                               replicas), learning rates, seconds (training wall time so far)
-  samples/step_XXXXXX.png     sample grids (see samples.py)
+  samples/step_XXXXXX.png     sample grids (see sample_grid.py)
   checkpoints/step_XXXXXX.pt  + checkpoints/latest (see checkpoint.py)
 
 A checkpoint holds networks, optimisers, schedules, the step, the data stream
@@ -37,7 +37,7 @@ from maskgan.train.data import StepBatchSampler, batch_loader, fixed_batch, open
 from maskgan.train.distributed import DistContext, autocast, gather_objects, mean_over_replicas, setup, teardown
 from maskgan.train.models import TrainingModels, load_initial_weights
 from maskgan.train.run_folder import prepare_run_folder
-from maskgan.train.samples import sample_grid
+from maskgan.train.sample_grid import sample_grid
 from maskgan.train.schedule import TRAINED_IN, stage_at
 from maskgan.train.stages import StageLosses
 

@@ -65,7 +65,7 @@ class PluginSession:
 def write_inputs(folder: Path) -> Path:
     """The scenario's photos: the bundled demo sample (glasses to add) and a second synthetic portrait."""
     from maskgan.imageio import save_mask
-    from maskgan.infer.samples import load_demo_sample
+    from maskgan.infer.demo_samples import load_demo_sample
 
     folder.mkdir()
     sample = load_demo_sample()

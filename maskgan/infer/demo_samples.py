@@ -4,7 +4,7 @@
 synthetic face world, so its exact ground truth is known. The same arrays are
 committed as PNGs in maskgan/assets/samples/ (photo, colour masks in the official
 palette, ground truth), so that `maskgan demo` starts at once and people can try
-`maskgan edit` or the Krita plug-in on them. ``python -m maskgan.infer.samples``
+`maskgan edit` or the Krita plug-in on them. ``python -m maskgan.infer.demo_samples``
 rewrites the PNGs; tests/test_edit_cli.py checks they still equal ``demo_sample()``.
 """
 

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from maskgan.data.items import tensor_to_image
+from maskgan.core.tensors import tensor_to_image
 from maskgan.labels import label_to_color, one_hot
 from maskgan.networks.mask_vae import resize_labels
 from maskgan.train.config import EBSTConfig
