@@ -57,6 +57,16 @@ def test_apply_edit_layer_equals_a_direct_editor_call(gimp_session, demo_editor)
     assert (layer[..., 3] == 0).mean() > 0.5  # transparent where unchanged
 
 
+def test_16_bit_and_float_images_get_the_same_result(gimp_session, demo_editor):
+    """GEGL converts the image's pixels to 8 bits for the daemon and the 8-bit result into the image's precision."""
+    values = gimp_session.check("check_deep_images_take_8_bit_results")
+    expected = demo_editor.edit(gimp_session.input("photo"), gimp_session.input("source"),
+                                gimp_session.input("edited"), feather=8)
+    for name in ("u16", "float"):
+        assert values[f"edit_{name}"] == ["success", f"Added “MaskGAN edit 1” to “{name}.xcf”; drawn eyeglasses"]
+        assert np.array_equal(gimp_session.out(f"edit_layer_{name}.npy"), expected.layer), name
+
+
 def test_variants_and_style_copy_equal_direct_editor_calls(gimp_session, demo_editor):
     values = gimp_session.check("check_variants_and_style_copy")
     assert values["variants"] == ["success", "Added “MaskGAN variants 1” (seed 7): 2 variants, the first shown; "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import sys
+from pathlib import Path
 
 import gi
 
@@ -17,7 +18,6 @@ gi.require_version("Gimp", "3.0")
 gi.require_version("GimpUi", "3.0")
 from gi.repository import Gimp, GimpUi, GLib, GObject  # noqa: E402
 
-from maskgan_client import Client  # noqa: E402
 from maskgan_client.protocol import FACE, FEATHER, LOOK, METHODS, SEED, VARIANTS  # noqa: E402
 
 from maskgan_krita.guard import PluginError  # noqa: E402
@@ -25,6 +25,7 @@ from maskgan_krita.settings import MASK_MODES, TOLERANCE_RANGE  # noqa: E402
 from maskgan_krita.vendor_path import labels  # noqa: E402
 
 from . import actions  # noqa: E402
+from .cancel_watch import WatchedClient  # noqa: E402
 
 MENU = "<Image>/Filters/MaskGAN"
 PREFIX = "plug-in-maskgan-"
@@ -33,6 +34,7 @@ METHOD_LABELS = {"auto": "Photo first (moved, transferred or drawn from the phot
                  "photo": "Photo only (never the generator)"}
 MASK_MODE_LABELS = {"colour": "One colour layer", "classes": "One layer per class"}
 READWRITE = GObject.ParamFlags.READWRITE
+CANCEL_LOG = Path(__file__).resolve().parents[2] / "cancelled.log"  # in the plug-in's folder (uninstall removes it)
 
 
 def _choice(labels_by_id: dict[str, str]):
@@ -153,7 +155,7 @@ class MaskGAN(Gimp.PlugIn):
         Gimp.progress_init(f"MaskGAN: {label}")
         endpoint = config.get_property("endpoint") or None
         try:
-            with Client(endpoint) as client:
+            with WatchedClient(endpoint, CANCEL_LOG) as client:  # GIMP's Cancel kills us: the watcher tells the daemon
                 message = _work(name, image, list(drawables), config, actions.Daemon(client, _show_progress))
         except PluginError as error:
             return _failed(procedure, run_mode, str(error))

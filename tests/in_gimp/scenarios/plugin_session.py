@@ -164,6 +164,17 @@ def check_apply_edit_adds_a_result_layer():
     image.delete()
 
 
+def check_deep_images_take_8_bit_results():
+    """A 16-bit and a 32-bit float linear image: pixels go through GEGL's conversions both ways."""
+    for precision, name in ((Gimp.Precision.U16_NON_LINEAR, "u16"), (Gimp.Precision.FLOAT_LINEAR, "float")):
+        image = image_with_masks(load("photo"), load("source_colour"), load("edited_colour"), name)
+        image.convert_precision(precision)
+        VALUES[f"edit_{name}"] = run("apply-edit", image, [])
+        result = next(layer for layer in image.get_layers() if layer.get_name() == "MaskGAN edit 1")
+        np.save(OUT / f"edit_layer_{name}.npy", pixels(result))
+        image.delete()
+
+
 def check_variants_and_style_copy():
     image = image_with_masks(load("photo"), load("source_colour"), load("edited_colour"), "sample")
     reference = image_with_masks(load("photo2"), load("source2_colour"), load("edited2_colour"), "second")
@@ -219,6 +230,6 @@ def check_errors_leave_the_image_alone():
 
 
 for step in (check_procedures_register, check_parse_face_adds_the_mask_group, check_apply_edit_adds_a_result_layer,
-             check_variants_and_style_copy, check_batch_over_open_images, check_errors_leave_the_image_alone):
+             check_deep_images_take_8_bit_results, check_variants_and_style_copy, check_batch_over_open_images, check_errors_leave_the_image_alone):
     check(step)
 (OUT / "result.json").write_text(json.dumps(RESULT, indent=1, default=str))
