@@ -91,8 +91,9 @@ def load_parser_now(endpoint: str, photo: np.ndarray) -> None:
     """Have the daemon load its parser (it does on the first parse) before GIMP asks.
 
     Loading mediapipe took 16 s on this 2-core machine under load, and the daemon's socket thread answered
-    no liveness ping meanwhile, so the plug-in's blocking call (pings after 2 s, gives up 4 s later)
-    reported the daemon gone. Here the request is polled without pings.
+    no liveness ping meanwhile, so the plug-in's blocking call (pings after 2 s, gives up 4 s later) gave up
+    (it then says the daemon stalled and to run the filter again: test_gimp_daemon_link.py). Here the
+    request is polled without pings.
     """
     from maskgan_client import Client
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from maskgan_client import Client, DaemonError, DaemonUnavailable
 
 from maskgan_krita import messages, naming
 from maskgan_krita.guard import PluginError
 
 from . import image_io
+from .daemon_link import Daemon, DaemonDown
 from .image_io import title
 
 
@@ -29,32 +29,6 @@ class Look:
 
     def args(self) -> dict:
         return {"feather": self.feather, "look": self.look, "method": self.method}
-
-
-class DaemonDown(PluginError):
-    """No daemon answered: nothing more can be sent (a batch stops)."""
-
-
-class Daemon:
-    """The client, with each request's progress shown through ``progress(fraction, text)``."""
-
-    def __init__(self, client: Client, progress):
-        self.client, self.progress = client, progress
-
-    def call(self, what: str, op: str, args: dict, arrays: dict):
-        def shown(header):
-            total = max(int(header.get("total") or 0), 1)
-            self.progress(min(int(header.get("done") or 0) / total, 1.0), f"{what}: {header.get('message', '')}")
-
-        self.progress(0.0, f"{what}: sent to the daemon")
-        try:
-            return self.client.call(op, args, arrays, progress=shown)
-        except DaemonUnavailable as error:
-            raise DaemonDown(f"{what}: no MaskGAN daemon answered at {error.endpoint}. Start it with "
-                             "`maskgan daemon start` (in the environment where maskgan is installed), then run "
-                             "the filter again") from error
-        except DaemonError as error:
-            raise PluginError(f"{what} failed: {error.message}") from error
 
 
 def parse_face(daemon: Daemon, image, selected, face: int, mask_mode: str) -> str:
@@ -137,14 +111,15 @@ def style_copy(daemon: Daemon, image, selected, reference, tolerance: float) -> 
 
 def batch_edit(daemon: Daemon, images, look: Look, tolerance: float, progress) -> str:
     """Apply edit on every open image with MaskGAN masks, one after another; one line per image."""
-    lines, done = [], 0
+    lines, done, count = [], 0, max(len(images), 1)
     for index, image in enumerate(images):
-        progress(index / max(len(images), 1), f"Batch: {title(image)} ({index + 1} of {len(images)})")
+        progress(index / count, f"Batch: {title(image)} ({index + 1} of {len(images)})")
         if image_io.find_group(image) is None:
             lines.append(f"{title(image)}: skipped, no MaskGAN masks")
             continue
+        this_image = Daemon(daemon.client, lambda fraction, text, index=index: progress((index + fraction) / count, text))
         try:
-            lines.append(apply_edit(daemon, image, [], look, tolerance))
+            lines.append(apply_edit(this_image, image, [], look, tolerance))
             done += 1
         except DaemonDown:
             raise

@@ -71,7 +71,7 @@ def new_group(image, name: str, parent=None, position: int = 0):
 
 
 def walk(layers):
-    """Every layer, groups' children first (bottom to top within each level is GIMP's reverse order)."""
+    """Every layer of ``layers`` and of the groups among them, a group's children before the group."""
     for layer in layers:
         if layer.is_group():
             yield from walk(layer.get_children())

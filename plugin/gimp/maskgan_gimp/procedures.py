@@ -26,6 +26,7 @@ from maskgan_krita.vendor_path import labels  # noqa: E402
 
 from . import actions  # noqa: E402
 from .cancel_watch import WatchedClient  # noqa: E402
+from .daemon_link import Daemon  # noqa: E402
 
 MENU = "<Image>/Filters/MaskGAN"
 PREFIX = "plug-in-maskgan-"
@@ -105,11 +106,11 @@ def _look(config) -> actions.Look:
                         config.get_property("method"))
 
 
-def _work(name: str, image, drawables, config, daemon: actions.Daemon) -> str:
-    tolerance = config.get_property("colour-tolerance") if name != "parse-face" else 0
+def _work(name: str, image, drawables, config, daemon: Daemon) -> str:
     if name == "parse-face":
         return actions.parse_face(daemon, image, drawables, config.get_property("face"),
                                   config.get_property("mask-mode"))
+    tolerance = config.get_property("colour-tolerance")
     if name == "apply-edit":
         return actions.apply_edit(daemon, image, drawables, _look(config), tolerance, config.get_property("photo"))
     if name == "variants":
@@ -156,7 +157,7 @@ class MaskGAN(Gimp.PlugIn):
         endpoint = config.get_property("endpoint") or None
         try:
             with WatchedClient(endpoint, CANCEL_LOG) as client:  # GIMP's Cancel kills us: the watcher tells the daemon
-                message = _work(name, image, list(drawables), config, actions.Daemon(client, _show_progress))
+                message = _work(name, image, list(drawables), config, Daemon(client, _show_progress))
         except PluginError as error:
             return _failed(procedure, run_mode, str(error))
         except Exception as error:  # noqa: BLE001 - GIMP shows nothing useful for an escaped exception
