@@ -105,6 +105,8 @@ def test_errors_say_what_to_do_and_add_nothing(gimp_session):
     assert message.startswith("Apply edit: no MaskGAN daemon answered at ipc://")
     assert message.endswith("Start it with `maskgan daemon start` (in the environment where maskgan is installed), "
                             "then run the filter again")
+    assert values["mask_as_photo"] == ["execution-error", "the chosen photo “Edited mask” is a group, a MaskGAN mask or "
+                                                          "a MaskGAN result; choose the photo's layer"]
     with pytest.raises(PluginError) as krita_wording:  # what the Krita plug-in says of the same layer
         mask_colours.read_label(gimp_session.out("off_palette_edited.npy"), 24, "“Edited mask” of “sample.xcf”")
     assert values["bad_colours"] == ["execution-error", str(krita_wording.value)]

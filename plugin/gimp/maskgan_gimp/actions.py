@@ -35,11 +35,8 @@ def parse_face(daemon: Daemon, image, selected, face: int, mask_mode: str) -> st
     image_io.check_rgb(image)
     photo = image_io.photo_layer(image, selected)
     reply = daemon.call("Parse face", "parse", {"face": face}, {"image": image_io.read_photo(image, photo)})
-    image.undo_group_start()
-    try:
+    with image_io.one_undo_step(image):
         image_io.create_mask_group(image, reply.arrays["label"], mask_mode)
-    finally:
-        image.undo_group_end()
     return messages.parsed(reply.result)
 
 
@@ -54,7 +51,7 @@ def masks(image, tolerance: float) -> tuple[np.ndarray, np.ndarray]:
 def edit_arrays(image, selected, tolerance: float, photo=None) -> tuple:
     """(photo layer, the `edit` arrays) of an image with MaskGAN masks; PluginError when the masks are equal."""
     image_io.check_rgb(image)
-    photo = photo or image_io.photo_layer(image, selected)
+    photo = image_io.chosen_photo(image, photo) if photo is not None else image_io.photo_layer(image, selected)
     source, edited = masks(image, tolerance)
     if np.array_equal(source, edited):
         raise PluginError(f"{title(image)}: “{naming.EDITED_MASK}” equals the source mask, so the edit would change "
@@ -65,11 +62,8 @@ def edit_arrays(image, selected, tolerance: float, photo=None) -> tuple:
 def apply_edit(daemon: Daemon, image, selected, look: Look, tolerance: float, photo=None) -> str:
     photo, arrays = edit_arrays(image, selected, tolerance, photo)
     reply = daemon.call("Apply edit", "edit", look.args(), arrays)
-    image.undo_group_start()
-    try:
+    with image_io.one_undo_step(image):
         layer = image_io.add_result(image, photo, naming.EDIT_PREFIX, reply.arrays["layer"])
-    finally:
-        image.undo_group_end()
     result = reply.result
     return (f"Added “{layer.get_name()}” to {title(image)}"
             + ("" if result.get("changed", True) else ": the edit changed no pixel")
@@ -79,12 +73,9 @@ def apply_edit(daemon: Daemon, image, selected, look: Look, tolerance: float, ph
 def variants(daemon: Daemon, image, selected, look: Look, tolerance: float, n: int, seed: int) -> str:
     photo, arrays = edit_arrays(image, selected, tolerance)
     reply = daemon.call("Variants", "variants", {"n": n, "seed": seed, **look.args()}, arrays)
-    image.undo_group_start()
-    try:
+    with image_io.one_undo_step(image):
         group = image_io.add_result_group(image, photo, naming.VARIANTS_PREFIX, list(reply.arrays["layers"]),
                                           "Variant")
-    finally:
-        image.undo_group_end()
     return f"Added “{group.get_name()}” (seed {seed}): {n} variants, the first shown; show one at a time to compare"
 
 
@@ -100,12 +91,9 @@ def style_copy(daemon: Daemon, image, selected, reference, tolerance: float) -> 
     arrays = {"target_mask": target, "reference_mask": reference_mask,
               "reference_image": image_io.read_photo(reference, image_io.photo_layer(reference))}
     rgb = daemon.call("Style copy", "style_copy", {}, arrays).arrays["image"]
-    image.undo_group_start()
-    try:
+    with image_io.one_undo_step(image):
         layer = image_io.add_result(image, photo, naming.STYLE_PREFIX,
                                     np.concatenate([rgb, np.full(rgb.shape[:2] + (1,), 255, np.uint8)], axis=2))
-    finally:
-        image.undo_group_end()
     return f"Added “{layer.get_name()}” in the style of {title(reference)}"
 
 

@@ -8,6 +8,8 @@ user is told to convert them (the plug-in never changes an image's mode itself).
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import gi
 
 gi.require_version("Gimp", "3.0")
@@ -100,13 +102,38 @@ def _made_by_plugin(layer) -> bool:
     return False
 
 
+def _can_be_photo(layer) -> bool:
+    return isinstance(layer, Gimp.Layer) and not layer.is_group() and not _made_by_plugin(layer)
+
+
 def photo_layer(image, selected=()):
     """The selected layer when it is a plain layer outside the MaskGAN group and its results, else the
     bottom-most such layer."""
     for layer in list(selected) + list(reversed(image.get_layers())):
-        if isinstance(layer, Gimp.Layer) and not layer.is_group() and not _made_by_plugin(layer):
+        if _can_be_photo(layer):
             return layer
     raise PluginError(f"{title(image)} has no layer with the photo outside the MaskGAN group and its results")
+
+
+def chosen_photo(image, layer):
+    """The layer the user chose as the photo, when it can be one (in this image, not a group, not a mask or a
+    result); PluginError otherwise."""
+    if layer.get_image() != image:
+        raise PluginError(f"the chosen photo “{layer.get_name()}” is not a layer of {title(image)}")
+    if not _can_be_photo(layer):
+        raise PluginError(f"the chosen photo “{layer.get_name()}” is a group, a MaskGAN mask or a MaskGAN result; "
+                          "choose the photo's layer")
+    return layer
+
+
+@contextmanager
+def one_undo_step(image):
+    """What is added inside is undone by one Edit > Undo."""
+    image.undo_group_start()
+    try:
+        yield
+    finally:
+        image.undo_group_end()
 
 
 def read_photo(image, layer) -> np.ndarray:

@@ -215,6 +215,7 @@ def check_errors_leave_the_image_alone():
     before = snapshot(image)
     VALUES["daemon_down"] = run("apply-edit", image, [], endpoint=os.environ["MASKGAN_DEAD_ENDPOINT"])
     edited = next(layer for layer in walk(image.get_layers()) if layer.get_name() == "Edited mask")
+    VALUES["mask_as_photo"] = run("apply-edit", image, [], photo=edited)
     buffer = edited.get_buffer()
     buffer.set(Gegl.Rectangle.new(3, 4, 2, 1), "R'G'B'A u8", bytes([1, 2, 250, 255] * 2))
     buffer.flush()
