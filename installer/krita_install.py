@@ -18,7 +18,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import shutil
-import subprocess
 import sys
 import tempfile
 import zipfile
@@ -27,14 +26,10 @@ from pathlib import Path
 
 from maskgan_installer.kritarc import read_python_setting, write_python_setting
 from maskgan_installer.krita_paths import KritaLocation
+from maskgan_installer.vendor import InstallError, download_wheels, fill_vendor, pick_wheels
 
 PLUGIN = "maskgan_krita"
-VENDORED_DISTRIBUTIONS = ("pyzmq", "msgpack", "numpy")
 RECEIPT = "install.json"
-
-
-class InstallError(Exception):
-    """Installation cannot proceed; the message says why and what to do."""
 
 
 def plugin_source() -> Path:
@@ -43,42 +38,6 @@ def plugin_source() -> Path:
     if spec is None or not spec.submodule_search_locations:
         raise InstallError(f"the {PLUGIN} package is missing from this installation; reinstall maskgan")
     return Path(list(spec.submodule_search_locations)[0])
-
-
-def _package_dir(name: str) -> Path:
-    spec = importlib.util.find_spec(name)
-    if spec is None or spec.origin is None:
-        raise InstallError(f"{name} is missing from this installation; reinstall maskgan")
-    return Path(spec.origin).parent
-
-
-def download_wheels(dest: Path, python_version: str, platforms: list[str]) -> list[Path]:
-    """Binary wheels of the vendored distributions for Krita's Python and platform."""
-    command = [
-        sys.executable, "-m", "pip", "download", "--quiet", "--only-binary=:all:", "--no-deps",
-        "--python-version", python_version, "--implementation", "cp", "--dest", str(dest),
-    ]
-    for tag in platforms:
-        command += ["--platform", tag]
-    completed = subprocess.run(command + list(VENDORED_DISTRIBUTIONS), capture_output=True, text=True)
-    if completed.returncode != 0:
-        raise InstallError(
-            f"could not download {', '.join(VENDORED_DISTRIBUTIONS)} wheels for Python {python_version} "
-            f"({', '.join(platforms)}): {completed.stderr.strip().splitlines()[-1] if completed.stderr.strip() else 'pip failed'}. "
-            "Check the network, or pass --wheels DIR with the wheels downloaded elsewhere."
-        )
-    return sorted(dest.glob("*.whl"))
-
-
-def _pick_wheels(folder: Path) -> list[Path]:
-    wheels = sorted(folder.glob("*.whl"))
-    missing = [
-        name for name in VENDORED_DISTRIBUTIONS
-        if not any(w.name.lower().startswith(name.replace("-", "_") + "-") for w in wheels)
-    ]
-    if missing:
-        raise InstallError(f"{folder} has no wheel for {', '.join(missing)}")
-    return wheels
 
 
 @dataclass
@@ -102,18 +61,12 @@ def install(plan: InstallPlan) -> dict:
         previous_rc = read_python_setting(location.kritarc, f"enable_{PLUGIN}")
 
     with tempfile.TemporaryDirectory() as scratch:
-        wheels = _pick_wheels(plan.wheels) if plan.wheels else download_wheels(
+        wheels = pick_wheels(plan.wheels) if plan.wheels else download_wheels(
             Path(scratch), plan.python_version, plan.platforms
         )
         staging = Path(scratch) / PLUGIN
         shutil.copytree(plugin_source(), staging, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.desktop", "*.action"))
-        vendor = staging / "vendor"
-        vendor.mkdir(exist_ok=True)
-        shutil.copytree(_package_dir("maskgan_client"), vendor / "maskgan_client", ignore=shutil.ignore_patterns("__pycache__"))
-        shutil.copy2(_package_dir("maskgan") / "labels.py", vendor / "maskgan_labels.py")
-        for wheel in wheels:
-            with zipfile.ZipFile(wheel) as archive:
-                archive.extractall(vendor)
+        fill_vendor(staging / "vendor", wheels)
         (staging / "daemon.json").write_text(json.dumps({"command": plan.daemon_command}, indent=1))
 
         location.pykrita.mkdir(parents=True, exist_ok=True)

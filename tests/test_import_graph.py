@@ -9,7 +9,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 # import name -> folder (pyproject's package-dir)
 PACKAGES = {"maskgan": "maskgan", "maskgan_cli": "cli", "maskgan_daemon": "daemon", "maskgan_client": "plugin/client",
-            "maskgan_installer": "installer", "maskgan_krita": "plugin/krita/maskgan_krita"}
+            "maskgan_installer": "installer", "maskgan_krita": "plugin/krita/maskgan_krita",
+            "maskgan_gimp": "plugin/gimp/maskgan_gimp"}
 # what each package may import of the others: the application stands on the library, never the reverse
 MAY_IMPORT = {
     "maskgan": set(),
@@ -17,6 +18,7 @@ MAY_IMPORT = {
     "maskgan_daemon": {"maskgan", "maskgan_client"},
     "maskgan_installer": {"maskgan_client"},
     "maskgan_krita": {"maskgan_client", "maskgan"},  # maskgan.labels only, vendored into Krita (vendor_path)
+    "maskgan_gimp": {"maskgan_client", "maskgan_krita"},  # the Krita plug-in's pure modules, vendored beside it
     "maskgan_cli": {"maskgan", "maskgan_client", "maskgan_daemon", "maskgan_installer"},
 }
 
@@ -122,6 +124,24 @@ def test_the_krita_plug_in_takes_only_the_label_table_from_the_library():
     taken = {target for name, targets in graph().items() if name.startswith("maskgan_krita")
              for target in targets if target.split(".")[0] == "maskgan"}
     assert taken <= {"maskgan.labels"}
+
+
+def test_the_gimp_plug_in_reaches_no_krita_or_qt_module():
+    """What the GIMP plug-in takes from the Krita plug-in, and all that imports in turn, imports without Krita
+    or Qt (document_io imports Qt inside the one function that draws swatches, which GIMP never calls)."""
+    edges, seen, todo = graph(), set(), [name for name in graph() if name.startswith("maskgan_gimp")]
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo.extend(edges.get(name, ()))
+    editor_bound = sorted(name for name in seen if name.startswith("maskgan_krita") and any(
+        isinstance(node, (ast.Import, ast.ImportFrom)) and
+        any(n.split(".")[0] in ("krita", "PyQt5") for n in [getattr(node, "module", None) or ""] +
+            [alias.name for alias in node.names])
+        for node in ast.parse(modules()[name].read_text()).body))
+    assert editor_bound == []
+    assert "maskgan_krita.mask_colours" in seen  # the bad-colour wording is the Krita plug-in's
 
 
 def test_the_library_opens_no_sockets():

@@ -8,12 +8,14 @@ from maskgan_cli.errors import CommandError
 
 
 def add_commands(subparsers) -> None:
-    install = subparsers.add_parser("install", help="install an editor plug-in (krita)")
-    install.add_argument("editor", choices=["krita"], help="the editor to install into")
+    install = subparsers.add_parser("install", help="install an editor plug-in (krita, gimp)")
+    install.add_argument("editor", choices=["krita", "gimp"], help="the editor to install into")
     install.add_argument("--krita-dir", type=Path, help="Krita's resource folder (default: found per platform)")
+    install.add_argument("--gimp-dir", type=Path,
+                         help="GIMP 3's profile folder, which holds plug-ins/ (default: found per platform)")
     install.add_argument(
         "--python-version",
-        help="Krita's embedded Python as X.Y (default: detected for distribution builds; "
+        help="the editor's Python as X.Y (default: detected for distribution builds; "
         "required for Windows, macOS and AppImage builds, which bundle their own)",
     )
     install.add_argument(
@@ -24,8 +26,9 @@ def add_commands(subparsers) -> None:
     install.set_defaults(func=_install)
 
     uninstall = subparsers.add_parser("uninstall", help="remove an installed editor plug-in")
-    uninstall.add_argument("editor", choices=["krita"])
+    uninstall.add_argument("editor", choices=["krita", "gimp"])
     uninstall.add_argument("--krita-dir", type=Path, help="Krita's resource folder (default: found per platform)")
+    uninstall.add_argument("--gimp-dir", type=Path, help="GIMP 3's profile folder (default: found per platform)")
     uninstall.set_defaults(func=_uninstall)
 
 
@@ -33,6 +36,8 @@ _SYSTEMS = {"linux": "Linux", "windows": "Windows", "macos": "Darwin"}
 
 
 def _install(args) -> int:
+    if args.editor == "gimp":
+        return _install_gimp(args)
     from maskgan_installer.krita_install import InstallError, InstallPlan, build_zip, install
     from maskgan_installer.krita_paths import (
         current_python_version,
@@ -68,12 +73,51 @@ def _install(args) -> int:
 
 
 def _uninstall(args) -> int:
+    if args.editor == "gimp":
+        return _uninstall_gimp(args)
     from maskgan_installer.krita_install import InstallError, uninstall
     from maskgan_installer.krita_paths import find_krita_location
 
     location = find_krita_location(args.krita_dir)
     try:
         removed = uninstall(location)
+    except InstallError as error:
+        raise CommandError(str(error)) from error
+    for path in removed:
+        print(f"removed {path}")
+    return 0
+
+
+def _install_gimp(args) -> int:
+    from maskgan_installer.gimp_install import GimpInstallPlan, install
+    from maskgan_installer.gimp_paths import detect_gimp_python_version, find_gimp_profile
+    from maskgan_installer.krita_paths import wheel_platform_tags
+    from maskgan_installer.vendor import InstallError
+
+    if args.zip:
+        raise CommandError("--zip is for Krita only: GIMP 3 installs plug-ins by folder")
+    system = _SYSTEMS.get(args.platform) if args.platform else None
+    python_version = args.python_version or (None if system else detect_gimp_python_version())
+    if python_version is None:
+        raise CommandError("GIMP 3's Python was not found (no pygimp.interp): pass --python-version X.Y, "
+                           "the Python that this GIMP build runs plug-ins with")
+    plan = GimpInstallPlan(find_gimp_profile(args.gimp_dir), python_version, wheel_platform_tags(system), args.wheels)
+    try:
+        install(plan)
+    except InstallError as error:
+        raise CommandError(str(error)) from error
+    print(f"installed the MaskGAN plug-in for Python {python_version} into {plan.target}")
+    print("restart GIMP 3: the procedures are under Filters > MaskGAN; start the daemon with `maskgan daemon start`")
+    return 0
+
+
+def _uninstall_gimp(args) -> int:
+    from maskgan_installer.gimp_install import uninstall
+    from maskgan_installer.gimp_paths import find_gimp_profile
+    from maskgan_installer.vendor import InstallError
+
+    try:
+        removed = uninstall(find_gimp_profile(args.gimp_dir))
     except InstallError as error:
         raise CommandError(str(error)) from error
     for path in removed:

@@ -1,0 +1,86 @@
+"""Install, upgrade and uninstall the GIMP 3 plug-in.
+
+What ``install`` puts into GIMP's profile (the folder that holds ``plug-ins/``):
+  plug-ins/maskgan-gimp/maskgan-gimp.py   the plug-in's entry (executable: GIMP 3 runs it)
+  plug-ins/maskgan-gimp/vendor/           the plug-in's own package (maskgan_gimp), the pure modules it
+                                          shares with the Krita plug-in (maskgan_krita: mask colours,
+                                          layer names, messages), the protocol client, the label table,
+                                          and pyzmq/msgpack/numpy built for GIMP's own Python
+and a receipt (``install.json`` in that folder) naming what it added, so that
+``uninstall`` removes exactly that. The plug-in lives in a folder of its own, as
+GIMP 3 requires, so everything added is inside it. Re-running install replaces
+the previous installation in place.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from maskgan_installer.vendor import InstallError, download_wheels, fill_vendor, package_dir, pick_wheels
+
+PLUGIN = "maskgan-gimp"  # a name no Python can import, so the entry never shadows a package
+PACKAGE = "maskgan_gimp"
+SHARED = ("maskgan_krita",)  # pure modules of the Krita plug-in that the GIMP one reuses (see docs/gimp.md)
+RECEIPT = "install.json"
+
+
+@dataclass
+class GimpInstallPlan:
+    profile: Path  # GIMP's profile folder, which holds plug-ins/
+    python_version: str  # of the Python that runs GIMP's plug-ins, X.Y
+    platforms: list[str]  # pip --platform tags for it
+    wheels: Path | None = None  # a folder of pre-downloaded wheels (offline installs)
+
+    @property
+    def target(self) -> Path:
+        return self.profile / "plug-ins" / PLUGIN
+
+
+def install(plan: GimpInstallPlan) -> dict:
+    """Install (or upgrade in place) the plug-in; returns the receipt."""
+    if not plan.profile.is_dir():
+        raise InstallError(f"GIMP's profile folder {plan.profile} does not exist: start GIMP 3 once to create it, "
+                           "or pass --gimp-dir with the folder that holds plug-ins/")
+    target = plan.target
+    if (target / RECEIPT).exists():
+        uninstall(plan.profile)
+    elif target.exists():
+        raise InstallError(f"{target} exists but was not made by this installer (no {RECEIPT}); move it away first")
+    with tempfile.TemporaryDirectory() as scratch:
+        wheels = pick_wheels(plan.wheels) if plan.wheels else download_wheels(
+            Path(scratch), plan.python_version, plan.platforms)
+        staging = Path(scratch) / PLUGIN
+        fill_vendor(staging / "vendor", wheels, packages=(PACKAGE, *SHARED))
+        for name in SHARED:  # only their pure modules are imported; the editor's own files are left out
+            for extra in (staging / "vendor" / name).glob("*.[!p]*"):
+                extra.unlink()
+        entry = staging / f"{PLUGIN}.py"
+        shutil.copy2(package_dir(PACKAGE) / "__main__.py", entry)
+        entry.chmod(0o755)
+        (plan.profile / "plug-ins").mkdir(exist_ok=True)
+        shutil.move(str(staging), target)
+    receipt = {"plugin": PLUGIN, "python_version": plan.python_version, "platforms": plan.platforms,
+               "files": [str(target)]}
+    (target / RECEIPT).write_text(json.dumps(receipt, indent=1))
+    return receipt
+
+
+def uninstall(profile: Path) -> list[str]:
+    """Remove exactly what install added; returns the removed paths."""
+    receipt_path = Path(profile) / "plug-ins" / PLUGIN / RECEIPT
+    if not receipt_path.exists():
+        raise InstallError(f"no MaskGAN plug-in installed in {profile} (no {receipt_path})")
+    removed = []
+    for path in map(Path, json.loads(receipt_path.read_text())["files"]):
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+        else:
+            continue
+        removed.append(str(path))
+    return removed
