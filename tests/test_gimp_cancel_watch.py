@@ -14,7 +14,7 @@ from maskgan_gimp.cancel_watch import watch
 PLUG_IN = """
 import sys, numpy as np
 from maskgan_gimp.cancel_watch import WatchedClient
-from maskgan.infer.samples import load_demo_sample
+from maskgan.infer.demo_samples import load_demo_sample
 sample = load_demo_sample()
 big = lambda a: np.kron(a, np.ones((4, 4) + (1,) * (a.ndim - 2), a.dtype))
 with WatchedClient(sys.argv[1], sys.argv[2], timeout=600) as client:

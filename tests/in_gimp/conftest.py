@@ -62,7 +62,7 @@ class GimpSession:
 def write_inputs(folder: Path) -> None:
     """The photos and masks the scenario opens as images (arrays; the scenario has the plug-in's numpy)."""
     from maskgan.data.real_photos import load_astronaut
-    from maskgan.infer.samples import load_demo_sample
+    from maskgan.infer.demo_samples import load_demo_sample
     from maskgan.labels import label_to_color
 
     folder.mkdir(parents=True)
