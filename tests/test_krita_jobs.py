@@ -63,3 +63,31 @@ def test_skipped_items_are_never_sent_and_the_summary_names_each_reason_once():
         "Batch apply on “frames”: 0 of 5 applied; 2 skipped: “Group 1”: a group layer: select the paint layers inside "
         "it; “Logo”: a vector layer: convert it to a paint layer first (Layer > Convert); 3 failed: “A”, “B”, “C”: "
         "the daemon stopped answering; start it again from the docker")
+
+
+def test_a_refused_item_goes_back_first_in_line_and_nothing_is_sent_until_the_wait_is_over():
+    from maskgan_krita.jobs import DONE, QUEUED, RUNNING, Batch, Item
+
+    batch = Batch("Batch apply", "applied", [Item(f"“{name}”") for name in "abcd"], in_flight=3)
+    a, b, c = batch.start_next(0.0)
+    b.step, b.message = 0.5, "blending"
+    delay = batch.refused(b, 1.0, now=0.0)
+    assert 0.5 <= delay < 1.5 and (b.state, b.step, b.message) == (QUEUED, 0.0, "")
+    assert batch.lines() == ["“a”: 0 %", "“b”: waiting", "“c”: 0 %", "“d”: waiting"]
+    assert batch.start_next(delay - 0.01) == []  # still waiting
+    assert batch.start_next(delay) == []  # two were out when “b” was refused, and still are: the cap is two
+    batch.finish(a, DONE)
+    assert batch.start_next(delay) == [b, batch.items[3]]  # the answer grew the cap back to three; “b” first
+    assert c.state == RUNNING and batch.flow.cap == 3
+
+
+def test_an_item_refused_after_the_batch_stopped_ends_as_the_other_unsent_ones():
+    from maskgan_krita.jobs import CANCELLED, Batch, Item
+
+    batch = Batch("Batch parse", "parsed", [Item("“a”"), Item("“b”")])
+    a, b = batch.start_next(0.0)
+    batch.stop()
+    batch.refused(a, 0.5, now=0.0)
+    batch.finish(b, CANCELLED, "cancelled")
+    assert batch.over and (a.state, a.message) == (CANCELLED, "not started")
+    assert batch.summary() == "Batch parse: 0 of 2 parsed; 2 cancelled"

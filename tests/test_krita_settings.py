@@ -4,18 +4,7 @@ import pytest
 
 from maskgan.labels import DEFAULT_COLOR_TOLERANCE
 
-
-class FakeStore:
-    """Krita's readSetting/writeSetting over a dict, as kritarc stores them (strings)."""
-
-    def __init__(self):
-        self.values = {}
-
-    def readSetting(self, group, name, default):
-        return self.values.get((group, name), default)
-
-    def writeSetting(self, group, name, value):
-        self.values[(group, name)] = value
+from krita_fakes import FakeStore
 
 
 def test_settings_persist_as_strings_with_typed_defaults_and_bounds():
