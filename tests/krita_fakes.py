@@ -1,5 +1,7 @@
 """Stand-ins for the Krita objects, the daemon client and the event loop that the plug-in uses, for tests outside Krita."""
 
+from types import SimpleNamespace
+
 from maskgan_krita import pixels
 
 
@@ -44,6 +46,14 @@ class FakeNode:
         self._children.insert(self._children.index(above) + 1 if above is not None else len(self._children), node)
         node._parent = self
 
+    def remove(self):
+        self._parent._children.remove(self)
+        self._parent = None
+
+    def uniqueId(self):
+        """As Krita's QUuid: a value whose toString() names this node for the document's life."""
+        return SimpleNamespace(toString=lambda: f"{{{id(self):x}}}")
+
 
 class FakeDocument:
     """A document whose projection is ``projection`` (RGBA), read only after refreshProjection and waitForDone."""
@@ -59,6 +69,12 @@ class FakeDocument:
 
     def name(self):
         return "portrait"
+
+    def colorModel(self):
+        return "RGBA"
+
+    def colorDepth(self):
+        return "U8"
 
     def createGroupLayer(self, name):
         return FakeNode(name, "grouplayer")
