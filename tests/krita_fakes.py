@@ -1,4 +1,4 @@
-"""Stand-ins for the Krita objects, the daemon client and the event loop that the plug-in uses, for tests outside Krita."""
+"""Stand-ins for the Krita objects, the daemon client and the event loop the plug-in uses, for tests outside Krita."""
 
 from types import SimpleNamespace
 

@@ -1,4 +1,4 @@
-"""The Krita plug-in's document_io.py outside Krita: layers: the photo layer, where results go, documents' names and formats (on fakes)."""
+"""The Krita plug-in's document_io.py on fakes: the photo layer, where results go, documents' names and formats."""
 
 import numpy as np
 import pytest

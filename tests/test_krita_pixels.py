@@ -1,4 +1,4 @@
-"""The Krita plug-in's pixels.py outside Krita: pixel conversions: BGRA bytes, flattening, mask layers and label maps."""
+"""The Krita plug-in's pixels.py outside Krita: BGRA bytes, flattening, mask layers and label maps."""
 
 import numpy as np
 import pytest

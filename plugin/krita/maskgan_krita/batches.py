@@ -83,7 +83,8 @@ class Batches:
             except Exception as error:  # noqa: BLE001 - one item's failure must not stop the batch
                 if not isinstance(error, PluginError):
                     log.exception("MaskGAN: adding the result of %s failed", item.label)
-                batch.finish(item, FAILED, str(error) if isinstance(error, PluginError) else f"{type(error).__name__}: {error}")
+                why = str(error) if isinstance(error, PluginError) else f"{type(error).__name__}: {error}"
+                batch.finish(item, FAILED, why)
             finally:
                 self.feed()
 

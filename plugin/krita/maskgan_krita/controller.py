@@ -1,14 +1,14 @@
 """One Controller per Krita session, shared by every window's docker: it builds the plug-in's parts and ties
 them to Krita's event loop.
 
-The parts hold no Qt and are tested outside Krita on fakes:
+The parts marked (no Qt) take Krita's timers as arguments and are tested outside Krita on fakes:
 
-* ``board`` (board.py): the message line and the progress bar the dockers show;
-* ``connection`` (connection.py): the daemon client, polled by a QTimer while requests are pending;
-* ``link`` (daemon_link.py): whether a daemon answers, the connection line, starting one;
-* ``tasks`` (tasks.py): requests, the document reading before and the result adding after each;
-* ``batches`` (batches.py): feeding a batch, waiting out busy answers, Cancel;
-* ``photos`` (mask_photos.py): which photo each document's masks were made from;
+* ``board`` (board.py): the message line and the progress bar the dockers show (no Qt);
+* ``connection`` (connection.py): the daemon client, polled by a QTimer while requests are pending (no Qt);
+* ``link`` (daemon_link.py): whether a daemon answers, the connection line, starting one (no Qt);
+* ``tasks`` (tasks.py): requests, the document reading before and the result adding after each (no Qt);
+* ``batches`` (batches.py): feeding a batch, waiting out busy answers, Cancel (no Qt);
+* ``photos`` (mask_photos.py): which photo each document's masks were made from (no Qt);
 * ``actions`` (actions.py) and ``batch_actions`` (batch_actions.py): what the buttons do.
 
 Nothing waits on the daemon: each reply arrives as a callback on Krita's event loop, and
@@ -46,7 +46,8 @@ class Controller(QObject):
         poll.timeout.connect(guarded()(self.connection.tick))
         self.link = DaemonLink(self.connection, self.settings, self.board, QTimer.singleShot)
         self.photos = MaskPhotos(self.settings)
-        self.tasks = Tasks(self.connection, self.board, self.link, self._run_steps, lambda doc: self.actions.is_open(doc),
+        self.tasks = Tasks(self.connection, self.board, self.link, self._run_steps,
+                           is_open=lambda doc: self.actions.is_open(doc),
                            batch_running=lambda: self.batches.batch is not None)
         self.batches = Batches(self.tasks, self.link, self.board, QTimer.singleShot)
         self.actions = Actions(krita, self.settings, self.board, self.link, self.tasks, self.batches, self.photos)

@@ -1,4 +1,5 @@
-"""The "MaskGAN" docker: shows the Controller's state and forwards clicks to it.
+"""The "MaskGAN" docker: shows the state of the Controller's parts (connection line, message, progress, batch
+lines) and forwards clicks to them.
 
 Layout, top to bottom: connection line (+ Start daemon), a note when the
 Precision setting differs from the running daemon's, the photo the actions use,

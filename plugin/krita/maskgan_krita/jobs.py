@@ -27,7 +27,7 @@ FINISHED = (DONE, FAILED, SKIPPED, CANCELLED)
 @dataclass
 class Item:
     label: str  # what the user sees, e.g. the document's or layer's name in quotes: “portrait”
-    payload: object = None  # what the controller needs to run it
+    payload: object = None  # what the batch action needs to read and send it
     state: str = QUEUED
     step: float = 0.0  # progress of a running item, 0..1
     message: str = ""  # the daemon's progress text while running; why it failed or was skipped once finished

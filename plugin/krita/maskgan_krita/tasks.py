@@ -33,7 +33,7 @@ class Tasks:
 
     @property
     def busy(self) -> bool:
-        """Whether a request runs or a document is read for one (a quiet read, such as a fingerprint, does not count)."""
+        """Whether a request runs or a document is read for one (a quiet read, a fingerprint, does not count)."""
         return bool(self.running or any(self.preparing.values()))
 
     def prepare(self, what: str, doc, steps, quiet: bool = False) -> None:
