@@ -146,7 +146,7 @@ class MaskGANDocker(DockWidget):
 
         self.buttons = {}
         grid = QGridLayout()
-        actions = [
+        rows = [
             ("import", "Import mask…", self.import_mask), ("parse", "Parse face", actions.parse_face),
             ("apply", "Apply edit", lambda: actions.apply_edit(self.reference.document())),
             ("variants", "Variants", lambda: actions.variants(self.reference.document())),
@@ -155,7 +155,7 @@ class MaskGANDocker(DockWidget):
             ("batch_parse", "Batch parse", batch_actions.batch_parse),
             ("cancel", "Cancel", controller.batches.cancel),
         ]
-        for position, (key, text, slot) in enumerate(actions):
+        for position, (key, text, slot) in enumerate(rows):
             button = QPushButton(text, root)
             button.setMinimumWidth(1)  # two columns fit a narrow docker; the text may be cut, not the docker widened
             button.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)
