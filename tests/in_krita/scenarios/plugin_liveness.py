@@ -88,7 +88,7 @@ def check_a_killed_daemon_is_reported_and_nothing_is_added(ctx):
     yield from wait_for(lambda: controller.link.daemon is not None, "the resumed daemon's hello")
     before = every_layer(ctx)
     dock.variant_count.setValue(16)
-    killed = signal_daemon_when(ctx, lambda c: "rendering variant" in c.message, signal.SIGKILL)
+    killed = signal_daemon_when(ctx, lambda c: "rendering variant" in c.board.message, signal.SIGKILL)
     press(dock, "variants")
     yield from wait_for(lambda: killed() is not None, "the first variant")
     yield from wait_for(lambda: not controller.tasks.running, "the docker to notice the killed daemon", NOTICE_S)
