@@ -1,4 +1,5 @@
-"""The "MaskGAN" docker: shows the Controller's state and forwards clicks to it.
+"""The "MaskGAN" docker: shows the state of the Controller's parts (connection line, message, progress, batch
+lines) and forwards clicks to them.
 
 Layout, top to bottom: connection line (+ Start daemon), a note when the
 Precision setting differs from the running daemon's, the photo the actions use,
@@ -128,14 +129,15 @@ class MaskGANDocker(DockWidget):
         self.setWindowTitle(TITLE)
         self.setObjectName("maskgan_docker")
         self.controller = controller
-        say = controller.say
+        say = controller.board.say
+        actions, batch_actions = controller.actions, controller.batch_actions
         root = QWidget(self)
         layout = QVBoxLayout(root)
         layout.setContentsMargins(4, 4, 4, 4)  # narrow margins: the docker is about 190 px wide
 
         self.connection_label = _wrapping_label(root)
         self.start_button = QPushButton("Start daemon", root)
-        self.start_button.clicked.connect(guarded(say)(lambda _=False: controller.start_daemon()))
+        self.start_button.clicked.connect(guarded(say)(lambda _=False: controller.link.start()))
         layout.addWidget(self.connection_label)
         layout.addWidget(self.start_button)
         self.precision_note = _wrapping_label(root)
@@ -145,16 +147,16 @@ class MaskGANDocker(DockWidget):
 
         self.buttons = {}
         grid = QGridLayout()
-        actions = [
-            ("import", "Import mask…", self.import_mask), ("parse", "Parse face", controller.parse_face),
-            ("apply", "Apply edit", lambda: controller.apply_edit(self.reference.document())),
-            ("variants", "Variants", lambda: controller.variants(self.reference.document())),
-            ("style", "Style copy", lambda: controller.style_copy(self.reference.document())),
-            ("batch_apply", "Batch apply", lambda: controller.batch_apply(self.reference.document())),
-            ("batch_parse", "Batch parse", controller.batch_parse),
-            ("cancel", "Cancel", controller.cancel),
+        rows = [
+            ("import", "Import mask…", self.import_mask), ("parse", "Parse face", actions.parse_face),
+            ("apply", "Apply edit", lambda: actions.apply_edit(self.reference.document())),
+            ("variants", "Variants", lambda: actions.variants(self.reference.document())),
+            ("style", "Style copy", lambda: actions.style_copy(self.reference.document())),
+            ("batch_apply", "Batch apply", lambda: batch_actions.batch_apply(self.reference.document())),
+            ("batch_parse", "Batch parse", batch_actions.batch_parse),
+            ("cancel", "Cancel", controller.batches.cancel),
         ]
-        for position, (key, text, slot) in enumerate(actions):
+        for position, (key, text, slot) in enumerate(rows):
             button = QPushButton(text, root)
             button.setMinimumWidth(1)  # two columns fit a narrow docker; the text may be cut, not the docker widened
             button.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)
@@ -185,7 +187,7 @@ class MaskGANDocker(DockWidget):
             swatch.setToolTip(f"Paint {name} (class {index}, RGB {tuple(map(int, rgb))})")
             swatch.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
             swatch.setAutoRaise(True)
-            swatch.clicked.connect(guarded(say)(lambda _=False, i=index: controller.pick_class(i)))
+            swatch.clicked.connect(guarded(say)(lambda _=False, i=index: actions.pick_class(i)))
             swatch.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)
             palette.addWidget(swatch, index // 2, index % 2)
             self.swatches.append(swatch)
@@ -200,11 +202,11 @@ class MaskGANDocker(DockWidget):
         self.face = QSpinBox(root)
         self.face.setRange(*FACE.range)
         self.face.setSpecialValueText("largest")
-        self.face.setValue(controller.face)
+        self.face.setValue(actions.face)
         self.face.setToolTip("Which face Parse face parses: 0 the largest, 1 the second largest, and so on")
-        self.face.valueChanged.connect(guarded(say)(lambda v: setattr(controller, "face", v)))
+        self.face.valueChanged.connect(guarded(say)(lambda v: setattr(actions, "face", v)))
         form.addRow("Face to parse", self.face)
-        self.reference = DocumentChoice(controller.style_references, root)
+        self.reference = DocumentChoice(actions.style_references, root)
         self.reference.setToolTip("Style copy takes the style of this document's photo and source mask")
         form.addRow("Style from", self.reference)
 
@@ -217,7 +219,7 @@ class MaskGANDocker(DockWidget):
 
         self.mode = choice("Editable mask", MODES, "mask_mode",
                            "The editable mask as one colour layer, or as one paint layer per class",
-                           controller.set_mask_mode)
+                           actions.set_mask_mode)
         self.photo_source = choice(
             "Photo", PHOTO_SOURCES, "photo_source",
             "What Parse face, Apply edit, Variants and the batches over documents send as the photo: the active paint "
@@ -273,7 +275,7 @@ class MaskGANDocker(DockWidget):
         form.addRow("Daemon", self.endpoint)
         self.precision = choice("Precision", PRECISIONS, "precision",
                                 "The precision of a daemon the docker starts (auto: bf16 where the device runs it "
-                                "fast, else fp32); a running daemon keeps its own", controller.set_precision)
+                                "fast, else fp32); a running daemon keeps its own", controller.link.set_precision)
         self.auto_start = QCheckBox("Auto-start the daemon", root)
         self.auto_start.setChecked(settings.auto_start)
         self.auto_start.setToolTip("Start the daemon when none answers")
@@ -298,36 +300,36 @@ class MaskGANDocker(DockWidget):
 
     def _endpoint_edited(self) -> None:
         if self.endpoint.text().strip() != self.controller.settings.endpoint:
-            self.controller.set_endpoint(self.endpoint.text())
+            self.controller.link.set_endpoint(self.endpoint.text())
 
     def import_mask(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Import a colour mask (official palette)", "",
                                               "Images (*.png *.bmp *.tif *.tiff *.jpg *.jpeg)")
         if path:
-            self.controller.import_mask(path)
+            self.controller.actions.import_mask(path)
 
     def refresh(self) -> None:
-        c = self.controller
-        self.connection_label.setText(c.connection_text)
-        self.connection_label.setToolTip(c.connection_detail)
-        self.photo_line.setText(c.photo_line())
-        note = c.precision_note()
+        link, board, lines = self.controller.link, self.controller.board, self.controller.batches.lines
+        self.connection_label.setText(link.connection_text)
+        self.connection_label.setToolTip(link.connection_detail)
+        self.photo_line.setText(self.controller.actions.photo_line())
+        note = link.precision_note()
         self.precision_note.setText(note)
         self.precision_note.setVisible(bool(note))
-        self.start_button.setVisible(c.daemon is None)
-        self.message.setText(c.message)
-        self.message.setToolTip(c.message_detail)
-        self.batch_items.setText("\n".join(c.batch_lines))
-        self.batch_items.setVisible(bool(c.batch_lines))
+        self.start_button.setVisible(link.daemon is None)
+        self.message.setText(board.message)
+        self.message.setToolTip(board.message_detail)
+        self.batch_items.setText("\n".join(lines))
+        self.batch_items.setVisible(bool(lines))
         self.reference.refill()
-        self.progress.setVisible(c.progress is not None)
-        self.progress.setValue(int((c.progress or 0.0) * 1000))
+        self.progress.setVisible(board.progress is not None)
+        self.progress.setValue(int((board.progress or 0.0) * 1000))
         for key, button in self.buttons.items():
-            why = c.why_not(key)
+            why = self.controller.actions.why_not(key)
             button.setEnabled(why is None)
             button.setToolTip(why or "")
         for box in (self.mode, self.photo_source, self.result_place, self.scope, self.precision):
             box.show_setting()  # another window's docker may have changed it
 
     def canvasChanged(self, canvas) -> None:
-        guarded(self.controller.say)(self.reference.refill)()  # the active document changed: so do the choices
+        guarded(self.controller.board.say)(self.reference.refill)()  # the active document changed: so do the choices

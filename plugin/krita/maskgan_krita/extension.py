@@ -16,27 +16,27 @@ def controller() -> Controller:
     global _controller
     if _controller is None:
         _controller = Controller(Krita.instance())
-        _controller.connect_daemon()
+        _controller.link.connect()
     return _controller
 
 
 class MaskGANExtension(Extension):
-    ACTIONS = {  # names in maskgan_krita.action -> Controller methods
-        "maskgan_parse_face": "parse_face",
-        "maskgan_apply_edit": "apply_edit",
-        "maskgan_variants": "variants",
-        "maskgan_cancel": "cancel",
+    ACTIONS = {  # names in maskgan_krita.action -> what they do, of the Controller
+        "maskgan_parse_face": lambda c: c.actions.parse_face(),
+        "maskgan_apply_edit": lambda c: c.actions.apply_edit(),
+        "maskgan_variants": lambda c: c.actions.variants(),
+        "maskgan_cancel": lambda c: c.batches.cancel(),
     }
 
     def setup(self) -> None:
         pass
 
     def createActions(self, window) -> None:
-        for name, method in self.ACTIONS.items():
+        for name, run in self.ACTIONS.items():
             text = name.replace("maskgan_", "MaskGAN: ").replace("_", " ")
             action = window.createAction(name, text, "tools/scripts")
-            action.triggered.connect(guarded(lambda text: controller().say(text))(
-                lambda _=False, m=method: getattr(controller(), m)()))
+            action.triggered.connect(guarded(lambda text: controller().board.say(text))(
+                lambda _=False, r=run: r(controller())))
 
 
 def register() -> None:

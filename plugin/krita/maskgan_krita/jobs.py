@@ -1,18 +1,23 @@
 """The batch queue (pure): a few items in flight at once, each ends done, failed, skipped or cancelled.
 
-The controller sends what ``start_next()`` hands out, records each running item's
-progress in ``item.step``/``item.message`` and its outcome with ``finish``, and shows
-``progress()``, ``lines()`` (one per item) and ``summary()``. ``IN_FLIGHT`` requests at
-once let the daemon batch same-size edits while staying well under its queue limit
-(8 by default), so other clients are not refused as 'busy'. An item that cannot be
-sent at all (a group layer chosen as a photo) starts out SKIPPED, with its reason.
-``stop`` ends the items not yet sent (Cancel, or a daemon that stopped answering);
-the running ones end through their requests' replies.
+The batch feeder (batch_feed.py) sends what ``start_next(now)`` hands out, records each
+running item's progress in ``item.step``/``item.message`` and its outcome with ``finish``,
+and shows ``progress()``, ``lines()`` (one per item) and ``summary()``. Up to ``IN_FLIGHT``
+requests at once let the daemon batch same-size edits while staying well under its queue
+limit (8 by default), so other clients are rarely refused as 'busy'. When the daemon is
+full anyway, ``refused`` puts the item back in the queue and its ``FlowControl``
+(maskgan_client.flow) says when to send again and how many to keep in flight: the item is
+read and sent again then, rather than failing. An item that cannot be sent at all (a group
+layer chosen as a photo) starts out SKIPPED, with its reason. ``stop`` ends the items not
+yet sent (Cancel, or a daemon that stopped answering); the running ones end through their
+requests' replies.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from maskgan_client.flow import FlowControl
 
 IN_FLIGHT = 3
 QUEUED, RUNNING, DONE, FAILED, SKIPPED, CANCELLED = "queued", "running", "done", "failed", "skipped", "cancelled"
@@ -22,7 +27,7 @@ FINISHED = (DONE, FAILED, SKIPPED, CANCELLED)
 @dataclass
 class Item:
     label: str  # what the user sees, e.g. the document's or layer's name in quotes: “portrait”
-    payload: object = None  # what the controller needs to run it
+    payload: object = None  # what the batch action needs to read and send it
     state: str = QUEUED
     step: float = 0.0  # progress of a running item, 0..1
     message: str = ""  # the daemon's progress text while running; why it failed or was skipped once finished
@@ -34,26 +39,46 @@ class Batch:
     done_word: str  # what a finished item is, e.g. "applied"
     items: list[Item] = field(default_factory=list)
     in_flight: int = IN_FLIGHT
-    stopped: bool = False
+    stopped: tuple[str, str] | None = None  # once stopped: (state, reason) of the items it did not send
+    flow: FlowControl | None = None  # how many may run now, and when to send after a busy answer
 
-    def start_next(self) -> list[Item]:
-        """Queued items to send now, marked running, so that at most ``in_flight`` run at once."""
+    def __post_init__(self):
+        if self.flow is None:
+            self.flow = FlowControl(self.in_flight)
+
+    def start_next(self, now: float) -> list[Item]:
+        """Queued items to send at ``now`` (the caller's clock), marked running: at most ``in_flight`` run at
+        once, fewer for a while after a busy answer, none until its wait is over."""
         if self.stopped:
             return []
-        free = self.in_flight - sum(item.state == RUNNING for item in self.items)
-        ready = [item for item in self.items if item.state == QUEUED][: max(free, 0)]
+        free = self.flow.room(self.running_count(), now)
+        ready = [item for item in self.items if item.state == QUEUED][:free]
         for item in ready:
             item.state = RUNNING
         return ready
 
+    def running_count(self) -> int:
+        return sum(item.state == RUNNING for item in self.items)
+
+    def refused(self, item: Item, retry_after, now: float) -> float:
+        """The daemon answered ``item`` busy: it waits in the queue again (items start in order, so it is the
+        first to go again); returns the seconds until ``start_next`` hands anything out again."""
+        item.state, item.step, item.message = QUEUED, 0.0, ""
+        delay = self.flow.refused(self.running_count(), retry_after, now)
+        if self.stopped:  # stopped while it was out: it ends as the other unsent items did
+            self.finish(item, *self.stopped)
+        return delay
+
     def finish(self, item: Item, state: str, message: str = "") -> None:
         if state not in FINISHED:
             raise ValueError(f"an item finishes as one of {FINISHED}, not {state!r}")
+        if item.state == RUNNING:
+            self.flow.answered()
         item.state, item.message, item.step = state, message, 1.0
 
     def stop(self, state: str = CANCELLED, reason: str = "not started") -> list[Item]:
         """Send nothing more: queued items end as ``state`` with ``reason``; returns the running ones."""
-        self.stopped = True
+        self.stopped = (state, reason)
         for item in self.items:
             if item.state == QUEUED:
                 self.finish(item, state, reason)

@@ -77,7 +77,7 @@ def idle(ctx):
 
 def working(controller) -> bool:
     """Whether the plug-in is busy: reading a document for a request, waiting for replies, adding results."""
-    return controller.busy
+    return controller.batches.busy
 
 
 def open_document(ctx, name, photo, depth="U8"):
@@ -157,7 +157,7 @@ def record_while_running(ctx, values_key):
     seen = []
 
     def on_change():
-        entry = (len(controller.running), list(controller.batch_lines))
+        entry = (len(controller.tasks.running), list(controller.batches.lines))
         if not seen or seen[-1] != entry:
             seen.append(entry)
 

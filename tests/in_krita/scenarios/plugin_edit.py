@@ -24,7 +24,7 @@ def check_docker_shows_connected(ctx):
     dock = docker(ctx)
     dock.setVisible(True)
     arrange_window(ctx)
-    yield from wait_for(lambda: dock.controller.daemon is not None or "Not connected" in dock.controller.connection_text,
+    yield from wait_for(lambda: dock.controller.link.daemon is not None or "Not connected" in dock.controller.link.connection_text,
                         "the daemon's hello")
     ctx.values["connection"] = dock.connection_label.text()
     assert dock.connection_label.text().startswith("Connected"), dock.connection_label.text()
@@ -114,13 +114,13 @@ def check_variants_add_a_group_with_only_the_first_visible(ctx):
 def check_import_mask_keeps_a_replaced_group(ctx):
     dock = docker(ctx)
     doc = open_document(ctx, "portrait 2", load("photo2.npy"))
-    dock.controller.import_mask(str(INPUTS / "source2.png"))
+    dock.controller.actions.import_mask(str(INPUTS / "source2.png"))
     group = document_io.find_group(doc)
     ctx.values["import_group_children"] = [n.name() for n in group.childNodes()]
     ctx.values["import_source_locked"] = document_io.child(group, naming.SOURCE_MASK).locked()
     ctx.values["import_top_level"] = top_level(doc)
     save(ctx, "imported_source.npy", document_io.read_source_mask(doc, TOLERANCE))
-    dock.controller.import_mask(str(INPUTS / "source2.png"))  # again: the first group stays
+    dock.controller.actions.import_mask(str(INPUTS / "source2.png"))  # again: the first group stays
     ctx.values["reimport_message"] = dock.message.text()
     ctx.values["reimport_top_level"] = top_level(doc)
     ctx.values["replaced_visible"] = document_io.child(doc.rootNode(), "MaskGAN replaced 1").visible()
@@ -162,7 +162,7 @@ def check_added_parts_come_from_the_style_document(ctx):
     ctx.values["reference_without_glasses_message"] = dock.message.text()
     ctx.values["unchanged_after_refusal"] = snapshot(doc) == before
     wearer = open_document(ctx, "wearer", load("wearer.npy"))
-    dock.controller.import_mask(str(INPUTS / "wearer.png"))
+    dock.controller.actions.import_mask(str(INPUTS / "wearer.png"))
     yield from activate(ctx, doc)
     dock.reference.setCurrentIndex(dock.reference.findText("wearer"))
     ctx.values["reference_message"], result = yield from click_for_layer(ctx, doc, "apply", "MaskGAN edit 2",

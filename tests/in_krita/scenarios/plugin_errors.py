@@ -14,7 +14,7 @@ from maskgan_krita import document_io, naming, pixels
 def check_bad_colours_are_reported(ctx):
     dock = docker(ctx)
     doc = open_document(ctx, "bad colours", load("photo2.npy"))
-    dock.controller.import_mask(str(INPUTS / "source2.png"))
+    dock.controller.actions.import_mask(str(INPUTS / "source2.png"))
     edited_layer = document_io.child(document_io.find_group(doc), naming.EDITED_MASK)
     rgba = document_io.read_rgba(doc, edited_layer)
     rgba[:4, :4] = (250, 0, 250, 255)  # magenta (painted: opaque): no class of the palette, nor a blend of two
@@ -37,7 +37,7 @@ def check_colour_tolerance_setting_reads_slightly_off_colours(ctx):
     and are read at that value; the mode conversion reads with the setting too."""
     dock = docker(ctx)
     doc = open_document(ctx, "off colours", load("photo2.npy"))
-    dock.controller.import_mask(str(INPUTS / "source2.png"))
+    dock.controller.actions.import_mask(str(INPUTS / "source2.png"))
     edited_layer = document_io.child(document_io.find_group(doc), naming.EDITED_MASK)
     edited = load("edited2.npy")
     rgba = pixels.label_to_colour_layer(edited)

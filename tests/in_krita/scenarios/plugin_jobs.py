@@ -37,7 +37,7 @@ def check_cancel_stops_a_batch_and_adds_nothing(ctx):
     dock = docker(ctx)
     before = every_layer(ctx)
     press(dock, "batch_apply")
-    ctx.values["batch_cancel_in_flight"] = len(dock.controller.running)
+    ctx.values["batch_cancel_in_flight"] = len(dock.controller.tasks.running)
     press(dock, "cancel")
     yield from idle(ctx)
     ctx.values["batch_cancel_message"] = dock.message.text()
@@ -62,11 +62,11 @@ def check_cancel_stops_long_variants_and_adds_nothing(ctx):
     progress = []
 
     def on_change():
-        progress.append(dock.controller.message)
+        progress.append(dock.controller.board.message)
 
     dock.controller.changed.connect(on_change)
     press(dock, "variants")
-    yield from wait_for(lambda: "rendering variant" in dock.controller.message, "the first variant")
+    yield from wait_for(lambda: "rendering variant" in dock.controller.board.message, "the first variant")
     press(dock, "cancel")
     yield from idle(ctx)
     dock.controller.changed.disconnect(on_change)
@@ -114,7 +114,7 @@ def open_frames(ctx):
     root.addChildNode(group, None)
     document_io.add_layer(doc, group, None, "Inside", opaque(photos["Inside"]))
     root.addChildNode(doc.createVectorLayer("Logo"), None)
-    docker(ctx).controller.import_mask(str(INPUTS / "source2.png"))
+    docker(ctx).controller.actions.import_mask(str(INPUTS / "source2.png"))
     edited_layer = document_io.child(document_io.find_group(doc), naming.EDITED_MASK)
     document_io.write_rgba(doc, edited_layer, pixels.label_to_colour_layer(load("edited2.npy")))
     for name, rgb in photos.items():

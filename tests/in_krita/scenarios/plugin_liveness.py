@@ -31,7 +31,7 @@ def signal_daemon_when(ctx, working, signum):
     def on_change():
         if working(controller) and not sent:
             os.kill(DAEMON_PID, signum)
-            sent.append((time.monotonic(), [controller.message, *controller.batch_lines]))
+            sent.append((time.monotonic(), [controller.board.message, *controller.batches.lines]))
             controller.changed.disconnect(on_change)
 
     controller.changed.connect(on_change)
@@ -41,7 +41,7 @@ def signal_daemon_when(ctx, working, signum):
 def check_a_frozen_daemon_fails_the_batch_and_its_late_answers_are_dropped(ctx):
     dock = docker(ctx)
     controller = dock.controller
-    assert controller.daemon is not None, controller.connection_text
+    assert controller.link.daemon is not None, controller.link.connection_text
     endpoint = controller.connection.endpoint
     served_before = daemon_status(endpoint)["served"]
     ctx.values["frozen_selected"] = yield from select_layers(ctx, ["Background", "Photo B"])
@@ -59,18 +59,18 @@ def check_a_frozen_daemon_fails_the_batch_and_its_late_answers_are_dropped(ctx):
             assert status["served"] == served_before, "an answer left the daemon before it could be frozen"
             if status["queued"] + len(status["running"]) >= 2:
                 os.kill(DAEMON_PID, signal.SIGSTOP)
-                frozen = (time.monotonic(), [controller.message, *controller.batch_lines])
+                frozen = (time.monotonic(), [controller.board.message, *controller.batches.lines])
             else:
                 assert time.monotonic() < deadline, "the daemon never held both requests"
                 yield 5
-        yield from wait_for(lambda: controller.batch is None, "the docker to notice the frozen daemon", NOTICE_S)
+        yield from wait_for(lambda: controller.batches.batch is None, "the docker to notice the frozen daemon", NOTICE_S)
         ctx.values["frozen_noticed_s"] = time.monotonic() - frozen[0]
         ctx.values["frozen_while"] = frozen[1]
         ctx.values["frozen_message"] = dock.message.text()
         ctx.values["frozen_lines"] = dock.batch_items.text().splitlines()
         ctx.values["frozen_connection"] = dock.connection_label.text()
         ctx.values["frozen_start_button"] = dock.start_button.isVisible()
-        ctx.values["frozen_running"] = len(controller.running)
+        ctx.values["frozen_running"] = len(controller.tasks.running)
     finally:
         if frozen is not None:
             os.kill(DAEMON_PID, signal.SIGCONT)
@@ -84,14 +84,14 @@ def check_a_frozen_daemon_fails_the_batch_and_its_late_answers_are_dropped(ctx):
 def check_a_killed_daemon_is_reported_and_nothing_is_added(ctx):
     dock = docker(ctx)
     controller = dock.controller
-    controller.connect_daemon()  # as the next click does after a failure
-    yield from wait_for(lambda: controller.daemon is not None, "the resumed daemon's hello")
+    controller.link.connect()  # as the next click does after a failure
+    yield from wait_for(lambda: controller.link.daemon is not None, "the resumed daemon's hello")
     before = every_layer(ctx)
     dock.variant_count.setValue(16)
-    killed = signal_daemon_when(ctx, lambda c: "rendering variant" in c.message, signal.SIGKILL)
+    killed = signal_daemon_when(ctx, lambda c: "rendering variant" in c.board.message, signal.SIGKILL)
     press(dock, "variants")
     yield from wait_for(lambda: killed() is not None, "the first variant")
-    yield from wait_for(lambda: not controller.running, "the docker to notice the killed daemon", NOTICE_S)
+    yield from wait_for(lambda: not controller.tasks.running, "the docker to notice the killed daemon", NOTICE_S)
     ctx.values["killed_noticed_s"] = time.monotonic() - killed()[0]
     ctx.values["killed_while"] = killed()[1][0]
     ctx.values["killed_message"] = dock.message.text()

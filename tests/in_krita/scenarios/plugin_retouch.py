@@ -30,7 +30,7 @@ def check_docker_fits_a_narrow_width(ctx):
     ctx.values["style_from_text"] = dock.reference.currentText()  # no document yet: its placeholder
     dock.setFloating(True)  # docked, the Layers docker beside it sets the column's width
     dock.resize(NARROW, 900)
-    dock.controller.say("/a/very/long/path/without/spaces/to/a/socket/that/does/not/fit/in/one/line/of/the/docker.sock"
+    dock.controller.board.say("/a/very/long/path/without/spaces/to/a/socket/that/does/not/fit/in/one/line/of/the/docker.sock"
                         " and words after it")
     yield 300
     scroll = dock.widget()
@@ -44,14 +44,14 @@ def check_docker_fits_a_narrow_width(ctx):
     ctx.values["message_fits"] = label.heightForWidth(label.width()) <= label.height()
     ctx.values["message_right_edge"] = label.geometry().right()
     dock.setFloating(False)
-    dock.controller.say("")
+    dock.controller.board.say("")
     arrange_window(ctx)
 
 
 def check_results_are_never_taken_as_the_photo(ctx):
     dock = docker(ctx)
     doc = open_document(ctx, "retouch", load("photo2.npy"))
-    dock.controller.import_mask(str(INPUTS / "source2.png"))
+    dock.controller.actions.import_mask(str(INPUTS / "source2.png"))
     edited_layer = document_io.child(document_io.find_group(doc), naming.EDITED_MASK)
     document_io.write_rgba(doc, edited_layer, pixels.label_to_colour_layer(load("edited2.npy")))
     press(dock, "apply")
@@ -158,7 +158,7 @@ def check_closing_the_document_while_an_edit_runs(ctx):
     doc = state["retouch"]
     yield from activate_retouch(ctx)
     press(dock, "apply")
-    yield from wait_for(lambda: dock.controller.running, "the edit to be sent")
+    yield from wait_for(lambda: dock.controller.tasks.running, "the edit to be sent")
     state.pop("retouch")
     doc.setModified(False)
     doc.close()
@@ -258,7 +258,7 @@ def check_screenshots_on_the_astronaut(ctx):
     dock = docker(ctx)
     endpoint = dock.controller.settings.endpoint
     set_endpoint(dock, os.environ["MASKGAN_TEST_LANDMARKS_ENDPOINT"])
-    yield from wait_for(lambda: dock.controller.daemon is not None, "the landmark parser's daemon")
+    yield from wait_for(lambda: dock.controller.link.daemon is not None, "the landmark parser's daemon")
     doc = open_document(ctx, "astronaut", load("astronaut.npy"))
     press(dock, "parse")
     yield from idle(ctx)
@@ -290,7 +290,7 @@ def check_screenshots_on_the_astronaut(ctx):
     doc.setModified(False)
     doc.close()
     set_endpoint(dock, endpoint)
-    yield from wait_for(lambda: dock.controller.daemon is not None, "the session's daemon again")
+    yield from wait_for(lambda: dock.controller.link.daemon is not None, "the session's daemon again")
 
 
 checks = [

@@ -1,0 +1,282 @@
+"""What the single buttons and shortcuts do: read the document, send one request, add its result.
+
+Each action checks what it can at once (a PluginError names what is missing), reads the
+document in steps through Tasks.prepare and submits; the result is added layer by layer
+when it arrives. ``why_not`` says why a docker button cannot work now. The batch buttons
+are batch_actions.py; the requests, Cancel and the daemon's state are tasks.py,
+batches.py and daemon_link.py.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+
+from . import document_io, mask_colours, messages, naming
+from .document_io import title
+from .guard import PluginError
+from .vendor_path import labels
+
+
+class Actions:
+    def __init__(self, krita, settings, board, link, tasks, batches, photos):
+        self.krita, self.settings, self.board = krita, settings, board
+        self.link, self.tasks, self.batches, self.photos = link, tasks, batches, photos
+        self.face = 0  # which face Parse face asks for: 0 = the largest
+
+    # --- the document ------------------------------------------------------------------------
+    def document(self):
+        doc = self.krita.activeDocument()
+        if doc is None:
+            raise PluginError("open a photo first")
+        return doc
+
+    def is_open(self, doc) -> bool:
+        return any(doc == d for d in self.krita.documents())
+
+    def photo_line(self) -> str:
+        """What the docker shows about the photo of the active document ("" without a document)."""
+        return self.photos.line(self.krita.activeDocument())
+
+    def import_mask(self, path: str) -> None:
+        """Make the MaskGAN group of the active document from a colour mask file (official palette)."""
+        doc = self.document()
+        document_io.check_rgba8(doc)
+        photo = self.photos.photo(doc)
+        label = mask_colours.read_label(document_io.read_image_file(path), self.settings.colour_tolerance,
+                                        f"“{Path(path).name}”")
+        record, kept = document_io.run_now(self._make_mask_group_steps(doc, label, photo))
+        self.board.say(f"Imported the mask: paint on “{naming.EDITED_MASK}” with the palette colours, then Apply edit."
+                       + kept)
+
+        def fingerprint():  # of the photo as it is now, to notice later changes; read in steps
+            _, record.fingerprint = yield from photo.read_steps(doc, document_io.whole(doc), fingerprint=True)
+
+        self.tasks.prepare("Import mask", doc, fingerprint(), quiet=True)
+
+    def _make_mask_group_steps(self, doc, label, photo, fingerprint=None):
+        """Generator: make the MaskGAN group of ``label`` layer by layer and remember the photo it belongs to;
+        returns (that record, a note naming where the previous group was kept, if any)."""
+        previous = document_io.find_group(doc)
+        group = yield from document_io.create_mask_group_steps(doc, label, self.settings.mask_mode)
+        record = self.photos.remember(doc, group, photo, fingerprint)
+        return record, f" The previous masks are kept, hidden, as “{previous.name()}”." if previous is not None else ""
+
+    def set_mask_mode(self, mode: str) -> None:
+        """Remember the mode; convert the active document's editable mask when it has one."""
+        self.settings.mask_mode = mode
+        doc = self.krita.activeDocument()
+        if doc is not None and document_io.find_group(doc) is not None and document_io.edited_mode(doc) != mode:
+            self._masks(doc)  # refuse to convert a mask with unknown colours (it would lose them)
+            document_io.convert_edited(doc, mode, self.settings.colour_tolerance)
+            doc.refreshProjection()
+            self.board.say("The editable mask is now " + ("one layer per class" if mode == "classes" else "one colour layer"))
+        else:
+            self.board.changed()
+
+    def pick_class(self, index: int) -> None:
+        """Palette swatch: set the foreground colour and select the layer to paint it on: the class's layer in
+        per-class mode, else the Edited mask (so that strokes never land on the photo)."""
+        from krita import ManagedColor
+        from PyQt5.QtGui import QColor
+
+        window = self.krita.activeWindow()
+        view = window.activeView() if window is not None else None
+        if view is None:
+            raise PluginError("open a document to paint on")
+        view.setForeGroundColor(ManagedColor.fromQColor(QColor(*map(int, labels().PALETTE[index])), view.canvas()))
+        doc = view.document()
+        name = labels().CLASS_NAMES[index]
+        group = document_io.find_group(doc) if doc is not None else None
+        if group is None:
+            self.board.say(f"Painting {name}: parse the face or import a mask first, then paint on “{naming.EDITED_MASK}”")
+            return
+        layer = document_io.class_layer(doc, index) or document_io.child(group, naming.EDITED_MASK)
+        if layer is None:  # per-class mode, background: erase on the class layers
+            self.board.say(f"Painting {name}: in per-class mode, erase the classes' layers to paint background")
+            return
+        doc.setActiveNode(layer)
+        self.board.say(f"Painting {name} on “{layer.name()}”")
+
+    def _masks(self, doc):
+        """(source, edited) label maps of the whole document, read with the Colour tolerance setting."""
+        tolerance = self.settings.colour_tolerance
+        return document_io.read_source_mask(doc, tolerance), document_io.read_edited_mask(doc, tolerance)
+
+    def edit_steps(self, doc, layer=None, masks=None):
+        """Generator: (the layer results go above, the region read, arrays, a note on the photo) of an edit of
+        ``doc``, reading only the face's region of the document (document_io.edit_region), band by band.
+        ``masks``: (region, source, edited) already read, else the document's are read now. PluginError says
+        what is missing or wrong."""
+        photo = self.photos.photo(doc, layer)
+        tolerance = self.settings.colour_tolerance
+        if masks is None:
+            rect = document_io.edit_region(doc)
+            source = yield from document_io.read_source_mask_steps(doc, tolerance, rect)
+            edited = yield from document_io.read_edited_mask_steps(doc, tolerance, rect)
+        else:
+            rect, source, edited = masks
+        image = yield from photo.read_steps(doc, rect)
+        note = self.photos.change_note(doc, photo, image, rect) if layer is None else ""
+        return photo.anchor, rect, {"image": image, "source_mask": source, "edited_mask": edited}, note
+
+    def _result_spot(self, doc, anchor):
+        """Where a new result goes, as the "Results go" setting says (read when the result arrives)."""
+        return document_io.result_spot(doc, anchor, self.settings.result_place)
+
+    # --- single actions -----------------------------------------------------------------------------
+    def parse_face(self) -> None:
+        """Parse the photo into the MaskGAN group; ``self.face`` says which face (0 = the largest)."""
+        self.link.require()
+        doc = self.document()
+        photo = self.photos.photo(doc)
+
+        def steps():
+            image, fingerprint = yield from photo.read_steps(doc, document_io.whole(doc), fingerprint=True)
+            self.tasks.submit("Parse face", "parse", {"face": self.face}, {"image": image},
+                              lambda result, out: self.add_parse_steps(doc, photo, result, out, fingerprint), doc=doc)
+
+        self.tasks.prepare("Parse face", doc, steps())
+
+    def add_parse_steps(self, doc, photo, result: dict, arrays: dict, fingerprint=None):
+        """Generator: the MaskGAN group of a parse, layer by layer; returns the message."""
+        _, kept = yield from self._make_mask_group_steps(doc, arrays["label"], photo, fingerprint)
+        return messages.parsed(result) + kept
+
+    def apply_edit(self, style_document=None) -> None:
+        """Edit the active document; ``style_document``: the “Style from” choice (added parts may come from it).
+        An edited mask equal to the source mask is not sent: the edit would change nothing."""
+        self.link.require()
+        doc = self.document()
+        look_arrays = self.look_arrays(style_document)
+        self.photos.photo(doc)  # before reading: a missing photo layer or mask is said at once
+        document_io.mask_nodes(doc)
+
+        def steps():
+            anchor, rect, arrays, note = yield from self.edit_steps(doc)
+            if np.array_equal(arrays["source_mask"], arrays["edited_mask"]):
+                raise PluginError(f"{title(doc)}: “{naming.EDITED_MASK}” equals the source mask, so the edit would "
+                                  "change nothing: nothing was sent or added. Click a palette swatch (it selects "
+                                  f"“{naming.EDITED_MASK}”) and paint the change there." + note)
+            self.tasks.submit("Apply edit", "edit", self.edit_args(), {**arrays, **look_arrays},
+                              lambda result, out: self.add_edit_steps(doc, anchor, rect, result, out, note), doc=doc)
+
+        self.tasks.prepare("Apply edit", doc, steps())
+
+    def add_edit_steps(self, doc, anchor, rect, result: dict, arrays: dict, note: str = ""):
+        """Generator: the edit's layer, added band by band; returns the message."""
+        added = []
+        try:
+            node = yield from document_io.add_result_layer_steps(doc, self._result_spot(doc, anchor), arrays["layer"],
+                                                                 naming.EDIT_PREFIX, (rect.x, rect.y), added)
+            yield  # a Cancel that came while the layer was added takes it away
+        except GeneratorExit:
+            for node in added:
+                node.remove()
+            raise
+        return (f"Added “{node.name()}”" + ("" if result.get("changed", True) else ": the edit changed no pixel")
+                + messages.routes_taken(result.get("routes") or {}) + messages.drawn_looks(result.get("looks") or {})
+                + note)
+
+    def edit_args(self) -> dict:
+        return {"feather": self.settings.feather, "look": self.settings.look, "method": self.settings.method}
+
+    def look_arrays(self, style_document) -> dict:
+        """The reference arrays that draw the added parts from the “Style from” document, when the setting says so."""
+        if not self.settings.looks_from_style:
+            return {}
+        if style_document is None:
+            raise PluginError("“Added parts from Style from” is on, but no document is chosen under “Style from”: open "
+                              "a photo of a face that wears the parts, parse or import its mask, and choose it there")
+        photo, mask = self._reference_face(style_document)
+        return {"reference_image": photo, "reference_mask": mask}
+
+    def _reference_face(self, reference) -> tuple:
+        """(photo, source mask) of a reference document; PluginError when it closed or cannot be read."""
+        if not self.is_open(reference):
+            raise PluginError("the chosen style reference is no longer open; pick another under “Style from”")
+        document_io.check_rgba8(reference)
+        layer = self.photos.mask_photo(reference)[1] or document_io.photo_layer(reference)
+        photo = document_io.read_photo(reference, layer)
+        return photo, document_io.read_source_mask(reference, self.settings.colour_tolerance)
+
+    def variants(self, style_document=None) -> None:
+        """A group of variants; a fresh seed per click, named in the message so that a result can be redone."""
+        self.link.require()
+        doc = self.document()
+        look_arrays = self.look_arrays(style_document)
+        self.photos.photo(doc)
+        document_io.mask_nodes(doc)
+
+        def steps():
+            anchor, rect, arrays, note = yield from self.edit_steps(doc)
+            seed = random.randrange(2**31)
+            args = {"n": self.settings.variants, "seed": seed, **self.edit_args()}
+            self.tasks.submit("Variants", "variants", args, {**arrays, **look_arrays},
+                              lambda result, out: self._add_variants_steps(doc, anchor, rect, seed, out, note), doc=doc)
+
+        self.tasks.prepare("Variants", doc, steps())
+
+    def _add_variants_steps(self, doc, anchor, rect, seed: int, arrays: dict, note: str = ""):
+        """Generator: the variants' group, a layer per step; returns the message."""
+        added = []
+        try:
+            group = yield from document_io.add_result_group_steps(doc, self._result_spot(doc, anchor),
+                                                                  list(arrays["layers"]), (rect.x, rect.y), added)
+            yield  # a Cancel that came while the last variant was added takes the group away
+        except GeneratorExit:
+            for node in added:
+                node.remove()
+            raise
+        return (f"Added “{group.name()}” (seed {seed}): {len(arrays['layers'])} variants, the first shown; "
+                "show one at a time to compare" + note)
+
+    def style_references(self) -> list:
+        """The documents Style copy can take the style from: the other open ones with MaskGAN masks."""
+        return document_io.style_references(self.krita.documents(), self.krita.activeDocument())
+
+    def style_copy(self, reference=None) -> None:
+        """Render the active document's edited mask in the style of ``reference`` (a document with MaskGAN masks)."""
+        self.link.require()
+        doc = self.document()
+        document_io.check_rgba8(doc)
+        if reference is None:
+            raise PluginError("Style copy needs a reference: open a second photo, parse or import its mask, "
+                              "and pick it under “Style from”")
+        anchor = self.photos.anchor(doc)
+        _, target = self._masks(doc)
+        reference_photo, reference_mask = self._reference_face(reference)
+        arrays = {"target_mask": target, "reference_image": reference_photo, "reference_mask": reference_mask}
+        self.tasks.submit("Style copy", "style_copy", {}, arrays,
+                          lambda result, out: self._add_style(doc, anchor, title(reference), out), doc=doc)
+
+    def _add_style(self, doc, anchor, reference_name: str, arrays: dict) -> None:
+        image = arrays["image"]
+        rgba = np.concatenate([image, np.full(image.shape[:2] + (1,), 255, np.uint8)], axis=2)
+        node = document_io.add_result_layer(doc, self._result_spot(doc, anchor), rgba, naming.STYLE_PREFIX)
+        doc.refreshProjection()
+        self.board.say(f"Added “{node.name()}” in the style of {reference_name}")
+
+    # --- what the buttons can do now -----------------------------------------------------------------
+    def why_not(self, action: str) -> str | None:
+        """Why the docker's ``action`` button cannot work now (None: it can): no daemon, no document, no masks."""
+        if action == "cancel":
+            return None if self.batches.busy else "nothing is running"
+        if action != "import" and self.link.daemon is None:
+            return "no MaskGAN daemon is connected: press Start daemon"
+        doc = self.krita.activeDocument()
+        if action == "batch_parse" and self.settings.batch_scope == "documents":
+            return None if self.krita.documents() else "open photos first"
+        if action == "batch_apply" and self.settings.batch_scope == "documents":
+            if not any(document_io.find_group(d) is not None for d in self.krita.documents()):
+                return "no open document has MaskGAN masks: Parse face or Import mask… first"
+            return None
+        if doc is None:
+            return "open a photo first"
+        if action in ("apply", "variants", "style", "batch_apply") and document_io.find_group(doc) is None:
+            return f"{title(doc)} has no MaskGAN masks yet: Parse face or Import mask… first"
+        if action == "style" and not self.style_references():
+            return "Style copy needs a second open photo with MaskGAN masks to take the style from"
+        return None

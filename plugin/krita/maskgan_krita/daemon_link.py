@@ -1,0 +1,103 @@
+"""Whether a MaskGAN daemon answers, what the connection line says about it, and starting one.
+
+``connect`` says hello; a daemon that answers in this plug-in's protocol version is
+``daemon`` (its hello result) until a request finds it gone. With no answer the line
+says so, and with the Auto-start setting a daemon is started, once per endpoint and
+session (one that cannot start is not started again on every reconnect). After a
+start, hello is tried again every START_RETRY_MS, START_TRIES times, while the daemon
+loads its weights.
+
+No Qt here: ``later(ms, function)`` is the event loop's timer (QTimer.singleShot in
+Krita), ``launcher`` has daemon_launch's ``start_command`` and ``launch``.
+"""
+
+from __future__ import annotations
+
+from maskgan_client import PROTOCOL_VERSION
+
+from . import daemon_launch, messages
+from .connection import STOPPED_ANSWERING
+from .guard import PluginError, guarded
+
+START_RETRY_MS = 1000
+START_TRIES = 60
+
+
+class DaemonLink:
+    def __init__(self, connection, settings, board, later, launcher=daemon_launch):
+        self.connection, self.settings, self.board = connection, settings, board
+        self._later, self._launcher = later, launcher
+        self.daemon: dict | None = None  # the hello result while connected
+        self.connection_text = "Not connected"
+        self.connection_detail = ""  # the full reason, for the connection line's tooltip
+        self._start_tries = 0  # hellos tried since this session started a daemon (0: none started)
+        self._auto_started: set[str] = set()  # endpoints auto-start already tried this session (no start loops)
+
+    def connect(self) -> None:
+        """Say hello; on no answer, offer (or with auto-start, do) a daemon start."""
+        self.connection_text = f"Connecting to {self.connection.endpoint}…"
+        self.board.changed()
+        self.connection.submit("hello", on_result=self._on_hello, on_error=self._on_hello_failed)
+
+    def set_endpoint(self, endpoint: str) -> None:
+        self.settings.endpoint = endpoint
+        self.connection.set_endpoint(endpoint)
+        self.daemon = None
+        self.connect()
+
+    def _on_hello(self, result: dict, arrays: dict) -> None:
+        if self._start_tries:
+            self.board.say("The daemon started.")
+        self._start_tries = 0
+        if result.get("protocol") != PROTOCOL_VERSION:
+            self.daemon = None
+            self.connection_text = (f"Daemon speaks protocol {result.get('protocol')}, this plug-in {PROTOCOL_VERSION}: "
+                                    "update the plug-in (`maskgan install krita`) or the daemon so that they match")
+        else:
+            self.daemon = result
+            self.connection_text = messages.connected(result)
+        self.board.changed()
+
+    def _on_hello_failed(self, error) -> None:
+        self.daemon = None
+        if 0 < self._start_tries < START_TRIES:  # a daemon we started is still loading
+            self._start_tries += 1
+            self._later(START_RETRY_MS, self.connect)
+            return
+        self._start_tries = 0
+        self.not_connected(error.message)
+        endpoint = self.connection.endpoint
+        if self.settings.auto_start and error.code == "unavailable" and endpoint not in self._auto_started:
+            self._auto_started.add(endpoint)
+            guarded(self.board.say)(self.start)()
+
+    def not_connected(self, why: str) -> None:
+        """The connection line says so briefly; why (with the endpoint) goes to its tooltip."""
+        self.daemon = None
+        self.connection_text = "Not connected: " + (why if why == STOPPED_ANSWERING else "no MaskGAN daemon answers")
+        self.connection_detail = why
+        self.board.changed()
+
+    def start(self) -> None:
+        """Start a daemon with the command the installer recorded, then say hello until it answers."""
+        command = self._launcher.start_command(self.settings.endpoint, self.settings.precision)
+        self._launcher.launch(command)
+        self._start_tries = 1
+        self.board.say("Starting the daemon…", "Started with: " + " ".join(command))
+        self._later(START_RETRY_MS, self.connect)
+
+    def require(self) -> None:
+        """PluginError when no daemon is connected (and a hello, so that the next click works once one answers)."""
+        if self.daemon is None:
+            error = PluginError("no MaskGAN daemon is connected: press Start daemon or run `maskgan daemon start`, "
+                                "then try again")
+            self.connect()
+            raise error
+
+    def precision_note(self) -> str:
+        """Says so when the Precision setting differs from the connected daemon's ("" otherwise)."""
+        return messages.precision_note(self.settings.precision, self.daemon)
+
+    def set_precision(self, precision: str) -> None:
+        self.settings.precision = precision
+        self.board.changed()  # the dockers show whether the running daemon differs

@@ -1,0 +1,272 @@
+"""Stand-ins for the Krita objects, the daemon client and the event loop the plug-in uses, for tests outside Krita."""
+
+from types import SimpleNamespace
+
+from maskgan_krita import pixels
+
+
+class FakeStore:
+    """Krita's readSetting/writeSetting over a dict, as kritarc stores them (strings)."""
+
+    def __init__(self):
+        self.values = {}
+
+    def readSetting(self, group, name, default):
+        return self.values.get((group, name), default)
+
+    def writeSetting(self, group, name, value):
+        self.values[(group, name)] = value
+
+
+class FakeNode:
+    """The few Krita Node methods the plug-in uses for choosing and placing layers (children bottom to top)."""
+
+    def __init__(self, name, kind="paintlayer", children=(), visible=True):
+        self._name, self._kind, self._children, self._parent, self._visible = name, kind, list(children), None, visible
+        for node in self._children:
+            node._parent = self
+
+    def name(self):
+        return self._name
+
+    def type(self):
+        return self._kind
+
+    def childNodes(self):
+        return self._children
+
+    def parentNode(self):
+        return self._parent
+
+    def visible(self):
+        return self._visible
+
+    def addChildNode(self, node, above):
+        """As Krita's: right above ``above``, or on top for None."""
+        self._children.insert(self._children.index(above) + 1 if above is not None else len(self._children), node)
+        node._parent = self
+
+    def remove(self):
+        self._parent._children.remove(self)
+        self._parent = None
+
+    def uniqueId(self):
+        """As Krita's QUuid: a value whose toString() names this node for the document's life."""
+        return SimpleNamespace(toString=lambda: f"{{{id(self):x}}}")
+
+
+class FakeDocument:
+    """A document whose projection is ``projection`` (RGBA), read only after refreshProjection and waitForDone."""
+
+    def __init__(self, root, active=None, projection=None):
+        self._root, self._active, self._projection, self.calls = root, active, projection, []
+
+    def rootNode(self):
+        return self._root
+
+    def activeNode(self):
+        return self._active
+
+    def name(self):
+        return "portrait"
+
+    def colorModel(self):
+        return "RGBA"
+
+    def colorDepth(self):
+        return "U8"
+
+    def createGroupLayer(self, name):
+        return FakeNode(name, "grouplayer")
+
+    def width(self):
+        return self._projection.shape[1]
+
+    def height(self):
+        return self._projection.shape[0]
+
+    def refreshProjection(self):
+        self.calls.append("refreshProjection")
+
+    def waitForDone(self):
+        self.calls.append("waitForDone")
+
+    def pixelData(self, x, y, width, height):
+        assert (x, y, width, height) == (0, 0, self.width(), self.height())
+        self.calls.append("pixelData")
+        return pixels.rgba_to_bgra(self._projection)
+
+
+# --- the daemon side and the event loop, for the plug-in's UI-free parts --------------------------------------
+
+class FakeClient:
+    """maskgan_client.Client as the Connection uses it, with the daemon's answers given by the test: ``answer``
+    queues an event for the next poll. ``sent`` records (request id, op, args, array shapes); the arrays
+    themselves are not kept, so that a test can see when the plug-in lets go of them. With ``answers_pings``
+    every liveness ping (``status``) is answered at once, as a live daemon's socket thread does."""
+
+    def __init__(self, endpoint=None, timeout=None):
+        self.endpoint = endpoint or "ipc:///fake.sock"
+        self.sent, self.cancelled, self.events, self.reconnects, self._count = [], [], [], 0, 0
+        self.answers_pings = False
+
+    def submit(self, op, args=None, arrays=None, request_id=None):
+        if request_id is None:
+            self._count += 1
+            request_id = f"{op}-{self._count}"
+        self.sent.append((request_id, op, args, {name: a.shape for name, a in (arrays or {}).items()}))
+        if op == "status" and self.answers_pings:
+            self.answer(request_id, "result", result={"queued": 0})
+        return request_id
+
+    def poll(self, timeout_ms=0):
+        events, self.events = self.events, []
+        return events
+
+    def answer(self, request_id, kind, arrays=None, **header):
+        from maskgan_client import Event
+
+        self.events.append(Event(request_id, kind, {"id": request_id, "type": kind, **header}, arrays or {}))
+
+    def cancel(self, request_id):
+        self.cancelled.append(request_id)
+
+    def reconnect(self):
+        self.reconnects += 1
+
+    def close(self):
+        pass
+
+
+class FakeClock:
+    """time.monotonic that moves only when the test says."""
+
+    def __init__(self, now=1000.0):
+        self.now = now
+
+    def __call__(self):
+        return self.now
+
+
+class FakeTimer:
+    """The Connection's poll timer: the test calls ``connection.tick()`` itself."""
+
+    active = False
+
+    def start(self):
+        self.active = True
+
+    def stop(self):
+        self.active = False
+
+
+class FakeLater:
+    """QTimer.singleShot: ``run_due`` runs what was due by ``clock()``, in order."""
+
+    def __init__(self, clock):
+        self.clock, self.waiting = clock, []
+
+    def __call__(self, ms, function):
+        self.waiting.append((self.clock() + ms / 1000, function))
+
+    def run_due(self):
+        now = self.clock()
+        due = sorted((entry for entry in self.waiting if entry[0] <= now), key=lambda entry: entry[0])
+        self.waiting = [entry for entry in self.waiting if entry[0] > now]
+        for _, function in due:
+            function()
+
+
+def fake_connection(clock=None):
+    """(Connection on a FakeClient, that client, the clock)."""
+    from maskgan_krita.connection import Connection
+
+    clock, clients = clock or FakeClock(), []
+
+    def client(endpoint, timeout):
+        clients.append(FakeClient(endpoint, timeout))
+        return clients[-1]
+
+    connection = Connection("ipc:///fake.sock", FakeTimer(), client_factory=client, clock=clock)
+    return connection, clients[-1], clock
+
+
+class FakeSteps:
+    """steps.Steps without Qt: the test runs the started work with ``run_all`` (each step asks ``alive``)."""
+
+    started: list = []
+
+    def __init__(self, generator, on_done, on_error, alive):
+        self.generator, self.on_done, self.on_error, self.alive, self.over = generator, on_done, on_error, alive, False
+
+    def start(self):
+        FakeSteps.started.append(self)
+        return self
+
+    def cancel(self):
+        if not self.over:
+            self.over = True
+            self.generator.close()
+
+    def run(self):
+        while not self.over:
+            if not self.alive():
+                self.over = True
+                self.on_error(None)
+                return
+            try:
+                next(self.generator)
+            except StopIteration as done:
+                self.over = True
+                self.on_done(done.value)
+            except Exception as error:  # noqa: BLE001 - handed on, as Steps does
+                self.over = True
+                self.on_error(error)
+
+    @classmethod
+    def run_all(cls):
+        while cls.started:
+            cls.started.pop(0).run()
+
+
+class FakeWork:
+    """The plug-in's request side (Board, DaemonLink, Tasks, Batches), connected to a daemon: by default a
+    FakeClient on a FakeClock; ``endpoint``: a real daemon's, with the real client and clock."""
+
+    def __init__(self, endpoint=None):
+        import time
+
+        from maskgan_krita.connection import Connection
+        from maskgan_krita.batches import Batches
+        from maskgan_krita.board import Board
+        from maskgan_krita.daemon_link import DaemonLink
+        from maskgan_krita.settings import Settings
+        from maskgan_krita.tasks import Tasks
+
+        FakeSteps.started = []
+        if endpoint is None:
+            self.connection, self.daemon, self.clock = fake_connection()
+        else:
+            self.connection, self.daemon, self.clock = Connection(endpoint, FakeTimer()), None, time.monotonic
+        self.later = FakeLater(self.clock)
+        self.board = Board()
+        self.link = DaemonLink(self.connection, Settings(FakeStore()), self.board, self.later)
+        self.link.daemon = {"protocol": 1}  # as after a hello
+        self.closed = set()  # documents the test closed
+        self.tasks = Tasks(self.connection, self.board, self.link, FakeSteps, lambda doc: doc not in self.closed,
+                           batch_running=lambda: self.batches.batch is not None)
+        self.batches = Batches(self.tasks, self.link, self.board, self.later, self.clock)
+
+    def sent(self, op=None):
+        """Request ids sent so far (of ``op``), in order."""
+        return [request_id for request_id, sent_op, _, _ in self.daemon.sent if op in (None, sent_op)]
+
+    def answer(self, request_id, kind, **header):
+        self.daemon.answer(request_id, kind, **header)
+        self.connection.tick()
+
+    def wait(self, seconds):
+        """Let ``seconds`` pass on the FakeClock's event loop: timers fire, the connection polls."""
+        self.clock.now += seconds
+        self.later.run_due()
+        self.connection.tick()

@@ -1,0 +1,160 @@
+"""The Krita plug-in's document_io.py on fakes: the photo layer, where results go, documents' names and formats."""
+
+import numpy as np
+import pytest
+
+from maskgan_krita import naming
+
+from krita_fakes import FakeDocument, FakeNode
+
+
+def test_photo_layer_is_the_active_one_outside_the_group_else_the_bottom_most():
+    from maskgan_krita import document_io
+    from maskgan_krita.guard import PluginError
+
+    edited, old_edited = FakeNode(naming.EDITED_MASK), FakeNode(naming.EDITED_MASK)
+    group = FakeNode(naming.GROUP, "grouplayer", [FakeNode(naming.SOURCE_MASK), edited])
+    replaced = FakeNode("MaskGAN replaced 1", "grouplayer", [old_edited])  # an earlier parse, kept hidden
+    background, retouch = FakeNode("Background"), FakeNode("Retouch")
+    root = FakeNode("root", "grouplayer", [replaced, FakeNode("Sketches", "grouplayer", [background]), retouch, group])
+    assert document_io.photo_layer(FakeDocument(root, retouch)) is retouch
+    assert document_io.photo_layer(FakeDocument(root, edited)) is background  # inside the group: not a photo
+    assert document_io.photo_layer(FakeDocument(root, old_edited)) is background  # nor in a replaced one
+    assert document_io.photo_layer(FakeDocument(root, None)) is background
+    assert document_io.layer_names(FakeDocument(root)) == [
+        "MaskGAN replaced 1", naming.EDITED_MASK, "Sketches", "Background", "Retouch", naming.GROUP,
+        naming.SOURCE_MASK, naming.EDITED_MASK]
+    assert naming.is_mask_group_name("MaskGAN replaced 12") and not naming.is_mask_group_name("MaskGAN replaced")
+    assert not naming.is_mask_group_name("MaskGAN edit 1")
+    only_masks = FakeNode("root", "grouplayer", [FakeNode(naming.GROUP, "grouplayer", [FakeNode(naming.SOURCE_MASK)])])
+    with pytest.raises(PluginError, match="“portrait” has no paint layer with the photo outside the MaskGAN group"):
+        document_io.photo_layer(FakeDocument(only_masks))
+
+
+def names(parent):
+    return [n.name() for n in parent.childNodes()]
+
+
+def test_results_go_above_the_photo_or_on_top_in_the_results_group_made_once():
+    from maskgan_krita import document_io
+
+    inside = FakeNode("Inside")
+    background, group = FakeNode("Background"), FakeNode("Group 1", "grouplayer", [inside])
+    masks = FakeNode(naming.GROUP, "grouplayer", [FakeNode(naming.SOURCE_MASK)])
+    root = FakeNode("root", "grouplayer", [background, group, masks])
+    doc = FakeDocument(root)
+    assert document_io.result_spot(doc, inside, "above_photo") == (group, inside)
+    assert document_io.result_spot(doc, None, "above_photo") == (root, None)  # no photo layer shows: the top
+    assert names(root) == ["Background", "Group 1", naming.GROUP]  # nothing made for "above the photo"
+    results, above = document_io.result_spot(doc, inside, "results_group")
+    assert above is None and results.type() == "grouplayer" and names(root)[-1] == "MaskGAN results"
+    assert document_io.result_spot(doc, background, "results_group") == (results, None)  # reused, not made again
+    assert names(root) == ["Background", "Group 1", naming.GROUP, "MaskGAN results"]
+    # results inside the group still count for the next number, wherever the next one goes
+    results.addChildNode(FakeNode("MaskGAN edit 3"), None)
+    variants = FakeNode("MaskGAN variants 2", "grouplayer", [FakeNode("Variant 1")])
+    results.addChildNode(variants, None)
+    assert naming.next_numbered(naming.EDIT_PREFIX, document_io.layer_names(doc)) == "MaskGAN edit 4"
+    assert naming.next_numbered(naming.VARIANTS_PREFIX, document_io.layer_names(doc)) == "MaskGAN variants 3"
+    assert names(results) == ["MaskGAN edit 3", "MaskGAN variants 2"]  # the newest on top
+    # a user's layer that merely has the name is not the results group: a group of ours goes on top
+    other = FakeDocument(FakeNode("root", "grouplayer", [FakeNode("MaskGAN results")]))
+    made, _ = document_io.result_spot(other, None, "results_group")
+    assert names(other.rootNode()) == ["MaskGAN results", "MaskGAN results"] and made.type() == "grouplayer"
+
+
+def test_style_references_are_the_other_documents_with_masks():
+    from maskgan_krita import document_io
+
+    def document(*top_level):
+        return FakeDocument(FakeNode("root", "grouplayer", list(top_level)))
+
+    active = document(FakeNode("Background"), FakeNode(naming.GROUP, "grouplayer"))
+    with_masks = document(FakeNode("Background"), FakeNode(naming.GROUP, "grouplayer"))
+    replaced_only = document(FakeNode("Background"), FakeNode("MaskGAN replaced 1", "grouplayer"))
+    plain = document(FakeNode("Background"))
+    documents = [active, plain, with_masks, replaced_only]
+    assert document_io.style_references(documents, active) == [with_masks]
+    assert document_io.style_references(documents, None) == [active, with_masks]
+
+
+def test_non_rgba8_documents_are_told_how_to_convert():
+    from maskgan_krita import document_io
+    from maskgan_krita.guard import PluginError
+
+    class Doc:
+        def colorModel(self):
+            return "CMYKA"
+
+        def colorDepth(self):
+            return "U8"
+
+        def name(self):
+            return "print"
+
+    with pytest.raises(PluginError, match="“print” is CMYKA U8; MaskGAN needs 8-bit RGBA: convert it with Image > Convert"):
+        document_io.check_rgba8(Doc())
+
+
+def test_selected_layers_that_cannot_be_photos_say_why():
+    from maskgan_krita import document_io
+
+    edited = FakeNode(naming.EDITED_MASK)
+    group = FakeNode(naming.GROUP, "grouplayer", [FakeNode(naming.SOURCE_MASK), edited])
+    photo, mask = FakeNode("Photo"), FakeNode("Transparency", "transparencymask")
+    layers = FakeNode("Layers", "grouplayer", [photo, mask])
+    FakeNode("root", "grouplayer", [layers, FakeNode("Logo", "vectorlayer"), FakeNode("Fill", "filllayer"), group])
+    problems = {n.name(): document_io.photo_problem(n) for n in (photo, mask, layers, edited, group)}
+    assert problems == {
+        "Photo": None, "Transparency": "a mask layer, not a photo",
+        "Layers": "a group layer: select the paint layers inside it",
+        naming.EDITED_MASK: "part of the MaskGAN masks, not a photo", naming.GROUP: "part of the MaskGAN masks, not a photo"}
+    assert document_io.photo_problem(FakeNode("Logo", "vectorlayer")) == (
+        "a vector layer: convert it to a paint layer first (Layer > Convert)")
+    assert document_io.photo_problem(FakeNode("Fill", "filllayer")) == "a filllayer, not a paint layer"
+
+
+def test_documents_are_named_by_title_else_file_else_the_active_document():
+    from maskgan_krita.document_io import title
+
+    class Named:
+        def __init__(self, name, path):
+            self._name, self._path = name, path
+
+        def name(self):
+            return self._name
+
+        def fileName(self):
+            return self._path
+
+    assert title(Named("portrait", "/photos/p.png")) == "“portrait”"
+    assert title(Named("", "/photos/from disk.png")) == "“from disk.png”"  # opened from disk: Krita gives no title
+    assert title(Named("", "")) == "the active document"
+
+
+def test_a_result_is_never_a_photo_even_when_active():
+    from maskgan_krita import document_io
+
+    background = FakeNode("Background")
+    edit = FakeNode("MaskGAN edit 1")
+    variant = FakeNode("Variant 1")
+    inside_results = FakeNode("Retouch")
+    root = FakeNode("root", "grouplayer", [background, edit, FakeNode("MaskGAN variants 1", "grouplayer", [variant]),
+                                           FakeNode("MaskGAN results", "grouplayer", [inside_results])])
+    assert document_io.photo_problem(edit) == "a MaskGAN result, not a photo"
+    assert document_io.photo_problem(variant) == "a MaskGAN result, not a photo"
+    assert document_io.photo_problem(inside_results) == "a MaskGAN result, not a photo"
+    for active in (edit, variant, inside_results):
+        assert document_io.photo_layer(FakeDocument(root, active)) is background
+
+
+def test_a_result_is_written_only_where_it_covers():
+    from maskgan_krita.document_io import opaque_part
+
+    layer = np.zeros((40, 60, 4), np.uint8)
+    layer[10:15, 20:30] = 200
+    other = np.zeros_like(layer)
+    other[12:20, 25:28] = 100
+    (part_a, part_b), origin = opaque_part([layer, other], (100, 50))
+    assert origin == (120, 60) and part_a.shape == part_b.shape == (10, 10, 4)
+    assert (part_a[:5] == 200).all() and part_b[2:, 5:8, 3].min() == 100
