@@ -29,6 +29,7 @@ import os
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 
 from maskgan.core.atomic_files import remove_stale_temporaries, write_atomically
@@ -69,10 +70,18 @@ class Item:
                 "method": self.method if edit else None, "inputs": {k: str(v) for k, v in sorted(self.inputs.items())}}
 
 
+class Status(str, Enum):
+    """How an item of a batch ended (its report.json value)."""
+
+    OK = "ok"
+    FAILED = "failed"
+    SKIPPED = "skipped"  # done by an earlier run with the same inputs and settings
+
+
 @dataclass
 class Outcome:
     item: Item
-    status: str  # ok | failed | skipped
+    status: Status
     reason: str = ""
 
 
@@ -81,7 +90,7 @@ class BatchResult:
     outcomes: list[Outcome]
     aborted: str | None = None  # set when the daemon stopped answering mid-batch
 
-    def count(self, status: str) -> int:
+    def count(self, status: Status) -> int:
         return sum(o.status == status for o in self.outcomes)
 
     def summary(self) -> str:
@@ -298,9 +307,10 @@ class State:
 def write_report(output_dir: Path, result: BatchResult) -> Path:
     """DIR/report.json (written atomically): a summary and, per item, status, reason and output."""
     report = {
-        "summary": {"done": result.count("ok"), "failed": result.count("failed"), "skipped": result.count("skipped")},
+        "summary": {"done": result.count(Status.OK), "failed": result.count(Status.FAILED),
+                    "skipped": result.count(Status.SKIPPED)},
         "aborted": result.aborted,
-        "items": [{"item": o.item.number, "name": o.item.name, "op": o.item.op, "status": o.status,
+        "items": [{"item": o.item.number, "name": o.item.name, "op": o.item.op, "status": o.status.value,
                    "reason": o.reason, "output": str(o.item.output) if o.item.output else None}
                   for o in result.outcomes],
     }
@@ -342,9 +352,9 @@ class Runner:
         pending: deque[int] = deque()
         for i, item in enumerate(items):
             if item.problem:
-                outcomes[i] = Outcome(item, "failed", item.problem)
+                outcomes[i] = Outcome(item, Status.FAILED, item.problem)
             elif state.is_done(item, self.feather):
-                outcomes[i] = Outcome(item, "skipped", "already done")
+                outcomes[i] = Outcome(item, Status.SKIPPED, "already done")
             else:
                 pending.append(i)
         result = BatchResult(outcomes)  # filled in place as items finish
@@ -355,7 +365,7 @@ class Runner:
             result.aborted = error.message
             for i, outcome in enumerate(outcomes):
                 if outcome is None:
-                    outcomes[i] = Outcome(items[i], "failed", "not run: the daemon stopped answering")
+                    outcomes[i] = Outcome(items[i], Status.FAILED, "not run: the daemon stopped answering")
         except BaseException:  # Ctrl-C: stop the daemon's work for us; finished items stay recorded
             for request_id in self._running:
                 self.client.cancel(request_id)
@@ -367,19 +377,18 @@ class Runner:
     def _loop(self, items, pending: deque, outcomes: list, state: State, bar: Progress) -> None:
         from maskgan_client import DaemonUnavailable
 
-        from maskgan_client import busy_delay
         from maskgan_client.client import PING_INTERVAL, PING_TIMEOUT
+        from maskgan_client.flow import FlowControl
 
-        cap = self.in_flight
+        flow = FlowControl(self.in_flight)  # fewer in flight after a busy, one more per answer
         last_heard = time.monotonic()
-        resume_at, refusals = 0.0, 0  # after 'busy': when to send again, and how many refusals in a row
         while pending or self._running:
-            while pending and len(self._running) < cap and time.monotonic() >= resume_at:
+            for _ in range(min(len(pending), flow.room(len(self._running), time.monotonic()))):
                 i = pending.popleft()
                 try:
                     op, args, arrays = load_request(items[i], self.feather)
                 except ItemError as error:
-                    outcomes[i] = Outcome(items[i], "failed", str(error))
+                    outcomes[i] = Outcome(items[i], Status.FAILED, str(error))
                     bar.update(failed=_failed(outcomes))
                     continue
                 if not self._running:
@@ -400,11 +409,9 @@ class Runner:
                 code = event.header.get("code")
                 if event.type == "error" and code == "busy":  # the daemon's queue is full: later, with fewer in flight
                     pending.appendleft(running.outcome_index)
-                    cap = max(1, len(self._running))
-                    resume_at = time.monotonic() + busy_delay(event.header.get("retry_after"), refusals)
-                    refusals += 1
+                    flow.refused(len(self._running), event.header.get("retry_after"), time.monotonic())
                     continue
-                refusals = 0
+                flow.answered()
                 outcomes[running.outcome_index] = self._finish(running.item, event, state)
                 bar.update(failed=_failed(outcomes))
             if self._running and time.monotonic() - last_heard > self.silence_timeout:
@@ -422,15 +429,15 @@ class Runner:
 
     def _finish(self, item: Item, event, state: State) -> Outcome:
         if event.type != "result":
-            return Outcome(item, "failed", f"daemon: {event.header.get('message', '')} [{event.header.get('code')}]")
+            return Outcome(item, Status.FAILED, f"daemon: {event.header.get('message', '')} [{event.header.get('code')}]")
         try:
             state.begin(item)
             save_png(item.output, event.arrays["image"])
         except (OSError, ValueError, KeyError) as error:
-            return Outcome(item, "failed", f"cannot write {item.output}: {error}")
+            return Outcome(item, Status.FAILED, f"cannot write {item.output}: {error}")
         state.add(item, self.feather)
-        return Outcome(item, "ok")
+        return Outcome(item, Status.OK)
 
 
 def _failed(outcomes: list) -> int:
-    return sum(o is not None and o.status == "failed" for o in outcomes)
+    return sum(o is not None and o.status is Status.FAILED for o in outcomes)

@@ -31,7 +31,7 @@ def add_commands(subparsers) -> None:
 
 
 def _batch(args) -> int:
-    from maskgan_cli.batch_runner import ManifestError, Runner, default_output_dir, read_manifest, write_report
+    from maskgan_cli.batch_runner import ManifestError, Runner, Status, default_output_dir, read_manifest, write_report
     from maskgan_client import Client, DaemonError, DaemonUnavailable
 
     output_dir = (args.output or default_output_dir(args.manifest)).resolve()
@@ -50,9 +50,9 @@ def _batch(args) -> int:
         result = Runner(client, output_dir, feather=args.feather, in_flight=args.in_flight).run(items)
     report = write_report(output_dir, result)
     for outcome in result.outcomes:
-        if outcome.status == "failed":
+        if outcome.status is Status.FAILED:
             print(f"failed: item {outcome.item.number} ({outcome.item.name}): {outcome.reason}", file=sys.stderr)
     print(f"{result.summary()}; report: {report}")
     if result.aborted:
         raise CommandError(f"{result.aborted}; finished items are kept, run the same command again to resume")
-    return 0 if result.count("failed") == 0 else 1
+    return 0 if result.count(Status.FAILED) == 0 else 1
