@@ -15,6 +15,7 @@ import zmq
 
 from maskgan_client import Client, DaemonError, busy_delay
 from maskgan_client.wire import MAX_HEADER_BYTES, encode
+from maskgan_daemon.ops import validate_args
 from maskgan_daemon.replies import ReplyOutbox
 from maskgan_daemon.server import Server
 from maskgan_daemon.worker import Job, QueueFull, Worker
@@ -169,6 +170,28 @@ def test_busy_delay_follows_the_hint_grows_and_spreads_clients():
     assert all(0.4 <= busy_delay(0.4, 1, rng) < 1.2 for _ in range(100))  # doubled on the next refusal
     assert all(busy_delay(0.4, 30, rng) <= 7.5 for _ in range(100))  # capped
     assert all(0.05 <= busy_delay(None, 0, rng) < 0.15 for _ in range(100))  # an old daemon gives no hint
+
+
+def test_retry_after_before_any_batch_was_timed_follows_the_running_one():
+    """No fixed guess: a first batch that has run 0.3 s is guessed to need as long again (a fixed 0.5 s said 0.2)."""
+    editor = StandInEditor()
+    editor.release.clear()
+    worker = Worker(editor, lambda *a: None, queue_size=1)
+    worker.start()
+    job = lambda n: Job(b"c", f"j{n}", "edit", validate_args("edit", {"feather": n}), _arrays())  # noqa: E731
+    try:
+        worker.submit(job(0))
+        while not worker.status()["running"]:
+            time.sleep(0.01)
+        time.sleep(0.3)
+        worker.submit(job(1))
+        with pytest.raises(QueueFull) as info:
+            worker.submit(job(2))
+        assert 0.3 <= info.value.retry_after <= 5.0
+    finally:
+        editor.release.set()
+        worker.stop()
+        worker.join(10)
 
 
 def test_the_queue_is_bounded_by_bytes_but_one_large_request_still_runs():
