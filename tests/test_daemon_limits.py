@@ -16,6 +16,7 @@ import zmq
 from maskgan_client import Client, DaemonError, busy_delay
 from maskgan_client.wire import MAX_HEADER_BYTES, encode
 from maskgan_daemon.ops import validate_args
+from maskgan_daemon import replies
 from maskgan_daemon.replies import ReplyOutbox
 from maskgan_daemon.server import Server
 from maskgan_daemon.worker import Job, QueueFull, Worker
@@ -229,3 +230,29 @@ def test_replies_to_a_client_that_never_reads_are_bounded(tmp_path):
     assert numbers == sorted(numbers) and numbers[-1] == 199
     dealer.close(0)
     router.close(0)
+
+
+def test_replies_dropped_for_a_client_that_never_reads_are_given_back_and_counted(tmp_path, monkeypatch):
+    trims = []
+    monkeypatch.setattr(replies, "_TRIM", trims.append)
+    context = zmq.Context.instance()
+    router = context.socket(zmq.ROUTER)
+    outbox = ReplyOutbox(router, held_bytes=4_000_000)
+    router.bind(f"ipc://{tmp_path / 'r.sock'}")
+    dealer = context.socket(zmq.DEALER)
+    dealer.setsockopt(zmq.RCVHWM, 1)
+    dealer.connect(f"ipc://{tmp_path / 'r.sock'}")
+    dealer.send(b"hello")
+    identity = router.recv_multipart()[0]
+    for n in range(60):  # 60 MB never read: about 50 MB dropped, past RELEASE_BYTES once
+        outbox.send([identity, str(n).encode(), b"\0" * 1_000_000], final=True)
+        outbox.flush()
+    assert outbox.dropped >= 40 and trims == [0]  # malloc_trim(0): the dropped replies' pages go back
+    dealer.close(0)
+    router.close(0)
+
+
+def test_status_reports_the_replies_held_and_dropped(server):
+    with Client(server.endpoint, timeout=5) as client:
+        status = client.call("status").result
+    assert (status["held_reply_bytes"], status["dropped_replies"]) == (0, 0)
