@@ -256,3 +256,23 @@ def test_status_reports_the_replies_held_and_dropped(server):
     with Client(server.endpoint, timeout=5) as client:
         status = client.call("status").result
     assert (status["held_reply_bytes"], status["dropped_replies"]) == (0, 0)
+
+
+def test_zeromq_reads_only_a_few_messages_ahead_of_the_socket_loop(tmp_path):
+    """Issue 22, defect 3: while the daemon's loop is busy, one client's burst of large requests waits at the
+    client (RCVHWM), instead of all being read into the daemon's memory (the default reads ahead 1,000)."""
+    server = Server(StandInEditor(), f"ipc://{tmp_path / 's.sock'}", max_bytes=4_000_000)  # not serving yet
+    socket = zmq.Context.instance().socket(zmq.DEALER)
+    socket.setsockopt(zmq.SNDHWM, 1)
+    socket.connect(server.endpoint)
+    try:
+        frames = edit(size=512)  # 1.3 MB each
+        taken = 0
+        while taken < 40 and socket.poll(500, zmq.POLLOUT):
+            socket.send_multipart(frames, flags=zmq.NOBLOCK)
+            taken += 1
+        assert taken <= 10  # 4 read ahead by the daemon, the rest in the client's queue and the socket buffers
+    finally:
+        socket.close(0)
+        server.router.close(0)
+        server.replies.close(0)
