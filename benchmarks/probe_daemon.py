@@ -270,9 +270,14 @@ def memory(folder: Path, weights: Path) -> dict:
                 deaf.send_multipart(encode({"v": 1, "id": f"deaf{n}", "op": "edit"}, arrays))
             while client.call("status").result["served"] < served + 80:
                 time.sleep(0.2)
+            status = client.call("status").result
             figures["80_unread_7MB_replies"] = {"rss_before_mib": before, "rss_mib": round(rss_kib(pid)["rss"] / 1024),
-                                                "peak_mib": mib()}
-        deaf.close()
+                                                "peak_mib": mib(), "held_mib": round(status["held_reply_bytes"] / 2**20, 1),
+                                                "dropped": status["dropped_replies"]}
+            deaf.close()
+            time.sleep(1.0)  # the held replies of a client that has gone are let go on the next turns of the loop
+            client.call("status")
+            figures["80_unread_7MB_replies"]["rss_after_the_client_went_mib"] = round(rss_kib(pid)["rss"] / 1024)
         header = msgpack.packb({"v": 1, "id": "big", "op": "hello"})
         reply = send([header, b"\0" * 800_000_000])
         figures["one_800MB_frame"] = {"reply": reply and reply.get("code"), "peak_mib": mib()}
