@@ -161,17 +161,30 @@ def one_at_a_time(endpoint, photos, expected, edits, tally):
                 tally.wrong += not close_enough(reply.arrays["image"], expected[seed])
 
 
+MAX_DOUBLINGS = 2  # a pipelining client waits at most 4x the daemon's retry_after
+
+
 def pipelined(endpoint, photos, expected, edits, tally, depth=8, backoff=True, rng=None):
     """Up to ``depth`` requests in flight; `busy` answers are sent again (after busy_delay, or at once).
 
-    With backoff the client also keeps fewer in flight after a `busy` (as `maskgan batch` does) and grows back
-    by one per result: the queue, not the client, sets the pace."""
+    With backoff (what a pipelining client should do; maskgan_client.flow is to do the same):
+    * a `busy` starts a back-off: no sends for busy_delay(retry_after, refusals), and fewer in flight (those
+      the daemon holds); then one more in flight per ``cap`` results, one per round trip, probing for room;
+    * a `busy` answer to a request sent before the back-off began is part of the same refusal (the daemon
+      read a burst sent together): its request goes back in line, the wait is neither doubled nor pushed on.
+      Counting each answer of a burst of 8 as a refusal of its own made clients wait busy_delay(hint, 7),
+      seconds, while the daemon's queue ran dry;
+    * the wait grows to at most 4x the daemon's retry_after (it is the measured run time of a batch): a
+      client refused because others took the freed places is not sent seconds away, to come back to an idle
+      daemon at the end of a run.
+    """
     rng = rng or random.Random(0)
     with Client(endpoint, timeout=120) as client:
         todo = list(range(edits))
         flying: dict[str, tuple[int, float]] = {}
         finals: dict[int, int] = {}
-        resume_at, refusals, cap = 0.0, 0, depth
+        resume_at, refusals, cap, results_at_cap = 0.0, 0, depth, 0
+        backoff_began = float("-inf")  # perf_counter time of the current back-off's first busy answer
         while todo or flying:
             while todo and len(flying) < cap and time.monotonic() >= resume_at:
                 k = todo.pop(0)
@@ -184,12 +197,15 @@ def pipelined(endpoint, photos, expected, edits, tally, depth=8, backoff=True, r
                     with tally.lock:
                         tally.busy += 1
                     todo.insert(0, k)
-                    if backoff:
-                        resume_at = time.monotonic() + busy_delay(event.header.get("retry_after"), refusals, rng)
-                        refusals += 1
-                        cap = max(1, len(flying))
+                    if backoff and started > backoff_began:
+                        backoff_began = time.perf_counter()
+                        resume_at = time.monotonic() + busy_delay(event.header.get("retry_after"),
+                                                                  min(refusals, MAX_DOUBLINGS), rng)
+                        refusals, cap, results_at_cap = refusals + 1, max(1, len(flying)), 0
                     continue
-                refusals, cap = 0, min(depth, cap + 1)
+                refusals, results_at_cap = 0, results_at_cap + 1
+                if results_at_cap >= cap:
+                    cap, results_at_cap = min(depth, cap + 1), 0
                 finals[k] = finals.get(k, 0) + 1
                 with tally.lock:
                     tally.latencies.append(time.perf_counter() - started)
@@ -254,9 +270,14 @@ def memory(folder: Path, weights: Path) -> dict:
                 deaf.send_multipart(encode({"v": 1, "id": f"deaf{n}", "op": "edit"}, arrays))
             while client.call("status").result["served"] < served + 80:
                 time.sleep(0.2)
+            status = client.call("status").result
             figures["80_unread_7MB_replies"] = {"rss_before_mib": before, "rss_mib": round(rss_kib(pid)["rss"] / 1024),
-                                                "peak_mib": mib()}
-        deaf.close()
+                                                "peak_mib": mib(), "held_mib": round(status["held_reply_bytes"] / 2**20, 1),
+                                                "dropped": status["dropped_replies"]}
+            deaf.close()
+            time.sleep(1.0)  # the held replies of a client that has gone are let go on the next turns of the loop
+            client.call("status")
+            figures["80_unread_7MB_replies"]["rss_after_the_client_went_mib"] = round(rss_kib(pid)["rss"] / 1024)
         header = msgpack.packb({"v": 1, "id": "big", "op": "hello"})
         reply = send([header, b"\0" * 800_000_000])
         figures["one_800MB_frame"] = {"reply": reply and reply.get("code"), "peak_mib": mib()}

@@ -123,7 +123,8 @@ class Server:
         if op == "hello":
             result = hello_result(self.editor, self.parsers)
         elif op == "status":
-            result = {**self.worker.status(), "uptime": round(time.monotonic() - self.started, 1),
+            result = {**self.worker.status(), "held_reply_bytes": self.outbox.held_bytes,
+                      "dropped_replies": self.outbox.dropped, "uptime": round(time.monotonic() - self.started, 1),
                       "device": self.editor.device, "endpoint": self.endpoint}
         elif op == "cancel":
             result = {"cancelled": self.worker.cancel(args["id"])}

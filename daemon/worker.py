@@ -63,7 +63,7 @@ class Worker:
         self.queue_size = queue_size
         self.queue_bytes = queue_bytes
         self._queued_bytes = 0
-        self._batch_seconds = 0.5  # moving average of a batch's run time: how long a busy client should wait
+        self._batch_seconds: float | None = None  # moving average of a batch's run time, once one has run
         self._batch_started = 0.0
         self.batch_window = batch_window
         self.max_batch = max_batch
@@ -93,8 +93,16 @@ class Worker:
             self._lock.notify()
 
     def _retry_after(self) -> float:
-        """Seconds until the running batch is likely done and the next one leaves the queue (under the lock)."""
-        left = self._batch_seconds - (time.monotonic() - self._batch_started) if self._running else 0.0
+        """Seconds until the running batch is likely done and the next one leaves the queue (under the lock).
+
+        Before any batch has been timed, the running one is guessed to take twice what it has run so far:
+        a fixed guess (it was 0.5 s) kept clients away for seconds when batches took 0.1 s, and a guess too
+        short costs only another `busy` answer.
+        """
+        if not self._running:
+            return 0.05
+        elapsed = time.monotonic() - self._batch_started
+        left = elapsed if self._batch_seconds is None else self._batch_seconds - elapsed
         return round(min(5.0, max(0.05, left)), 3)
 
     def _take(self, job: Job) -> None:
@@ -167,7 +175,8 @@ class Worker:
                 return
             self._run(batch)
             with self._lock:
-                self._batch_seconds = 0.8 * self._batch_seconds + 0.2 * (time.monotonic() - self._batch_started)
+                took = time.monotonic() - self._batch_started
+                self._batch_seconds = took if self._batch_seconds is None else 0.8 * self._batch_seconds + 0.2 * took
                 self._running = []
                 self.served += len(batch)
 

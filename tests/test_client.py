@@ -2,11 +2,12 @@
 
 import time
 
+import msgpack
 import numpy as np
 import pytest
 import zmq
 
-from maskgan_client import Client
+from maskgan_client import Client, DaemonUnavailable
 from maskgan_client.wire import WireError, decode_arrays, decode_header, encode
 
 
@@ -84,3 +85,21 @@ def test_events_read_with_the_awaited_reply_are_kept(tmp_path, monkeypatch):
     finally:
         client.close()
         router.close(0)
+
+
+def test_a_blocking_call_to_a_daemon_that_went_silent_ends_at_the_liveness_ping(tmp_path):
+    """Issue 22, defect 9: `edit --daemon` waits through Client.call; a daemon that reads but never answers
+    (hung) is reported when its `status` ping goes unanswered for PING_TIMEOUT, not at the end of the timeout."""
+    endpoint = f"ipc://{tmp_path / 'hung.sock'}"
+    hung = zmq.Context.instance().socket(zmq.ROUTER)  # takes every message, answers none
+    hung.bind(endpoint)
+    try:
+        with Client(endpoint, timeout=10) as client:
+            with pytest.raises(DaemonUnavailable, match=r"within 4s; start one with"):
+                client.call("edit", {}, {"image": np.zeros((4, 4, 3), np.uint8)})
+        ops = []
+        while hung.poll(100):
+            ops.append(msgpack.unpackb(hung.recv_multipart()[1])["op"])
+        assert ops[0] == "edit" and "status" in ops  # the request, then the liveness ping(s)
+    finally:
+        hung.close(0)

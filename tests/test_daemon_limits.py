@@ -15,6 +15,8 @@ import zmq
 
 from maskgan_client import Client, DaemonError, busy_delay
 from maskgan_client.wire import MAX_HEADER_BYTES, encode
+from maskgan_daemon.ops import validate_args
+from maskgan_daemon import replies
 from maskgan_daemon.replies import ReplyOutbox
 from maskgan_daemon.server import Server
 from maskgan_daemon.worker import Job, QueueFull, Worker
@@ -171,6 +173,28 @@ def test_busy_delay_follows_the_hint_grows_and_spreads_clients():
     assert all(0.05 <= busy_delay(None, 0, rng) < 0.15 for _ in range(100))  # an old daemon gives no hint
 
 
+def test_retry_after_before_any_batch_was_timed_follows_the_running_one():
+    """No fixed guess: a first batch that has run 0.3 s is guessed to need as long again (a fixed 0.5 s said 0.2)."""
+    editor = StandInEditor()
+    editor.release.clear()
+    worker = Worker(editor, lambda *a: None, queue_size=1)
+    worker.start()
+    job = lambda n: Job(b"c", f"j{n}", "edit", validate_args("edit", {"feather": n}), _arrays())  # noqa: E731
+    try:
+        worker.submit(job(0))
+        while not worker.status()["running"]:
+            time.sleep(0.01)
+        time.sleep(0.3)
+        worker.submit(job(1))
+        with pytest.raises(QueueFull) as info:
+            worker.submit(job(2))
+        assert 0.3 <= info.value.retry_after <= 5.0
+    finally:
+        editor.release.set()
+        worker.stop()
+        worker.join(10)
+
+
 def test_the_queue_is_bounded_by_bytes_but_one_large_request_still_runs():
     worker = Worker(StandInEditor(), lambda *a: None, queue_size=8, queue_bytes=1000)
     job = lambda n: Job(b"c", f"j{n}", "edit", {}, {"image": np.zeros(n, np.uint8)})  # noqa: E731
@@ -206,3 +230,49 @@ def test_replies_to_a_client_that_never_reads_are_bounded(tmp_path):
     assert numbers == sorted(numbers) and numbers[-1] == 199
     dealer.close(0)
     router.close(0)
+
+
+def test_replies_dropped_for_a_client_that_never_reads_are_given_back_and_counted(tmp_path, monkeypatch):
+    trims = []
+    monkeypatch.setattr(replies, "_TRIM", trims.append)
+    context = zmq.Context.instance()
+    router = context.socket(zmq.ROUTER)
+    outbox = ReplyOutbox(router, held_bytes=4_000_000)
+    router.bind(f"ipc://{tmp_path / 'r.sock'}")
+    dealer = context.socket(zmq.DEALER)
+    dealer.setsockopt(zmq.RCVHWM, 1)
+    dealer.connect(f"ipc://{tmp_path / 'r.sock'}")
+    dealer.send(b"hello")
+    identity = router.recv_multipart()[0]
+    for n in range(60):  # 60 MB never read: about 50 MB dropped, past RELEASE_BYTES once
+        outbox.send([identity, str(n).encode(), b"\0" * 1_000_000], final=True)
+        outbox.flush()
+    assert outbox.dropped >= 40 and trims == [0]  # malloc_trim(0): the dropped replies' pages go back
+    dealer.close(0)
+    router.close(0)
+
+
+def test_status_reports_the_replies_held_and_dropped(server):
+    with Client(server.endpoint, timeout=5) as client:
+        status = client.call("status").result
+    assert (status["held_reply_bytes"], status["dropped_replies"]) == (0, 0)
+
+
+def test_zeromq_reads_only_a_few_messages_ahead_of_the_socket_loop(tmp_path):
+    """Issue 22, defect 3: while the daemon's loop is busy, one client's burst of large requests waits at the
+    client (RCVHWM), instead of all being read into the daemon's memory (the default reads ahead 1,000)."""
+    server = Server(StandInEditor(), f"ipc://{tmp_path / 's.sock'}", max_bytes=4_000_000)  # not serving yet
+    socket = zmq.Context.instance().socket(zmq.DEALER)
+    socket.setsockopt(zmq.SNDHWM, 1)
+    socket.connect(server.endpoint)
+    try:
+        frames = edit(size=512)  # 1.3 MB each
+        taken = 0
+        while taken < 40 and socket.poll(500, zmq.POLLOUT):
+            socket.send_multipart(frames, flags=zmq.NOBLOCK)
+            taken += 1
+        assert taken <= 10  # 4 read ahead by the daemon, the rest in the client's queue and the socket buffers
+    finally:
+        socket.close(0)
+        server.router.close(0)
+        server.replies.close(0)
