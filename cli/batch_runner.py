@@ -325,6 +325,7 @@ def write_report(output_dir: Path, result: BatchResult) -> Path:
 class _Running:
     item: Item
     outcome_index: int
+    sent_at: float  # time.monotonic() when it went out
 
 
 @dataclass
@@ -393,7 +394,7 @@ class Runner:
                     continue
                 if not self._running:
                     last_heard = time.monotonic()
-                self._running[self.client.submit(op, args, arrays)] = _Running(items[i], i)
+                self._running[self.client.submit(op, args, arrays)] = _Running(items[i], i, time.monotonic())
             self._keep_alive(PING_INTERVAL, PING_TIMEOUT)
             for event in self.client.poll(200):
                 if event.request_id == self._ping:
@@ -409,7 +410,7 @@ class Runner:
                 code = event.header.get("code")
                 if event.type == "error" and code == "busy":  # the daemon's queue is full: later, with fewer in flight
                     pending.appendleft(running.outcome_index)
-                    flow.refused(len(self._running), event.header.get("retry_after"), time.monotonic())
+                    flow.refused(len(self._running), event.header.get("retry_after"), time.monotonic(), running.sent_at)
                     continue
                 flow.answered()
                 outcomes[running.outcome_index] = self._finish(running.item, event, state)

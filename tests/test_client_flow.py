@@ -44,3 +44,13 @@ def test_a_shorter_later_wait_does_not_cut_an_earlier_one_short():
 def test_the_limit_must_be_a_whole_number_of_at_least_one(limit):
     with pytest.raises(ValueError, match=f"at least 1, not {limit!r}"):
         FlowControl(limit)
+
+
+def test_a_burst_refused_together_counts_as_one_refusal_and_the_wait_stops_doubling_at_four_times_the_hint():
+    flow = FlowControl(8, rng=random.Random(3))
+    first = flow.refused(5, 1.0, now=10.0, sent_at=9.9)
+    for _ in range(5):  # the rest of the burst, all sent before the pause began
+        assert flow.refused(4, 1.0, now=10.01, sent_at=9.9) == pytest.approx(flow.wait(10.01))
+    assert flow.refusals == 1 and flow.resume_at == pytest.approx(10.0 + first)
+    waits = [flow.refused(0, 1.0, now=100.0 * k, sent_at=100.0 * k) for k in range(1, 6)]
+    assert all(wait < 4.0 * 1.5 for wait in waits) and waits[-1] >= 4.0 * 0.5  # doubled twice at most

@@ -111,7 +111,7 @@ def test_queue_size_must_be_positive(value, capsys):
 
 
 def test_a_daemon_paused_briefly_still_answers_a_waiting_call(tiny_weights, tmp_path):
-    """Faults: SIGSTOP then SIGCONT within the liveness ping's 4 s; the blocking call gets its result."""
+    """Faults: SIGSTOP then SIGCONT within the liveness ping's 6 s; the blocking call gets its result."""
     import signal
     import threading
 

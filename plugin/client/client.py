@@ -37,7 +37,7 @@ from maskgan_client.wire import WireError, decode_arrays, decode_header, encode
 
 
 PING_INTERVAL = 2.0  # seconds between liveness pings while a blocking call waits for work
-PING_TIMEOUT = 4.0  # a ping unanswered this long: the daemon is gone
+PING_TIMEOUT = 6.0  # a ping unanswered this long: the daemon is gone (loading the face mesh held the GIL for seconds)
 MAX_BUSY_DELAY = 5.0
 CONTROL_OPS = ("hello", "status", "cancel", "shutdown")  # answered at once, outside the queue
 

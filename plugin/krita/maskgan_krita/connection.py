@@ -32,7 +32,7 @@ import time
 from dataclasses import dataclass, field
 
 from maskgan_client import Client, DaemonError, DaemonUnavailable
-from maskgan_client.client import error_of
+from maskgan_client.client import PING_INTERVAL, PING_TIMEOUT, error_of
 from maskgan_client.flow import FlowControl
 
 from .guard import log
@@ -40,8 +40,6 @@ from .guard import log
 POLL_MS = 25
 HELLO_TIMEOUT = 3.0
 WORK_TIMEOUT = 120.0
-PING_INTERVAL = 2.0
-PING_TIMEOUT = 4.0
 CONTROL_OPS = ("hello", "status", "cancel", "shutdown")  # answered at once: no liveness ping needed for them
 STOPPED_ANSWERING = "the daemon stopped answering; start it again from the docker"
 

@@ -14,7 +14,7 @@ from krita_checks import docker, every_layer, select_layers, state, wait_for, pr
 from maskgan_client import Client
 
 DAEMON_PID = int(os.environ.get("MASKGAN_TEST_DAEMON_PID", "0"))
-NOTICE_S = 10  # a bound for the test, not a speed target: the plug-in pings every 2 s and waits 4 s
+NOTICE_S = 10  # a bound for the test, not a speed target: the plug-in pings every 2 s and waits 6 s
 
 
 def daemon_status(endpoint):
