@@ -6,6 +6,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from maskgan_client.client import PING_INTERVAL, PING_TIMEOUT
 from maskgan_daemon.server import Server
 from maskgan_krita.guard import PluginError
 from maskgan_krita.jobs import Batch, Item
@@ -59,8 +60,8 @@ def test_a_busy_item_waits_in_the_queue_and_is_read_and_sent_again_with_fewer_in
 def test_a_daemon_gone_fails_the_running_item_and_the_ones_not_sent_alike():
     work = FakeWork()
     start(work, ["“a”", "“b”", "“c”"], in_flight=1)
-    work.wait(2.0)
-    work.wait(4.1)  # the liveness ping was never answered
+    work.wait(PING_INTERVAL)
+    work.wait(PING_TIMEOUT + 0.1)  # the liveness ping was never answered
     assert work.board.message == ("Batch apply: 0 of 3 applied; 3 failed: “a”, “b”, “c”: the daemon stopped "
                                   "answering; start it again from the docker")
     assert work.sent("edit") == ["edit-1"] and work.link.daemon is None
@@ -112,7 +113,7 @@ class HeldEditor:
     def edit_batch(self, requests, feather, progress, cancel):
         self.release.wait(30)
         self.edited += len(requests)
-        return [SimpleNamespace(image=r["image"], layer=np.zeros(r["image"].shape[:2] + (4,), np.uint8), changed=True,
+        return [SimpleNamespace(image=r.image, layer=np.zeros(r.image.shape[:2] + (4,), np.uint8), changed=True,
                                 box=(0, 0, 1, 1), looks={}, routes={}, alignment="") for r in requests]
 
 

@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from maskgan_client.client import PING_INTERVAL, PING_TIMEOUT
+
 from krita_fakes import FakeDocument, FakeNode, FakeSteps, FakeWork
 
 DOC = FakeDocument(FakeNode("root", "grouplayer"))  # named “portrait”; FakeWork.closed says whether it is open
@@ -79,10 +81,10 @@ def test_a_result_added_in_steps_is_taken_away_by_cancel():
 def test_a_daemon_gone_says_so_on_the_message_and_the_connection_line():
     work = FakeWork()
     request_id = work.tasks.submit("Apply edit", "edit", {}, {}, lambda result, arrays: None)
-    work.wait(2.0)  # a liveness ping goes out
+    work.wait(PING_INTERVAL)  # a liveness ping goes out
     ping = work.sent("status")[0]
     assert ping != request_id
-    work.wait(4.1)  # and is never answered
+    work.wait(PING_TIMEOUT + 0.1)  # and is never answered
     assert work.board.message == "Apply edit failed: the daemon stopped answering; start it again from the docker"
     assert work.link.daemon is None
     assert work.link.connection_text == "Not connected: the daemon stopped answering; start it again from the docker"

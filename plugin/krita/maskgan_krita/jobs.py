@@ -16,11 +16,25 @@ requests' replies.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 
 from maskgan_client.flow import FlowControl
 
 IN_FLIGHT = 3
-QUEUED, RUNNING, DONE, FAILED, SKIPPED, CANCELLED = "queued", "running", "done", "failed", "skipped", "cancelled"
+
+
+class State(str, Enum):
+    """Where an item of a batch is; its value is the word the docker shows."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    CANCELLED = "cancelled"
+
+
+QUEUED, RUNNING, DONE, FAILED, SKIPPED, CANCELLED = State
 FINISHED = (DONE, FAILED, SKIPPED, CANCELLED)
 
 
@@ -28,7 +42,7 @@ FINISHED = (DONE, FAILED, SKIPPED, CANCELLED)
 class Item:
     label: str  # what the user sees, e.g. the document's or layer's name in quotes: “portrait”
     payload: object = None  # what the batch action needs to read and send it
-    state: str = QUEUED
+    state: State = QUEUED
     step: float = 0.0  # progress of a running item, 0..1
     message: str = ""  # the daemon's progress text while running; why it failed or was skipped once finished
 
@@ -39,7 +53,7 @@ class Batch:
     done_word: str  # what a finished item is, e.g. "applied"
     items: list[Item] = field(default_factory=list)
     in_flight: int = IN_FLIGHT
-    stopped: tuple[str, str] | None = None  # once stopped: (state, reason) of the items it did not send
+    stopped: tuple[State, str] | None = None  # once stopped: (state, reason) of the items it did not send
     flow: FlowControl | None = None  # how many may run now, and when to send after a busy answer
 
     def __post_init__(self):
@@ -69,14 +83,14 @@ class Batch:
             self.finish(item, *self.stopped)
         return delay
 
-    def finish(self, item: Item, state: str, message: str = "") -> None:
+    def finish(self, item: Item, state: State, message: str = "") -> None:
         if state not in FINISHED:
-            raise ValueError(f"an item finishes as one of {FINISHED}, not {state!r}")
+            raise ValueError(f"an item finishes as one of {[s.value for s in FINISHED]}, not {state!r}")
         if item.state == RUNNING:
             self.flow.answered()
         item.state, item.message, item.step = state, message, 1.0
 
-    def stop(self, state: str = CANCELLED, reason: str = "not started") -> list[Item]:
+    def stop(self, state: State = CANCELLED, reason: str = "not started") -> list[Item]:
         """Send nothing more: queued items end as ``state`` with ``reason``; returns the running ones."""
         self.stopped = (state, reason)
         for item in self.items:
@@ -101,19 +115,19 @@ class Batch:
                 return f"{item.label}: waiting"
             if item.state == RUNNING:
                 return f"{item.label}: {round(item.step * 100)} %" + (f" ({item.message})" if item.message else "")
-            return f"{item.label}: {self.done_word if item.state == DONE else item.state}"
+            return f"{item.label}: {self.done_word if item.state == DONE else item.state.value}"
 
         return [line(item) for item in self.items]
 
     def summary(self) -> str:
         """One line: how many finished, which were skipped or failed and why, how many were cancelled."""
-        def count(state: str) -> list[Item]:
+        def count(state: State) -> list[Item]:
             return [i for i in self.items if i.state == state]
 
         text = f"{self.title}: {len(count(DONE))} of {len(self.items)} {self.done_word}"
         for state in (SKIPPED, FAILED):
             if count(state):
-                text += f"; {len(count(state))} {state}: " + _reasons(count(state))
+                text += f"; {len(count(state))} {state.value}: " + _reasons(count(state))
         if count(CANCELLED):
             text += f"; {len(count(CANCELLED))} cancelled"
         return text

@@ -101,6 +101,7 @@ class ColourMask:
                                  "from either: a blend only counts at an edge),", 1))
 
 
+# the plug-in runs inside Krita without the library (only labels.py is vendored): a copy of maskgan.core.masks.dilate
 def dilate(mask: np.ndarray, radius: int) -> np.ndarray:
     """``mask`` grown by ``radius`` pixels in every direction (a square of side 2 radius + 1)."""
     out = mask.copy()
