@@ -16,7 +16,7 @@ TORCH_REQUIREMENT := torch==$(TORCH_VERSION)+$(TORCH)
 # so it goes in with --no-deps after the `parsing` extra has installed its real runtime packages.
 MEDIAPIPE_VERSION := 0.10.21
 
-.PHONY: setup setup-parsing demo test clean
+.PHONY: setup setup-parsing demo test format clean
 
 setup: $(VENV)/.installed $(VENV)/.parsing-installed
 
@@ -48,8 +48,16 @@ $(VENV)/.torch-$(TORCH):
 demo: setup
 	$(BIN)/maskgan demo --output out/demo
 
+# The code's form first (a second each): ruff's formatter and linter, configured in pyproject.toml.
 test: setup
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
+
+# Rewrites the code into the form `make test` checks.
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
 
 clean:
 	rm -rf $(VENV) out

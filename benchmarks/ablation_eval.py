@@ -42,15 +42,28 @@ from maskgan.weights import read_card
 
 NAME = re.compile(r"^(spatial|plain)_(ebst|noebst)_seed(\d+)$")
 VARIANTS = ("spatial_ebst", "spatial_noebst", "plain_ebst", "plain_noebst")
-VARIANT_NAMES = {"spatial_ebst": "spatial + EBST", "spatial_noebst": "spatial, no EBST",
-                 "plain_ebst": "plain + EBST", "plain_noebst": "plain, no EBST"}
+VARIANT_NAMES = {
+    "spatial_ebst": "spatial + EBST",
+    "spatial_noebst": "spatial, no EBST",
+    "plain_ebst": "plain + EBST",
+    "plain_noebst": "plain, no EBST",
+}
 # the metrics of the tables: the product's edit on every metric, the generator alone where the network shows most
 TABLE_KEYS = tuple(f"edit.{m}" for m in IMAGE_METRICS + MASK_METRICS) + (
-    "generate.psnr_edit", "generate.ssim_edit", "generate.psnr_outside", "generate.miou", "generate.changed_accuracy")
+    "generate.psnr_edit",
+    "generate.ssim_edit",
+    "generate.psnr_outside",
+    "generate.miou",
+    "generate.changed_accuracy",
+)
 GAIN_KEYS = ("edit.psnr_edit", "edit.ssim_edit", "generate.psnr_edit", "edit.miou", "edit.changed_accuracy")
 # (A, B) pairs the reading compares: EBST on and off, then the spatial-aware against the plain style encoder
-COMPARISONS = (("spatial_ebst", "spatial_noebst"), ("plain_ebst", "plain_noebst"),
-               ("spatial_ebst", "plain_ebst"), ("spatial_noebst", "plain_noebst"))
+COMPARISONS = (
+    ("spatial_ebst", "spatial_noebst"),
+    ("plain_ebst", "plain_noebst"),
+    ("spatial_ebst", "plain_ebst"),
+    ("spatial_noebst", "plain_noebst"),
+)
 # edit kinds of the grid's rows, in order: each row is the first held-out triple of its kind
 GRID_KINDS = ("add_glasses", "mouth_shape", "hair_shorter", "grow_part", "move_part", "add_hat")
 
@@ -64,23 +77,29 @@ def bundles(folder: Path) -> dict[str, dict[int, Path]]:
             found[f"{match[1]}_{match[2]}"][int(match[3])] = path
     thin = [variant for variant, seeds in found.items() if len(seeds) < 2]
     if thin:
-        sys.exit(f"{folder}: need at least 2 seeds of every variant (NAME like spatial_ebst_seed1.safetensors); "
-                 f"short: {', '.join(thin)}. Train them with benchmarks/ablation_train.sh")
+        sys.exit(
+            f"{folder}: need at least 2 seeds of every variant (NAME like spatial_ebst_seed1.safetensors); "
+            f"short: {', '.join(thin)}. Train them with benchmarks/ablation_train.sh"
+        )
     return found
 
 
 def budgets(found: dict[str, dict[int, Path]]) -> str:
     """One Markdown table of each bundle's training budget from its card."""
-    lines = ["| bundle | generator steps | DMN / EBST steps | batch | generator parameters | train seconds |",
-             "|---|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| bundle | generator steps | DMN / EBST steps | batch | generator parameters | train seconds |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
     for variant in VARIANTS:
-        for seed, path in sorted(found[variant].items()):
+        for _seed, path in sorted(found[variant].items()):
             card = read_card(path)
             config = tomllib.loads(card["train_config"])
             batch, schedule = config["data"]["batch_size"], config["schedule"]
             dmn, ebst = schedule["dmn_steps"], schedule["ebst_steps"]
-            lines.append(f"| {path.stem} | {card['network_steps']['generator']} | {dmn} / {ebst} | {batch} | "
-                         f"{card['networks']['generator']['parameters']:,} | {card['train_seconds']:.0f} |")
+            lines.append(
+                f"| {path.stem} | {card['network_steps']['generator']} | {dmn} / {ebst} | {batch} | "
+                f"{card['networks']['generator']['parameters']:,} | {card['train_seconds']:.0f} |"
+            )
     return "\n".join(lines)
 
 
@@ -109,7 +128,10 @@ def scores(result: dict) -> dict[str, float]:
 
 def variant_table(means: dict[str, dict[int, dict]]) -> str:
     """Markdown: metrics (rows) by variant (columns), mean over seeds (min-max over seeds)."""
-    lines = ["| metric | " + " | ".join(VARIANT_NAMES[v] for v in VARIANTS) + " |", "|---" + "|---:" * len(VARIANTS) + "|"]
+    lines = [
+        "| metric | " + " | ".join(VARIANT_NAMES[v] for v in VARIANTS) + " |",
+        "|---" + "|---:" * len(VARIANTS) + "|",
+    ]
     for key in TABLE_KEYS:
         cells = []
         for variant in VARIANTS:
@@ -137,8 +159,10 @@ def verdict(difference: float, spread: float) -> str:
 def comparison_table(means: dict[str, dict[int, dict]], rows: dict[str, dict[int, list]]) -> str:
     """Markdown: each COMPARISONS pair on the GAIN_KEYS metrics, the difference of the seed means against the
     seed spread (the larger min-max of the two variants) and the item-level standard error of the difference."""
-    lines = ["| A vs B | metric | A | B | A - B | seed spread | item SE of A - B | reading |",
-             "|---|---|---:|---:|---:|---:|---:|---|"]
+    lines = [
+        "| A vs B | metric | A | B | A - B | seed spread | item SE of A - B | reading |",
+        "|---|---|---:|---:|---:|---:|---:|---|",
+    ]
     for a_name, b_name in COMPARISONS:
         for key in GAIN_KEYS:
             a = [m[key] for m in means[a_name].values()]
@@ -149,9 +173,11 @@ def comparison_table(means: dict[str, dict[int, dict]], rows: dict[str, dict[int
             if key.split(".")[1] not in MASK_METRICS:
                 seeds = sorted(set(rows[a_name]) & set(rows[b_name]))
                 error = f"{np.mean([paired_error(rows[a_name][s], rows[b_name][s], key) for s in seeds]):.{d}f}"
-            lines.append(f"| {VARIANT_NAMES[a_name]} vs {VARIANT_NAMES[b_name]} | {metric_name(key)} | "
-                         f"{np.mean(a):.{d}f} | {np.mean(b):.{d}f} | {difference:+.{d}f} | {spread:.{d}f} | {error} | "
-                         f"{verdict(difference, spread)} |")
+            lines.append(
+                f"| {VARIANT_NAMES[a_name]} vs {VARIANT_NAMES[b_name]} | {metric_name(key)} | "
+                f"{np.mean(a):.{d}f} | {np.mean(b):.{d}f} | {difference:+.{d}f} | {spread:.{d}f} | {error} | "
+                f"{verdict(difference, spread)} |"
+            )
     return "\n".join(lines)
 
 
@@ -164,9 +190,12 @@ def load_editor(path: Path) -> Editor:
 
 def evaluate_bundle(path: Path, heldout: HeldOutSet, parse: LearnedParser, saved: Path) -> dict:
     """The bundle's summary, from ``saved`` when that was made on the same set with the same weights and parser."""
-    context = {"weights": str(path), "weights_sha256": read_card(path)["tensors_sha256"],
-               "parser": {"name": parse.name, "tensors_sha256": parse.card.get("tensors_sha256")},
-               "set": {"split": "test", "first_seed": heldout.seeds.start, "count": len(heldout), "size": heldout.size}}
+    context = {
+        "weights": str(path),
+        "weights_sha256": read_card(path)["tensors_sha256"],
+        "parser": {"name": parse.name, "tensors_sha256": parse.card.get("tensors_sha256")},
+        "set": {"split": "test", "first_seed": heldout.seeds.start, "count": len(heldout), "size": heldout.size},
+    }
     if saved.exists():
         result = json.loads(saved.read_text())
         if all(result.get(key) == value for key, value in context.items()):
@@ -176,8 +205,9 @@ def evaluate_bundle(path: Path, heldout: HeldOutSet, parse: LearnedParser, saved
     progress = Progress(len(heldout), desc=path.stem)
     report = evaluate(editor, heldout, parse.parse_batch, progress=progress)
     progress.close()
-    result = summary(report, card=editor.card.get("name"), command=" ".join(sys.argv),
-                     framing=editor.framing.as_dict(), **context)
+    result = summary(
+        report, card=editor.card.get("name"), command=" ".join(sys.argv), framing=editor.framing.as_dict(), **context
+    )
     saved.parent.mkdir(parents=True, exist_ok=True)
     saved.write_text(json.dumps(result, indent=1) + "\n")
     return result
@@ -190,8 +220,11 @@ def write_grid(output: Path, heldout: HeldOutSet, found: dict[str, dict[int, Pat
     results = {v: [edit.image for edit in load_editor(found[v][min(found[v])]).edit_batch(requests)] for v in VARIANTS}
     grid = []
     for k, face in enumerate(faces):
-        tiles = [(f"photo ({face.edit_kind})", face.image), ("edited mask", label_to_color(face.edited_label)),
-                 ("ground truth", face.edited_image)]
+        tiles = [
+            (f"photo ({face.edit_kind})", face.image),
+            ("edited mask", label_to_color(face.edited_label)),
+            ("ground truth", face.edited_image),
+        ]
         grid.append(tiles + [(VARIANT_NAMES[v], results[v][k]) for v in VARIANTS])
     save_png(output, grid_rows(grid))
 
@@ -221,11 +254,13 @@ def main() -> None:
 
     baseline = next(iter(means[VARIANTS[0]].values()))
     print(f"## Held-out set: {len(heldout)} triples at {heldout.size} px, faces {heldout.seeds.start} on\n")
-    print(f"photo unchanged: PSNR {baseline['photo.psnr']:.2f} dB, edit region {baseline['photo.psnr_edit']:.2f} dB, "
-          f"SSIM edit region {baseline['photo.ssim_edit']:.3f}, pooled mIoU {baseline['photo.miou']:.3f}, "
-          f"edit region {baseline['photo.miou_edit']:.3f}, changed pixels {baseline['photo.changed_accuracy']:.3f}; "
-          f"the parser on the truth: pooled mIoU {baseline['truth.miou']:.3f}, edit region "
-          f"{baseline['truth.miou_edit']:.3f}, changed pixels {baseline['truth.changed_accuracy']:.3f}\n")
+    print(
+        f"photo unchanged: PSNR {baseline['photo.psnr']:.2f} dB, edit region {baseline['photo.psnr_edit']:.2f} dB, "
+        f"SSIM edit region {baseline['photo.ssim_edit']:.3f}, pooled mIoU {baseline['photo.miou']:.3f}, "
+        f"edit region {baseline['photo.miou_edit']:.3f}, changed pixels {baseline['photo.changed_accuracy']:.3f}; "
+        f"the parser on the truth: pooled mIoU {baseline['truth.miou']:.3f}, edit region "
+        f"{baseline['truth.miou_edit']:.3f}, changed pixels {baseline['truth.changed_accuracy']:.3f}\n"
+    )
     print("## Variants (mean over seeds, min-max over seeds)\n\n" + variant_table(means) + "\n")
     print("## Comparisons against the seed spread\n\n" + comparison_table(means, rows) + "\n")
     write_grid(args.grid, heldout, found)

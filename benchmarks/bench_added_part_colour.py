@@ -41,15 +41,18 @@ ADDED_PARTS = {"add_glasses": class_index("eye_g"), "add_hat": class_index("hat"
 GRID_ROWS_PER_KIND = 3
 
 
-def part_scores(image: np.ndarray, photo: np.ndarray, truth: np.ndarray, part: np.ndarray, added: np.ndarray,
-                region: np.ndarray) -> dict:
+def part_scores(
+    image: np.ndarray, photo: np.ndarray, truth: np.ndarray, part: np.ndarray, added: np.ndarray, region: np.ndarray
+) -> dict:
     """Brightness change from the photo over the ``added`` pixels, the ``part``'s outline contrast, PSNR in ``region``."""
-    return {"change": (luma(image[added]) - luma(photo[added])).mean(),
-            "contrast": outline_contrast(image, part, outline_radius(part.shape[0])), "psnr": psnr(image, truth, region)}
+    return {
+        "change": (luma(image[added]) - luma(photo[added])).mean(),
+        "contrast": outline_contrast(image, part, outline_radius(part.shape[0])),
+        "psnr": psnr(image, truth, region),
+    }
 
 
-def score_kind(editor: Editor, heldout: HeldOutSet, kind: str, looks: list[int],
-               grid: list) -> dict[str, list[dict]]:
+def score_kind(editor: Editor, heldout: HeldOutSet, kind: str, looks: list[int], grid: list) -> dict[str, list[dict]]:
     """Per candidate ("truth", "look K"), the scores of every triple whose edit is ``kind``; the first few go to ``grid``."""
     part, radius = ADDED_PARTS[kind], edit_radius(heldout.size)
     scores = {"truth": []} | {f"look {k}": [] for k in looks}
@@ -63,8 +66,9 @@ def score_kind(editor: Editor, heldout: HeldOutSet, kind: str, looks: list[int],
         images = {"truth": face.edited_image}
         images |= {f"look {k}": editor.edit(face.image, face.label, face.edited_label, look=k).image for k in looks}
         for name, image in images.items():
-            scores[name].append(part_scores(image, face.image, face.edited_image, face.edited_label == part, added,
-                                            region))
+            scores[name].append(
+                part_scores(image, face.image, face.edited_image, face.edited_label == part, added, region)
+            )
         if shown < GRID_ROWS_PER_KIND:
             grid.append([(f"photo ({kind})", face.image)] + [(name, image) for name, image in images.items()])
             shown += 1
@@ -76,15 +80,19 @@ def main() -> None:
     parser.add_argument("--weights", help="model bundle (default: the embedded demo weights)")
     parser.add_argument("--count", type=int, default=500, help="held-out triples to look through (default 500)")
     parser.add_argument("--looks", default="0,1,2,3", help="looks to compare, comma-separated (default 0,1,2,3)")
-    parser.add_argument("--grid", help=f"also write a picture grid of the first {GRID_ROWS_PER_KIND} triples of each kind")
+    parser.add_argument(
+        "--grid", help=f"also write a picture grid of the first {GRID_ROWS_PER_KIND} triples of each kind"
+    )
     args = parser.parse_args()
     torch.set_num_threads(1)
     editor = Editor.load(args.weights, device="cpu", precision="fp32")
     heldout = HeldOutSet(editor.resolution, args.count)
     looks = [int(k) for k in args.looks.split(",")]
     print(f"{editor.card.get('name', 'unnamed')}, held-out triples at {heldout.size} px\n")
-    print("| edit kind | triples | drawn by | brightness change: mean | spread (std) | outline contrast | "
-          "PSNR edit region (dB) |")
+    print(
+        "| edit kind | triples | drawn by | brightness change: mean | spread (std) | outline contrast | "
+        "PSNR edit region (dB) |"
+    )
     print("|---|---:|---|---:|---:|---:|---:|")
     grid = []
     for kind in ADDED_PARTS:
@@ -92,7 +100,9 @@ def main() -> None:
             change = np.array([r["change"] for r in rows])
             contrast, score = np.mean([r["contrast"] for r in rows]), np.mean([r["psnr"] for r in rows])
             shown = "—" if name == "truth" else f"{score:.2f}"
-            print(f"| {kind} | {len(rows)} | {name} | {change.mean():+.1f} | {change.std():.1f} | {contrast:.1f} | {shown} |")
+            print(
+                f"| {kind} | {len(rows)} | {name} | {change.mean():+.1f} | {change.std():.1f} | {contrast:.1f} | {shown} |"
+            )
     if args.grid:
         save_png(args.grid, grid_rows(grid))
         print(f"\nwrote {args.grid}")

@@ -43,15 +43,18 @@ def self_alignment(folder: Path) -> None:
             square = align.AlignedSquare.from_landmarks(found.points)
             crop = align.crop_image(photo, square, side)
             offset = (np.array(square.center) - side / 2) / side
-            print(f"| {path.stem} | {source} | {offset[0]:+.2%}, {offset[1]:+.2%} | {square.side / side:.3f} | "
-                  f"{square.angle:+.2f} deg | {np.abs(crop.astype(float) - photo).mean():.1f} |")
+            print(
+                f"| {path.stem} | {source} | {offset[0]:+.2%}, {offset[1]:+.2%} | {square.side / side:.3f} | "
+                f"{square.angle:+.2f} deg | {np.abs(crop.astype(float) - photo).mean():.1f} |"
+            )
 
 
 def figure(path: Path) -> None:
     from maskgan.data.real_photos import load_astronaut
 
-    turned = np.asarray(Image.fromarray(load_astronaut()).rotate(20, Image.BICUBIC, expand=True,
-                                                                 fillcolor=(96, 96, 96)))
+    turned = np.asarray(
+        Image.fromarray(load_astronaut()).rotate(20, Image.BICUBIC, expand=True, fillcolor=(96, 96, 96))
+    )
     face = align.align_face(turned, size=512)
     from maskgan.parsing.landmarks import LandmarkParser
 
@@ -68,20 +71,27 @@ def figure(path: Path) -> None:
     draw.line(corners + corners[:1], fill=(255, 220, 0), width=3)
     # the paste-back, cut to the square's bounds, with a ring a few pixels outside the pixels whose bytes changed
     changed = Image.fromarray(((blended != turned).any(2) * 255).astype(np.uint8))
-    ring = (np.asarray(changed.filter(ImageFilter.MaxFilter(5))) > 0) & ~(np.asarray(changed.filter(ImageFilter.MaxFilter(3))) > 0)
+    ring = (np.asarray(changed.filter(ImageFilter.MaxFilter(5))) > 0) & ~(
+        np.asarray(changed.filter(ImageFilter.MaxFilter(3))) > 0
+    )
     after = blended.copy()
     after[ring] = (0, 255, 0)
     x0, y0, x1, y1 = face.square.bounding_box().clipped(*turned.shape[:2])
-    panels = [shown.resize((side, side)), Image.fromarray(face.image).resize((side, side)),
-              Image.fromarray(edited).resize((side, side)),
-              Image.fromarray(after[y0:y1, x0:x1]).resize((side, side), Image.LANCZOS)]
+    panels = [
+        shown.resize((side, side)),
+        Image.fromarray(face.image).resize((side, side)),
+        Image.fromarray(edited).resize((side, side)),
+        Image.fromarray(after[y0:y1, x0:x1]).resize((side, side), Image.LANCZOS),
+    ]
     sheet = Image.new("RGB", (side * 4 + 30, side), (255, 255, 255))
     for i, panel in enumerate(panels):
         sheet.paste(panel, (i * (side + 10), 0))
     sheet.save(path)
     untouched = layer[..., 3] == 0
-    print(f"wrote {path}: {face.square.describe()}; {int((~untouched).sum())} pixels pasted, the other "
-          f"{int(untouched.sum())} keep their bytes: {np.array_equal(blended[untouched], turned[untouched])}")
+    print(
+        f"wrote {path}: {face.square.describe()}; {int((~untouched).sum())} pixels pasted, the other "
+        f"{int(untouched.sum())} keep their bytes: {np.array_equal(blended[untouched], turned[untouched])}"
+    )
 
 
 def main() -> None:

@@ -32,6 +32,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))  # DaemonProcess: a daemon with its own runtime dir (no clash with the user's)
 
 from daemon_process import DaemonProcess  # noqa: E402
+
 from maskgan.data.synthetic import sample  # noqa: E402
 from maskgan.infer import Editor  # noqa: E402
 from maskgan.infer.weights_path import DEFAULT_WEIGHTS  # noqa: E402
@@ -106,7 +107,8 @@ def measure(folder: Path, runs: int, big_runs: int) -> None:
         with Client(daemon.endpoint, timeout=600) as client:
             for name, (arrays, count) in photos.items():
                 local, remote = median_seconds(
-                    count, lambda: fp32.edit(**arrays), lambda: client.call("edit", {"feather": 8}, arrays))
+                    count, lambda a=arrays: fp32.edit(**a), lambda a=arrays: client.call("edit", {"feather": 8}, a)
+                )
                 rows.append((name, local, remote))
     finally:
         daemon.stop()

@@ -21,10 +21,10 @@ from maskgan.labels import CLASS_KEYS, label_to_color
 
 
 def evaluate(parser, count: int, size: int) -> None:
+    from maskgan.core.iou import IoUCounter
     from maskgan.data.sources import EVAL_SEED_BASE
     from maskgan.data.synthetic import sample
     from maskgan.parsing import ParserError
-    from maskgan.core.iou import IoUCounter
 
     counter, missed, seconds = IoUCounter(), [], 0.0
     for i in range(count):
@@ -39,8 +39,10 @@ def evaluate(parser, count: int, size: int) -> None:
             seconds += time.perf_counter() - start
         counter.add(parsed.labels, face.label)
     found = count - len(missed)
-    print(f"faces detected and parsed: {found} of {count} ({100 * found / count:.1f}%), "
-          f"{1e3 * seconds / count:.0f} ms per face; missed items: {missed[:20]}{' ...' if len(missed) > 20 else ''}")
+    print(
+        f"faces detected and parsed: {found} of {count} ({100 * found / count:.1f}%), "
+        f"{1e3 * seconds / count:.0f} ms per face; missed items: {missed[:20]}{' ...' if len(missed) > 20 else ''}"
+    )
     if not found:
         return
     per_class = counter.summary()["per_class"]
@@ -68,8 +70,10 @@ def write_overlay(parser, path: str, side: int = 384) -> None:
     window = (cx - half, cy - half, cx + half, cy + half)
     colour = label_to_color(parsed.labels)
     blend = (0.5 * photo.astype(np.float32) + 0.5 * colour).round().astype(np.uint8)
-    tiles = [np.asarray(Image.fromarray(tile).crop(window).resize((side, side), Image.NEAREST))
-             for tile in (photo, colour, blend)]
+    tiles = [
+        np.asarray(Image.fromarray(tile).crop(window).resize((side, side), Image.NEAREST))
+        for tile in (photo, colour, blend)
+    ]
     save_png(path, np.concatenate(tiles, axis=1))
     print(f"wrote {path} (face box {box.as_list()}, shown around it at {side / (2 * half):.1f}x)")
 

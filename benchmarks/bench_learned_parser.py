@@ -31,9 +31,9 @@ WRONG = np.array([255, 0, 255], np.uint8)  # magenta where the parse differs fro
 
 
 def test_split_scores(parser, count: int, size: int) -> dict:
+    from maskgan.core.iou import IoUCounter
     from maskgan.data.sources import EVAL_SEED_BASE
     from maskgan.data.synthetic import sample_photo
-    from maskgan.core.iou import IoUCounter
 
     counter, seconds = IoUCounter(), 0.0
     for first in range(0, count, BATCH):
@@ -47,9 +47,9 @@ def test_split_scores(parser, count: int, size: int) -> dict:
 
 def generator_edit_scores(parser, editor, count: int) -> tuple[dict, dict, list]:
     """(scores of parsed generator outputs, scores of parsed exact edits) against the edited masks; sheet rows."""
+    from maskgan.core.iou import IoUCounter
     from maskgan.data.sources import EVAL_SEED_BASE
     from maskgan.data.synthetic import sample
-    from maskgan.core.iou import IoUCounter
 
     generated, exact, rows = IoUCounter(), IoUCounter(), []
     for i in range(count):
@@ -70,13 +70,19 @@ def sheet_row(caption: str, image: np.ndarray, truth: np.ndarray, parsed: np.nda
         return np.asarray(Image.fromarray(array).resize((side, side), Image.NEAREST))
 
     wrong = np.where((parsed != truth)[..., None], WRONG, image // 3).astype(np.uint8)
-    return [(caption, tile(image)), ("truth", tile(label_to_color(truth))), ("parsed", tile(label_to_color(parsed))),
-            ("wrong pixels", tile(wrong))]
+    return [
+        (caption, tile(image)),
+        ("truth", tile(label_to_color(truth))),
+        ("parsed", tile(label_to_color(parsed))),
+        ("wrong pixels", tile(wrong)),
+    ]
 
 
 def print_table(title: str, scores: dict) -> None:
-    print(f"{title}: mIoU {scores['miou']:.4f}, pixel accuracy {scores['pixel_accuracy']:.4f}"
-          + (f", {scores['ms_per_face']} ms per face" if "ms_per_face" in scores else ""))
+    print(
+        f"{title}: mIoU {scores['miou']:.4f}, pixel accuracy {scores['pixel_accuracy']:.4f}"
+        + (f", {scores['ms_per_face']} ms per face" if "ms_per_face" in scores else "")
+    )
     print("  " + "  ".join(f"{key} {'-' if iou is None else f'{iou:.3f}'}" for key, iou in scores["per_class"].items()))
 
 
@@ -89,8 +95,13 @@ def main() -> None:
     options.add_argument("--weights", help="parser bundle (default: the shipped synthetic-world parser)")
     options.add_argument("--count", type=int, default=500, help="test-split faces per size")
     options.add_argument("--sizes", default="96,256", help="comma-separated sizes in pixels")
-    options.add_argument("--generator-edits", type=int, default=0, metavar="N",
-                         help="also score the demo generator's edits of the first N test faces")
+    options.add_argument(
+        "--generator-edits",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also score the demo generator's edits of the first N test faces",
+    )
     options.add_argument("--sheet", help="write a PNG of a few parsed faces")
     options.add_argument("--json", help="write every score as JSON")
     options.add_argument("--threads", type=int, default=0, help="CPU threads (0: PyTorch's default)")
@@ -98,7 +109,9 @@ def main() -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     parser = LearnedParser.from_bundle(args.weights)
-    print(f"{parser.name}; card native_sizes {parser.card.get('native_sizes')}, resolution {parser.card.get('resolution')}")
+    print(
+        f"{parser.name}; card native_sizes {parser.card.get('native_sizes')}, resolution {parser.card.get('resolution')}"
+    )
     results, rows = {}, []
     for size in (int(s) for s in args.sizes.split(",")):
         results[f"test_{size}"] = test_split_scores(parser, args.count, size)

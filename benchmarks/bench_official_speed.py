@@ -111,8 +111,12 @@ def main() -> None:
             official(target, onehot, image)
 
     official_seconds = timed(official_forward, args.runs)
-    bundle = Bundle(ours.eval(), None, None, {"name": "official size, random", "resolution": 512,
-                                               "training_data": "CelebAMask-HQ (by the MaskGAN authors)"})
+    bundle = Bundle(
+        ours.eval(),
+        None,
+        None,
+        {"name": "official size, random", "resolution": 512, "training_data": "CelebAMask-HQ (by the MaskGAN authors)"},
+    )
     precision = choose_precision(args.precision, "cpu")
     editor = Editor(bundle, "cpu", precision)
     editor.warm_up()
@@ -123,8 +127,10 @@ def main() -> None:
     print("| code | precision | seconds per 512x512 image | vs official |")
     print("|---|---|---:|---:|")
     print(f"| official `GlobalGenerator` forward (eager) | fp32 | {official_seconds:.2f} | 1.00x |")
-    print(f"| ours, `Editor.edit` (alignment, crop, generator, paste-back) | {precision} | {ours_seconds:.2f} | "
-          f"{official_seconds / ours_seconds:.2f}x |")
+    print(
+        f"| ours, `Editor.edit` (alignment, crop, generator, paste-back) | {precision} | {ours_seconds:.2f} | "
+        f"{official_seconds / ours_seconds:.2f}x |"
+    )
 
 
 if __name__ == "__main__":

@@ -50,10 +50,10 @@ def main() -> None:
     from maskgan.data.real_photos import load_astronaut
     from maskgan.eval.retouch_edits import RETOUCH_EDITS
     from maskgan.infer.editor import Editor
-    from maskgan_cli.run_request import routes_text
     from maskgan.labels import label_to_color
     from maskgan.parsing.identity import identity_distance
     from maskgan.parsing.landmarks import LandmarkParser
+    from maskgan_cli.run_request import routes_text
 
     photo = load_astronaut()
     landmarks = LandmarkParser()
@@ -61,8 +61,12 @@ def main() -> None:
     face = parsed.faces[0]
     side = max(face.right - face.left, face.bottom - face.top)
     margin = side // 2
-    crop_box = (max(0, face.left - margin), max(0, face.top - margin),
-                min(photo.shape[1], face.right + margin), min(photo.shape[0], face.bottom + margin))
+    crop_box = (
+        max(0, face.left - margin),
+        max(0, face.top - margin),
+        min(photo.shape[1], face.right + margin),
+        min(photo.shape[0], face.bottom + margin),
+    )
     methods = args.methods.split(",")
     editor = Editor.load(args.weights, device="cpu")
     print(f"weights: {editor.card.get('name', args.weights)}; face box {side} px\n")
@@ -79,9 +83,11 @@ def main() -> None:
             seconds = time.perf_counter() - start
             share_took = took(landmarks, result.image, edited, changed)
             took_text = "n/a" if share_took is None else f"{share_took:.0%}"
-            print(f"| {name} ({step} px) | {int(changed.sum())} | {method} | "
-                  f"{identity_distance(photo, result.image):.3f} | {took_text} | {routes_text(result.routes)} | "
-                  f"{seconds:.2f} |")
+            print(
+                f"| {name} ({step} px) | {int(changed.sum())} | {method} | "
+                f"{identity_distance(photo, result.image):.3f} | {took_text} | {routes_text(result.routes)} | "
+                f"{seconds:.2f} |"
+            )
             tiles.append(face_crop(result.image, crop_box))
         rows.append(np.concatenate(tiles, axis=1))
     if args.sheet:  # a .jpg keeps the 4-column sheet of photos small enough for the repository

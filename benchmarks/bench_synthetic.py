@@ -27,8 +27,10 @@ def measure(name: str, run, count: int, repeats: int) -> None:
             run(i)
         best_wall = min(best_wall, time.perf_counter() - wall)
         best_cpu = min(best_cpu, time.process_time() - cpu)
-    print(f"{name:<28} {count / best_wall:8.1f} samples/s wall  {count / best_cpu:8.1f} samples/s cpu  "
-          f"({1e3 * best_cpu / count:.2f} ms cpu each)")
+    print(
+        f"{name:<28} {count / best_wall:8.1f} samples/s wall  {count / best_cpu:8.1f} samples/s cpu  "
+        f"({1e3 * best_cpu / count:.2f} ms cpu each)"
+    )
 
 
 def main() -> None:

@@ -70,12 +70,18 @@ def main() -> None:
             sampler = StepBatchSampler(len(trainer.dataset), batch_size, seed=0)
             batch = next(iter(batch_loader(trainer.dataset, sampler, 0, pin_memory=False)))
             batch = {key: value.to(trainer.context.device) for key, value in batch.items()}
-            timings = {stage: seconds_per_step(trainer, batch, stage, args.steps) for stage in ("mask_vae", "dmn", "ebst")}
+            timings = {
+                stage: seconds_per_step(trainer, batch, stage, args.steps) for stage in ("mask_vae", "dmn", "ebst")
+            }
             loader = loader_samples_per_second(trainer, args.loader_batches)
-        steps = "  ".join(f"{stage} {seconds:.4f} s/step ({batch_size / seconds:.0f} samples/s)"
-                          for stage, seconds in timings.items())
-        print(f"batch {batch_size:>3} on {trainer.context.device}: {steps}  |  loader with "
-              f"{config.data.num_workers} workers {loader:.0f} samples/s", flush=True)
+        steps = "  ".join(
+            f"{stage} {seconds:.4f} s/step ({batch_size / seconds:.0f} samples/s)" for stage, seconds in timings.items()
+        )
+        print(
+            f"batch {batch_size:>3} on {trainer.context.device}: {steps}  |  loader with "
+            f"{config.data.num_workers} workers {loader:.0f} samples/s",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -28,9 +28,13 @@ def rows_of(folder: Path) -> dict[int, dict]:
 
 def paired(a: list[dict], b: list[dict], key: str) -> tuple[float, float, float, float]:
     """(mean A, mean B, mean of B - A, its standard error) over rows with the metric finite in both."""
-    pairs = np.array([(x[key], y[key]) for x, y in zip(a, b)
-                      if x.get(key) is not None and y.get(key) is not None
-                      and np.isfinite(x[key]) and np.isfinite(y[key])])
+    pairs = np.array(
+        [
+            (x[key], y[key])
+            for x, y in zip(a, b)
+            if x.get(key) is not None and y.get(key) is not None and np.isfinite(x[key]) and np.isfinite(y[key])
+        ]
+    )
     if len(pairs) < 2:
         return float("nan"), float("nan"), float("nan"), float("nan")
     difference = pairs[:, 1] - pairs[:, 0]
@@ -61,8 +65,10 @@ def main() -> None:
         indices = [i for i in common if kind == "all" or rows_a[i]["edit_kind"] == kind]
         for key in METRICS:
             mean_a, mean_b, difference, error = paired([rows_a[i] for i in indices], [rows_b[i] for i in indices], key)
-            print(f"| {kind} | {len(indices)} | {key.split('.', 1)[1]} | {mean_a:.3f} | {mean_b:.3f} | "
-                  f"{difference:+.3f} ({error:.3f}) | {verdict(difference, error)} |")
+            print(
+                f"| {kind} | {len(indices)} | {key.split('.', 1)[1]} | {mean_a:.3f} | {mean_b:.3f} | "
+                f"{difference:+.3f} ({error:.3f}) | {verdict(difference, error)} |"
+            )
 
 
 if __name__ == "__main__":

@@ -23,7 +23,6 @@ import argparse
 import json
 import os
 import platform
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -39,6 +38,7 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from bench_daemon import median_seconds, photo  # noqa: E402
 from daemon_process import DaemonProcess  # noqa: E402
+
 from maskgan_client import Client  # noqa: E402
 
 FAST_FLAGS = ("avx2", "avx512f", "avx512_bf16", "amx_bf16", "amx_tile", "avx512_vnni")
@@ -48,26 +48,55 @@ BATCHES = (1, 2, 4, 8)
 
 def machine() -> dict:
     cpuinfo = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
-    model = next((line.split(":", 1)[1].strip() for line in cpuinfo.splitlines() if line.startswith("model name")),
-                 platform.processor() or "unknown")
+    model = next(
+        (line.split(":", 1)[1].strip() for line in cpuinfo.splitlines() if line.startswith("model name")),
+        platform.processor() or "unknown",
+    )
     flags = set(next((line.split(":", 1)[1].split() for line in cpuinfo.splitlines() if line.startswith("flags")), []))
-    return {"cpu": model, "flags": [f for f in FAST_FLAGS if f in flags], "cores": os.cpu_count(),
-            "torch": torch.__version__, "threads": torch.get_num_threads(), "python": platform.python_version()}
+    return {
+        "cpu": model,
+        "flags": [f for f in FAST_FLAGS if f in flags],
+        "cores": os.cpu_count(),
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "python": platform.python_version(),
+    }
 
 
 def bench(size: int, batch: int, precision: str, runs: int, config: str = "official") -> dict:
     """`maskgan bench --json` in a fresh process."""
-    output = subprocess.run([sys.executable, "-m", "maskgan_cli", "bench", "--config", config, "--size", str(size),
-                             "--batch", str(batch), "--precision", precision, "--runs", str(runs), "--json"],
-                            capture_output=True, text=True, check=True).stdout
+    output = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "maskgan_cli",
+            "bench",
+            "--config",
+            config,
+            "--size",
+            str(size),
+            "--batch",
+            str(batch),
+            "--precision",
+            precision,
+            "--runs",
+            str(runs),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return json.loads(output)
 
 
 def generator_series(runs: int, sizes, batches) -> dict:
     series = {}
     for precision in ("fp32", "auto"):
-        series[precision] = {"size": [bench(size, 1, precision, runs) for size in sizes],
-                             "batch": [bench(512, batch, precision, runs) for batch in batches]}
+        series[precision] = {
+            "size": [bench(size, 1, precision, runs) for size in sizes],
+            "batch": [bench(512, batch, precision, runs) for batch in batches],
+        }
     return series
 
 
@@ -80,9 +109,9 @@ def official_comparison(code: Path, runs: int) -> dict:
     """The official forward (fp32 eager) and ours (fp32, auto) on the same random official-size weights."""
     from bench_official_speed import load_official_module, official_generator
 
+    from maskgan.core.precision import choose_precision
     from maskgan.eval.speed import time_generator
     from maskgan.infer.editor import Editor
-    from maskgan.core.precision import choose_precision
     from maskgan.labels import one_hot
     from maskgan.networks.generator import Generator
     from maskgan.official_import import infer_config, official_to_ours
@@ -105,8 +134,9 @@ def official_comparison(code: Path, runs: int) -> dict:
     rows = {"official fp32 eager": official_s}
     outputs = {}
     for precision in ("fp32", choose_precision("auto", "cpu")):
-        rows[f"ours {precision}"] = time_generator(ours, "official", size=512, device="cpu", precision=precision,
-                                                   runs=runs).median_s
+        rows[f"ours {precision}"] = time_generator(
+            ours, "official", size=512, device="cpu", precision=precision, runs=runs
+        ).median_s
         editor = Editor(Bundle(ours, None, None, {"name": "official", "resolution": 512}), "cpu", precision)
         outputs[precision] = editor.run_generator(labels, labels, photo_tensor)
     fast = choose_precision("auto", "cpu")
@@ -119,8 +149,9 @@ def official_size_bundle(folder: Path) -> Path:
 
     torch.manual_seed(0)
     path = folder / "official_size_random.safetensors"
-    save_bundle(path, {"generator": Generator(GeneratorConfig()).eval()},
-                {"name": "official size, random", "resolution": 512})
+    save_bundle(
+        path, {"generator": Generator(GeneratorConfig()).eval()}, {"name": "official size, random", "resolution": 512}
+    )
     return path
 
 
@@ -150,9 +181,13 @@ def daemon_figures(folder: Path, weights: Path | None, label: str, runs: int, bi
             client.call("edit", args, small)
             figures["first_edit_s"] = time.perf_counter() - start
             editor = Editor.load(weights, device="cpu", precision="auto")
-            local, remote = median_seconds(runs, lambda: editor.edit(**small, **args), lambda: client.call("edit", args, small))
+            local, remote = median_seconds(
+                runs, lambda: editor.edit(**small, **args), lambda: client.call("edit", args, small)
+            )
             figures.update(warm_edit_s=remote, in_process_512_s=local, daemon_512_s=remote)
-            local, remote = median_seconds(big_runs, lambda: editor.edit(**big, **args), lambda: client.call("edit", args, big))
+            local, remote = median_seconds(
+                big_runs, lambda: editor.edit(**big, **args), lambda: client.call("edit", args, big)
+            )
             figures.update(in_process_24mp_s=local, daemon_24mp_s=remote)
             figures["peak_rss_mb"] = resident_mb(daemon.process.pid, "VmHWM")
             if growth_edits:
@@ -161,8 +196,11 @@ def daemon_figures(folder: Path, weights: Path | None, label: str, runs: int, bi
                 after_ten = resident_mb(daemon.process.pid, "VmRSS")
                 for _ in range(growth_edits - 10):
                     client.call("edit", args, small)
-                figures.update(rss_after_10_mb=after_ten, rss_after_n_mb=resident_mb(daemon.process.pid, "VmRSS"),
-                               growth_edits=growth_edits)
+                figures.update(
+                    rss_after_10_mb=after_ten,
+                    rss_after_n_mb=resident_mb(daemon.process.pid, "VmRSS"),
+                    growth_edits=growth_edits,
+                )
     finally:
         daemon.stop()
     return figures
@@ -198,35 +236,64 @@ def plot(series: dict, output: Path) -> list[str]:
 
 
 def report(facts: dict, series: dict, official: dict | None, daemons: dict, plots: list[str]) -> str:
-    lines = ["# Performance (the figures of `benchmarks/performance_report.py`, one run)", "",
-             f"Machine: {facts['cpu']}; {facts['cores']} cores; flags {', '.join(facts['flags']) or 'none of note'}; "
-             f"torch {facts['torch']} with {facts['threads']} threads; Python {facts['python']}; "
-             f"{time.strftime('%Y-%m-%d')}.", "",
-             "## Generator, official size (89.7 M parameters), random weights", "",
-             "| precision | input | batch | seconds per image | peak memory (MB) |", "|---|---|---:|---:|---:|"]
-    for precision, points in series.items():
+    lines = [
+        "# Performance (the figures of `benchmarks/performance_report.py`, one run)",
+        "",
+        f"Machine: {facts['cpu']}; {facts['cores']} cores; flags {', '.join(facts['flags']) or 'none of note'}; "
+        f"torch {facts['torch']} with {facts['threads']} threads; Python {facts['python']}; "
+        f"{time.strftime('%Y-%m-%d')}.",
+        "",
+        "## Generator, official size (89.7 M parameters), random weights",
+        "",
+        "| precision | input | batch | seconds per image | peak memory (MB) |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for points in series.values():
         for point in points["size"] + points["batch"][1:]:
-            lines.append(f"| {point['precision']} | {point['size']}x{point['size']} | {point['batch']} | "
-                         f"{point['median_s']:.3f} | {point['peak_rss_mb']:,.0f} |")
+            lines.append(
+                f"| {point['precision']} | {point['size']}x{point['size']} | {point['batch']} | "
+                f"{point['median_s']:.3f} | {point['peak_rss_mb']:,.0f} |"
+            )
     lines += [""] + [f"![{p}]({p})" for p in plots] + [""]
     if official:
         base = official["seconds"]["official fp32 eager"]
-        lines += ["## Against the official code (512x512, batch 1, same weights, same process)", "",
-                  "| code | seconds | speed-up |", "|---|---:|---:|"]
-        lines += [f"| {name} | {seconds:.3f} | {base / seconds:.2f}x |" for name, seconds in official["seconds"].items()]
-        lines += ["", f"PSNR of ours {official['fast_precision']} against ours fp32: "
-                  f"{official['psnr_fast_vs_fp32']:.1f} dB.", ""]
-    lines += ["## Daemon", "", "| weights | hello after start (s) | first edit (s) | warm edit (s) | "
-              "512 in-process / daemon (s) | 24 MP in-process / daemon (s) | peak RSS (MB) | RSS after 10 / N edits (MB) |",
-              "|---|---:|---:|---:|---|---|---:|---|"]
+        lines += [
+            "## Against the official code (512x512, batch 1, same weights, same process)",
+            "",
+            "| code | seconds | speed-up |",
+            "|---|---:|---:|",
+        ]
+        lines += [
+            f"| {name} | {seconds:.3f} | {base / seconds:.2f}x |" for name, seconds in official["seconds"].items()
+        ]
+        lines += [
+            "",
+            f"PSNR of ours {official['fast_precision']} against ours fp32: {official['psnr_fast_vs_fp32']:.1f} dB.",
+            "",
+        ]
+    lines += [
+        "## Daemon",
+        "",
+        "| weights | hello after start (s) | first edit (s) | warm edit (s) | "
+        "512 in-process / daemon (s) | 24 MP in-process / daemon (s) | peak RSS (MB) | RSS after 10 / N edits (MB) |",
+        "|---|---:|---:|---:|---|---|---:|---|",
+    ]
     for label, d in daemons.items():
-        growth = f"{d['rss_after_10_mb']:,.0f} / {d['rss_after_n_mb']:,.0f} (N={d['growth_edits']})" if "growth_edits" in d else "-"
-        lines.append(f"| {label} | {d['hello_s']:.2f} | {d['first_edit_s']:.2f} | {d['warm_edit_s']:.2f} | "
-                     f"{d['in_process_512_s']:.2f} / {d['daemon_512_s']:.2f} ({d['daemon_512_s'] / d['in_process_512_s'] - 1:+.0%}) | "
-                     f"{d['in_process_24mp_s']:.2f} / {d['daemon_24mp_s']:.2f} | {d['peak_rss_mb']:,.0f} | {growth} |")
+        growth = (
+            f"{d['rss_after_10_mb']:,.0f} / {d['rss_after_n_mb']:,.0f} (N={d['growth_edits']})"
+            if "growth_edits" in d
+            else "-"
+        )
+        lines.append(
+            f"| {label} | {d['hello_s']:.2f} | {d['first_edit_s']:.2f} | {d['warm_edit_s']:.2f} | "
+            f"{d['in_process_512_s']:.2f} / {d['daemon_512_s']:.2f} ({d['daemon_512_s'] / d['in_process_512_s'] - 1:+.0%}) | "
+            f"{d['in_process_24mp_s']:.2f} / {d['daemon_24mp_s']:.2f} | {d['peak_rss_mb']:,.0f} | {growth} |"
+        )
     lines += ["", "## Targets", "", "| target | measured | holds |", "|---|---|---|"]
-    lines += [f"| {target} | {measured} | {'yes' if holds else '**no**'} |" for target, measured, holds in
-              targets(facts, official, daemons)]
+    lines += [
+        f"| {target} | {measured} | {'yes' if holds else '**no**'} |"
+        for target, measured, holds in targets(facts, official, daemons)
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -238,9 +305,13 @@ def targets(facts: dict, official: dict | None, daemons: dict) -> list[tuple[str
         wanted = 4.0 if native else 1.5
         fast = official["seconds"][f"ours {official['fast_precision']}"]
         speedup = official["seconds"]["official fp32 eager"] / fast
-        rows.append((f">= {wanted}x the official fp32 code ({'native bf16' if native else 'no native bf16'}), "
-                     "at >= 40 dB", f"{speedup:.2f}x at {official['psnr_fast_vs_fp32']:.1f} dB",
-                     speedup >= wanted and official["psnr_fast_vs_fp32"] >= 40))
+        rows.append(
+            (
+                f">= {wanted}x the official fp32 code ({'native bf16' if native else 'no native bf16'}), at >= 40 dB",
+                f"{speedup:.2f}x at {official['psnr_fast_vs_fp32']:.1f} dB",
+                speedup >= wanted and official["psnr_fast_vs_fp32"] >= 40,
+            )
+        )
     for label, d in daemons.items():
         overhead = d["daemon_512_s"] / d["in_process_512_s"] - 1
         rows.append((f"{label}: daemon round trip <= 5% over in-process (512)", f"{overhead:+.0%}", overhead <= 0.05))
@@ -251,12 +322,18 @@ def targets(facts: dict, official: dict | None, daemons: dict) -> list[tuple[str
         first = d["first_edit_s"] / d["warm_edit_s"]
         rows.append((f"{label}: first edit <= 1.5x a warm one", f"{first:.2f}x", first <= 1.5))
         if not label.startswith("demo"):
-            rows.append((f"{label}: daemon peak RSS <= 1.5 GB (512)", f"{d['peak_rss_mb']:,.0f} MB",
-                         d["peak_rss_mb"] <= 1536))
+            rows.append(
+                (f"{label}: daemon peak RSS <= 1.5 GB (512)", f"{d['peak_rss_mb']:,.0f} MB", d["peak_rss_mb"] <= 1536)
+            )
         if "growth_edits" in d:
             growth = d["rss_after_n_mb"] - d["rss_after_10_mb"]
-            rows.append((f"{label}: no memory growth over {d['growth_edits']} edits", f"{growth:+,.0f} MB",
-                         growth <= 0.05 * d["rss_after_10_mb"]))
+            rows.append(
+                (
+                    f"{label}: no memory growth over {d['growth_edits']} edits",
+                    f"{growth:+,.0f} MB",
+                    growth <= 0.05 * d["rss_after_10_mb"],
+                )
+            )
     return rows
 
 
@@ -276,9 +353,10 @@ def main() -> None:
     official = official_comparison(args.official_code, args.runs) if args.official_code else None
     with tempfile.TemporaryDirectory(prefix="maskgan-performance-") as folder:
         folder = Path(folder)
-        daemons = {"demo (embedded)": daemon_figures(folder, None, "demo", args.runs, big_runs, growth),
-                   "official size": daemon_figures(folder, official_size_bundle(folder), "official", args.runs,
-                                                   big_runs, 0)}
+        daemons = {
+            "demo (embedded)": daemon_figures(folder, None, "demo", args.runs, big_runs, growth),
+            "official size": daemon_figures(folder, official_size_bundle(folder), "official", args.runs, big_runs, 0),
+        }
     plots = plot(series, args.output)
     (args.output / "performance.md").write_text(report(facts, series, official, daemons, plots))
     print(f"wrote {args.output / 'performance.md'} and {', '.join(plots)}")

@@ -36,6 +36,7 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from daemon_process import DaemonProcess  # noqa: E402
 from helpers import synthetic_photo, tiny_generator  # noqa: E402
+
 from maskgan_client import Client, busy_delay  # noqa: E402
 from maskgan_client.wire import MAX_HEADER_BYTES, MAX_ID_LENGTH, encode  # noqa: E402
 
@@ -50,9 +51,17 @@ def rss_kib(pid: int) -> dict[str, int]:
 
 # --- fuzz ------------------------------------------------------------------------------------------------
 def hostile_value(rng: random.Random, depth: int = 0):
-    choices = [lambda: rng.randint(-2**63, 2**64 - 1), lambda: rng.random() * 1e300, lambda: None, lambda: True,
-               lambda: "x" * rng.choice([0, 1, 300, 70_000]), lambda: "\n\r\x00", lambda: [],
-               lambda: {"k": 1}, lambda: nested(rng.choice([10, 200, 900]))]
+    choices = [
+        lambda: rng.randint(-(2**63), 2**64 - 1),
+        lambda: rng.random() * 1e300,
+        lambda: None,
+        lambda: True,
+        lambda: "x" * rng.choice([0, 1, 300, 70_000]),
+        lambda: "\n\r\x00",
+        lambda: [],
+        lambda: {"k": 1},
+        lambda: nested(rng.choice([10, 200, 900])),
+    ]
     return rng.choice(choices)()
 
 
@@ -73,16 +82,21 @@ def fuzzed_message(rng: random.Random, n: int) -> tuple[list[bytes], str | None]
         header[key] = hostile_value(rng)
     if rng.random() < 0.5:
         shape = rng.choice([[2**62, 0, 3], [0, 2**63], [-1], [8, 8, 3], [8, 8], [1] * 9, "x", [0, 10**6, 10**6]])
-        header["arrays"] = [{"name": rng.choice(["image", "source_mask", 7]), "dtype": rng.choice(["uint8", "float64"]),
-                             "shape": shape}]
+        header["arrays"] = [
+            {"name": rng.choice(["image", "source_mask", 7]), "dtype": rng.choice(["uint8", "float64"]), "shape": shape}
+        ]
     try:
         frame = msgpack.packb(header, use_bin_type=True)
     except (ValueError, OverflowError, TypeError):  # some hostile values msgpack cannot pack: send garbage instead
         return [b"\xc1"], None
     frames = [frame] + [b"\0" * rng.choice([0, 3, 64, 192]) for _ in range(rng.randint(0, 3))]
     request_id = header.get("id")
-    usable = (isinstance(request_id, str) and 0 < len(request_id) <= MAX_ID_LENGTH and request_id.isprintable()
-              and len(frame) <= MAX_HEADER_BYTES)
+    usable = (
+        isinstance(request_id, str)
+        and 0 < len(request_id) <= MAX_ID_LENGTH
+        and request_id.isprintable()
+        and len(frame) <= MAX_HEADER_BYTES
+    )
     return frames, request_id if usable else None
 
 
@@ -128,10 +142,15 @@ def fuzz(endpoint: str, count: int, seed: int) -> dict:
     take(1_000)  # the last late replies
     socket.close()
     answered = sum(min(finals[i], sent[i]) for i in sent)
-    return {"messages": count, "usable": sum(sent.values()), "answered_once": answered,
-            "unanswered": sum(max(0, sent[i] - finals[i]) for i in sent),
-            "more_than_one": sum(max(0, finals[i] - sent[i]) for i in sent), "unusable_replies": stray,
-            "shutdowns": shutdowns}
+    return {
+        "messages": count,
+        "usable": sum(sent.values()),
+        "answered_once": answered,
+        "unanswered": sum(max(0, sent[i] - finals[i]) for i in sent),
+        "more_than_one": sum(max(0, finals[i] - sent[i]) for i in sent),
+        "unusable_replies": stray,
+        "shutdowns": shutdowns,
+    }
 
 
 # --- load ------------------------------------------------------------------------------------------------
@@ -199,8 +218,9 @@ def pipelined(endpoint, photos, expected, edits, tally, depth=8, backoff=True, r
                     todo.insert(0, k)
                     if backoff and started > backoff_began:
                         backoff_began = time.perf_counter()
-                        resume_at = time.monotonic() + busy_delay(event.header.get("retry_after"),
-                                                                  min(refusals, MAX_DOUBLINGS), rng)
+                        resume_at = time.monotonic() + busy_delay(
+                            event.header.get("retry_after"), min(refusals, MAX_DOUBLINGS), rng
+                        )
                         refusals, cap, results_at_cap = refusals + 1, max(1, len(flying)), 0
                     continue
                 refusals, results_at_cap = 0, results_at_cap + 1
@@ -209,8 +229,9 @@ def pipelined(endpoint, photos, expected, edits, tally, depth=8, backoff=True, r
                 finals[k] = finals.get(k, 0) + 1
                 with tally.lock:
                     tally.latencies.append(time.perf_counter() - started)
-                    tally.wrong += event.type != "result" or not close_enough(event.arrays["image"],
-                                                                              expected[k % len(photos)])
+                    tally.wrong += event.type != "result" or not close_enough(
+                        event.arrays["image"], expected[k % len(photos)]
+                    )
         with tally.lock:
             tally.lost += sum(1 for k in range(edits) if k not in finals)
             tally.duplicated += sum(count - 1 for count in finals.values())
@@ -219,9 +240,14 @@ def pipelined(endpoint, photos, expected, edits, tally, depth=8, backoff=True, r
 def load(endpoint, photos, expected, clients, edits, mode, **kwargs) -> dict:
     tally = Tally()
     target = one_at_a_time if mode == "one at a time" else pipelined
-    threads = [threading.Thread(target=target, args=(endpoint, photos, expected, edits, tally),
-                                kwargs=dict(kwargs, rng=random.Random(i)) if target is pipelined else {})
-               for i in range(clients)]
+    threads = [
+        threading.Thread(
+            target=target,
+            args=(endpoint, photos, expected, edits, tally),
+            kwargs=dict(kwargs, rng=random.Random(i)) if target is pipelined else {},
+        )
+        for i in range(clients)
+    ]
     started = time.perf_counter()
     for thread in threads:
         thread.start()
@@ -229,10 +255,19 @@ def load(endpoint, photos, expected, clients, edits, mode, **kwargs) -> dict:
         thread.join()
     seconds = time.perf_counter() - started
     q = statistics.quantiles(tally.latencies, n=100) if len(tally.latencies) > 1 else [0.0] * 99
-    return {"mode": mode, "edits": clients * edits, "edits_per_s": round(clients * edits / seconds, 2),
-            "p50": round(q[49], 3), "p95": round(q[94], 3), "p99": round(q[98], 3), "lost": tally.lost,
-            "duplicated": tally.duplicated, "wrong": tally.wrong, "busy": tally.busy,
-            "busy_per_s": round(tally.busy / seconds, 1)}
+    return {
+        "mode": mode,
+        "edits": clients * edits,
+        "edits_per_s": round(clients * edits / seconds, 2),
+        "p50": round(q[49], 3),
+        "p95": round(q[94], 3),
+        "p99": round(q[98], 3),
+        "lost": tally.lost,
+        "duplicated": tally.duplicated,
+        "wrong": tally.wrong,
+        "busy": tally.busy,
+        "busy_per_s": round(tally.busy / seconds, 1),
+    }
 
 
 # --- memory -----------------------------------------------------------------------------------------------
@@ -243,6 +278,7 @@ def memory(folder: Path, weights: Path) -> dict:
     pid, endpoint, mib = daemon.process.pid, daemon.endpoint, lambda: round(rss_kib(daemon.process.pid)["peak"] / 1024)
     figures = {"start_rss_mib": round(rss_kib(pid)["rss"] / 1024), "start_peak_mib": mib()}
     try:
+
         def send(frames, wait=5000):
             socket = context.socket(zmq.DEALER)
             socket.setsockopt(zmq.LINGER, 0)
@@ -271,9 +307,13 @@ def memory(folder: Path, weights: Path) -> dict:
             while client.call("status").result["served"] < served + 80:
                 time.sleep(0.2)
             status = client.call("status").result
-            figures["80_unread_7MB_replies"] = {"rss_before_mib": before, "rss_mib": round(rss_kib(pid)["rss"] / 1024),
-                                                "peak_mib": mib(), "held_mib": round(status["held_reply_bytes"] / 2**20, 1),
-                                                "dropped": status["dropped_replies"]}
+            figures["80_unread_7MB_replies"] = {
+                "rss_before_mib": before,
+                "rss_mib": round(rss_kib(pid)["rss"] / 1024),
+                "peak_mib": mib(),
+                "held_mib": round(status["held_reply_bytes"] / 2**20, 1),
+                "dropped": status["dropped_replies"],
+            }
             deaf.close()
             time.sleep(1.0)  # the held replies of a client that has gone are let go on the next turns of the loop
             client.call("status")
@@ -285,8 +325,11 @@ def memory(folder: Path, weights: Path) -> dict:
         reply = send([msgpack.packb({"v": 1, "id": "big", "op": "edit", "arrays": specs})] + [b"\0" * 200_000_000] * 4)
         figures["four_200MB_frames"] = {"reply": reply and reply.get("code"), "peak_mib": mib()}
         # 8 valid 228 MB requests (45.6 MP) at once: the byte budget takes what fits, the rest hear 'busy'
-        big = {"image": np.zeros((6752, 6752, 3), np.uint8), "source_mask": np.zeros((6752, 6752), np.uint8),
-               "edited_mask": np.zeros((6752, 6752), np.uint8)}  # equal masks: accepted, and nothing to render
+        big = {
+            "image": np.zeros((6752, 6752, 3), np.uint8),
+            "source_mask": np.zeros((6752, 6752), np.uint8),
+            "edited_mask": np.zeros((6752, 6752), np.uint8),
+        }  # equal masks: accepted, and nothing to render
         with Client(endpoint, timeout=120) as client:
             ids = [client.submit("edit", {}, big) for _ in range(8)]
             codes = {}
@@ -307,7 +350,9 @@ def run(folder: Path, messages: int, clients: int, edits: int, seed: int = 0) ->
     from maskgan.weights import save_bundle
 
     weights = folder / "tiny.safetensors"
-    save_bundle(weights, {"generator": tiny_generator(seed=1, n_downsample=4)}, {"name": "tiny random", "resolution": 64})
+    save_bundle(
+        weights, {"generator": tiny_generator(seed=1, n_downsample=4)}, {"name": "tiny random", "resolution": 64}
+    )
     photos = []
     for s in range(4):
         image, source, edited = synthetic_photo(3 + s)
@@ -321,8 +366,10 @@ def run(folder: Path, messages: int, clients: int, edits: int, seed: int = 0) ->
         figures["rss_start_kib"] = rss_kib(pid)
         figures["fuzz"] = fuzz(daemon.endpoint, messages, seed)
         figures["rss_after_fuzz_kib"] = rss_kib(pid)
-        figures["load"] = [load(daemon.endpoint, photos, expected, clients, edits, "one at a time"),
-                           load(daemon.endpoint, photos, expected, clients, edits, "pipelined 8 deep")]
+        figures["load"] = [
+            load(daemon.endpoint, photos, expected, clients, edits, "one at a time"),
+            load(daemon.endpoint, photos, expected, clients, edits, "pipelined 8 deep"),
+        ]
         figures["rss_after_load_kib"] = rss_kib(pid)
         figures["alive"] = daemon.process.poll() is None
     finally:
@@ -331,7 +378,8 @@ def run(folder: Path, messages: int, clients: int, edits: int, seed: int = 0) ->
     try:
         figures["busy_storm"] = [
             load(storm.endpoint, photos, expected, clients, edits, "retry at once", backoff=False),
-            load(storm.endpoint, photos, expected, clients, edits, "busy_delay backoff", backoff=True)]
+            load(storm.endpoint, photos, expected, clients, edits, "busy_delay backoff", backoff=True),
+        ]
         figures["rss_after_storm_kib"] = rss_kib(storm.process.pid)
     finally:
         storm.stop()
@@ -345,8 +393,11 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--edits", type=int, default=100, help="edits per client")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--memory", action="store_true",
-                        help="only the memory probes: 800 MB messages, 80 unread replies, 8 x 228 MB requests (~4 GB free)")
+    parser.add_argument(
+        "--memory",
+        action="store_true",
+        help="only the memory probes: 800 MB messages, 80 unread replies, 8 x 228 MB requests (~4 GB free)",
+    )
     args = parser.parse_args()
     if args.short:
         args.messages, args.clients, args.edits = 300, 2, 10
@@ -355,8 +406,11 @@ def main() -> None:
             from maskgan.weights import save_bundle
 
             weights = Path(folder) / "tiny.safetensors"
-            save_bundle(weights, {"generator": tiny_generator(seed=1, n_downsample=4)},
-                        {"name": "tiny random", "resolution": 64})
+            save_bundle(
+                weights,
+                {"generator": tiny_generator(seed=1, n_downsample=4)},
+                {"name": "tiny random", "resolution": 64},
+            )
             figures = memory(Path(folder), weights)
         else:
             figures = run(Path(folder), args.messages, args.clients, args.edits, args.seed)

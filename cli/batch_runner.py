@@ -66,8 +66,13 @@ class Item:
     def record(self, feather: int) -> dict:
         """What the state file remembers: an item changed in the manifest is not 'done' any more."""
         edit = self.op == "edit"
-        return {"output": str(self.output), "op": self.op, "feather": feather if edit else None,
-                "method": self.method if edit else None, "inputs": {k: str(v) for k, v in sorted(self.inputs.items())}}
+        return {
+            "output": str(self.output),
+            "op": self.op,
+            "feather": feather if edit else None,
+            "method": self.method if edit else None,
+            "inputs": {k: str(v) for k, v in sorted(self.inputs.items())},
+        }
 
 
 class Status(str, Enum):
@@ -99,6 +104,7 @@ class BatchResult:
 
 # --- manifest ----------------------------------------------------------------------------------
 
+
 def default_output_dir(manifest: Path) -> Path:
     return (manifest if manifest.is_dir() else manifest.parent) / "edited"
 
@@ -122,14 +128,18 @@ def _read_items(manifest: Path, output_dir: Path, method: str) -> list[Item]:
     elif suffix == ".json":
         rows = _json_rows(manifest)
     else:
-        raise ManifestError(f"{manifest}: a manifest is a .csv or .json file, or a folder of NAME.png + "
-                            "NAME.mask.png + NAME.edited.png")
+        raise ManifestError(
+            f"{manifest}: a manifest is a .csv or .json file, or a folder of NAME.png + NAME.mask.png + NAME.edited.png"
+        )
     return _items(rows, manifest.parent, output_dir, method)
 
 
 def _folder_rows(folder: Path) -> list[dict]:
-    photos = sorted(p for p in folder.glob("*.png") if not p.name.startswith(".")
-                    and not p.name.endswith((".mask.png", ".edited.png")))
+    photos = sorted(
+        p
+        for p in folder.glob("*.png")
+        if not p.name.startswith(".") and not p.name.endswith((".mask.png", ".edited.png"))
+    )
     if not photos:
         raise ManifestError(f"{folder} holds no NAME.png photos (with NAME.mask.png and NAME.edited.png beside them)")
     return [{"image": p.name, "mask": p.stem + ".mask.png", "edited_mask": p.stem + ".edited.png"} for p in photos]
@@ -159,8 +169,10 @@ def _json_rows(path: Path) -> list[dict]:
     for number, row in enumerate(rows, 1):
         unknown = [k for k in row if k not in FIELDS]
         if unknown:
-            raise ManifestError(f"{path}: row {number} has unknown field {', '.join(map(repr, unknown))}; "
-                                f"fields are {', '.join(FIELDS)}")
+            raise ManifestError(
+                f"{path}: row {number} has unknown field {', '.join(map(repr, unknown))}; "
+                f"fields are {', '.join(FIELDS)}"
+            )
     return rows
 
 
@@ -184,8 +196,14 @@ def _item(number: int, row: dict, base: Path, output_dir: Path, default_method: 
     # default output, so that an edit and a style copy of one photo do not collide
     name = Path(row[fields[0]]).stem.removesuffix(".mask") if fields and fields[0] in inputs else f"item {number}"
     output = row.get("output") or (f"{name}.png" if op == "edit" else f"{name}.{op}.png")
-    item = Item(number, name, op, inputs, output_dir / output if isinstance(output, str) else None,
-                method=row.get("method") or default_method)
+    item = Item(
+        number,
+        name,
+        op,
+        inputs,
+        output_dir / output if isinstance(output, str) else None,
+        method=row.get("method") or default_method,
+    )
     if op not in OP_INPUTS:
         item.problem = f"unknown op {op!r}; ops are {', '.join(OP_INPUTS)}"
     elif missing := [k for k in fields if k not in inputs]:
@@ -228,12 +246,17 @@ def check_outputs(items: list[Item], output_dir: Path, owned: set[str]) -> None:
         problems.append(f"row {item.number}: {why}")
     if problems:
         more = f"; and {len(problems) - 8} more" if len(problems) > 8 else ""
-        raise ManifestError(f"nothing was run: {len(problems)} output(s) would land where they must not: "
-                            + "; ".join(problems[:8]) + more + ". Outputs stay inside the output folder and never "
-                            "replace an input or a file the batch did not write: move those files or change the rows")
+        raise ManifestError(
+            f"nothing was run: {len(problems)} output(s) would land where they must not: "
+            + "; ".join(problems[:8])
+            + more
+            + ". Outputs stay inside the output folder and never "
+            "replace an input or a file the batch did not write: move those files or change the rows"
+        )
 
 
 # --- loading one item --------------------------------------------------------------------------
+
 
 def load_request(item: Item, feather: int) -> tuple[str, dict, dict]:
     """(op, args, arrays) of the daemon request for an item; raises ItemError naming what is wrong."""
@@ -246,8 +269,11 @@ def load_request(item: Item, feather: int) -> tuple[str, dict, dict]:
         arrays = {"image": loaded["image"], "source_mask": loaded["mask"], "edited_mask": loaded["edited_mask"]}
         return "edit", {"feather": feather, "method": item.method}, arrays
     _same_size(loaded, item, ("reference_image", "reference_mask"))
-    arrays = {"target_mask": loaded["mask"], "reference_image": loaded["reference_image"],
-              "reference_mask": loaded["reference_mask"]}
+    arrays = {
+        "target_mask": loaded["mask"],
+        "reference_image": loaded["reference_image"],
+        "reference_mask": loaded["reference_mask"],
+    }
     return "style_copy", {}, arrays
 
 
@@ -260,6 +286,7 @@ def _same_size(loaded: dict, item: Item, fields: tuple[str, ...]) -> None:
 
 # --- state and report ----------------------------------------------------------------------------
 
+
 class State:
     """The output folder's record of items: a JSON line appended before an output is written ("writing": true)
     and one after (the item's record); the first makes a file left by a killed run the batch's own."""
@@ -269,8 +296,10 @@ class State:
         self.finished: dict[str, dict] = {}
         self.owned: set[str] = set()  # outputs this batch wrote or began to write
         if self.path.is_symlink() or (self.path.exists() and not self.path.is_file()):
-            raise ManifestError(f"the batch state file {self.path} is not a plain file (a symbolic link?); "
-                                "it is never followed: remove it, or choose another output folder")
+            raise ManifestError(
+                f"the batch state file {self.path} is not a plain file (a symbolic link?); "
+                "it is never followed: remove it, or choose another output folder"
+            )
         if self.path.exists():
             for line in self.path.read_text(encoding="utf-8").splitlines():
                 try:
@@ -307,12 +336,23 @@ class State:
 def write_report(output_dir: Path, result: BatchResult) -> Path:
     """DIR/report.json (written atomically): a summary and, per item, status, reason and output."""
     report = {
-        "summary": {"done": result.count(Status.OK), "failed": result.count(Status.FAILED),
-                    "skipped": result.count(Status.SKIPPED)},
+        "summary": {
+            "done": result.count(Status.OK),
+            "failed": result.count(Status.FAILED),
+            "skipped": result.count(Status.SKIPPED),
+        },
         "aborted": result.aborted,
-        "items": [{"item": o.item.number, "name": o.item.name, "op": o.item.op, "status": o.status.value,
-                   "reason": o.reason, "output": str(o.item.output) if o.item.output else None}
-                  for o in result.outcomes],
+        "items": [
+            {
+                "item": o.item.number,
+                "name": o.item.name,
+                "op": o.item.op,
+                "status": o.status.value,
+                "reason": o.reason,
+                "output": str(o.item.output) if o.item.output else None,
+            }
+            for o in result.outcomes
+        ],
     }
     path = output_dir / REPORT_FILE
     write_atomically(path, lambda tmp: tmp.write_text(json.dumps(report, indent=2), encoding="utf-8"))
@@ -320,6 +360,7 @@ def write_report(output_dir: Path, result: BatchResult) -> Path:
 
 
 # --- runner ------------------------------------------------------------------------------------
+
 
 @dataclass
 class _Running:
@@ -377,7 +418,6 @@ class Runner:
 
     def _loop(self, items, pending: deque, outcomes: list, state: State, bar: Progress) -> None:
         from maskgan_client import DaemonUnavailable
-
         from maskgan_client.client import PING_INTERVAL, PING_TIMEOUT
         from maskgan_client.flow import FlowControl
 
@@ -430,7 +470,9 @@ class Runner:
 
     def _finish(self, item: Item, event, state: State) -> Outcome:
         if event.type != "result":
-            return Outcome(item, Status.FAILED, f"daemon: {event.header.get('message', '')} [{event.header.get('code')}]")
+            return Outcome(
+                item, Status.FAILED, f"daemon: {event.header.get('message', '')} [{event.header.get('code')}]"
+            )
         try:
             state.begin(item)
             save_png(item.output, event.arrays["image"])

@@ -27,5 +27,9 @@ def protocol_option(parser, flag: str, arg, help: str, default=None) -> None:
     if arg.choices:
         parser.add_argument(flag, default=default, choices=list(arg.choices), help=help)
     else:
-        parser.add_argument(flag, type=ranged(arg.low, arg.high), default=default,
-                            help=f"{help}, {arg.low}..{arg.high} (default {default})")
+        parser.add_argument(
+            flag,
+            type=ranged(arg.low, arg.high),
+            default=default,
+            help=f"{help}, {arg.low}..{arg.high} (default {default})",
+        )

@@ -42,8 +42,10 @@ def photo_and_masks(args):
     source = read_mask(args.mask)
     edited = read_mask(args.edited_mask)
     if edited.shape != source.shape:
-        raise CommandError(f"{args.edited_mask} is {edited.shape[1]}x{edited.shape[0]}, "
-                           f"but {args.mask} is {source.shape[1]}x{source.shape[0]}; masks must have the same size")
+        raise CommandError(
+            f"{args.edited_mask} is {edited.shape[1]}x{edited.shape[0]}, "
+            f"but {args.mask} is {source.shape[1]}x{source.shape[0]}; masks must have the same size"
+        )
     return read_photo(args.image, source.shape), source, edited
 
 

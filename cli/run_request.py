@@ -15,31 +15,54 @@ from maskgan_client.protocol import FEATHER, LOOK, METHOD, describe_routes
 
 def model_options(parser) -> None:
     parser.add_argument("--weights", type=Path, help="weights bundle (default: the embedded demo weights)")
-    parser.add_argument("--daemon", nargs="?", const="", metavar="ENDPOINT",
-                        help="send the request to a running daemon (its endpoint, default: discovered)")
+    parser.add_argument(
+        "--daemon",
+        nargs="?",
+        const="",
+        metavar="ENDPOINT",
+        help="send the request to a running daemon (its endpoint, default: discovered)",
+    )
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
-    parser.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16"],
-                        help="auto: bf16 + channels_last on CUDA or CPUs with native bf16, else fp32")
+    parser.add_argument(
+        "--precision",
+        default="auto",
+        choices=["auto", "fp32", "bf16"],
+        help="auto: bf16 + channels_last on CUDA or CPUs with native bf16, else fp32",
+    )
 
 
 def photo_options(parser) -> None:
     parser.add_argument("--image", type=Path, required=True, help="the photo")
-    parser.add_argument("--mask", type=Path, required=True,
-                        help="its mask (colour mask in the official palette, or labels 0..18)")
+    parser.add_argument(
+        "--mask", type=Path, required=True, help="its mask (colour mask in the official palette, or labels 0..18)"
+    )
     parser.add_argument("--edited-mask", type=Path, required=True, help="the mask as it should become")
     protocol_option(parser, "--feather", FEATHER, "feather radius of the pasted region in pixels")
-    parser.add_argument("--look", type=int, default=LOOK.default, metavar="K",
-                        help="how worn parts that the edit adds and the photo lacks (glasses, hat, earrings, necklace, "
-                        "clothes) are drawn: built-in look K >= 1 (weights trained on the synthetic world), 0 for the "
-                        "photo's own style (the official behaviour); default -1: look 1 where the weights have looks")
-    parser.add_argument("--look-reference", type=Path, metavar="PHOTO",
-                        help="draw the added worn parts in the style of this face instead, which must wear them "
-                        "(needs --look-reference-mask)")
+    parser.add_argument(
+        "--look",
+        type=int,
+        default=LOOK.default,
+        metavar="K",
+        help="how worn parts that the edit adds and the photo lacks (glasses, hat, earrings, necklace, "
+        "clothes) are drawn: built-in look K >= 1 (weights trained on the synthetic world), 0 for the "
+        "photo's own style (the official behaviour); default -1: look 1 where the weights have looks",
+    )
+    parser.add_argument(
+        "--look-reference",
+        type=Path,
+        metavar="PHOTO",
+        help="draw the added worn parts in the style of this face instead, which must wear them "
+        "(needs --look-reference-mask)",
+    )
     parser.add_argument("--look-reference-mask", type=Path, metavar="MASK", help="the mask of --look-reference")
-    protocol_option(parser, "--method", METHOD,
-                    "how changed regions are made: auto (default) moves and transfers the photo's own pixels where they "
-                    "can make a region, draws new glasses, and generates the rest; generate: the generator everywhere "
-                    "(the paper's behaviour); photo: never the generator")
+    protocol_option(
+        parser,
+        "--method",
+        METHOD,
+        "how changed regions are made: auto (default) moves and transfers the photo's own pixels where they "
+        "can make a region, draws new glasses, and generates the rest; generate: the generator everywhere "
+        "(the paper's behaviour); photo: never the generator",
+    )
 
 
 def look_options(args):
@@ -51,7 +74,9 @@ def look_options(args):
     except ValueError as error:
         raise CommandError(f"--look: {error}") from error
     if (args.look_reference is None) != (args.look_reference_mask is None):
-        raise CommandError("--look-reference and --look-reference-mask go together: give the reference photo and its mask")
+        raise CommandError(
+            "--look-reference and --look-reference-mask go together: give the reference photo and its mask"
+        )
     if args.look_reference is None:
         return args.look, None
     mask = read_mask(args.look_reference_mask)
@@ -84,7 +109,6 @@ def looks_line(looks: dict) -> str:
     drawn = ", ".join(f"{CLASS_NAMES[class_index(part)].lower()} from {source}" for part, source in looks.items())
     hint = " (--look 0: in the photo's own style)" if any(s.startswith("look") for s in looks.values()) else ""
     return f"; drew the added {drawn}{hint}"
-
 
 
 # --- running a request -----------------------------------------------------------------

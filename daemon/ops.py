@@ -30,7 +30,9 @@ def validate_args(op: str, args) -> dict:
         raise OpError("bad_args", f"'args' of {op} must be a map, got {type(args).__name__}")
     unknown = [name for name in args if name not in specs]
     if unknown:
-        named = ", ".join(excerpt(name) for name in unknown[:4]) + (f" and {len(unknown) - 4} more" if len(unknown) > 4 else "")
+        named = ", ".join(excerpt(name) for name in unknown[:4]) + (
+            f" and {len(unknown) - 4} more" if len(unknown) > 4 else ""
+        )
         raise OpError("bad_args", f"{op} takes no argument {named}; it takes: {', '.join(specs) or 'none'}")
     clean = {}
     for name, spec in specs.items():
@@ -59,7 +61,9 @@ def validate_arrays(op: str, arrays: dict[str, np.ndarray]) -> dict[str, np.ndar
         parts = [f"missing {', '.join(missing)}"] if missing else []
         parts += [f"unexpected {', '.join(extra)}"] if extra else []
         takes = ", ".join(expected) or "none"
-        takes += f" (and optionally {' and '.join(optional)})" if optional and not set(optional) <= set(expected) else ""
+        takes += (
+            f" (and optionally {' and '.join(optional)})" if optional and not set(optional) <= set(expected) else ""
+        )
         raise OpError("bad_array", f"{op} takes arrays {takes}: " + "; ".join(parts))
     sizes = {}
     for name, kind in expected.items():
@@ -80,8 +84,11 @@ def validate_arrays(op: str, arrays: dict[str, np.ndarray]) -> dict[str, np.ndar
     for group in groups:
         shapes = {sizes[n] for n in group if n in sizes}
         if len(shapes) > 1:
-            raise OpError("bad_array", f"{' and '.join(n for n in group if n in sizes)} must have the same height and width, "
-                          f"got {', '.join(f'{n} {list(sizes[n])}' for n in group if n in sizes)}")
+            raise OpError(
+                "bad_array",
+                f"{' and '.join(n for n in group if n in sizes)} must have the same height and width, "
+                f"got {', '.join(f'{n} {list(sizes[n])}' for n in group if n in sizes)}",
+            )
     return arrays
 
 
@@ -95,8 +102,11 @@ def check_reply_size(op: str, args: dict, arrays: dict[str, np.ndarray], limit: 
     size = per_pixel * count * height * width
     if size > limit:
         fewer = f"; ask for at most {limit // (per_pixel * height * width)} {count_arg}" if count_arg else ""
-        raise OpError("too_large", f"{op} on a {width}x{height} image would answer with {size:,} bytes, more than "
-                      f"a client accepts ({limit:,}){fewer}, or send a smaller image")
+        raise OpError(
+            "too_large",
+            f"{op} on a {width}x{height} image would answer with {size:,} bytes, more than "
+            f"a client accepts ({limit:,}){fewer}, or send a smaller image",
+        )
 
 
 def hello_result(editor, parsers=None) -> dict:
@@ -120,37 +130,86 @@ def run_op(editor, op: str, jobs: list, progress, cancel, parsers=None) -> list[
     """
     if op == "edit":
         results = editor.edit_batch(
-            [EditRequest(j.arrays["image"], j.arrays["source_mask"], j.arrays["edited_mask"], look=j.args["look"],
-                         reference=_reference(j), method=j.args["method"]) for j in jobs],
-            feather=jobs[0].args["feather"], progress=progress, cancel=cancel,
+            [
+                EditRequest(
+                    j.arrays["image"],
+                    j.arrays["source_mask"],
+                    j.arrays["edited_mask"],
+                    look=j.args["look"],
+                    reference=_reference(j),
+                    method=j.args["method"],
+                )
+                for j in jobs
+            ],
+            feather=jobs[0].args["feather"],
+            progress=progress,
+            cancel=cancel,
         )
-        return [({"changed": r.changed, "box": list(r.box), "looks": r.looks, "routes": r.routes,
-                  "alignment": r.alignment}, {"layer": r.layer, "image": r.image}) for r in results]
+        return [
+            (
+                {
+                    "changed": r.changed,
+                    "box": list(r.box),
+                    "looks": r.looks,
+                    "routes": r.routes,
+                    "alignment": r.alignment,
+                },
+                {"layer": r.layer, "image": r.image},
+            )
+            for r in results
+        ]
     if op == "style_copy":
         (job,) = jobs
-        image = editor.style_copy(job.arrays["target_mask"], job.arrays["reference_image"], job.arrays["reference_mask"],
-                                  progress=progress, cancel=cancel)
+        image = editor.style_copy(
+            job.arrays["target_mask"],
+            job.arrays["reference_image"],
+            job.arrays["reference_mask"],
+            progress=progress,
+            cancel=cancel,
+        )
         return [({}, {"image": image})]
     if op in ("variants", "interpolate") and not editor.has_mask_vae:
-        raise OpError("unsupported", f"{op} needs weights with a MaskVAE; the loaded model "
-                      f"({editor.card.get('name', 'unnamed')}) has none")
+        raise OpError(
+            "unsupported",
+            f"{op} needs weights with a MaskVAE; the loaded model ({editor.card.get('name', 'unnamed')}) has none",
+        )
     if op == "variants":
         (job,) = jobs
-        results = editor.variants(job.arrays["image"], job.arrays["source_mask"], job.arrays["edited_mask"],
-                                  job.args["n"], job.args["seed"], feather=job.args["feather"],
-                                  look=job.args["look"], reference=_reference(job), method=job.args["method"],
-                                  progress=progress, cancel=cancel)
-        return [({"changed": [r.changed for r in results], "boxes": [list(r.box) for r in results],
-                  "looks": [r.looks for r in results], "routes": [r.routes for r in results]},
-                 {"images": np.stack([r.image for r in results]), "layers": np.stack([r.layer for r in results])})]
+        results = editor.variants(
+            job.arrays["image"],
+            job.arrays["source_mask"],
+            job.arrays["edited_mask"],
+            job.args["n"],
+            job.args["seed"],
+            feather=job.args["feather"],
+            look=job.args["look"],
+            reference=_reference(job),
+            method=job.args["method"],
+            progress=progress,
+            cancel=cancel,
+        )
+        return [
+            (
+                {
+                    "changed": [r.changed for r in results],
+                    "boxes": [list(r.box) for r in results],
+                    "looks": [r.looks for r in results],
+                    "routes": [r.routes for r in results],
+                },
+                {"images": np.stack([r.image for r in results]), "layers": np.stack([r.layer for r in results])},
+            )
+        ]
     if op == "interpolate":
         (job,) = jobs
-        masks = editor.interpolate(job.arrays["mask_a"], job.arrays["mask_b"], job.args["steps"],
-                                   progress=progress, cancel=cancel)
+        masks = editor.interpolate(
+            job.arrays["mask_a"], job.arrays["mask_b"], job.args["steps"], progress=progress, cancel=cancel
+        )
         return [({}, {"masks": np.stack(masks)})]
     if op == "parse":
         if parsers is None:
-            raise OpError("unsupported", "this daemon has no face parser; import a colour mask (official palette) instead")
+            raise OpError(
+                "unsupported", "this daemon has no face parser; import a colour mask (official palette) instead"
+            )
         (job,) = jobs
         return [_parse(parsers.get(), job, progress, cancel)]
     raise OpError("unsupported", f"{op} is not supported by this daemon")

@@ -25,8 +25,12 @@ class ParserSlot:
 
     def describe(self) -> dict:
         """What hello reports: the configured kind, the weights file, and the loaded parser's name once known."""
-        return {"kind": self.kind, "weights": str(self.weights) if self.weights else None,
-                "name": self._parser.name if self._parser else None, "problem": self._problem}
+        return {
+            "kind": self.kind,
+            "weights": str(self.weights) if self.weights else None,
+            "name": self._parser.name if self._parser else None,
+            "problem": self._problem,
+        }
 
     def get(self) -> Parser:
         if self._parser is None and self._problem is None:
@@ -35,6 +39,9 @@ class ParserSlot:
             except (ParserError, WeightsError, FileNotFoundError) as error:
                 self._problem = str(error)
         if self._parser is None:
-            raise OpError("unsupported", f"face parsing is not available: {self._problem}. "
-                          "Import a colour mask (official palette) for the photo instead")
+            raise OpError(
+                "unsupported",
+                f"face parsing is not available: {self._problem}. "
+                "Import a colour mask (official palette) for the photo instead",
+            )
         return self._parser

@@ -90,8 +90,11 @@ class ReplyOutbox:
             self.held_bytes -= _size(dropped)
             self._released += _size(dropped)
             self.dropped += 1
-            log.warning("a client is not reading its replies: dropped one of %d bytes (%d held for all clients)",
-                        _size(dropped), self.held_bytes)
+            log.warning(
+                "a client is not reading its replies: dropped one of %d bytes (%d held for all clients)",
+                _size(dropped),
+                self.held_bytes,
+            )
             if not self.held[greediest]:
                 del self.held[greediest]
 

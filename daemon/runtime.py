@@ -35,14 +35,21 @@ class InstanceLock:
         self.socket_path: Path | None = None
 
     def acquire(self, endpoint: str) -> None:
-        self._lock(self.path, "a MaskGAN daemon is already running for this user ({owner}); "
-                   "stop it with `maskgan daemon stop` or talk to it", endpoint)
+        self._lock(
+            self.path,
+            "a MaskGAN daemon is already running for this user ({owner}); "
+            "stop it with `maskgan daemon stop` or talk to it",
+            endpoint,
+        )
         if endpoint.startswith("ipc://"):
-            self.socket_path = Path(endpoint[len("ipc://"):])
+            self.socket_path = Path(endpoint[len("ipc://") :])
             try:
-                self._lock(self.socket_path.with_name(self.socket_path.name + ".lock"),
-                           "another MaskGAN daemon ({owner}) is listening on " + endpoint + "; stop it first, or choose "
-                           "another --endpoint", endpoint)
+                self._lock(
+                    self.socket_path.with_name(self.socket_path.name + ".lock"),
+                    "another MaskGAN daemon ({owner}) is listening on " + endpoint + "; stop it first, or choose "
+                    "another --endpoint",
+                    endpoint,
+                )
             except BaseException:
                 self.release()
                 raise
@@ -101,7 +108,9 @@ def setup_logging(foreground: bool) -> None:
     handlers: list[logging.Handler] = [RotatingFileHandler(log_file(), maxBytes=2_000_000, backupCount=3)]
     if foreground:
         handlers.append(logging.StreamHandler())
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", handlers=handlers, force=True)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", handlers=handlers, force=True
+    )
 
 
 def keys_dir() -> Path:

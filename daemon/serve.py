@@ -15,8 +15,16 @@ class StartError(Exception):
     """The daemon cannot start; the message says why and what to do."""
 
 
-def serve(endpoint: str, weights: Path | None, *, device: str = "auto", precision: str = "auto",
-          parser: str = "auto", parser_weights: Path | None = None, queue_size: int = 8) -> None:
+def serve(
+    endpoint: str,
+    weights: Path | None,
+    *,
+    device: str = "auto",
+    precision: str = "auto",
+    parser: str = "auto",
+    parser_weights: Path | None = None,
+    queue_size: int = 8,
+) -> None:
     """Run a daemon in this process until a shutdown request or a signal; raises StartError before serving."""
     from maskgan.infer import Editor
     from maskgan_daemon.parsers import ParserSlot
@@ -48,8 +56,11 @@ def serve(endpoint: str, weights: Path | None, *, device: str = "auto", precisio
         raise StartError(f"cannot listen on {endpoint}: {error}") from error
     server.install_signal_handlers()
     runtime.announce(endpoint)
-    print(f"MaskGAN daemon listening on {endpoint} ({editor.device}, {editor.precision}, model: "
-          f"{editor.card.get('name', 'unnamed')})", flush=True)
+    print(
+        f"MaskGAN daemon listening on {endpoint} ({editor.device}, {editor.precision}, model: "
+        f"{editor.card.get('name', 'unnamed')})",
+        flush=True,
+    )
     try:
         server.serve()
     finally:

@@ -14,11 +14,17 @@ import time
 
 import zmq
 
-from maskgan_client.wire import (
-    DEFAULT_MAX_BYTES, MAX_HEADER_BYTES, MAX_ID_LENGTH, WireError, decode_arrays, decode_header,
-    encode, excerpt,
-)
 from maskgan_client.protocol import ALL_OPS, CONTROL_OPS, PROTOCOL_VERSION
+from maskgan_client.wire import (
+    DEFAULT_MAX_BYTES,
+    MAX_HEADER_BYTES,
+    MAX_ID_LENGTH,
+    WireError,
+    decode_arrays,
+    decode_header,
+    encode,
+    excerpt,
+)
 from maskgan_daemon.ops import OpError, check_reply_size, hello_result, validate_args, validate_arrays
 from maskgan_daemon.replies import ReplyOutbox
 from maskgan_daemon.worker import DEFAULT_QUEUE_BYTES, Job, QueueFull, Worker
@@ -28,8 +34,16 @@ RECEIVE_HWM = 4
 
 
 class Server:
-    def __init__(self, editor, endpoint: str, queue_size: int = 8, max_bytes: int | None = None,
-                 curve_secret_key: bytes | None = None, parsers=None, queue_bytes: int = DEFAULT_QUEUE_BYTES):
+    def __init__(
+        self,
+        editor,
+        endpoint: str,
+        queue_size: int = 8,
+        max_bytes: int | None = None,
+        curve_secret_key: bytes | None = None,
+        parsers=None,
+        queue_bytes: int = DEFAULT_QUEUE_BYTES,
+    ):
         self.editor = editor
         self.parsers = parsers
         self.endpoint = endpoint
@@ -55,8 +69,9 @@ class Server:
         self._local = threading.local()
         self._pushes: list[tuple[threading.Thread, zmq.Socket]] = []  # (owner thread, its inproc socket)
         self._pushes_lock = threading.Lock()
-        self.worker = Worker(editor, self._send_from_worker, queue_size=queue_size, parsers=parsers,
-                             queue_bytes=queue_bytes)
+        self.worker = Worker(
+            editor, self._send_from_worker, queue_size=queue_size, parsers=parsers, queue_bytes=queue_bytes
+        )
         self.stop_requested = threading.Event()
 
     # --- replies --------------------------------------------------------------------
@@ -93,8 +108,11 @@ class Server:
             header = decode_header(frames[0])
             request_id = _request_id(header.get("id"))
             if header.get("v") != PROTOCOL_VERSION:
-                raise OpError("bad_version", f"protocol version {excerpt(header.get('v'))} is not supported; this "
-                              f"daemon speaks version {PROTOCOL_VERSION}. Update the plug-in or the daemon so that they match")
+                raise OpError(
+                    "bad_version",
+                    f"protocol version {excerpt(header.get('v'))} is not supported; this "
+                    f"daemon speaks version {PROTOCOL_VERSION}. Update the plug-in or the daemon so that they match",
+                )
             op = header.get("op")
             if not isinstance(op, str) or op not in ALL_OPS:
                 raise OpError("unknown_op", f"unknown op {excerpt(op)}; known: {', '.join(ALL_OPS)}")
@@ -107,8 +125,12 @@ class Server:
             return self._error(identity, request_id, error.code, error.message)
         except Exception as error:  # a check that itself broke: still one answer, and the traceback in the log
             log.exception("checking a message failed")
-            return self._error(identity, request_id, "bad_message", f"the daemon could not read this message "
-                               f"({type(error).__name__}); see its log")
+            return self._error(
+                identity,
+                request_id,
+                "bad_message",
+                f"the daemon could not read this message ({type(error).__name__}); see its log",
+            )
 
         if op in CONTROL_OPS:
             return self._control(identity, request_id, op, args)
@@ -123,9 +145,14 @@ class Server:
         if op == "hello":
             result = hello_result(self.editor, self.parsers)
         elif op == "status":
-            result = {**self.worker.status(), "held_reply_bytes": self.outbox.held_bytes,
-                      "dropped_replies": self.outbox.dropped, "uptime": round(time.monotonic() - self.started, 1),
-                      "device": self.editor.device, "endpoint": self.endpoint}
+            result = {
+                **self.worker.status(),
+                "held_reply_bytes": self.outbox.held_bytes,
+                "dropped_replies": self.outbox.dropped,
+                "uptime": round(time.monotonic() - self.started, 1),
+                "device": self.editor.device,
+                "endpoint": self.endpoint,
+            }
         elif op == "cancel":
             result = {"cancelled": self.worker.cancel(args["id"])}
         else:  # shutdown
@@ -198,6 +225,7 @@ def _request_id(value) -> str:
     if len(value) > MAX_ID_LENGTH:
         raise OpError("bad_message", f"the header's 'id' has {len(value):,} characters; at most {MAX_ID_LENGTH}")
     if not value.isprintable():
-        raise OpError("bad_message", f"the header's 'id' holds a control character ({excerpt(value)}); "
-                      "ids are printable text")
+        raise OpError(
+            "bad_message", f"the header's 'id' holds a control character ({excerpt(value)}); ids are printable text"
+        )
     return value

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from maskgan_daemon.ops import OpError, run_op
 from maskgan.infer import Cancelled
+from maskgan_daemon.ops import OpError, run_op
 
 log = logging.getLogger("maskgan.daemon")
 
@@ -55,8 +55,16 @@ class QueueFull(Exception):
 
 
 class Worker:
-    def __init__(self, editor, send, queue_size: int = 8, batch_window: float = 0.02, max_batch: int = 8,
-                 parsers=None, queue_bytes: int = DEFAULT_QUEUE_BYTES):
+    def __init__(
+        self,
+        editor,
+        send,
+        queue_size: int = 8,
+        batch_window: float = 0.02,
+        max_batch: int = 8,
+        parsers=None,
+        queue_bytes: int = DEFAULT_QUEUE_BYTES,
+    ):
         self.editor = editor
         self.parsers = parsers
         self.send = send
@@ -82,12 +90,16 @@ class Worker:
         size = job.nbytes
         with self._lock:
             if len(self._queue) >= self.queue_size:
-                raise QueueFull(f"the daemon's queue is full ({self.queue_size} requests waiting); try again shortly",
-                                self._retry_after())
+                raise QueueFull(
+                    f"the daemon's queue is full ({self.queue_size} requests waiting); try again shortly",
+                    self._retry_after(),
+                )
             if self._queue and self._queued_bytes + size > self.queue_bytes:
-                raise QueueFull(f"the daemon's queue is full ({self._queued_bytes:,} bytes of requests waiting, "
-                                f"{size:,} more would pass the limit of {self.queue_bytes:,}); try again shortly",
-                                self._retry_after())
+                raise QueueFull(
+                    f"the daemon's queue is full ({self._queued_bytes:,} bytes of requests waiting, "
+                    f"{size:,} more would pass the limit of {self.queue_bytes:,}); try again shortly",
+                    self._retry_after(),
+                )
             self._queue.append(job)
             self._queued_bytes += size
             self._lock.notify()
@@ -126,8 +138,12 @@ class Worker:
 
     def status(self) -> dict:
         with self._lock:
-            return {"queued": len(self._queue), "queued_bytes": self._queued_bytes,
-                    "running": [j.id for j in self._running], "served": self.served}
+            return {
+                "queued": len(self._queue),
+                "queued_bytes": self._queued_bytes,
+                "running": [j.id for j in self._running],
+                "served": self.served,
+            }
 
     def stop(self) -> list[Job]:
         """Take no more work: returns the queued jobs, for the caller to refuse; the running batch goes on."""

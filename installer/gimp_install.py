@@ -43,16 +43,21 @@ class GimpInstallPlan:
 def install(plan: GimpInstallPlan) -> dict:
     """Install (or upgrade in place) the plug-in; returns the receipt."""
     if not plan.profile.is_dir():
-        raise InstallError(f"GIMP's profile folder {plan.profile} does not exist: start GIMP 3 once to create it, "
-                           "or pass --gimp-dir with the folder that holds plug-ins/")
+        raise InstallError(
+            f"GIMP's profile folder {plan.profile} does not exist: start GIMP 3 once to create it, "
+            "or pass --gimp-dir with the folder that holds plug-ins/"
+        )
     target = plan.target
     if (target / RECEIPT).exists():
         uninstall(plan.profile)
     elif target.exists():
         raise InstallError(f"{target} exists but was not made by this installer (no {RECEIPT}); move it away first")
     with tempfile.TemporaryDirectory() as scratch:
-        wheels = pick_wheels(plan.wheels) if plan.wheels else download_wheels(
-            Path(scratch), plan.python_version, plan.platforms)
+        wheels = (
+            pick_wheels(plan.wheels)
+            if plan.wheels
+            else download_wheels(Path(scratch), plan.python_version, plan.platforms)
+        )
         staging = Path(scratch) / PLUGIN
         fill_vendor(staging / "vendor", wheels, packages=(PACKAGE, *SHARED))
         for name in SHARED:  # only their pure modules are imported; the editor's own files are left out
@@ -63,8 +68,12 @@ def install(plan: GimpInstallPlan) -> dict:
         entry.chmod(0o755)
         (plan.profile / "plug-ins").mkdir(exist_ok=True)
         shutil.move(str(staging), target)
-    receipt = {"plugin": PLUGIN, "python_version": plan.python_version, "platforms": plan.platforms,
-               "files": [str(target)]}
+    receipt = {
+        "plugin": PLUGIN,
+        "python_version": plan.python_version,
+        "platforms": plan.platforms,
+        "files": [str(target)],
+    }
     (target / RECEIPT).write_text(json.dumps(receipt, indent=1))
     return receipt
 

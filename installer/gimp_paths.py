@@ -19,12 +19,17 @@ from pathlib import Path
 GIMP_SERIES = "3.0"
 # where distribution builds keep GIMP 3's libraries; a pygimp.interp there names the plug-ins' Python
 # (python=/usr/bin/python3), else (Debian 13) they run through their #!/usr/bin/env python3 line
-_GIMP_LIBRARIES = ("usr/lib/gimp/3.0", "usr/lib64/gimp/3.0", "usr/lib/x86_64-linux-gnu/gimp/3.0",
-                   "usr/lib/aarch64-linux-gnu/gimp/3.0")
+_GIMP_LIBRARIES = (
+    "usr/lib/gimp/3.0",
+    "usr/lib64/gimp/3.0",
+    "usr/lib/x86_64-linux-gnu/gimp/3.0",
+    "usr/lib/aarch64-linux-gnu/gimp/3.0",
+)
 
 
-def find_gimp_profile(gimp_dir: Path | None = None, system: str | None = None,
-                      env: dict[str, str] | None = None) -> Path:
+def find_gimp_profile(
+    gimp_dir: Path | None = None, system: str | None = None, env: dict[str, str] | None = None
+) -> Path:
     """GIMP 3's profile folder (the one that holds ``plug-ins/``) for this user; ``gimp_dir`` overrides it."""
     if gimp_dir is not None:
         return Path(gimp_dir)
@@ -59,7 +64,8 @@ def detect_gimp_python_version(root: Path = Path("/")) -> str | None:
         if versioned:
             return versioned.group(1)
         if root == Path("/") and python.exists():
-            output = subprocess.run([str(python), "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-                                    capture_output=True, text=True).stdout.strip()
+            output = subprocess.run(
+                [str(python), "-c", "import sys; print('%d.%d' % sys.version_info[:2])"], capture_output=True, text=True
+            ).stdout.strip()
             return output or None
     return None

@@ -24,8 +24,8 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from maskgan_installer.kritarc import read_python_setting, write_python_setting
 from maskgan_installer.krita_paths import KritaLocation
+from maskgan_installer.kritarc import read_python_setting, write_python_setting
 from maskgan_installer.vendor import InstallError, download_wheels, fill_vendor, pick_wheels
 
 PLUGIN = "maskgan_krita"
@@ -61,11 +61,15 @@ def install(plan: InstallPlan) -> dict:
         previous_rc = read_python_setting(location.kritarc, f"enable_{PLUGIN}")
 
     with tempfile.TemporaryDirectory() as scratch:
-        wheels = pick_wheels(plan.wheels) if plan.wheels else download_wheels(
-            Path(scratch), plan.python_version, plan.platforms
+        wheels = (
+            pick_wheels(plan.wheels)
+            if plan.wheels
+            else download_wheels(Path(scratch), plan.python_version, plan.platforms)
         )
         staging = Path(scratch) / PLUGIN
-        shutil.copytree(plugin_source(), staging, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.desktop", "*.action"))
+        shutil.copytree(
+            plugin_source(), staging, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.desktop", "*.action")
+        )
         fill_vendor(staging / "vendor", wheels)
         (staging / "daemon.json").write_text(json.dumps({"command": plan.daemon_command}, indent=1))
 

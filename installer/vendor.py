@@ -32,8 +32,19 @@ def package_dir(name: str) -> Path:
 def download_wheels(dest: Path, python_version: str, platforms: list[str]) -> list[Path]:
     """Binary wheels of the vendored distributions for the editor's Python and platform."""
     command = [
-        sys.executable, "-m", "pip", "download", "--quiet", "--only-binary=:all:", "--no-deps",
-        "--python-version", python_version, "--implementation", "cp", "--dest", str(dest),
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--quiet",
+        "--only-binary=:all:",
+        "--no-deps",
+        "--python-version",
+        python_version,
+        "--implementation",
+        "cp",
+        "--dest",
+        str(dest),
     ]
     for tag in platforms:
         command += ["--platform", tag]
@@ -51,7 +62,8 @@ def pick_wheels(folder: Path) -> list[Path]:
     """The wheels of a folder of pre-downloaded ones; InstallError naming any distribution missing."""
     wheels = sorted(folder.glob("*.whl"))
     missing = [
-        name for name in VENDORED_DISTRIBUTIONS
+        name
+        for name in VENDORED_DISTRIBUTIONS
         if not any(w.name.lower().startswith(name.replace("-", "_") + "-") for w in wheels)
     ]
     if missing:

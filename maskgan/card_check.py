@@ -37,15 +37,33 @@ class Field:
 
 # network -> config field -> what it may hold
 LIMITS = {
-    "generator": {"ngf": Field(int, 1, 256), "n_downsample": Field(int, 1, 6), "n_blocks": Field(int, 0, 64),
-                  "label_nc": Field(int, 1, 64), "output_nc": Field(int, 1, 4), "spatial_style": Field(bool)},
-    "mask_vae": {"resolution": Field(int, 16, 1024, multiple=16), "latent_dim": Field(int, 1, 4096),
-                 "base_channels": Field(int, 1, 512), "max_channels": Field(int, 1, 2048),
-                 "bottleneck": Field(int, 2, 1024)},
-    "blender": {"ngf": Field(int, 1, 256), "n_downsample": Field(int, 0, 6), "max_channels": Field(int, 1, 2048),
-                "mask_channels": Field(int, 0, 64)},
-    "parser": {"base_channels": Field(int, 1, 128), "in_channels": Field(int, 1, 4), "num_classes": Field(int, 1, 64),
-               "norm_sizes": Field(list, 16, 4096, max_items=16)},
+    "generator": {
+        "ngf": Field(int, 1, 256),
+        "n_downsample": Field(int, 1, 6),
+        "n_blocks": Field(int, 0, 64),
+        "label_nc": Field(int, 1, 64),
+        "output_nc": Field(int, 1, 4),
+        "spatial_style": Field(bool),
+    },
+    "mask_vae": {
+        "resolution": Field(int, 16, 1024, multiple=16),
+        "latent_dim": Field(int, 1, 4096),
+        "base_channels": Field(int, 1, 512),
+        "max_channels": Field(int, 1, 2048),
+        "bottleneck": Field(int, 2, 1024),
+    },
+    "blender": {
+        "ngf": Field(int, 1, 256),
+        "n_downsample": Field(int, 0, 6),
+        "max_channels": Field(int, 1, 2048),
+        "mask_channels": Field(int, 0, 64),
+    },
+    "parser": {
+        "base_channels": Field(int, 1, 128),
+        "in_channels": Field(int, 1, 4),
+        "num_classes": Field(int, 1, 64),
+        "norm_sizes": Field(list, 16, 4096, max_items=16),
+    },
 }
 
 
@@ -68,9 +86,16 @@ def _check_value(network: str, name: str, value, spec: Field) -> None:
     if spec.kind is list and (not isinstance(value, list) or len(value) > spec.max_items):
         raise CardError(f"{where} must be a list of at most {spec.max_items} whole numbers, got {short_repr(value)}")
     for item in items:
-        if not isinstance(item, int) or isinstance(item, bool) or not spec.low <= item <= spec.high or item % spec.multiple:
+        if (
+            not isinstance(item, int)
+            or isinstance(item, bool)
+            or not spec.low <= item <= spec.high
+            or item % spec.multiple
+        ):
             multiple = f" and a multiple of {spec.multiple}" if spec.multiple > 1 else ""
-            raise CardError(f"{where} must hold whole numbers from {spec.low} to {spec.high}{multiple}, got {short_repr(value)}")
+            raise CardError(
+                f"{where} must hold whole numbers from {spec.low} to {spec.high}{multiple}, got {short_repr(value)}"
+            )
 
 
 def short_repr(value) -> str:
@@ -88,8 +113,10 @@ def check_config(network: str, entry, config_class: type):
     known = {f.name for f in fields(config_class)}
     unknown = sorted(set(config) - known)
     if unknown:
-        raise CardError(f"{network} config has unknown field {', '.join(map(short_repr, unknown))}; "
-                        f"known: {', '.join(sorted(known))}")
+        raise CardError(
+            f"{network} config has unknown field {', '.join(map(short_repr, unknown))}; "
+            f"known: {', '.join(sorted(known))}"
+        )
     for name, value in config.items():
         _check_value(network, name, value, limits[name])
     return config_class(**config)

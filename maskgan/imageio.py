@@ -77,4 +77,3 @@ LUMA = np.array((0.299, 0.587, 0.114), np.float32)  # ITU-R BT.601
 def luma(rgb) -> np.ndarray:
     """Brightness (0..255 for uint8 input) of RGB pixels: any array whose last axis holds R, G, B."""
     return np.asarray(rgb, np.float32) @ LUMA
-

@@ -22,24 +22,71 @@ NUM_CLASSES = 19
 
 # Official index order; these are also the part-file suffixes of CelebAMask-HQ.
 CLASS_KEYS = (
-    "background", "skin", "nose", "eye_g", "l_eye", "r_eye", "l_brow", "r_brow",
-    "l_ear", "r_ear", "mouth", "u_lip", "l_lip", "hair", "hat", "ear_r", "neck_l",
-    "neck", "cloth",
+    "background",
+    "skin",
+    "nose",
+    "eye_g",
+    "l_eye",
+    "r_eye",
+    "l_brow",
+    "r_brow",
+    "l_ear",
+    "r_ear",
+    "mouth",
+    "u_lip",
+    "l_lip",
+    "hair",
+    "hat",
+    "ear_r",
+    "neck_l",
+    "neck",
+    "cloth",
 )
 
 CLASS_NAMES = (
-    "Background", "Skin", "Nose", "Eyeglasses", "Left eye", "Right eye",
-    "Left eyebrow", "Right eyebrow", "Left ear", "Right ear", "Mouth (inside)",
-    "Upper lip", "Lower lip", "Hair", "Hat", "Earring", "Necklace", "Neck", "Cloth",
+    "Background",
+    "Skin",
+    "Nose",
+    "Eyeglasses",
+    "Left eye",
+    "Right eye",
+    "Left eyebrow",
+    "Right eyebrow",
+    "Left ear",
+    "Right ear",
+    "Mouth (inside)",
+    "Upper lip",
+    "Lower lip",
+    "Hair",
+    "Hat",
+    "Earring",
+    "Necklace",
+    "Neck",
+    "Cloth",
 )
 
 # The official demo palette, index i is the colour of class i.
 PALETTE = np.array(
     [
-        (0, 0, 0), (204, 0, 0), (76, 153, 0), (204, 204, 0), (51, 51, 255),
-        (204, 0, 204), (0, 255, 255), (51, 255, 255), (102, 51, 0), (255, 0, 0),
-        (102, 204, 0), (255, 255, 0), (0, 0, 153), (0, 0, 204), (255, 51, 153),
-        (0, 204, 204), (0, 51, 0), (255, 153, 51), (0, 204, 0),
+        (0, 0, 0),
+        (204, 0, 0),
+        (76, 153, 0),
+        (204, 204, 0),
+        (51, 51, 255),
+        (204, 0, 204),
+        (0, 255, 255),
+        (51, 255, 255),
+        (102, 51, 0),
+        (255, 0, 0),
+        (102, 204, 0),
+        (255, 255, 0),
+        (0, 0, 153),
+        (0, 0, 204),
+        (255, 51, 153),
+        (0, 204, 204),
+        (0, 51, 0),
+        (255, 153, 51),
+        (0, 204, 0),
     ],
     dtype=np.uint8,
 )
@@ -58,9 +105,7 @@ def class_index(name: str) -> int:
     for i, (key, display) in enumerate(zip(CLASS_KEYS, CLASS_NAMES)):
         if lowered in (key, display.lower()):
             return i
-    raise ValueError(
-        f"unknown class {name!r}; known classes: {', '.join(CLASS_KEYS)}"
-    )
+    raise ValueError(f"unknown class {name!r}; known classes: {', '.join(CLASS_KEYS)}")
 
 
 def check_label_map(label: np.ndarray) -> np.ndarray:
@@ -72,9 +117,7 @@ def check_label_map(label: np.ndarray) -> np.ndarray:
         raise ValueError(f"a label map must hold integers 0..18, got dtype {label.dtype}")
     if label.size and (label.min() < 0 or label.max() >= NUM_CLASSES):
         bad = np.unique(label[(label < 0) | (label >= NUM_CLASSES)])
-        raise ValueError(
-            f"a label map must hold class indices 0..18; found {bad[:8].tolist()}"
-        )
+        raise ValueError(f"a label map must hold class indices 0..18; found {bad[:8].tolist()}")
     return label.astype(np.uint8, copy=False)
 
 
@@ -129,9 +172,7 @@ def _nearest_blend(colors: np.ndarray, classes: np.ndarray) -> tuple[np.ndarray,
     return label, dist[rows, best]
 
 
-def color_to_label(
-    mask: np.ndarray, tolerance: float = DEFAULT_COLOR_TOLERANCE
-) -> np.ndarray:
+def color_to_label(mask: np.ndarray, tolerance: float = DEFAULT_COLOR_TOLERANCE) -> np.ndarray:
     """Label map of a colour mask painted by a person.
 
     Each colour goes to the nearest palette colour when within ``tolerance``, else
@@ -141,9 +182,7 @@ def color_to_label(
     """
     mask = np.asarray(mask)
     if mask.ndim != 3 or mask.shape[2] not in (3, 4) or mask.dtype != np.uint8:
-        raise ValueError(
-            f"a colour mask must be uint8 HxWx3 (or x4), got {mask.dtype} {mask.shape}"
-        )
+        raise ValueError(f"a colour mask must be uint8 HxWx3 (or x4), got {mask.dtype} {mask.shape}")
     rgb = mask[..., :3]
     packed = (rgb[..., 0].astype(np.uint32) << 16) | (rgb[..., 1].astype(np.uint32) << 8) | rgb[..., 2]
     uniq, inverse, counts = np.unique(packed.ravel(), return_inverse=True, return_counts=True)
@@ -160,9 +199,7 @@ def color_to_label(
     far = distance > tolerance
     if far.any():
         order = np.argsort(-counts[far], kind="stable")
-        offending = [
-            (tuple(int(v) for v in colors[far][i]), int(counts[far][i])) for i in order
-        ]
+        offending = [(tuple(int(v) for v in colors[far][i]), int(counts[far][i])) for i in order]
         raise MaskColorError(offending, int(counts[far].sum()), tolerance)
     return label.astype(np.uint8)[inverse].reshape(packed.shape)
 

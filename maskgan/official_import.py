@@ -109,7 +109,9 @@ def infer_config(state_dict: dict[str, torch.Tensor]) -> GeneratorConfig:
         raise OfficialImportError(
             f"not an official MaskGAN GlobalGenerator state_dict: found {n_down} downsampling layers and {n_blocks} residual blocks"
         )
-    return GeneratorConfig(ngf=int(ngf), n_downsample=n_down, n_blocks=n_blocks, label_nc=int(label_nc), output_nc=int(output_nc))
+    return GeneratorConfig(
+        ngf=int(ngf), n_downsample=n_down, n_blocks=n_blocks, label_nc=int(label_nc), output_nc=int(output_nc)
+    )
 
 
 def official_to_ours(state_dict: dict[str, torch.Tensor], config: GeneratorConfig) -> dict[str, torch.Tensor]:
@@ -196,18 +198,29 @@ def _sha256(path: Path) -> str:
 
 def _source_entry(source: Path, kind: str) -> dict:
     """The card's record of an imported file: what it is, its name and sha256, and when it was imported."""
-    return {"kind": kind, "file": source.name, "sha256": _sha256(source),
-            "imported": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    return {
+        "kind": kind,
+        "file": source.name,
+        "sha256": _sha256(source),
+        "imported": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
 
 
-IMPORT_STEPS = ("reading the checkpoint", "converting its tensors", "fingerprinting the checkpoint", "writing the bundle")
+IMPORT_STEPS = (
+    "reading the checkpoint",
+    "converting its tensors",
+    "fingerprinting the checkpoint",
+    "writing the bundle",
+)
 
 
 def _steps(progress):
     """A function that reports step ``i`` of IMPORT_STEPS to ``progress(done, total, message)``, if given."""
+
     def step(done: int) -> None:
         if progress is not None:
             progress(done, len(IMPORT_STEPS), IMPORT_STEPS[done])
+
     return step
 
 
@@ -246,8 +259,9 @@ def infer_parser_config(state_dict: dict[str, torch.Tensor]) -> ParserUNetConfig
             f"not an official face_parsing unet state_dict: conv1.conv1.0.weight has shape {tuple(first.shape)} and "
             f"final.weight {tuple(final.shape)}, expected (base, 3, 3, 3) and (classes, base, 1, 1)"
         )
-    return ParserUNetConfig(base_channels=int(first.shape[0]), in_channels=int(first.shape[1]),
-                            num_classes=int(final.shape[0]))
+    return ParserUNetConfig(
+        base_channels=int(first.shape[0]), in_channels=int(first.shape[1]), num_classes=int(final.shape[0])
+    )
 
 
 def official_parser_state(state_dict: dict[str, torch.Tensor]) -> tuple[ParserUNetConfig, dict[str, torch.Tensor]]:
@@ -255,7 +269,7 @@ def official_parser_state(state_dict: dict[str, torch.Tensor]) -> tuple[ParserUN
     from maskgan.weights import describe_mismatch
 
     if state_dict and all(key.startswith("module.") for key in state_dict):
-        state_dict = {key[len("module."):]: tensor for key, tensor in state_dict.items()}
+        state_dict = {key[len("module.") :]: tensor for key, tensor in state_dict.items()}
     config = infer_parser_config(state_dict)
     with torch.device("meta"):
         reference = ParserUNet(config).state_dict()
@@ -265,8 +279,10 @@ def official_parser_state(state_dict: dict[str, torch.Tensor]) -> tuple[ParserUN
             f"the checkpoint does not fit a face_parsing unet with base channels {config.base_channels} "
             f"(feature_scale {64 / config.base_channels:g}): {problem}"
         )
-    return config, {key: tensor if key.endswith("num_batches_tracked") else tensor.float().contiguous()
-                    for key, tensor in state_dict.items()}
+    return config, {
+        key: tensor if key.endswith("num_batches_tracked") else tensor.float().contiguous()
+        for key, tensor in state_dict.items()
+    }
 
 
 def import_official_parser(source: Path, output: Path, progress=None) -> dict:

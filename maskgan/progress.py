@@ -45,9 +45,7 @@ class Progress:
         remaining = (self.total - self.done) / rate if rate > 0 else float("nan")
         fraction = self.done / self.total if self.total else 1.0
         bar = "#" * int(20 * fraction)
-        extra = " ".join(
-            f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in self.fields.items()
-        )
+        extra = " ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in self.fields.items())
         eta = _format_duration(remaining) if remaining == remaining else "?"
         return (
             f"{self.desc} [{bar:<20}] {self.done}/{self.total} "

@@ -83,9 +83,10 @@ def write_daemon_setting(key: str, value: str | None, path: Path | None = None) 
     else:
         settings[key] = value
     # a TOML basic string is a JSON string without surrogate escapes: ensure_ascii=False keeps those out
-    lines = ["# MaskGAN Studio settings (docs/official_weights.md); `maskgan weights use` rewrites this file.",
-             "[daemon]"] + [f"{name} = {json.dumps(settings[name], ensure_ascii=False)}" for name in DAEMON_KEYS
-                            if name in settings]
+    lines = [
+        "# MaskGAN Studio settings (docs/official_weights.md); `maskgan weights use` rewrites this file.",
+        "[daemon]",
+    ] + [f"{name} = {json.dumps(settings[name], ensure_ascii=False)}" for name in DAEMON_KEYS if name in settings]
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp")
     temporary.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -150,8 +150,10 @@ def update_card(path: str | os.PathLike, fields: dict) -> dict:
         _check_card(path, card, handle)
     tensors = _read_tensors(path)
     if _tensor_digest(tensors) != card.get("tensors_sha256"):
-        raise WeightsError(f"{path}: the tensors do not match the card's tensors_sha256; the file is corrupt or was "
-                           "edited, so its card is left as it is")
+        raise WeightsError(
+            f"{path}: the tensors do not match the card's tensors_sha256; the file is corrupt or was "
+            "edited, so its card is left as it is"
+        )
     card.update(fields)
     card["networks_sha256"] = networks_digest(card["networks"])  # stamps bundles written before it existed
     _write_bundle(path, tensors, card)
@@ -203,7 +205,8 @@ def describe_mismatch(prefix: str, expected: dict[str, torch.Tensor], found: dic
     extra = sorted(set(found) - set(expected))
     wrong = [
         f"{prefix}{k} {tuple(found[k].shape)} (expected {tuple(expected[k].shape)})"
-        for k in sorted(set(found) & set(expected)) if found[k].shape != expected[k].shape
+        for k in sorted(set(found) & set(expected))
+        if found[k].shape != expected[k].shape
     ]
     parts = [f"missing {_first(prefix + k for k in missing)}"] if missing else []
     parts += [f"unexpected {_first(prefix + k for k in extra)}"] if extra else []
@@ -224,8 +227,10 @@ def _check_card(path: Path, card: dict, handle) -> dict[str, nn.Module]:
     Returns the networks built on the meta device (shapes only)."""
     networks = card["networks"]
     if "networks_sha256" in card and card["networks_sha256"] != networks_digest(networks):
-        raise WeightsError(f"{path}: the card's networks do not match its networks_sha256; the file is corrupt or "
-                           "was edited. Export or import it again.")
+        raise WeightsError(
+            f"{path}: the card's networks do not match its networks_sha256; the file is corrupt or "
+            "was edited. Export or import it again."
+        )
     shapes = {}
     for name, entry in networks.items():
         network_class, config_class = network_classes(name)
@@ -236,8 +241,9 @@ def _check_card(path: Path, card: dict, handle) -> dict[str, nn.Module]:
     found = {key: torch.empty(handle.get_slice(key).get_shape(), device="meta") for key in handle.keys()}
     for name, network in shapes.items():
         prefix = f"{name}."
-        problem = describe_mismatch(prefix, network.state_dict(), {k[len(prefix):]: v for k, v in found.items()
-                                                                    if k.startswith(prefix)})
+        problem = describe_mismatch(
+            prefix, network.state_dict(), {k[len(prefix) :]: v for k, v in found.items() if k.startswith(prefix)}
+        )
         if problem:
             raise WeightsError(f"{path}: tensors do not match the card's {name} config: {problem}")
     orphans = sorted(k for k in found if k.split(".", 1)[0] not in networks)
@@ -260,7 +266,7 @@ def _load_networks(path: Path, card: dict, device: str | torch.device) -> dict[s
     for name, shaped in shapes.items():
         prefix = f"{name}."
         network = type(shaped)(shaped.config)
-        network.load_state_dict({k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)})
+        network.load_state_dict({k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)})
         networks[name] = network.to(device).eval()
     return networks
 

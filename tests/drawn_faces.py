@@ -32,8 +32,10 @@ def draw_face(mask: np.ndarray, angle=0.0, scale=1.0, shift=(200, 200)) -> None:
     shapes = [
         ("hair", _ellipse((0, -20), (80, 95))),
         ("skin", _ellipse((0, 10), (70, 95))),
-        ("r_brow", _ellipse((-30, -32), (15, 4))), ("l_brow", _ellipse((30, -32), (15, 4))),
-        ("r_eye", _ellipse(EYES[0], (12, 6))), ("l_eye", _ellipse(EYES[1], (12, 6))),
+        ("r_brow", _ellipse((-30, -32), (15, 4))),
+        ("l_brow", _ellipse((30, -32), (15, 4))),
+        ("r_eye", _ellipse(EYES[0], (12, 6))),
+        ("l_eye", _ellipse(EYES[1], (12, 6))),
         ("nose", np.array([(0, -8), (-10, 22), (10, 22)], float)),
         ("u_lip", _ellipse(MOUTH_CENTRE, (MOUTH_HALF_WIDTH, 8), np.pi, 2 * np.pi)),
         ("l_lip", _ellipse(MOUTH_CENTRE, (MOUTH_HALF_WIDTH, 9), 0, np.pi)),

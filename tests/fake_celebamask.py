@@ -1,8 +1,8 @@
 """A tiny CelebAMask-HQ in exactly the official layout, for tests.
 
-  make_source(root, {idx: orig_idx}, ...)  mapping file, photos and default part masks
-  write_photo / write_part                 single files, for items a test shapes itself
-  DEFAULT_PARTS (at 32 px)                 overlapping rectangles whose merge a test can read off
+make_source(root, {idx: orig_idx}, ...)  mapping file, photos and default part masks
+write_photo / write_part                 single files, for items a test shapes itself
+DEFAULT_PARTS (at 32 px)                 overlapping rectangles whose merge a test can read off
 """
 
 from __future__ import annotations

@@ -89,4 +89,5 @@ def assert_equal_up_to_batching(actual, expected, max_levels: int = 8, max_share
     difference = np.abs(actual.astype(np.int16) - expected.astype(np.int16))
     differing = (difference > 0).any(axis=-1).mean()
     assert difference.max() <= max_levels and differing <= max_share, (
-        f"max difference {difference.max()} levels, {100 * differing:.3f}% of the pixels differ")
+        f"max difference {difference.max()} levels, {100 * differing:.3f}% of the pixels differ"
+    )

@@ -99,6 +99,7 @@ class FakeDocument:
 
 # --- the daemon side and the event loop, for the plug-in's UI-free parts --------------------------------------
 
+
 class FakeClient:
     """maskgan_client.Client as the Connection uses it, with the daemon's answers given by the test: ``answer``
     queues an event for the next poll. ``sent`` records (request id, op, args, array shapes); the arrays
@@ -236,9 +237,9 @@ class FakeWork:
     def __init__(self, endpoint=None):
         import time
 
-        from maskgan_krita.connection import Connection
         from maskgan_krita.batches import Batches
         from maskgan_krita.board import Board
+        from maskgan_krita.connection import Connection
         from maskgan_krita.daemon_link import DaemonLink
         from maskgan_krita.settings import Settings
         from maskgan_krita.tasks import Tasks
@@ -253,8 +254,14 @@ class FakeWork:
         self.link = DaemonLink(self.connection, Settings(FakeStore()), self.board, self.later)
         self.link.daemon = {"protocol": 1}  # as after a hello
         self.closed = set()  # documents the test closed
-        self.tasks = Tasks(self.connection, self.board, self.link, FakeSteps, lambda doc: doc not in self.closed,
-                           batch_running=lambda: self.batches.batch is not None)
+        self.tasks = Tasks(
+            self.connection,
+            self.board,
+            self.link,
+            FakeSteps,
+            lambda doc: doc not in self.closed,
+            batch_running=lambda: self.batches.batch is not None,
+        )
         self.batches = Batches(self.tasks, self.link, self.board, self.later, self.clock)
 
     def sent(self, op=None):

@@ -29,4 +29,6 @@ def import_zip(zip_path: Path, resources: Path) -> list[str]:
     """Import ``zip_path`` into the Krita resource folder ``resources`` as Krita's menu entry does; returns the
     imported plug-ins' names (NoPluginsFoundException when Krita finds none)."""
     module = load_importer()
-    return [plugin["name"] for plugin in module.PluginImporter(str(zip_path), str(resources), lambda _: True).import_all()]
+    return [
+        plugin["name"] for plugin in module.PluginImporter(str(zip_path), str(resources), lambda _: True).import_all()
+    ]

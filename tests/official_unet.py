@@ -58,8 +58,15 @@ def official_forward(state: dict[str, torch.Tensor], x: torch.Tensor) -> torch.T
         for index in (1, 2):
             conv, norm = f"{prefix}.conv{index}.0", f"{prefix}.conv{index}.1"
             h = F.conv2d(h, state[f"{conv}.weight"], state[f"{conv}.bias"], stride=1, padding=1)
-            h = F.batch_norm(h, state[f"{norm}.running_mean"], state[f"{norm}.running_var"],
-                             state[f"{norm}.weight"], state[f"{norm}.bias"], training=False, eps=1e-5)
+            h = F.batch_norm(
+                h,
+                state[f"{norm}.running_mean"],
+                state[f"{norm}.running_var"],
+                state[f"{norm}.weight"],
+                state[f"{norm}.bias"],
+                training=False,
+                eps=1e-5,
+            )
             h = F.relu(h)
         return h
 

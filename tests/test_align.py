@@ -7,12 +7,22 @@ exactly; landmarks come from the mask alone (no parsing extra needed).
 
 import numpy as np
 import pytest
+from drawn_faces import (
+    CANONICAL_CENTRE,
+    CANONICAL_SIDE,
+    EYES,
+    MOUTH_CENTRE,
+    MOUTH_HALF_WIDTH,
+    draw_face,
+    face_photo,
+    similarity,
+)
 from PIL import Image, ImageFilter
 
-from drawn_faces import CANONICAL_CENTRE, CANONICAL_SIDE, EYES, MOUTH_CENTRE, MOUTH_HALF_WIDTH, similarity, draw_face, face_photo
 from maskgan.infer import align, crop
 from maskgan.infer.face_points import MASK, FacePoints, NoFace, mask_faces, points_from_mask
 from maskgan.labels import class_index
+
 
 def expected_square(angle, scale, shift) -> align.AlignedSquare:
     to_photo = similarity(angle, scale, shift)
@@ -26,7 +36,10 @@ def _angle_difference(a, b):
 
 
 def test_the_square_follows_celebahq_formula():
-    mouth = [(MOUTH_CENTRE[0] - MOUTH_HALF_WIDTH, MOUTH_CENTRE[1]), (MOUTH_CENTRE[0] + MOUTH_HALF_WIDTH, MOUTH_CENTRE[1])]
+    mouth = [
+        (MOUTH_CENTRE[0] - MOUTH_HALF_WIDTH, MOUTH_CENTRE[1]),
+        (MOUTH_CENTRE[0] + MOUTH_HALF_WIDTH, MOUTH_CENTRE[1]),
+    ]
     square = align.AlignedSquare.from_landmarks([EYES[0], EYES[1], (0, 20), *mouth])
     assert square.center == pytest.approx(CANONICAL_CENTRE)
     assert square.half_axis == pytest.approx((CANONICAL_SIDE / 2, 0))
@@ -98,7 +111,7 @@ def test_the_inverse_transform_puts_the_crop_back_where_it_came_from():
     everything = np.ones((512, 512), bool)
     blended, layer = align.paste_crop(photo, aligned.square, aligned.image, changed=everything, feather=0)
     pasted = layer[..., 3] == 255
-    assert pasted.sum() > 0.95 * aligned.square.side ** 2 - 4 * aligned.square.side  # the square, less its edge
+    assert pasted.sum() > 0.95 * aligned.square.side**2 - 4 * aligned.square.side  # the square, less its edge
     assert np.abs(blended[pasted].astype(int) - photo[pasted]).mean() < 2.0
 
 
@@ -110,8 +123,8 @@ def test_a_face_at_the_photos_border_is_padded_by_reflection_fading_to_the_media
     assert aligned.square.corners()[0] < -80
     # crop column 93 is the photo's left edge; left of it the photo is mirrored, blurred, and faded to its median
     image, median = aligned.image.astype(float), np.median(photo.reshape(-1, 3), 0)
-    grain = [np.abs(np.diff(image[:, c:c + 10], axis=0)).mean() for c in (0, 130)]
-    fade = [np.abs(image[:, c:c + 10] - median).mean() for c in (0, 80)]
+    grain = [np.abs(np.diff(image[:, c : c + 10], axis=0)).mean() for c in (0, 130)]
+    fade = [np.abs(image[:, c : c + 10] - median).mean() for c in (0, 80)]
     assert grain[0] < 0.2 * grain[1]  # the photo's noise is blurred away out there
     assert fade[0] < 0.5 * fade[1]  # and the colour nears the median the further out
     assert aligned.image[:, 20:].any()  # no black band where the photo ends
@@ -172,11 +185,15 @@ def test_weights_trained_on_celebamask_hq_are_aligned_others_not():
 @pytest.fixture(scope="module")
 def celebamask_weights(tmp_path_factory):
     from helpers import tiny_generator
+
     from maskgan.weights import save_bundle
 
     path = tmp_path_factory.mktemp("weights") / "celebamask.safetensors"
-    save_bundle(path, {"generator": tiny_generator(seed=2, n_downsample=4)},
-                {"name": "tiny celebamask", "resolution": 64, "training_data": "celebamask:data/celeba"})
+    save_bundle(
+        path,
+        {"generator": tiny_generator(seed=2, n_downsample=4)},
+        {"name": "tiny celebamask", "resolution": 64, "training_data": "celebamask:data/celeba"},
+    )
     return path
 
 

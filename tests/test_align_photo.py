@@ -5,13 +5,13 @@ Needs the `parsing` extra: skipped without it, failed without it when MASKGAN_RE
 
 import numpy as np
 import pytest
-from PIL import Image
-
 from drawn_faces import draw_face
 from helpers import require_parsing_extra
-from maskgan_cli.main import main
+from PIL import Image
+
 from maskgan.infer import align
 from maskgan.infer.face_points import MASK, MESH, FacePoints, NoFace
+from maskgan_cli.main import main
 
 
 @pytest.fixture(scope="module")
@@ -82,8 +82,21 @@ def test_align_command_writes_the_crop_and_its_mask(tmp_path, photo, upright, ca
     Image.fromarray(photo).save(tmp_path / "photo.png")
     labels = LandmarkParser().parse(photo).labels
     save_mask(tmp_path / "mask.png", labels)
-    code = main(["align", "--image", str(tmp_path / "photo.png"), "--output", str(tmp_path / "crop.png"),
-                 "--size", "256", "--mask", str(tmp_path / "mask.png"), "--mask-output", str(tmp_path / "crop.mask.png")])
+    code = main(
+        [
+            "align",
+            "--image",
+            str(tmp_path / "photo.png"),
+            "--output",
+            str(tmp_path / "crop.png"),
+            "--size",
+            "256",
+            "--mask",
+            str(tmp_path / "mask.png"),
+            "--mask-output",
+            str(tmp_path / "crop.mask.png"),
+        ]
+    )
     assert code == 0
     out = capsys.readouterr().out
     assert "aligned face 0 of 1, landmarks from the face mesh" in out

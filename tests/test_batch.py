@@ -7,14 +7,14 @@ import time
 
 import numpy as np
 import pytest
-
-from helpers import assert_equal_up_to_batching, synthetic_photo
 from daemon_process import DaemonProcess
+from helpers import assert_equal_up_to_batching, synthetic_photo
+
+from maskgan.imageio import load_rgb, save_mask, save_png
+from maskgan.infer import Editor
+from maskgan.labels import label_to_color
 from maskgan_cli.batch_runner import STATE_FILE, Runner, read_manifest
 from maskgan_cli.main import main
-from maskgan.imageio import load_rgb, save_mask, save_png
-from maskgan.labels import label_to_color
-from maskgan.infer import Editor
 
 BAD_COLOUR = (250, 250, 250)  # near no palette colour nor any blend of two in the mask
 
@@ -111,7 +111,8 @@ def test_rerun_skips_finished_items_and_redoes_only_a_deleted_output(daemon, csv
     assert report_of(out)["ben"]["status"] == "ok"
     assert np.array_equal(load_rgb(out / "ben.png"), expected["ben"])
     assert {p: t for p, t in mtimes(outputs).items() if p.name != "ben.png"} == {
-        p: t for p, t in before.items() if p.name != "ben.png"}
+        p: t for p, t in before.items() if p.name != "ben.png"
+    }
 
 
 def test_an_output_written_but_not_recorded_is_redone(daemon, csv_batch, capsys):
@@ -135,8 +136,13 @@ def test_json_manifest_with_style_copy_size_mismatch_and_daemon_error(daemon, ed
         {"image": "eve.png", "mask": "eve.mask.png", "edited_mask": "eve.edited.png", "output": "sub/eve-edited.png"},
         {"op": "style_copy", "mask": "eve.mask.png", "reference_image": "ref.png", "reference_mask": "ref.mask.png"},
         {"image": "eve.png", "mask": "small.mask.png", "edited_mask": "eve.edited.png", "output": "mismatch.png"},
-        {"op": "style_copy", "mask": "eve.mask.png", "reference_image": "ref.png", "reference_mask": "empty.mask.png",
-         "output": "nostyle.png"},
+        {
+            "op": "style_copy",
+            "mask": "eve.mask.png",
+            "reference_image": "ref.png",
+            "reference_mask": "empty.mask.png",
+            "output": "nostyle.png",
+        },
         {"op": "variants", "image": "eve.png"},
     ]
     manifest = tmp_path / "jobs.json"
@@ -148,8 +154,9 @@ def test_json_manifest_with_style_copy_size_mismatch_and_daemon_error(daemon, ed
     assert np.array_equal(load_rgb(out / "eve.style_copy.png"), editor.style_copy(source, reference, reference_mask))
     rows = json.loads((out / "report.json").read_text())["items"]
     assert [r["status"] for r in rows] == ["ok", "ok", "failed", "failed", "failed"]
-    assert rows[2]["reason"] == ("size mismatch: image eve.png is 160x120, mask small.mask.png is 50x50, "
-                                 "edited_mask eve.edited.png is 160x120")
+    assert rows[2]["reason"] == (
+        "size mismatch: image eve.png is 160x120, mask small.mask.png is 50x50, edited_mask eve.edited.png is 160x120"
+    )
     assert rows[3]["reason"] == "daemon: the masks are all background: there is no face to edit [bad_input]"
     assert rows[4]["reason"] == "unknown op 'variants'; ops are edit, style_copy"
 
@@ -161,8 +168,13 @@ def test_each_edit_takes_its_rows_method_else_the_batchs(daemon, editor, tmp_pat
         {**edit, "output": "default.png"},
         {**edit, "output": "generated.png", "method": "generate"},
         {**edit, "output": "liquify.png", "method": "liquify"},
-        {"op": "style_copy", "mask": "eve.mask.png", "reference_image": "eve.png", "reference_mask": "eve.mask.png",
-         "method": "photo"},
+        {
+            "op": "style_copy",
+            "mask": "eve.mask.png",
+            "reference_image": "eve.png",
+            "reference_mask": "eve.mask.png",
+            "method": "photo",
+        },
     ]
     manifest = tmp_path / "jobs.json"
     manifest.write_text(json.dumps(rows))
@@ -209,16 +221,24 @@ def test_outputs_stay_inside_the_output_folder_and_off_others_files(tmp_path, ca
     out.mkdir()
     (out / "theirs.png").write_bytes(b"someone's work")
     (out / "link.png").symlink_to(tmp_path / "a.png")
-    rows = [("../escaped.png", "outside the output folder"), (str(tmp_path / "abs.png"), "outside the output folder"),
-            ("a.mask.png", None), ("../a.mask.png", "outside the output folder"), (STATE_FILE, f"the batch's own {STATE_FILE}"),
-            ("report.json", "the batch's own report.json"), ("theirs.png", "already exists and this batch did not write it"),
-            ("link.png", "outside the output folder")]
+    rows = [
+        ("../escaped.png", "outside the output folder"),
+        (str(tmp_path / "abs.png"), "outside the output folder"),
+        ("a.mask.png", None),
+        ("../a.mask.png", "outside the output folder"),
+        (STATE_FILE, f"the batch's own {STATE_FILE}"),
+        ("report.json", "the batch's own report.json"),
+        ("theirs.png", "already exists and this batch did not write it"),
+        ("link.png", "outside the output folder"),
+    ]
     manifest = tmp_path / "jobs.csv"
-    manifest.write_text("image,mask,edited_mask,output\n" + "".join(f"a.png,a.mask.png,a.edited.png,{o}\n" for o, _ in rows))
+    manifest.write_text(
+        "image,mask,edited_mask,output\n" + "".join(f"a.png,a.mask.png,a.edited.png,{o}\n" for o, _ in rows)
+    )
     assert run_batch(manifest, "--output", out, "--endpoint", f"ipc://{tmp_path / 'none.sock'}") == 2
     err = capsys.readouterr().err
     assert "nothing was run: 7 output(s) would land where they must not" in err
-    for number, (output, why) in enumerate(rows, 1):
+    for number, (_output, why) in enumerate(rows, 1):
         assert (f"row {number}: its output" in err) == (why is not None), (number, err)
         assert why is None or why in err.split(f"row {number}: ")[1].split("; row")[0]
     assert (out / "theirs.png").read_bytes() == b"someone's work"
@@ -267,7 +287,10 @@ def test_a_daemon_that_stops_answering_mid_batch_is_reported_by_the_liveness_pin
     finally:
         process.process.send_signal(signal.SIGCONT)
         process.stop()
-    assert result.aborted == f"no MaskGAN daemon answered at {process.endpoint} within 6s; start one with `maskgan daemon start`"
+    assert (
+        result.aborted
+        == f"no MaskGAN daemon answered at {process.endpoint} within 6s; start one with `maskgan daemon start`"
+    )
     assert [o.reason for o in result.outcomes] == ["not run: the daemon stopped answering"] * 3
 
 
@@ -289,8 +312,10 @@ def test_daemon_absent_is_one_clear_error(tmp_path, capsys):
     endpoint = f"ipc://{tmp_path / 'none.sock'}"
     assert run_batch(tmp_path, "--endpoint", endpoint) == 2
     err = capsys.readouterr().err
-    assert err.strip() == (f"maskgan batch: error: no MaskGAN daemon is running at {endpoint}; "
-                           "start one with `maskgan daemon start --detach` (or pass --endpoint)")
+    assert err.strip() == (
+        f"maskgan batch: error: no MaskGAN daemon is running at {endpoint}; "
+        "start one with `maskgan daemon start --detach` (or pass --endpoint)"
+    )
     assert not (tmp_path / "edited").exists()
 
 
@@ -302,8 +327,21 @@ def test_a_batch_killed_mid_run_resumes_without_redoing_or_refusing_its_own_file
     for n in range(12):
         write_face(tmp_path, f"f{n:02d}", 3 + n)
     out = tmp_path / "edited"
-    runner = subprocess.Popen([sys.executable, "-m", "maskgan_cli", "batch", str(tmp_path), "--endpoint", daemon.endpoint,
-                               "--in-flight", "1"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    runner = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "maskgan_cli",
+            "batch",
+            str(tmp_path),
+            "--endpoint",
+            daemon.endpoint,
+            "--in-flight",
+            "1",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     state = out / STATE_FILE
     while runner.poll() is None and (not state.exists() or state.read_text().count("\n") < 3):
         time.sleep(0.01)

@@ -6,13 +6,13 @@ import logging
 import numpy as np
 import pytest
 import torch
+from fake_celebamask import DEFAULT_PARTS, IMAGE_DIR, MAPPING_FILE, MASK_DIR, make_source, write_part
 from PIL import Image
 
-from fake_celebamask import DEFAULT_PARTS, IMAGE_DIR, MAPPING_FILE, MASK_DIR, make_source, write_part
-from maskgan_cli.main import main
-from maskgan.data.celebamask_hq import EXPECTED_LAYOUT, CelebAMaskError, PreparedCelebAMaskDataset, prepare, split_of
 from maskgan.core.tensors import image_to_tensor
+from maskgan.data.celebamask_hq import EXPECTED_LAYOUT, CelebAMaskError, PreparedCelebAMaskDataset, prepare, split_of
 from maskgan.data.sources import open_dataset
+from maskgan_cli.main import main
 
 TRAIN_ORIG = 5  # an original CelebA index in the training split
 
@@ -100,9 +100,12 @@ def test_output_layout_names_and_manifest(tmp_path):
     summary = prepare(src, out, size=32)
     assert output_files(out) == [
         "manifest.json",
-        "test/images/12.jpg", "test/labels/12.png",
-        "train/images/7.jpg", "train/labels/7.png",
-        "val/images/3.jpg", "val/labels/3.png",
+        "test/images/12.jpg",
+        "test/labels/12.png",
+        "train/images/7.jpg",
+        "train/labels/7.png",
+        "val/images/3.jpg",
+        "val/labels/3.png",
     ]
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["size"] == 32 and manifest["format_version"] == 1
@@ -113,7 +116,12 @@ def test_output_layout_names_and_manifest(tmp_path):
 
 def test_split_boundaries_follow_the_official_partition(tmp_path):
     assert [split_of(i) for i in (0, 162770, 162771, 182637, 182638, 202598)] == [
-        "train", "train", "val", "val", "test", "test",
+        "train",
+        "train",
+        "val",
+        "val",
+        "test",
+        "test",
     ]
     src = make_source(tmp_path / "src", {0: 162770, 1: 162771, 2: 182637, 3: 182638})
     out = tmp_path / "out"
@@ -273,8 +281,10 @@ def test_malformed_mapping_names_the_line(tmp_path):
     assert str(error.value) == expected
 
 
-@pytest.mark.parametrize("size, limit, text", [(0, None, "size must be a positive number of pixels, got 0"),
-                                               (32, 0, "limit must be at least 1 image, got 0")])
+@pytest.mark.parametrize(
+    "size, limit, text",
+    [(0, None, "size must be a positive number of pixels, got 0"), (32, 0, "limit must be at least 1 image, got 0")],
+)
 def test_bad_arguments(tmp_path, size, limit, text):
     src = make_source(tmp_path / "src", {0: TRAIN_ORIG})
     with pytest.raises(CelebAMaskError) as error:

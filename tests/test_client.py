@@ -12,10 +12,16 @@ from maskgan_client.wire import WireError, decode_arrays, decode_header, encode
 
 
 def test_wire_round_trip_keeps_dtype_shape_and_bytes():
-    arrays = {"a": np.arange(12, dtype=np.uint8).reshape(3, 4), "b": np.linspace(0, 1, 6, dtype=np.float32).reshape(2, 3)}
+    arrays = {
+        "a": np.arange(12, dtype=np.uint8).reshape(3, 4),
+        "b": np.linspace(0, 1, 6, dtype=np.float32).reshape(2, 3),
+    }
     frames = encode({"v": 1, "id": "x"}, arrays)
     header = decode_header(frames[0])
-    assert header["arrays"] == [{"name": "a", "dtype": "uint8", "shape": [3, 4]}, {"name": "b", "dtype": "float32", "shape": [2, 3]}]
+    assert header["arrays"] == [
+        {"name": "a", "dtype": "uint8", "shape": [3, 4]},
+        {"name": "b", "dtype": "float32", "shape": [2, 3]},
+    ]
     decoded = decode_arrays(header, frames[1:])
     for name in arrays:
         assert decoded[name].dtype == arrays[name].dtype and np.array_equal(decoded[name], arrays[name])
@@ -50,7 +56,9 @@ def test_events_of_other_requests_survive_a_blocking_call(tmp_path):
         nonlocal blocking_id
         ident, frame = router.recv_multipart()[:2]
         blocking_id = decode_header(frame)["id"]
-        router.send_multipart([ident] + encode({"v": 1, "id": decode_header(first)["id"], "type": "result", "result": {"n": 1}}))
+        router.send_multipart(
+            [ident] + encode({"v": 1, "id": decode_header(first)["id"], "type": "result", "result": {"n": 1}})
+        )
         router.send_multipart([ident] + encode({"v": 1, "id": blocking_id, "type": "result", "result": {"n": 2}}))
 
     thread = threading.Thread(target=serve)

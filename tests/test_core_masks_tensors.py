@@ -13,7 +13,7 @@ def square_max(mask: np.ndarray, radius: int) -> np.ndarray:
     out = np.zeros_like(mask, bool)
     for y in range(height):
         for x in range(width):
-            out[y, x] = mask[max(0, y - radius): y + radius + 1, max(0, x - radius): x + radius + 1].any()
+            out[y, x] = mask[max(0, y - radius) : y + radius + 1, max(0, x - radius) : x + radius + 1].any()
     return out
 
 

@@ -61,8 +61,12 @@ def test_change_alpha_leaves_the_features_the_edit_does_not_involve():
     with_hair[40:, :] = 13
     with_mouth[40:, :] = 10
     # uninvolved large regions keep the soft band (a hard edge would show a seam); small features keep the photo
-    assert (crop.change_alpha(with_hair, np.where(edited == 3, 3, with_hair), grow=2, feather=4)[40:43, 24:37] > 0).all()
-    assert (crop.change_alpha(with_mouth, np.where(edited == 3, 3, with_mouth), grow=2, feather=4)[40:43, 24:37] == 0).all()
+    assert (
+        crop.change_alpha(with_hair, np.where(edited == 3, 3, with_hair), grow=2, feather=4)[40:43, 24:37] > 0
+    ).all()
+    assert (
+        crop.change_alpha(with_mouth, np.where(edited == 3, 3, with_mouth), grow=2, feather=4)[40:43, 24:37] == 0
+    ).all()
 
 
 def test_composite_keeps_untouched_bytes_and_layer_transparent():
@@ -169,7 +173,7 @@ def test_measure_framing_takes_medians_over_faces_and_refuses_none():
     maps = []
     for top in (10, 20, 30):
         label = np.zeros((100, 100), np.uint8)
-        label[top:top + 40, 30:70] = 1
+        label[top : top + 40, 30:70] = 1
         maps.append(label)
     maps.append(np.zeros((100, 100), np.uint8))  # no face: skipped
     assert measure_framing(maps) == Framing(face_side=0.4, center_x=0.5, center_y=0.4)

@@ -1,16 +1,15 @@
 """The daemon, through a real process on ipc, driven by the real client."""
 
 import subprocess
-import sys
 import time
 
 import msgpack
 import numpy as np
 import pytest
 import zmq
-
-from helpers import synthetic_photo
 from daemon_process import DaemonProcess
+from helpers import synthetic_photo
+
 from maskgan.infer import Editor
 from maskgan.labels import class_index
 from maskgan_client import Client, DaemonError, DaemonUnavailable
@@ -20,8 +19,11 @@ from maskgan_client.wire import encode
 @pytest.fixture(scope="module")
 def daemon(tiny_weights, tmp_path_factory):
     # a learned parser whose weights are missing: `parse` must answer 'unsupported' and keep serving
-    process = DaemonProcess(tmp_path_factory.mktemp("daemon"), tiny_weights,
-                            parser_args=("--parser", "learned", "--parser-weights", "/nonexistent/parser.safetensors")).start()
+    process = DaemonProcess(
+        tmp_path_factory.mktemp("daemon"),
+        tiny_weights,
+        parser_args=("--parser", "learned", "--parser-weights", "/nonexistent/parser.safetensors"),
+    ).start()
     yield process
     process.stop()
 
@@ -60,8 +62,13 @@ def test_edit_through_the_daemon_equals_in_process(client, tiny_weights):
     expected = Editor.load(tiny_weights, device="cpu", precision="fp32").edit(**arrays, feather=5)
     assert np.array_equal(reply.arrays["layer"], expected.layer)
     assert np.array_equal(reply.arrays["image"], expected.image)
-    assert reply.result == {"changed": True, "box": list(expected.box), "looks": {}, "routes": expected.routes,
-                            "alignment": ""}
+    assert reply.result == {
+        "changed": True,
+        "box": list(expected.box),
+        "looks": {},
+        "routes": expected.routes,
+        "alignment": "",
+    }
     assert [e["message"] for e in events] == ["planning the edit", "generating", "blending", "done"]
 
 
@@ -75,32 +82,104 @@ def raw_request(endpoint, frames, timeout=10_000):
     return msgpack.unpackb(reply[0])
 
 
-@pytest.mark.parametrize("frames_of,code,text", [
-    (lambda a: [b"\xc1garbage"], "bad_message", "not valid msgpack"),
-    (lambda a: [msgpack.packb([1, 2])], "bad_message", "must be a msgpack map"),
-    (lambda a: [msgpack.packb({"v": 1, "op": "hello"})], "bad_message", "needs 'id'"),
-    (lambda a: [msgpack.packb({"v": 9, "id": "x", "op": "hello"})], "bad_version", "protocol version 9 is not supported"),
-    (lambda a: [msgpack.packb({"v": 1, "id": "x", "op": "explode"})], "unknown_op", "unknown op 'explode'"),
-    (lambda a: encode({"v": 1, "id": "x", "op": "edit", "args": {"feather": 999}}, a), "bad_args", "'feather' must be between 0 and 256"),
-    (lambda a: encode({"v": 1, "id": "x", "op": "edit", "args": {"colour": 1}}, a), "bad_args", "edit takes no argument 'colour'"),
-    (lambda a: encode({"v": 1, "id": "x", "op": "edit"}, a)[:-1], "bad_message", "lists 3 arrays but 2 array frames came"),
-    (lambda a: encode({"v": 1, "id": "x", "op": "edit"}, a)[:-1] + [b"123"], "bad_array", "needs 19,200 bytes, its frame has 3"),
-    (lambda a: encode({"v": 1, "id": "x", "op": "edit"}, {**a, "edited_mask": a["edited_mask"][:, :10]}), "bad_array", "must have the same height and width"),
-    (lambda a: encode({"v": 1, "id": "x", "op": "edit"}, {**a, "edited_mask": a["edited_mask"] + 30}), "bad_mask", "labels are 0..18"),
-    (lambda a: encode({"v": 1, "id": "x", "op": "edit"}, {**a, "image": a["image"].astype(np.float32)}), "bad_array", "image must be uint8"),
-    (lambda a: encode({"v": 1, "id": "x", "op": "edit"}, {"image": a["image"]}), "bad_array", "missing source_mask, edited_mask"),
-    (lambda a: encode({"v": 1, "id": "x", "op": "edit"}, {**a, "reference_image": a["image"]}), "bad_array", "missing reference_mask"),
-    (lambda a: encode({"v": 1, "id": "x", "op": "edit"}, {**a, "reference_image": a["image"], "reference_mask": a["source_mask"][:20]}),
-     "bad_array", "reference_image and reference_mask must have the same height and width"),
-    (lambda a: encode({"v": 1, "id": "x", "op": "edit", "args": {"look": 17}}, a), "bad_args", "'look' must be between -1 and 16"),
-    (lambda a: encode({"v": 1, "id": "x", "op": "edit", "args": {"look": 1}}, a), "bad_input", "were not trained on: give a reference photo"),
-    (lambda a: encode({"v": 1, "id": "x", "op": "edit", "args": {"method": "liquify"}}, a), "bad_args",
-     "'method' must be one of auto, generate, photo, got 'liquify'"),
-    (lambda a: encode({"v": 1, "id": "x", "op": "edit", "args": {"method": 2}}, a), "bad_args", "'method' must be str"),
-    (lambda a: encode({"v": 1, "id": "x", "op": "parse"}, {"image": a["image"]}), "unsupported", "face parsing is not available: no weights file at /nonexistent/parser.safetensors"),
-    (lambda a: encode({"v": 1, "id": "x", "op": "parse", "args": {"face": -1}}, {"image": a["image"]}), "bad_args", "'face' must be between 0 and 255"),
-    (lambda a: encode({"v": 1, "id": "x", "op": "variants"}, a), "unsupported", "needs weights with a MaskVAE"),
-])
+@pytest.mark.parametrize(
+    "frames_of,code,text",
+    [
+        (lambda a: [b"\xc1garbage"], "bad_message", "not valid msgpack"),
+        (lambda a: [msgpack.packb([1, 2])], "bad_message", "must be a msgpack map"),
+        (lambda a: [msgpack.packb({"v": 1, "op": "hello"})], "bad_message", "needs 'id'"),
+        (
+            lambda a: [msgpack.packb({"v": 9, "id": "x", "op": "hello"})],
+            "bad_version",
+            "protocol version 9 is not supported",
+        ),
+        (lambda a: [msgpack.packb({"v": 1, "id": "x", "op": "explode"})], "unknown_op", "unknown op 'explode'"),
+        (
+            lambda a: encode({"v": 1, "id": "x", "op": "edit", "args": {"feather": 999}}, a),
+            "bad_args",
+            "'feather' must be between 0 and 256",
+        ),
+        (
+            lambda a: encode({"v": 1, "id": "x", "op": "edit", "args": {"colour": 1}}, a),
+            "bad_args",
+            "edit takes no argument 'colour'",
+        ),
+        (
+            lambda a: encode({"v": 1, "id": "x", "op": "edit"}, a)[:-1],
+            "bad_message",
+            "lists 3 arrays but 2 array frames came",
+        ),
+        (
+            lambda a: encode({"v": 1, "id": "x", "op": "edit"}, a)[:-1] + [b"123"],
+            "bad_array",
+            "needs 19,200 bytes, its frame has 3",
+        ),
+        (
+            lambda a: encode({"v": 1, "id": "x", "op": "edit"}, {**a, "edited_mask": a["edited_mask"][:, :10]}),
+            "bad_array",
+            "must have the same height and width",
+        ),
+        (
+            lambda a: encode({"v": 1, "id": "x", "op": "edit"}, {**a, "edited_mask": a["edited_mask"] + 30}),
+            "bad_mask",
+            "labels are 0..18",
+        ),
+        (
+            lambda a: encode({"v": 1, "id": "x", "op": "edit"}, {**a, "image": a["image"].astype(np.float32)}),
+            "bad_array",
+            "image must be uint8",
+        ),
+        (
+            lambda a: encode({"v": 1, "id": "x", "op": "edit"}, {"image": a["image"]}),
+            "bad_array",
+            "missing source_mask, edited_mask",
+        ),
+        (
+            lambda a: encode({"v": 1, "id": "x", "op": "edit"}, {**a, "reference_image": a["image"]}),
+            "bad_array",
+            "missing reference_mask",
+        ),
+        (
+            lambda a: encode(
+                {"v": 1, "id": "x", "op": "edit"},
+                {**a, "reference_image": a["image"], "reference_mask": a["source_mask"][:20]},
+            ),
+            "bad_array",
+            "reference_image and reference_mask must have the same height and width",
+        ),
+        (
+            lambda a: encode({"v": 1, "id": "x", "op": "edit", "args": {"look": 17}}, a),
+            "bad_args",
+            "'look' must be between -1 and 16",
+        ),
+        (
+            lambda a: encode({"v": 1, "id": "x", "op": "edit", "args": {"look": 1}}, a),
+            "bad_input",
+            "were not trained on: give a reference photo",
+        ),
+        (
+            lambda a: encode({"v": 1, "id": "x", "op": "edit", "args": {"method": "liquify"}}, a),
+            "bad_args",
+            "'method' must be one of auto, generate, photo, got 'liquify'",
+        ),
+        (
+            lambda a: encode({"v": 1, "id": "x", "op": "edit", "args": {"method": 2}}, a),
+            "bad_args",
+            "'method' must be str",
+        ),
+        (
+            lambda a: encode({"v": 1, "id": "x", "op": "parse"}, {"image": a["image"]}),
+            "unsupported",
+            "face parsing is not available: no weights file at /nonexistent/parser.safetensors",
+        ),
+        (
+            lambda a: encode({"v": 1, "id": "x", "op": "parse", "args": {"face": -1}}, {"image": a["image"]}),
+            "bad_args",
+            "'face' must be between 0 and 255",
+        ),
+        (lambda a: encode({"v": 1, "id": "x", "op": "variants"}, a), "unsupported", "needs weights with a MaskVAE"),
+    ],
+)
 def test_malformed_messages_get_named_errors(daemon, frames_of, code, text):
     reply = raw_request(daemon.endpoint, frames_of(edit_arrays()))
     assert reply["type"] == "error" and reply["code"] == code, reply
@@ -210,7 +289,10 @@ def test_client_reconnects_after_a_restart(tiny_weights, tmp_path):
     client = Client(process.endpoint, timeout=2)
     assert client.hello()["protocol"] == 1
     process.stop()
-    with pytest.raises(DaemonUnavailable, match="no MaskGAN daemon answered at ipc://.*within 2s; start one with `maskgan daemon start`"):
+    with pytest.raises(
+        DaemonUnavailable,
+        match="no MaskGAN daemon answered at ipc://.*within 2s; start one with `maskgan daemon start`",
+    ):
         client.hello()
     process.start()
     assert client.hello()["protocol"] == 1
@@ -219,8 +301,13 @@ def test_client_reconnects_after_a_restart(tiny_weights, tmp_path):
 
 
 def test_second_daemon_for_the_same_user_is_refused(daemon, tiny_weights):
-    other = subprocess.run(daemon.command[:-6] + ["--endpoint", daemon.endpoint + "2"] + daemon.command[-6:],
-                           env=daemon.env, capture_output=True, text=True, timeout=60)
+    other = subprocess.run(
+        daemon.command[:-6] + ["--endpoint", daemon.endpoint + "2"] + daemon.command[-6:],
+        env=daemon.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert other.returncode == 2
     assert "a MaskGAN daemon is already running for this user" in other.stderr
 

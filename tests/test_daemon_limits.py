@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 import zmq
 
-from maskgan_client import Client, DaemonError, busy_delay
+from maskgan_client import Client, busy_delay
 from maskgan_client.wire import MAX_HEADER_BYTES, encode
-from maskgan_daemon.ops import validate_args
 from maskgan_daemon import replies
+from maskgan_daemon.ops import validate_args
 from maskgan_daemon.replies import ReplyOutbox
 from maskgan_daemon.server import Server
 from maskgan_daemon.worker import Job, QueueFull, Worker
@@ -74,8 +74,11 @@ def raw(endpoint, frames, timeout=5000) -> list[dict]:
 
 
 def edit(size=8, **header):
-    arrays = {"image": np.zeros((size, size, 3), np.uint8), "source_mask": np.zeros((size, size), np.uint8),
-              "edited_mask": np.ones((size, size), np.uint8)}
+    arrays = {
+        "image": np.zeros((size, size, 3), np.uint8),
+        "source_mask": np.zeros((size, size), np.uint8),
+        "edited_mask": np.ones((size, size), np.uint8),
+    }
     return encode({"v": 1, "id": "x", "op": "edit", **header}, arrays)
 
 
@@ -87,25 +90,54 @@ def nested(depth):
 
 
 def spec(shape):
-    return [msgpack.packb({"v": 1, "id": "x", "op": "edit", "arrays": [{"name": "image", "dtype": "uint8", "shape": shape}]}), b""]
+    return [
+        msgpack.packb(
+            {"v": 1, "id": "x", "op": "edit", "arrays": [{"name": "image", "dtype": "uint8", "shape": shape}]}
+        ),
+        b"",
+    ]
 
 
-@pytest.mark.parametrize("frames,code,text", [
-    (spec([2**62, 0, 3]), "bad_array", "has an invalid shape [4611686018427387904, 0, 3]"),
-    (spec([0, 2**63]), "bad_array", "has an invalid shape [0, 9223372036854775808]"),
-    (spec([0, 100_000, 100_000, 100_000]), "bad_array", "whose product is within the byte limit"),
-    ([msgpack.packb({"v": nested(1000), "id": "x", "op": "hello"})], "bad_version", "protocol version a list of 1 is not"),
-    ([msgpack.packb({"v": 1, "id": "x", "op": nested(1000)})], "unknown_op", "unknown op a list of 1;"),
-    ([msgpack.packb({"v": 1, "id": "x", "op": "edit", "args": {"feather": nested(1000)}})], "bad_args",
-     "'feather' must be int, got a list of 1"),
-    ([msgpack.packb({"v": 1, "id": "x", "op": "edit", "arrays": [nested(1000)]}), b""], "bad_message",
-     "needs exactly name, dtype and shape; got a list of 1"),
-    ([msgpack.packb({"v": 1, "id": "x", "op": "hello", "pad": "a" * MAX_HEADER_BYTES})], "too_large",
-     f"the limit is {MAX_HEADER_BYTES:,}"),
-    ([msgpack.packb({"v": 1, "id": "x" * 300, "op": "hello"})], "bad_message", "'id' has 300 characters; at most 256"),
-    ([msgpack.packb({"v": 1, "id": "x\nINFO forged", "op": "hello"})], "bad_message", "holds a control character"),
-    ([msgpack.packb({"v": 1, "id": "x", "op": "edit", "args": {"k" * 5000: 1}})], "bad_args", "takes no argument 'kkkk"),
-])
+@pytest.mark.parametrize(
+    "frames,code,text",
+    [
+        (spec([2**62, 0, 3]), "bad_array", "has an invalid shape [4611686018427387904, 0, 3]"),
+        (spec([0, 2**63]), "bad_array", "has an invalid shape [0, 9223372036854775808]"),
+        (spec([0, 100_000, 100_000, 100_000]), "bad_array", "whose product is within the byte limit"),
+        (
+            [msgpack.packb({"v": nested(1000), "id": "x", "op": "hello"})],
+            "bad_version",
+            "protocol version a list of 1 is not",
+        ),
+        ([msgpack.packb({"v": 1, "id": "x", "op": nested(1000)})], "unknown_op", "unknown op a list of 1;"),
+        (
+            [msgpack.packb({"v": 1, "id": "x", "op": "edit", "args": {"feather": nested(1000)}})],
+            "bad_args",
+            "'feather' must be int, got a list of 1",
+        ),
+        (
+            [msgpack.packb({"v": 1, "id": "x", "op": "edit", "arrays": [nested(1000)]}), b""],
+            "bad_message",
+            "needs exactly name, dtype and shape; got a list of 1",
+        ),
+        (
+            [msgpack.packb({"v": 1, "id": "x", "op": "hello", "pad": "a" * MAX_HEADER_BYTES})],
+            "too_large",
+            f"the limit is {MAX_HEADER_BYTES:,}",
+        ),
+        (
+            [msgpack.packb({"v": 1, "id": "x" * 300, "op": "hello"})],
+            "bad_message",
+            "'id' has 300 characters; at most 256",
+        ),
+        ([msgpack.packb({"v": 1, "id": "x\nINFO forged", "op": "hello"})], "bad_message", "holds a control character"),
+        (
+            [msgpack.packb({"v": 1, "id": "x", "op": "edit", "args": {"k" * 5000: 1}})],
+            "bad_args",
+            "takes no argument 'kkkk",
+        ),
+    ],
+)
 def test_each_malformed_message_gets_exactly_one_short_flat_reply(server, frames, code, text):
     replies = raw(server.endpoint, frames)
     assert len(replies) == 1, replies
@@ -120,7 +152,7 @@ def test_variants_whose_reply_no_client_accepts_are_refused_before_any_work(tmp_
     thread = threading.Thread(target=server.serve)
     thread.start()
     try:
-        reply, = raw(server.endpoint, edit(size=3000, op="variants", args={"n": 16}))
+        (reply,) = raw(server.endpoint, edit(size=3000, op="variants", args={"n": 16}))
         assert reply["code"] == "too_large"
         assert "variants on a 3000x3000 image would answer with 1,008,000,000 bytes" in reply["message"]
         assert "ask for at most 12 n" in reply["message"]
@@ -160,8 +192,11 @@ def test_busy_says_when_to_come_back_and_call_retries_until_served(server):
 
 
 def _arrays():
-    return {"image": np.zeros((8, 8, 3), np.uint8), "source_mask": np.zeros((8, 8), np.uint8),
-            "edited_mask": np.ones((8, 8), np.uint8)}
+    return {
+        "image": np.zeros((8, 8, 3), np.uint8),
+        "source_mask": np.zeros((8, 8), np.uint8),
+        "edited_mask": np.ones((8, 8), np.uint8),
+    }
 
 
 def test_busy_delay_follows_the_hint_grows_and_spreads_clients():
@@ -199,7 +234,9 @@ def test_the_queue_is_bounded_by_bytes_but_one_large_request_still_runs():
     worker = Worker(StandInEditor(), lambda *a: None, queue_size=8, queue_bytes=1000)
     job = lambda n: Job(b"c", f"j{n}", "edit", {}, {"image": np.zeros(n, np.uint8)})  # noqa: E731
     worker.submit(job(5000))  # alone in the queue: accepted although larger than the budget
-    with pytest.raises(QueueFull, match="5,000 bytes of requests waiting, 10 more would pass the limit of 1,000") as info:
+    with pytest.raises(
+        QueueFull, match="5,000 bytes of requests waiting, 10 more would pass the limit of 1,000"
+    ) as info:
         worker.submit(job(10))
     assert info.value.retry_after >= 0.05
     assert worker.cancel("j5000") is True and worker.status()["queued_bytes"] == 0

@@ -5,8 +5,8 @@ import stat
 import subprocess
 
 import pytest
-
 from daemon_process import DaemonProcess
+
 from maskgan_client import Client
 from maskgan_client.endpoint import UnsafeRuntimeDir, default_endpoint, runtime_dir
 from maskgan_daemon import runtime
@@ -18,6 +18,7 @@ def fallback_env(monkeypatch, tmp_path):
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     monkeypatch.setenv("USER", "probe")
     import tempfile
+
     monkeypatch.setattr(tempfile, "tempdir", None)
     return tmp_path / "maskgan-probe"
 
@@ -27,7 +28,9 @@ def test_a_world_writable_fallback_folder_is_refused_with_its_planted_discovery_
     folder.mkdir(mode=0o777)
     folder.chmod(0o777)  # as if another user made it first
     (folder / "endpoint.json").write_text('{"endpoint": "tcp://attacker.example:1", "pid": 1}')
-    with pytest.raises(UnsafeRuntimeDir, match=f"the MaskGAN runtime folder {folder} has mode 777: other users may use it"):
+    with pytest.raises(
+        UnsafeRuntimeDir, match=f"the MaskGAN runtime folder {folder} has mode 777: other users may use it"
+    ):
         default_endpoint()
     with pytest.raises(UnsafeRuntimeDir):
         Client()
@@ -90,11 +93,20 @@ def test_curve_keys_are_private_from_the_start(monkeypatch, tmp_path):
     assert len(secret.read_bytes()) == 40 and len(public.read_bytes()) == 40
 
 
-@pytest.mark.parametrize("endpoint,needs", [
-    ("ipc:///run/user/1/maskgan/daemon.sock", False), ("tcp://127.0.0.1:5563", False), ("tcp://localhost:1", False),
-    ("tcp://[::1]:1", False), ("tcp://0.0.0.0:5563", True), ("tcp://192.168.1.2:1", True), ("tipc://{5560,0,0}", True),
-    ("ws://127.0.0.1:1", True), ("pgm://eth0;239.192.1.1:5555", True),
-])
+@pytest.mark.parametrize(
+    "endpoint,needs",
+    [
+        ("ipc:///run/user/1/maskgan/daemon.sock", False),
+        ("tcp://127.0.0.1:5563", False),
+        ("tcp://localhost:1", False),
+        ("tcp://[::1]:1", False),
+        ("tcp://0.0.0.0:5563", True),
+        ("tcp://192.168.1.2:1", True),
+        ("tipc://{5560,0,0}", True),
+        ("ws://127.0.0.1:1", True),
+        ("pgm://eth0;239.192.1.1:5555", True),
+    ],
+)
 def test_every_transport_but_ipc_and_loopback_tcp_needs_curve(endpoint, needs):
     assert runtime.needs_curve(endpoint) is needs
 
@@ -107,7 +119,6 @@ def test_queue_size_must_be_positive(value, capsys):
         main(["daemon", "start", "--queue-size", value])
     assert info.value.code == 2
     assert f"argument --queue-size: must be between 1 and 1024, got {value}" in capsys.readouterr().err
-
 
 
 def test_a_daemon_paused_briefly_still_answers_a_waiting_call(tiny_weights, tmp_path):

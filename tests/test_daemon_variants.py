@@ -4,14 +4,14 @@ import time
 
 import numpy as np
 import pytest
-
 from daemon_process import DaemonProcess
 from helpers import synthetic_photo
-from maskgan_cli.main import main
+from vae_weights import write_tiny_vae_bundle
+
 from maskgan.imageio import load_rgb, save_mask, save_png
 from maskgan.infer import Editor
+from maskgan_cli.main import main
 from maskgan_client import Client, DaemonError
-from vae_weights import write_tiny_vae_bundle
 
 
 @pytest.fixture(scope="module")
@@ -30,8 +30,11 @@ def test_variants_and_interpolation_equal_in_process(daemon, vae_weights):
     image, source, edited = synthetic_photo()
     editor = Editor.load(vae_weights, device="cpu", precision="fp32")
     with Client(daemon.endpoint, timeout=60) as client:
-        reply = client.call("variants", {"n": 3, "seed": 5, "feather": 4},
-                            {"image": image, "source_mask": source, "edited_mask": edited})
+        reply = client.call(
+            "variants",
+            {"n": 3, "seed": 5, "feather": 4},
+            {"image": image, "source_mask": source, "edited_mask": edited},
+        )
         masks = client.call("interpolate", {"steps": 4}, {"mask_a": source, "mask_b": edited}).arrays["masks"]
     expected = editor.variants(image, source, edited, 3, 5, feather=4)
     assert reply.arrays["layers"].shape == (3,) + image.shape[:2] + (4,)
@@ -49,8 +52,11 @@ def test_cancel_stops_a_running_variants_request(daemon):
     edited = source.copy()
     edited[1000:1400, 900:1500] = 13
     with Client(daemon.endpoint, timeout=60) as client:
-        request = client.submit("variants", {"n": 12, "seed": 1},  # the most a client accepts at 9 MP
-                                {"image": image, "source_mask": source, "edited_mask": edited})
+        request = client.submit(
+            "variants",
+            {"n": 12, "seed": 1},  # the most a client accepts at 9 MP
+            {"image": image, "source_mask": source, "edited_mask": edited},
+        )
         progress, final = [], None
         deadline = time.monotonic() + 120
         while final is None and time.monotonic() < deadline:
@@ -72,9 +78,23 @@ def test_variants_cli_through_the_daemon_equals_in_process(daemon, vae_weights, 
     save_png(tmp_path / "p.png", image)
     save_mask(tmp_path / "p.mask.png", source)
     save_mask(tmp_path / "p.edited.png", edited)
-    common = ["variants", "--image", str(tmp_path / "p.png"), "--mask", str(tmp_path / "p.mask.png"),
-              "--edited-mask", str(tmp_path / "p.edited.png"), "--n", "2", "--seed", "3",
-              "--weights", str(vae_weights), "--precision", "fp32"]
+    common = [
+        "variants",
+        "--image",
+        str(tmp_path / "p.png"),
+        "--mask",
+        str(tmp_path / "p.mask.png"),
+        "--edited-mask",
+        str(tmp_path / "p.edited.png"),
+        "--n",
+        "2",
+        "--seed",
+        "3",
+        "--weights",
+        str(vae_weights),
+        "--precision",
+        "fp32",
+    ]
     assert main(common + ["--output", str(tmp_path / "local_{i}.png")]) == 0
     assert main(common + ["--output", str(tmp_path / "remote_{i}.png"), "--daemon", daemon.endpoint]) == 0
     for i in (1, 2):  # variants are numbered from 1
@@ -85,7 +105,10 @@ def test_weights_without_a_mask_vae_say_so(tiny_weights, tmp_path):
     process = DaemonProcess(tmp_path / "d", tiny_weights).start()
     try:
         image, source, edited = synthetic_photo()
-        with Client(process.endpoint, timeout=30) as client, pytest.raises(DaemonError, match="needs weights with a MaskVAE"):
+        with (
+            Client(process.endpoint, timeout=30) as client,
+            pytest.raises(DaemonError, match="needs weights with a MaskVAE"),
+        ):
             client.call("variants", {}, {"image": image, "source_mask": source, "edited_mask": edited})
     finally:
         process.stop()

@@ -2,15 +2,15 @@
 
 import numpy as np
 import pytest
-from PIL import Image
-
-from helpers import synthetic_photo
 from daemon_process import DaemonProcess
-from maskgan_cli.main import main
-from maskgan_cli.photo_files import numbered
+from helpers import synthetic_photo
+from PIL import Image
+from vae_weights import write_tiny_vae_bundle
+
 from maskgan.imageio import load_mask, load_rgb, save_mask, save_png
 from maskgan.infer import Editor
-from vae_weights import write_tiny_vae_bundle
+from maskgan_cli.main import main
+from maskgan_cli.photo_files import numbered
 
 
 @pytest.fixture
@@ -24,8 +24,19 @@ def inputs(tmp_path):
 
 def test_edit_in_process_and_through_the_daemon_give_identical_pixels(inputs, tiny_weights):
     folder, image, source, edited = inputs
-    common = ["edit", "--image", str(folder / "photo.png"), "--mask", str(folder / "photo.mask.png"),
-              "--edited-mask", str(folder / "photo.edited.png"), "--weights", str(tiny_weights), "--precision", "fp32"]
+    common = [
+        "edit",
+        "--image",
+        str(folder / "photo.png"),
+        "--mask",
+        str(folder / "photo.mask.png"),
+        "--edited-mask",
+        str(folder / "photo.edited.png"),
+        "--weights",
+        str(tiny_weights),
+        "--precision",
+        "fp32",
+    ]
     assert main(common + ["--output", str(folder / "local.png"), "--layer", str(folder / "layer.png")]) == 0
     expected = Editor.load(tiny_weights, device="cpu", precision="fp32").edit(image, source, edited)
     assert np.array_equal(load_rgb(folder / "local.png"), expected.image)
@@ -44,9 +55,22 @@ def test_no_blend_writes_the_raw_output_at_mask_size(inputs, tiny_weights):
     save_png(folder / "photo.png", image)
     save_mask(folder / "photo.mask.png", source)
     save_mask(folder / "photo.edited.png", edited)
-    args = ["edit", "--image", str(folder / "photo.png"), "--mask", str(folder / "photo.mask.png"),
-            "--edited-mask", str(folder / "photo.edited.png"), "--weights", str(tiny_weights), "--no-blend",
-            "--output", str(folder / "raw.png"), "--precision", "fp32"]
+    args = [
+        "edit",
+        "--image",
+        str(folder / "photo.png"),
+        "--mask",
+        str(folder / "photo.mask.png"),
+        "--edited-mask",
+        str(folder / "photo.edited.png"),
+        "--weights",
+        str(tiny_weights),
+        "--no-blend",
+        "--output",
+        str(folder / "raw.png"),
+        "--precision",
+        "fp32",
+    ]
     assert main(args) == 0
     expected = Editor.load(tiny_weights, device="cpu", precision="fp32").generate(image, source, edited)
     assert np.array_equal(load_rgb(folder / "raw.png"), expected)
@@ -58,7 +82,15 @@ def test_edit_errors_are_one_line(inputs, tiny_weights, capsys):
     mask[:] = (128, 128, 128)
     save_png(folder / "grey.png", mask)
     save_mask(folder / "small.png", source[:-8])
-    base = ["edit", "--image", str(folder / "photo.png"), "--weights", str(tiny_weights), "--output", str(folder / "o.png")]
+    base = [
+        "edit",
+        "--image",
+        str(folder / "photo.png"),
+        "--weights",
+        str(tiny_weights),
+        "--output",
+        str(folder / "o.png"),
+    ]
 
     def error(*args) -> str:
         assert main(base + list(args)) == 2
@@ -67,12 +99,17 @@ def test_edit_errors_are_one_line(inputs, tiny_weights, capsys):
         return err
 
     grey = error("--mask", str(folder / "photo.mask.png"), "--edited-mask", str(folder / "grey.png"))
-    assert f"{folder / 'grey.png'}: the mask has 19200 pixels in 1 colour that match no class of the palette " \
-           "(colour tolerance 24): RGB(128, 128, 128) x19200. Paint masks only with the 19 palette colours" in grey
+    assert (
+        f"{folder / 'grey.png'}: the mask has 19200 pixels in 1 colour that match no class of the palette "
+        "(colour tolerance 24): RGB(128, 128, 128) x19200. Paint masks only with the 19 palette colours" in grey
+    )
     missing = error("--mask", str(folder / "nope.png"), "--edited-mask", str(folder / "grey.png"))
     assert f"no such image file: {folder / 'nope.png'}" in missing
     small = error("--mask", str(folder / "photo.mask.png"), "--edited-mask", str(folder / "small.png"))
-    assert f"{folder / 'small.png'} is 160x112, but {folder / 'photo.mask.png'} is 160x120; masks must have the same size" in small
+    assert (
+        f"{folder / 'small.png'} is 160x112, but {folder / 'photo.mask.png'} is 160x120; masks must have the same size"
+        in small
+    )
     masks = ["--mask", str(folder / "photo.mask.png"), "--edited-mask", str(folder / "photo.mask.png")]
     lone = error(*masks, "--look-reference", str(folder / "photo.png"))
     assert "--look-reference and --look-reference-mask go together" in lone
@@ -87,8 +124,17 @@ def test_edit_says_which_added_parts_it_drew_from_a_look(tmp_path, capsys):
     save_png(tmp_path / "photo.png", sample.image)
     save_mask(tmp_path / "photo.mask.png", sample.source_mask)
     save_mask(tmp_path / "photo.edited.png", sample.edited_mask)
-    plain_args = ["edit", "--image", str(tmp_path / "photo.png"), "--mask", str(tmp_path / "photo.mask.png"),
-                  "--edited-mask", str(tmp_path / "photo.edited.png"), "--precision", "fp32"]
+    plain_args = [
+        "edit",
+        "--image",
+        str(tmp_path / "photo.png"),
+        "--mask",
+        str(tmp_path / "photo.mask.png"),
+        "--edited-mask",
+        str(tmp_path / "photo.edited.png"),
+        "--precision",
+        "fp32",
+    ]
     assert main(plain_args + ["--output", str(tmp_path / "drawn.png")]) == 0
     assert "; drawn eyeglasses" in capsys.readouterr().out  # by default new glasses are drawn on the photo
     base = plain_args + ["--method", "generate"]  # the generator's looks
@@ -97,8 +143,20 @@ def test_edit_says_which_added_parts_it_drew_from_a_look(tmp_path, capsys):
     assert main(base + ["--output", str(tmp_path / "plain.png"), "--look", "0"]) == 0
     assert "drew" not in capsys.readouterr().out
     assert not np.array_equal(load_rgb(tmp_path / "auto.png"), load_rgb(tmp_path / "plain.png"))
-    assert main(base + ["--output", str(tmp_path / "ref.png"), "--look-reference", str(tmp_path / "photo.png"),
-                        "--look-reference-mask", str(tmp_path / "photo.mask.png")]) == 2
+    assert (
+        main(
+            base
+            + [
+                "--output",
+                str(tmp_path / "ref.png"),
+                "--look-reference",
+                str(tmp_path / "photo.png"),
+                "--look-reference-mask",
+                str(tmp_path / "photo.mask.png"),
+            ]
+        )
+        == 2
+    )
     assert "the reference face shows no eyeglasses, which the edit adds" in capsys.readouterr().err
 
 
@@ -111,15 +169,50 @@ def test_variants_and_interpolate_cli(inputs, tmp_path_factory, capsys):
     folder, image, source, edited = inputs
     weights = write_tiny_vae_bundle(tmp_path_factory.mktemp("vae") / "vae.safetensors")
     model = ["--weights", str(weights), "--precision", "fp32"]
-    assert main(["variants", "--image", str(folder / "photo.png"), "--mask", str(folder / "photo.mask.png"),
-                 "--edited-mask", str(folder / "photo.edited.png"), "--n", "2", "--seed", "3",
-                 "--output", str(folder / "v{i}.png"), "--layer", str(folder / "v{i}.layer.png")] + model) == 0
+    assert (
+        main(
+            [
+                "variants",
+                "--image",
+                str(folder / "photo.png"),
+                "--mask",
+                str(folder / "photo.mask.png"),
+                "--edited-mask",
+                str(folder / "photo.edited.png"),
+                "--n",
+                "2",
+                "--seed",
+                "3",
+                "--output",
+                str(folder / "v{i}.png"),
+                "--layer",
+                str(folder / "v{i}.layer.png"),
+            ]
+            + model
+        )
+        == 0
+    )
     expected = Editor.load(weights, device="cpu", precision="fp32").variants(image, source, edited, 2, 3)
     for i, result in enumerate(expected, 1):
         assert np.array_equal(load_rgb(folder / f"v{i}.png"), result.image)
         assert np.array_equal(np.asarray(Image.open(folder / f"v{i}.layer.png")), result.layer)
-    assert main(["interpolate", "--mask-a", str(folder / "photo.mask.png"), "--mask-b", str(folder / "photo.edited.png"),
-                 "--steps", "3", "--output", str(folder / "m.png")] + model) == 0
+    assert (
+        main(
+            [
+                "interpolate",
+                "--mask-a",
+                str(folder / "photo.mask.png"),
+                "--mask-b",
+                str(folder / "photo.edited.png"),
+                "--steps",
+                "3",
+                "--output",
+                str(folder / "m.png"),
+            ]
+            + model
+        )
+        == 0
+    )
     masks = Editor.load(weights, device="cpu", precision="fp32").interpolate(source, edited, 3)
     for i, mask in enumerate(masks, 1):
         assert Image.open(folder / f"m_{i}.png").mode == "RGB"  # colour masks, in the official palette
@@ -129,18 +222,51 @@ def test_variants_and_interpolate_cli(inputs, tmp_path_factory, capsys):
 
 def test_variants_need_a_mask_vae(inputs, tiny_weights, capsys):
     folder = inputs[0]
-    assert main(["variants", "--image", str(folder / "photo.png"), "--mask", str(folder / "photo.mask.png"),
-                 "--edited-mask", str(folder / "photo.edited.png"), "--weights", str(tiny_weights),
-                 "--output", str(folder / "v.png")]) == 2
-    assert capsys.readouterr().err == ("maskgan variants: error: variants needs weights with a MaskVAE; "
-                                       "the loaded model (tiny random) has none\n")
+    assert (
+        main(
+            [
+                "variants",
+                "--image",
+                str(folder / "photo.png"),
+                "--mask",
+                str(folder / "photo.mask.png"),
+                "--edited-mask",
+                str(folder / "photo.edited.png"),
+                "--weights",
+                str(tiny_weights),
+                "--output",
+                str(folder / "v.png"),
+            ]
+        )
+        == 2
+    )
+    assert capsys.readouterr().err == (
+        "maskgan variants: error: variants needs weights with a MaskVAE; the loaded model (tiny random) has none\n"
+    )
 
 
 def test_style_copy_cli(inputs, tiny_weights):
     folder, image, source, edited = inputs
-    assert main(["style-copy", "--mask", str(folder / "photo.edited.png"), "--reference-image", str(folder / "photo.png"),
-                 "--reference-mask", str(folder / "photo.mask.png"), "--weights", str(tiny_weights),
-                 "--precision", "fp32", "--output", str(folder / "style.png")]) == 0
+    assert (
+        main(
+            [
+                "style-copy",
+                "--mask",
+                str(folder / "photo.edited.png"),
+                "--reference-image",
+                str(folder / "photo.png"),
+                "--reference-mask",
+                str(folder / "photo.mask.png"),
+                "--weights",
+                str(tiny_weights),
+                "--precision",
+                "fp32",
+                "--output",
+                str(folder / "style.png"),
+            ]
+        )
+        == 0
+    )
     expected = Editor.load(tiny_weights, device="cpu", precision="fp32").style_copy(edited, image, source)
     assert np.array_equal(load_rgb(folder / "style.png"), expected)
 
@@ -199,8 +325,10 @@ def test_demo_without_weights_says_how_to_get_them(tmp_path, monkeypatch, capsys
     monkeypatch.setattr(weights_path, "DEFAULT_WEIGHTS", tmp_path / "demo.safetensors")
     assert main(["demo", "--output", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
-    assert err.startswith(f"maskgan demo: error: the embedded default weights are missing ({tmp_path / 'demo.safetensors'}). "
-                          "Pass --weights with a bundle")
+    assert err.startswith(
+        f"maskgan demo: error: the embedded default weights are missing ({tmp_path / 'demo.safetensors'}). "
+        "Pass --weights with a bundle"
+    )
     assert "`maskgan train --config cpu_demo --run runs/demo`" in err
 
 
@@ -216,31 +344,65 @@ def test_method_photo_refuses_an_edit_only_the_generator_can_draw(tmp_path, caps
     save_png(tmp_path / "photo.png", sample.image)
     save_mask(tmp_path / "photo.mask.png", sample.source_mask)
     save_mask(tmp_path / "hat.png", edited)
-    args = ["edit", "--image", str(tmp_path / "photo.png"), "--mask", str(tmp_path / "photo.mask.png"),
-            "--edited-mask", str(tmp_path / "hat.png"), "--output", str(tmp_path / "out.png")]
+    args = [
+        "edit",
+        "--image",
+        str(tmp_path / "photo.png"),
+        "--mask",
+        str(tmp_path / "photo.mask.png"),
+        "--edited-mask",
+        str(tmp_path / "hat.png"),
+        "--output",
+        str(tmp_path / "out.png"),
+    ]
     assert main(args + ["--method", "photo"]) == 2
     assert "the photo shows no necklace near the edit to take it from" in capsys.readouterr().err
     assert not (tmp_path / "out.png").exists()
     assert main(args) == 0 and "generated necklace" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("option,value,message", [
-    ("--feather", "100000", "argument --feather: must be between 0 and 256, got 100000"),
-    ("--feather", "-1", "argument --feather: must be between 0 and 256, got -1"),
-])
+@pytest.mark.parametrize(
+    "option,value,message",
+    [
+        ("--feather", "100000", "argument --feather: must be between 0 and 256, got 100000"),
+        ("--feather", "-1", "argument --feather: must be between 0 and 256, got -1"),
+    ],
+)
 def test_edit_takes_the_feather_the_daemon_takes(inputs, tiny_weights, capsys, option, value, message):
     """Issue 22, defect 7: --feather 100000 tried to allocate 149 GiB; now a usage error before any work."""
     folder = inputs[0]
     with pytest.raises(SystemExit) as info:
-        main(["edit", "--image", str(folder / "photo.png"), "--mask", str(folder / "photo.mask.png"),
-              "--edited-mask", str(folder / "photo.edited.png"), "--output", str(folder / "o.png"), option, value])
+        main(
+            [
+                "edit",
+                "--image",
+                str(folder / "photo.png"),
+                "--mask",
+                str(folder / "photo.mask.png"),
+                "--edited-mask",
+                str(folder / "photo.edited.png"),
+                "--output",
+                str(folder / "o.png"),
+                option,
+                value,
+            ]
+        )
     assert info.value.code == 2 and message in capsys.readouterr().err
 
 
 def test_an_output_that_is_a_folder_or_unwritable_is_one_line(inputs, tiny_weights, capsys):
     folder = inputs[0]
-    common = ["edit", "--image", str(folder / "photo.png"), "--mask", str(folder / "photo.mask.png"),
-              "--edited-mask", str(folder / "photo.edited.png"), "--weights", str(tiny_weights)]
+    common = [
+        "edit",
+        "--image",
+        str(folder / "photo.png"),
+        "--mask",
+        str(folder / "photo.mask.png"),
+        "--edited-mask",
+        str(folder / "photo.edited.png"),
+        "--weights",
+        str(tiny_weights),
+    ]
     assert main(common + ["--output", str(folder)]) == 2
     assert f"{folder} is a folder; give a file name, such as {folder / 'edited.png'}" in capsys.readouterr().err
     blocked = folder / "photo.png" / "o.png"  # under a file: no one can write there, root included
@@ -250,7 +412,7 @@ def test_an_output_that_is_a_folder_or_unwritable_is_one_line(inputs, tiny_weigh
 
 def test_a_16_bit_grey_png_loads_as_its_greys(tmp_path):
     """Issue 22, defect 7: PIL's convert('RGB') clipped 16-bit grey to white."""
-    ramp = (np.arange(256, dtype=np.uint16).reshape(16, 16) * 257)  # 0..65535, each 8-bit level once
+    ramp = np.arange(256, dtype=np.uint16).reshape(16, 16) * 257  # 0..65535, each 8-bit level once
     Image.fromarray(ramp).save(tmp_path / "grey16.png")
     assert Image.open(tmp_path / "grey16.png").mode.startswith("I")
     loaded = load_rgb(tmp_path / "grey16.png")

@@ -4,11 +4,11 @@ import threading
 
 import numpy as np
 import pytest
-
 from helpers import synthetic_photo
+from vae_weights import write_tiny_vae_bundle
+
 from maskgan.infer import Cancelled, Editor, EditRequest, Method
 from maskgan.infer.editor import GROW_MODEL_PIXELS, VARIANT_REACH
-from vae_weights import write_tiny_vae_bundle
 
 
 @pytest.fixture(scope="module")
@@ -115,7 +115,9 @@ def test_bad_inputs_are_named(editor):
         editor.edit(image, source, np.full_like(edited, 20))
     with pytest.raises(ValueError, match="feather must be >= 0 pixels, got -1"):
         editor.edit(image, source, edited, feather=-1)
-    with pytest.raises(ValueError, match="variants needs weights with a MaskVAE; the loaded model \\(tiny random\\) has none"):
+    with pytest.raises(
+        ValueError, match="variants needs weights with a MaskVAE; the loaded model \\(tiny random\\) has none"
+    ):
         editor.variants(image, source, edited, 2, 0)
     with pytest.raises(ValueError, match="interpolate needs weights with a MaskVAE"):
         editor.interpolate(source, edited, 3)
@@ -123,8 +125,10 @@ def test_bad_inputs_are_named(editor):
 
 def test_variants_are_seeded_distinct_and_paste_only_near_the_edit(vae_editor):
     image, source, edited = synthetic_photo()
-    first, again, (other,) = (vae_editor.variants(image, source, edited, n, seed=seed, feather=2, method="generate")
-                              for n, seed in ((3, 7), (3, 7), (1, 8)))
+    first, again, (other,) = (
+        vae_editor.variants(image, source, edited, n, seed=seed, feather=2, method="generate")
+        for n, seed in ((3, 7), (3, 7), (1, 8))
+    )
     assert len(first) == 3
     for a, b in zip(first, again):
         assert np.array_equal(a.image, b.image) and np.array_equal(a.layer, b.layer)
@@ -151,8 +155,11 @@ def test_variants_cancel_between_variants(vae_editor):
 
     with pytest.raises(Cancelled):
         vae_editor.variants(image, source, edited, 4, seed=0, progress=progress, cancel=cancel)
-    assert calls == [(0, 5, "sampling masks near the edited mask"), (1, 5, "rendering variant 1 of 4"),
-                     (2, 5, "rendering variant 2 of 4")]
+    assert calls == [
+        (0, 5, "sampling masks near the edited mask"),
+        (1, 5, "rendering variant 1 of 4"),
+        (2, 5, "rendering variant 2 of 4"),
+    ]
 
 
 def test_interpolate_gives_steps_label_maps_of_the_mask_size(vae_editor):

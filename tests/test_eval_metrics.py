@@ -6,8 +6,18 @@ import numpy as np
 import pytest
 
 from maskgan.eval.metrics import (
+    PSNR_CAP_DB,
+    SSIM_C1,
+    SSIM_C2,
+    SSIM_SIGMA,
+    SSIM_WINDOW,
+    edit_radius,
+    edit_region,
+    miou,
     outline_contrast,
-    PSNR_CAP_DB, SSIM_C1, SSIM_C2, SSIM_SIGMA, SSIM_WINDOW, edit_radius, edit_region, miou, pixel_accuracy, psnr, ssim,
+    pixel_accuracy,
+    psnr,
+    ssim,
     ssim_map,
 )
 
@@ -55,7 +65,7 @@ def test_ssim_map_matches_the_direct_weighted_statistics_at_an_inner_pixel():
     g = np.exp(-(offsets**2) / (2 * SSIM_SIGMA**2))
     w = np.outer(g, g) / np.outer(g, g).sum()
     r, c, h = 16, 12, SSIM_WINDOW // 2
-    px, py = x[r - h:r + h + 1, c - h:c + h + 1], y[r - h:r + h + 1, c - h:c + h + 1]
+    px, py = x[r - h : r + h + 1, c - h : c + h + 1], y[r - h : r + h + 1, c - h : c + h + 1]
     mx, my = (w * px).sum(), (w * py).sum()
     vx, vy, cov = (w * (px - mx) ** 2).sum(), (w * (py - my) ** 2).sum(), (w * (px - mx) * (py - my)).sum()
     expected = (2 * mx * my + SSIM_C1) * (2 * cov + SSIM_C2) / ((mx**2 + my**2 + SSIM_C1) * (vx + vy + SSIM_C2))
@@ -67,7 +77,7 @@ def test_ssim_over_a_region_away_from_the_change_is_one():
     other = image.copy()
     other[:, :10] = 255 - other[:, :10]  # changed: the left 10 columns
     far = np.zeros(image.shape[:2], bool)
-    far[:, 10 + SSIM_WINDOW // 2:] = True  # beyond the window's reach
+    far[:, 10 + SSIM_WINDOW // 2 :] = True  # beyond the window's reach
     assert ssim(image, other, far) == pytest.approx(1.0, abs=1e-12)
     assert ssim(image, other, ~far) < 0.5
 

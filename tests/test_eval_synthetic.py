@@ -5,10 +5,9 @@ import re
 
 import numpy as np
 import pytest
+from helpers import tiny_generator
 from PIL import Image
 
-from helpers import tiny_generator
-from maskgan_cli.main import main
 from maskgan.data.sources import EVAL_SEED_BASE, SPLIT_SPAN
 from maskgan.data.synthetic import sample
 from maskgan.eval.grid import MIN_TILE
@@ -19,6 +18,7 @@ from maskgan.infer import Cancelled, Editor
 from maskgan.train.config import DataConfig
 from maskgan.train.data import open_training_data
 from maskgan.weights import read_card
+from maskgan_cli.main import main
 
 SIZE = 32
 CAPTION, GAP = 14, 6  # maskgan.data.preview's layout
@@ -31,10 +31,16 @@ def bundles(tmp_path_factory):
     from maskgan.weights import save_bundle
 
     folder = tmp_path_factory.mktemp("eval_weights")
-    save_bundle(folder / "tiny.safetensors", {"generator": tiny_generator(seed=2)},
-                {"name": "tiny eval model", "resolution": SIZE})
-    save_bundle(folder / "parser.safetensors", {"parser": ParserUNet(ParserUNetConfig(base_channels=4)).eval()},
-                {"name": "tiny eval parser", "resolution": SIZE})
+    save_bundle(
+        folder / "tiny.safetensors",
+        {"generator": tiny_generator(seed=2)},
+        {"name": "tiny eval model", "resolution": SIZE},
+    )
+    save_bundle(
+        folder / "parser.safetensors",
+        {"parser": ParserUNet(ParserUNetConfig(base_channels=4)).eval()},
+        {"name": "tiny eval parser", "resolution": SIZE},
+    )
     return folder / "tiny.safetensors", folder / "parser.safetensors"
 
 
@@ -111,8 +117,26 @@ def test_evaluate_stops_when_cancelled(bundles):
 def test_eval_command_writes_metrics_and_grid(bundles, tmp_path, capsys):
     weights, parser = bundles
     out = tmp_path / "eval"
-    code = main(["eval", "synthetic", "--weights", str(weights), "--parser-weights", str(parser), "--count", "4",
-                 "--grid", "3", "--output", str(out), "--device", "cpu", "--precision", "fp32"])
+    code = main(
+        [
+            "eval",
+            "synthetic",
+            "--weights",
+            str(weights),
+            "--parser-weights",
+            str(parser),
+            "--count",
+            "4",
+            "--grid",
+            "3",
+            "--output",
+            str(out),
+            "--device",
+            "cpu",
+            "--precision",
+            "fp32",
+        ]
+    )
     assert code == 0
     printed = capsys.readouterr().out
     assert "tiny eval model on 4 held-out triples at 32 px" in printed and "PSNR, edit region (dB)" in printed
@@ -134,8 +158,25 @@ def test_eval_command_records_the_scores_in_the_card(bundles, tmp_path, capsys):
     weights = tmp_path / "tiny.safetensors"
     weights.write_bytes(bundles[0].read_bytes())
     before = read_card(weights)
-    command = ["eval", "synthetic", "--weights", str(weights), "--parser-weights", str(bundles[1]), "--count", "3",
-               "--grid", "0", "--device", "cpu", "--precision", "fp32", "--output", str(tmp_path / "eval"), "--record"]
+    command = [
+        "eval",
+        "synthetic",
+        "--weights",
+        str(weights),
+        "--parser-weights",
+        str(bundles[1]),
+        "--count",
+        "3",
+        "--grid",
+        "0",
+        "--device",
+        "cpu",
+        "--precision",
+        "fp32",
+        "--output",
+        str(tmp_path / "eval"),
+        "--record",
+    ]
     assert main(command) == 0
     assert f"recorded in the card of {weights} under evaluation.synthetic_32px" in capsys.readouterr().out
     metrics = json.loads((tmp_path / "eval" / "metrics.json").read_text())
@@ -157,20 +198,27 @@ def test_eval_command_records_only_into_a_named_bundle(capsys):
     assert "--record writes into the card of the bundle given with --weights" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--weights", "{missing}"], "cannot load the weights: no weights file at"),
-    (["--weights", "{garbage}"], "is not a maskgan safetensors bundle"),
-    (["--weights", "{parser}"], "is a face-parser bundle, not editing weights"),
-    (["--parser-weights", "{weights}"], "cannot load the parser: .* holds editing weights"),
-    (["--size", "36"], "--size 36 does not suit the bundle's generator.*multiples of 8 .* got 36x36"),
-    (["--look", "2", "--record", ""], "--record keeps the card's scores comparable, under the paper's protocol"),
-    (["--look", "2"], "look 2 is a face of the synthetic world, which these weights .* were not trained on"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--weights", "{missing}"], "cannot load the weights: no weights file at"),
+        (["--weights", "{garbage}"], "is not a maskgan safetensors bundle"),
+        (["--weights", "{parser}"], "is a face-parser bundle, not editing weights"),
+        (["--parser-weights", "{weights}"], "cannot load the parser: .* holds editing weights"),
+        (["--size", "36"], "--size 36 does not suit the bundle's generator.*multiples of 8 .* got 36x36"),
+        (["--look", "2", "--record", ""], "--record keeps the card's scores comparable, under the paper's protocol"),
+        (["--look", "2"], "look 2 is a face of the synthetic world, which these weights .* were not trained on"),
+    ],
+)
 def test_eval_command_errors_say_what_is_wrong(bundles, tmp_path, capsys, args, message):
     weights, parser = bundles
     (tmp_path / "garbage.safetensors").write_bytes(b"not a bundle")
-    paths = {"missing": tmp_path / "none.safetensors", "garbage": tmp_path / "garbage.safetensors",
-             "parser": parser, "weights": weights}
+    paths = {
+        "missing": tmp_path / "none.safetensors",
+        "garbage": tmp_path / "garbage.safetensors",
+        "parser": parser,
+        "weights": weights,
+    }
     defaults = {"--weights": str(weights), "--parser-weights": str(parser)}
     for flag, value in zip(args[::2], args[1::2]):
         defaults[flag] = value.format(**paths)

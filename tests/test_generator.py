@@ -1,7 +1,7 @@
 import pytest
 import torch
-
 from helpers import tiny_generator
+
 from maskgan.labels import one_hot
 from maskgan.networks.generator import Generator, GeneratorConfig
 

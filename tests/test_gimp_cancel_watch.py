@@ -8,6 +8,7 @@ import sys
 import time
 
 from daemon_process import DaemonProcess
+
 from maskgan_client import Client
 from maskgan_gimp.cancel_watch import watch
 

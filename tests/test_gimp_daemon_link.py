@@ -5,12 +5,11 @@ import signal
 
 import numpy as np
 import pytest
-
 from daemon_process import DaemonProcess
+
 from maskgan_client import Client
 from maskgan_gimp.daemon_link import Daemon, DaemonDown
 from maskgan_krita.guard import PluginError
-
 
 MASKS = {"mask_a": np.zeros((8, 8), np.uint8), "mask_b": np.zeros((8, 8), np.uint8)}
 
@@ -26,9 +25,11 @@ def test_a_daemon_that_is_not_there_is_named_with_how_to_start_it(tmp_path):
     endpoint = f"ipc://{tmp_path / 'nobody.sock'}"
     with Client(endpoint) as client, pytest.raises(DaemonDown) as error:
         Daemon(client, lambda fraction, text: None).call("Apply edit", "interpolate", {"steps": 2}, MASKS)
-    assert str(error.value) == (f"Apply edit: no MaskGAN daemon answered at {endpoint}. Start it with "
-                                "`maskgan daemon start` (in the environment where maskgan is installed), then run "
-                                "the filter again")
+    assert str(error.value) == (
+        f"Apply edit: no MaskGAN daemon answered at {endpoint}. Start it with "
+        "`maskgan daemon start` (in the environment where maskgan is installed), then run "
+        "the filter again"
+    )
 
 
 class ResumingClient(Client):
@@ -49,11 +50,13 @@ def test_a_stalled_daemon_that_answers_again_is_not_called_gone(daemon):
         with ResumingClient(daemon.endpoint, daemon.process.pid) as client:
             os.kill(daemon.process.pid, signal.SIGSTOP)  # answers no liveness ping until resumed
             with pytest.raises(DaemonDown) as error:
-                Daemon(client, lambda fraction, text: seen.append(text)).call("Parse face", "interpolate",
-                                                                              {"steps": 2}, MASKS)
+                Daemon(client, lambda fraction, text: seen.append(text)).call(
+                    "Parse face", "interpolate", {"steps": 2}, MASKS
+                )
             assert str(error.value) == (
                 f"Parse face: the MaskGAN daemon at {daemon.endpoint} stopped answering for a while (loading its "
-                "face parser can do that on a busy machine) and answers again now: run the filter again")
+                "face parser can do that on a busy machine) and answers again now: run the filter again"
+            )
             assert seen[0] == "Parse face: sent to the daemon"
     finally:
         os.kill(daemon.process.pid, signal.SIGCONT)

@@ -25,7 +25,7 @@ def profile(tmp_path):
     folder = tmp_path / "GIMP" / "3.0"
     (folder / "plug-ins" / "other").mkdir(parents=True)
     (folder / "plug-ins" / "other" / "other.py").write_text("print('other')\n")
-    (folder / "gimprc").write_text("(theme \"Dark\")\n")
+    (folder / "gimprc").write_text('(theme "Dark")\n')
     return folder
 
 
@@ -33,10 +33,11 @@ def test_profile_follows_gimp_per_platform(tmp_path):
     home = tmp_path / "home"
     assert find_gimp_profile(system="Linux", env={"HOME": str(home)}) == home / ".config/GIMP/3.0"
     assert find_gimp_profile(system="Linux", env={"HOME": str(home), "XDG_CONFIG_HOME": "/x"}) == Path("/x/GIMP/3.0")
-    assert find_gimp_profile(system="Windows", env={"APPDATA": r"C:\Users\a\AppData\Roaming"}) == \
-        Path(r"C:\Users\a\AppData\Roaming") / "GIMP" / "3.0"
-    assert find_gimp_profile(system="Darwin", env={"HOME": str(home)}) == \
-        home / "Library/Application Support/GIMP/3.0"
+    assert (
+        find_gimp_profile(system="Windows", env={"APPDATA": r"C:\Users\a\AppData\Roaming"})
+        == Path(r"C:\Users\a\AppData\Roaming") / "GIMP" / "3.0"
+    )
+    assert find_gimp_profile(system="Darwin", env={"HOME": str(home)}) == home / "Library/Application Support/GIMP/3.0"
     assert find_gimp_profile(system="Linux", env={"HOME": str(home), "GIMP3_DIRECTORY": "/p"}) == Path("/p")
     assert find_gimp_profile(tmp_path / "given", system="Windows", env={}) == tmp_path / "given"
     flatpak = home / ".var/app/org.gimp.GIMP/config/GIMP/3.0"
@@ -69,8 +70,15 @@ def test_install_puts_an_executable_entry_and_its_vendor_folder(profile, wheels)
     assert entry.read_text().startswith("#!/usr/bin/env python3\n")
     assert os.access(entry, os.X_OK)
     vendor = target / "vendor"
-    for name in ("maskgan_gimp/procedures.py", "maskgan_client/protocol.py", "maskgan_labels.py",
-                 "maskgan_krita/mask_colours.py", "zmq/__init__.py", "msgpack/__init__.py", "numpy/__init__.py"):
+    for name in (
+        "maskgan_gimp/procedures.py",
+        "maskgan_client/protocol.py",
+        "maskgan_labels.py",
+        "maskgan_krita/mask_colours.py",
+        "zmq/__init__.py",
+        "msgpack/__init__.py",
+        "numpy/__init__.py",
+    ):
         assert (vendor / name).is_file(), name
     assert not [p.name for p in (vendor / "maskgan_krita").iterdir() if p.suffix != ".py"]  # no Krita files
     assert receipt["files"] == [str(target)]
@@ -103,10 +111,12 @@ def test_vendored_shared_modules_import_without_the_project(profile, wheels):
     """The pure modules the plug-in shares with Krita's import from vendor/ alone (isolated Python: no site)."""
     install(GimpInstallPlan(profile, current_python_version(), wheel_platform_tags(), wheels))
     vendor = profile / "plug-ins" / PLUGIN / "vendor"
-    code = (f"import sys; sys.path.insert(0, {str(vendor)!r}); import zmq, numpy, maskgan_client, maskgan_labels; "
-            "from maskgan_krita import mask_colours, messages, naming, pixels; "
-            "import numpy as np; rgba = np.zeros((2, 2, 4), np.uint8); rgba[0, 0] = (1, 2, 250, 255); "
-            "exec('try: mask_colours.read_label(rgba, 20, \"the mask\")\\nexcept Exception as e: print(e)')")
+    code = (
+        f"import sys; sys.path.insert(0, {str(vendor)!r}); import zmq, numpy, maskgan_client, maskgan_labels; "
+        "from maskgan_krita import mask_colours, messages, naming, pixels; "
+        "import numpy as np; rgba = np.zeros((2, 2, 4), np.uint8); rgba[0, 0] = (1, 2, 250, 255); "
+        "exec('try: mask_colours.read_label(rgba, 20, \"the mask\")\\nexcept Exception as e: print(e)')"
+    )
     completed = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True)
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.startswith("the mask has 1 pixel off the palette, in 1 colour: RGB(1, 2, 250) x1")

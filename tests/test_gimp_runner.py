@@ -14,8 +14,9 @@ def test_why_the_gimp_tests_cannot_run(monkeypatch, tmp_path):
     monkeypatch.setattr(gimp_runner.os, "geteuid", lambda: 0)
     tools = {"chroot": "/usr/sbin/chroot", "unshare": "/usr/bin/unshare"}
     monkeypatch.setattr(gimp_runner.shutil, "which", tools.get)
-    assert gimp_runner.why_unavailable() == ("mmdebstrap is missing to build the GIMP 3 root file system "
-                                             "(apt-get install mmdebstrap)")
+    assert gimp_runner.why_unavailable() == (
+        "mmdebstrap is missing to build the GIMP 3 root file system (apt-get install mmdebstrap)"
+    )
     (tmp_path / "root").mkdir()
     (tmp_path / "root" / gimp_runner.STAMP).write_text("gimp")
     assert gimp_runner.why_unavailable() is None  # a root built before needs neither mmdebstrap nor the mirror

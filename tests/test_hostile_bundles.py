@@ -5,10 +5,10 @@ import resource
 
 import pytest
 import torch
+from helpers import tiny_generator
 from safetensors import safe_open
 from safetensors.torch import save_file
 
-from helpers import tiny_generator
 from maskgan.networks.parser_unet import ParserUNet, ParserUNetConfig
 from maskgan.weights import WeightsError, load_bundle, load_parser_bundle, read_card, save_bundle, update_card
 
@@ -36,23 +36,27 @@ def set_config(network, **values):
     def change(card):
         card["networks"][network]["config"].update(values)
         card.pop("networks_sha256", None)  # a tamperer can drop the digest: the checks must not depend on it
+
     return change
 
 
-@pytest.mark.parametrize("values,message", [
-    ({"ngf": -1}, "generator config 'ngf' must hold whole numbers from 1 to 256, got -1"),
-    ({"ngf": "8"}, "generator config 'ngf' must hold whole numbers from 1 to 256, got '8'"),
-    ({"ngf": 8.0}, "generator config 'ngf' must hold whole numbers from 1 to 256, got 8.0"),
-    ({"n_downsample": True}, "generator config 'n_downsample' must hold whole numbers from 1 to 6, got True"),
-    ({"spatial_style": 1}, "generator config 'spatial_style' must be true or false, got 1"),
-    ({"n_blocks": 100000}, "generator config 'n_blocks' must hold whole numbers from 0 to 64, got 100000"),
-    ({"n_blocks": [1] * 1000}, "got [1, 1, 1"),
-    ({"colour": 3}, "generator config has unknown field 'colour'; known: label_nc, n_blocks"),
-    # every field in range, but together far too big: counted on the meta device, never allocated
-    ({"ngf": 256, "n_downsample": 6, "n_blocks": 64}, "parameters; the limit is 500,000,000"),
-    # in range and small, but the file's tensors are of another shape
-    ({"n_blocks": 2}, "tensors do not match the card's generator config: missing generator.res_blocks.1"),
-])
+@pytest.mark.parametrize(
+    "values,message",
+    [
+        ({"ngf": -1}, "generator config 'ngf' must hold whole numbers from 1 to 256, got -1"),
+        ({"ngf": "8"}, "generator config 'ngf' must hold whole numbers from 1 to 256, got '8'"),
+        ({"ngf": 8.0}, "generator config 'ngf' must hold whole numbers from 1 to 256, got 8.0"),
+        ({"n_downsample": True}, "generator config 'n_downsample' must hold whole numbers from 1 to 6, got True"),
+        ({"spatial_style": 1}, "generator config 'spatial_style' must be true or false, got 1"),
+        ({"n_blocks": 100000}, "generator config 'n_blocks' must hold whole numbers from 0 to 64, got 100000"),
+        ({"n_blocks": [1] * 1000}, "got [1, 1, 1"),
+        ({"colour": 3}, "generator config has unknown field 'colour'; known: label_nc, n_blocks"),
+        # every field in range, but together far too big: counted on the meta device, never allocated
+        ({"ngf": 256, "n_downsample": 6, "n_blocks": 64}, "parameters; the limit is 500,000,000"),
+        # in range and small, but the file's tensors are of another shape
+        ({"n_blocks": 2}, "tensors do not match the card's generator config: missing generator.res_blocks.1"),
+    ],
+)
 def test_a_tampered_generator_config_is_refused_before_building(bundle, tmp_path, values, message):
     tampered = rewrite(bundle, tmp_path / "t.safetensors", set_config("generator", **values))
     with pytest.raises(WeightsError) as info:
@@ -77,6 +81,7 @@ def test_networks_sha256_covers_the_configs(bundle, tmp_path):
 
     def edit_count(card):
         card["networks"]["generator"]["parameters"] += 1
+
     tampered = rewrite(bundle, tmp_path / "t.safetensors", edit_count)
     with pytest.raises(WeightsError, match="the card's networks do not match its networks_sha256"):
         load_bundle(tampered)
@@ -96,15 +101,22 @@ def test_update_card_refuses_a_card_whose_configs_do_not_fit(bundle, tmp_path):
         update_card(tampered, {"note": "x"})
 
 
-@pytest.mark.parametrize("card_change,message", [
-    (lambda card: card.update(networks=[1, 2]), "the card's 'networks' must map network names to their configs"),
-    (lambda card: card["networks"].update(generator={"config": 3}), "the card's entry for generator needs a 'config' map"),
-    (lambda card: card["networks"].update(evil={"config": {}}), "unknown network 'evil'"),
-])
+@pytest.mark.parametrize(
+    "card_change,message",
+    [
+        (lambda card: card.update(networks=[1, 2]), "the card's 'networks' must map network names to their configs"),
+        (
+            lambda card: card["networks"].update(generator={"config": 3}),
+            "the card's entry for generator needs a 'config' map",
+        ),
+        (lambda card: card["networks"].update(evil={"config": {}}), "unknown network 'evil'"),
+    ],
+)
 def test_malformed_network_maps_are_refused(bundle, tmp_path, card_change, message):
     def change(card):
         card_change(card)
         card.pop("networks_sha256", None)
+
     with pytest.raises(WeightsError, match=message):
         load_bundle(rewrite(bundle, tmp_path / "t.safetensors", change))
 

@@ -7,9 +7,8 @@ import io
 
 import numpy as np
 import pytest
-from PIL import Image
-
 from helpers import require_parsing_extra
+from PIL import Image
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 # import name -> folder (pyproject's package-dir)
-PACKAGES = {"maskgan": "maskgan", "maskgan_cli": "cli", "maskgan_daemon": "daemon", "maskgan_client": "plugin/client",
-            "maskgan_installer": "installer", "maskgan_krita": "plugin/krita/maskgan_krita",
-            "maskgan_gimp": "plugin/gimp/maskgan_gimp"}
+PACKAGES = {
+    "maskgan": "maskgan",
+    "maskgan_cli": "cli",
+    "maskgan_daemon": "daemon",
+    "maskgan_client": "plugin/client",
+    "maskgan_installer": "installer",
+    "maskgan_krita": "plugin/krita/maskgan_krita",
+    "maskgan_gimp": "plugin/gimp/maskgan_gimp",
+}
 # what each package may import of the others: the application stands on the library, never the reverse
 MAY_IMPORT = {
     "maskgan": set(),
@@ -68,9 +74,12 @@ def graph() -> dict[str, set[str]]:
 
 
 def test_no_package_imports_a_layer_above_it():
-    wrong = sorted(f"{name} imports {target}" for name, targets in graph().items() for target in targets
-                   if target.split(".")[0] != name.split(".")[0]
-                   and target.split(".")[0] not in MAY_IMPORT[name.split(".")[0]])
+    wrong = sorted(
+        f"{name} imports {target}"
+        for name, targets in graph().items()
+        for target in targets
+        if target.split(".")[0] != name.split(".")[0] and target.split(".")[0] not in MAY_IMPORT[name.split(".")[0]]
+    )
     assert wrong == []
 
 
@@ -97,10 +106,15 @@ def library_part(module: str) -> str:
 
 
 def library_arrows_upwards(edges: dict[str, set[str]]) -> list[str]:
-    return sorted(f"{name} imports {target}" for name, targets in edges.items() if name.split(".")[0] == "maskgan"
-                  for target in targets if target.split(".")[0] == "maskgan"
-                  and library_part(target) != library_part(name)
-                  and LIBRARY_RANK[library_part(target)] >= LIBRARY_RANK[library_part(name)])
+    return sorted(
+        f"{name} imports {target}"
+        for name, targets in edges.items()
+        if name.split(".")[0] == "maskgan"
+        for target in targets
+        if target.split(".")[0] == "maskgan"
+        and library_part(target) != library_part(name)
+        and LIBRARY_RANK[library_part(target)] >= LIBRARY_RANK[library_part(name)]
+    )
 
 
 def test_every_part_of_the_library_has_a_layer():
@@ -114,15 +128,25 @@ def test_no_part_of_the_library_imports_a_layer_above_it_or_a_sibling():
 
 
 def test_the_layer_check_finds_an_arrow_upwards_and_between_siblings():
-    edges = {"maskgan.parsing.landmarks": {"maskgan.infer.crop", "maskgan.core.photo_checks", "maskgan.parsing"},
-             "maskgan.data.sources": {"maskgan.networks.generator"}, "maskgan.train.export": {"maskgan.eval.metrics"}}
-    assert library_arrows_upwards(edges) == ["maskgan.data.sources imports maskgan.networks.generator",
-                                             "maskgan.parsing.landmarks imports maskgan.infer.crop"]
+    edges = {
+        "maskgan.parsing.landmarks": {"maskgan.infer.crop", "maskgan.core.photo_checks", "maskgan.parsing"},
+        "maskgan.data.sources": {"maskgan.networks.generator"},
+        "maskgan.train.export": {"maskgan.eval.metrics"},
+    }
+    assert library_arrows_upwards(edges) == [
+        "maskgan.data.sources imports maskgan.networks.generator",
+        "maskgan.parsing.landmarks imports maskgan.infer.crop",
+    ]
 
 
 def test_the_krita_plug_in_takes_only_the_label_table_from_the_library():
-    taken = {target for name, targets in graph().items() if name.startswith("maskgan_krita")
-             for target in targets if target.split(".")[0] == "maskgan"}
+    taken = {
+        target
+        for name, targets in graph().items()
+        if name.startswith("maskgan_krita")
+        for target in targets
+        if target.split(".")[0] == "maskgan"
+    }
     assert taken <= {"maskgan.labels"}
 
 
@@ -135,21 +159,36 @@ def test_the_gimp_plug_in_reaches_no_krita_or_qt_module():
         if name not in seen:
             seen.add(name)
             todo.extend(edges.get(name, ()))
-    editor_bound = sorted(name for name in seen if name.startswith("maskgan_krita") and any(
-        isinstance(node, (ast.Import, ast.ImportFrom)) and
-        any(n.split(".")[0] in ("krita", "PyQt5") for n in [getattr(node, "module", None) or ""] +
-            [alias.name for alias in node.names])
-        for node in ast.parse(modules()[name].read_text()).body))
+    editor_bound = sorted(
+        name
+        for name in seen
+        if name.startswith("maskgan_krita")
+        and any(
+            isinstance(node, (ast.Import, ast.ImportFrom))
+            and any(
+                n.split(".")[0] in ("krita", "PyQt5")
+                for n in [getattr(node, "module", None) or ""] + [alias.name for alias in node.names]
+            )
+            for node in ast.parse(modules()[name].read_text()).body
+        )
+    )
     assert editor_bound == []
     assert "maskgan_krita.mask_colours" in seen  # the bad-colour wording is the Krita plug-in's
 
 
 def test_the_library_opens_no_sockets():
-    socket_users = sorted(name for name, path in modules().items() if name.split(".")[0] == "maskgan"
-                          and any(isinstance(node, (ast.Import, ast.ImportFrom))
-                                  and any(alias.name.split(".")[0] in ("zmq", "socket") for alias in node.names)
-                                  or isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "zmq"
-                                  for node in ast.walk(ast.parse(path.read_text()))))
+    socket_users = sorted(
+        name
+        for name, path in modules().items()
+        if name.split(".")[0] == "maskgan"
+        and any(
+            isinstance(node, (ast.Import, ast.ImportFrom))
+            and any(alias.name.split(".")[0] in ("zmq", "socket") for alias in node.names)
+            or isinstance(node, ast.ImportFrom)
+            and (node.module or "").split(".")[0] == "zmq"
+            for node in ast.walk(ast.parse(path.read_text()))
+        )
+    )
     assert socket_users == []
 
 
@@ -197,8 +236,9 @@ def test_the_cycle_finder_finds_a_cycle():
 
 def test_no_module_imports_itself_through_others():
     # a package's __init__ re-exporting its modules is not a cycle of code: its modules import each other, not it
-    edges = {name: {t for t in targets if not (modules_are_package_and_member(t, name))}
-             for name, targets in graph().items()}
+    edges = {
+        name: {t for t in targets if not (modules_are_package_and_member(t, name))} for name, targets in graph().items()
+    }
     assert cycles(edges) == []
 
 
@@ -210,7 +250,10 @@ def test_pyproject_lists_every_package_so_that_a_wheel_carries_it():
     import tomllib
 
     listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
-    found = {module_name(path.parent / "__init__.py", package, folder)
-             for package, folder in PACKAGES.items() for path in (ROOT / folder).rglob("__init__.py")
-             if "vendor" not in path.relative_to(ROOT / folder).parts}
+    found = {
+        module_name(path.parent / "__init__.py", package, folder)
+        for package, folder in PACKAGES.items()
+        for path in (ROOT / folder).rglob("__init__.py")
+        if "vendor" not in path.relative_to(ROOT / folder).parts
+    }
     assert sorted(found - listed) == []

@@ -5,8 +5,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from krita_importer import import_zip, load_importer
+
 from maskgan_cli.main import main
 from maskgan_installer.krita_install import InstallError, InstallPlan, build_zip, install, uninstall
 from maskgan_installer.krita_paths import (
@@ -71,7 +71,13 @@ def test_install_vendors_client_and_enables_plugin(profile, wheels):
     plugin = profile.pykrita / "maskgan_krita"
     assert (plugin / "__init__.py").exists() and (profile.pykrita / "maskgan_krita.desktop").exists()
     assert (profile.actions / "maskgan_krita.action").exists()
-    for vendored in ("maskgan_client/__init__.py", "maskgan_labels.py", "zmq/__init__.py", "msgpack/__init__.py", "numpy/__init__.py"):
+    for vendored in (
+        "maskgan_client/__init__.py",
+        "maskgan_labels.py",
+        "zmq/__init__.py",
+        "msgpack/__init__.py",
+        "numpy/__init__.py",
+    ):
         assert (plugin / "vendor" / vendored).exists(), vendored
     assert read_python_setting(profile.kritarc, "enable_maskgan_krita") == "true"
     assert json.loads((plugin / "daemon.json").read_text())["command"][-2:] == ["maskgan_cli", "daemon"]
@@ -118,7 +124,12 @@ def test_vendored_packages_import_in_kritas_own_python(profile, wheels):
 
 
 def test_zip_has_krita_importer_layout(tmp_path, wheels):
-    plan = InstallPlan(KritaLocation(tmp_path / "unused", tmp_path / "rc"), current_python_version(), wheel_platform_tags(), wheels=wheels)
+    plan = InstallPlan(
+        KritaLocation(tmp_path / "unused", tmp_path / "rc"),
+        current_python_version(),
+        wheel_platform_tags(),
+        wheels=wheels,
+    )
     names = zipfile.ZipFile(build_zip(tmp_path / "maskgan.zip", plan)).namelist()
     assert "maskgan_krita.desktop" in names and "maskgan_krita/__init__.py" in names
     assert "maskgan_krita/vendor/maskgan_client/__init__.py" in names
@@ -126,9 +137,16 @@ def test_zip_has_krita_importer_layout(tmp_path, wheels):
     assert not (tmp_path / "unused").exists()
 
 
-@pytest.mark.skipif(load_importer() is None, reason="Krita's plugin_importer.py is not installed (apt-get install krita)")
+@pytest.mark.skipif(
+    load_importer() is None, reason="Krita's plugin_importer.py is not installed (apt-get install krita)"
+)
 def test_krita_importer_takes_the_zip_with_its_shortcuts(tmp_path, wheels):
-    plan = InstallPlan(KritaLocation(tmp_path / "unused", tmp_path / "rc"), current_python_version(), wheel_platform_tags(), wheels=wheels)
+    plan = InstallPlan(
+        KritaLocation(tmp_path / "unused", tmp_path / "rc"),
+        current_python_version(),
+        wheel_platform_tags(),
+        wheels=wheels,
+    )
     resources = tmp_path / "resources"
     resources.mkdir()
     assert import_zip(build_zip(tmp_path / "maskgan.zip", plan), resources) == ["maskgan_krita"]

@@ -5,13 +5,12 @@ import time
 from types import SimpleNamespace
 
 import numpy as np
+from krita_fakes import FakeWork
 
 from maskgan_client.client import PING_INTERVAL, PING_TIMEOUT
 from maskgan_daemon.server import Server
 from maskgan_krita.guard import PluginError
 from maskgan_krita.jobs import Batch, Item
-
-from krita_fakes import FakeWork
 
 
 class Sender:
@@ -25,8 +24,13 @@ class Sender:
         if item.label in self.broken:
             raise PluginError(f"{item.label}: the mask has 3 pixels in 1 colour that match no class")
         self.reads.append(item.label)
-        self.work.batches.send_item(item, "edit", {}, {"image": np.zeros((4, 4, 3), np.uint8)},
-                                    lambda result, arrays: self.added.append(item.label))
+        self.work.batches.send_item(
+            item,
+            "edit",
+            {},
+            {"image": np.zeros((4, 4, 3), np.uint8)},
+            lambda result, arrays: self.added.append(item.label),
+        )
 
 
 def start(work, labels, in_flight=2, broken=()):
@@ -62,8 +66,10 @@ def test_a_daemon_gone_fails_the_running_item_and_the_ones_not_sent_alike():
     start(work, ["“a”", "“b”", "“c”"], in_flight=1)
     work.wait(PING_INTERVAL)
     work.wait(PING_TIMEOUT + 0.1)  # the liveness ping was never answered
-    assert work.board.message == ("Batch apply: 0 of 3 applied; 3 failed: “a”, “b”, “c”: the daemon stopped "
-                                  "answering; start it again from the docker")
+    assert work.board.message == (
+        "Batch apply: 0 of 3 applied; 3 failed: “a”, “b”, “c”: the daemon stopped "
+        "answering; start it again from the docker"
+    )
     assert work.sent("edit") == ["edit-1"] and work.link.daemon is None
 
 
@@ -72,8 +78,9 @@ def test_an_item_that_cannot_be_read_fails_and_the_others_go_on():
     start(work, ["“a”", "“b”", "“c”"], broken=("“b”",))
     for request_id in work.sent("edit"):
         work.answer(request_id, "result", result={})
-    assert work.board.message == ("Batch apply: 2 of 3 applied; 1 failed: “b”: the mask has 3 pixels in 1 colour "
-                                  "that match no class")
+    assert work.board.message == (
+        "Batch apply: 2 of 3 applied; 1 failed: “b”: the mask has 3 pixels in 1 colour that match no class"
+    )
 
 
 def test_cancel_while_an_item_waits_out_a_busy_answer_ends_the_batch_and_sends_nothing_more():
@@ -113,8 +120,18 @@ class HeldEditor:
     def edit_batch(self, requests, feather, progress, cancel):
         self.release.wait(30)
         self.edited += len(requests)
-        return [SimpleNamespace(image=r.image, layer=np.zeros(r.image.shape[:2] + (4,), np.uint8), changed=True,
-                                box=(0, 0, 1, 1), looks={}, routes={}, alignment="") for r in requests]
+        return [
+            SimpleNamespace(
+                image=r.image,
+                layer=np.zeros(r.image.shape[:2] + (4,), np.uint8),
+                changed=True,
+                box=(0, 0, 1, 1),
+                looks={},
+                routes={},
+                alignment="",
+            )
+            for r in requests
+        ]
 
 
 def test_a_batch_against_a_real_daemon_with_a_full_queue_waits_out_its_busy_answers(tmp_path):
@@ -125,15 +142,17 @@ def test_a_batch_against_a_real_daemon_with_a_full_queue_waits_out_its_busy_answ
     try:
         work = FakeWork(endpoint=server.endpoint)
         refusals = []
-        batch = Batch("Batch apply", "applied", [Item(f"“{n}”", size) for size, n in enumerate("abcd", 8)],
-                      in_flight=4)
+        batch = Batch("Batch apply", "applied", [Item(f"“{n}”", size) for size, n in enumerate("abcd", 8)], in_flight=4)
         refused = batch.refused
         batch.refused = lambda *args: refusals.append(args[0].label) or refused(*args)
 
         def send(item):  # a valid edit, of a size of its own: the daemon runs each alone
             size = item.payload
-            arrays = {"image": np.zeros((size, size, 3), np.uint8), "source_mask": np.zeros((size, size), np.uint8),
-                      "edited_mask": np.ones((size, size), np.uint8)}
+            arrays = {
+                "image": np.zeros((size, size, 3), np.uint8),
+                "source_mask": np.zeros((size, size), np.uint8),
+                "edited_mask": np.ones((size, size), np.uint8),
+            }
             work.batches.send_item(item, "edit", {"feather": 0}, arrays, lambda result, out: None)
 
         work.batches.start(batch, send)

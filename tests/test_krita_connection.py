@@ -4,10 +4,9 @@ import gc
 import weakref
 
 import numpy as np
+from krita_fakes import fake_connection
 
 from maskgan_krita.connection import PING_INTERVAL, PING_TIMEOUT, STOPPED_ANSWERING, WORK_TIMEOUT
-
-from krita_fakes import fake_connection
 
 
 class Outcome:
@@ -17,9 +16,11 @@ class Outcome:
         self.results, self.errors, self.progress = [], [], []
 
     def callbacks(self):
-        return {"on_result": lambda result, arrays: self.results.append((result, arrays)),
-                "on_error": self.errors.append,
-                "on_progress": lambda *p: self.progress.append(p)}
+        return {
+            "on_result": lambda result, arrays: self.results.append((result, arrays)),
+            "on_error": self.errors.append,
+            "on_progress": lambda *p: self.progress.append(p),
+        }
 
 
 def test_a_busy_answer_sends_the_request_again_with_its_id_once_the_wait_is_over():

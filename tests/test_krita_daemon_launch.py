@@ -3,7 +3,6 @@
 import pytest
 
 
-
 def test_daemon_start_command_comes_from_daemon_json(tmp_path):
     from maskgan_krita.daemon_launch import start_command
     from maskgan_krita.guard import PluginError
@@ -11,7 +10,17 @@ def test_daemon_start_command_comes_from_daemon_json(tmp_path):
     config = tmp_path / "daemon.json"
     config.write_text('{"command": ["/py", "-m", "maskgan_cli", "daemon"]}')
     assert start_command("ipc:///e", "bf16", config) == [
-        "/py", "-m", "maskgan_cli", "daemon", "start", "--detach", "--precision", "bf16", "--endpoint", "ipc:///e"]
+        "/py",
+        "-m",
+        "maskgan_cli",
+        "daemon",
+        "start",
+        "--detach",
+        "--precision",
+        "bf16",
+        "--endpoint",
+        "ipc:///e",
+    ]
     assert start_command("", "auto", config)[-4:] == ["start", "--detach", "--precision", "auto"]
     with pytest.raises(PluginError, match="daemon.json is missing or broken.*run `maskgan install krita` again"):
         start_command("", "auto", tmp_path / "gone" / "daemon.json")

@@ -1,6 +1,7 @@
 """The Krita plug-in's daemon_link.py outside Krita: the connection line, auto-start, the daemon check."""
 
 import pytest
+from krita_fakes import FakeClock, FakeLater, FakeStore, fake_connection
 
 from maskgan_client import PROTOCOL_VERSION
 from maskgan_krita.board import Board
@@ -8,10 +9,13 @@ from maskgan_krita.daemon_link import START_TRIES, DaemonLink
 from maskgan_krita.guard import PluginError
 from maskgan_krita.settings import Settings
 
-from krita_fakes import FakeClock, FakeLater, FakeStore, fake_connection
-
-HELLO = {"protocol": PROTOCOL_VERSION, "version": "0.1.0", "device": "cpu", "precision": "fp32",
-         "model": {"name": "demo"}}
+HELLO = {
+    "protocol": PROTOCOL_VERSION,
+    "version": "0.1.0",
+    "device": "cpu",
+    "precision": "fp32",
+    "model": {"name": "demo"},
+}
 
 
 class FakeLauncher:
@@ -52,8 +56,10 @@ def test_a_daemon_that_answers_hello_is_connected_and_one_in_another_protocol_is
     daemon.answer(last_hello(daemon), "result", result={**HELLO, "protocol": PROTOCOL_VERSION + 1})
     connection.tick()
     assert link.daemon is None
-    assert link.connection_text == (f"Daemon speaks protocol {PROTOCOL_VERSION + 1}, this plug-in {PROTOCOL_VERSION}: "
-                                    "update the plug-in (`maskgan install krita`) or the daemon so that they match")
+    assert link.connection_text == (
+        f"Daemon speaks protocol {PROTOCOL_VERSION + 1}, this plug-in {PROTOCOL_VERSION}: "
+        "update the plug-in (`maskgan install krita`) or the daemon so that they match"
+    )
 
 
 def test_auto_start_starts_a_daemon_once_per_endpoint_and_says_hello_until_it_answers():
@@ -99,8 +105,10 @@ def test_a_started_daemon_that_never_answers_is_given_up_after_its_tries():
 
 def test_an_action_without_a_daemon_is_refused_and_says_hello_for_the_next_click():
     link, _, daemon, _, _, _ = make_link()
-    with pytest.raises(PluginError, match="no MaskGAN daemon is connected: press Start daemon or run "
-                                          "`maskgan daemon start`, then try again"):
+    with pytest.raises(
+        PluginError,
+        match="no MaskGAN daemon is connected: press Start daemon or run `maskgan daemon start`, then try again",
+    ):
         link.require()
     assert [op for _, op, _, _ in daemon.sent] == ["hello"]
 

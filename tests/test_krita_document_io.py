@@ -2,10 +2,9 @@
 
 import numpy as np
 import pytest
+from krita_fakes import FakeDocument, FakeNode
 
 from maskgan_krita import naming
-
-from krita_fakes import FakeDocument, FakeNode
 
 
 def test_photo_layer_is_the_active_one_outside_the_group_else_the_bottom_most():
@@ -22,8 +21,15 @@ def test_photo_layer_is_the_active_one_outside_the_group_else_the_bottom_most():
     assert document_io.photo_layer(FakeDocument(root, old_edited)) is background  # nor in a replaced one
     assert document_io.photo_layer(FakeDocument(root, None)) is background
     assert document_io.layer_names(FakeDocument(root)) == [
-        "MaskGAN replaced 1", naming.EDITED_MASK, "Sketches", "Background", "Retouch", naming.GROUP,
-        naming.SOURCE_MASK, naming.EDITED_MASK]
+        "MaskGAN replaced 1",
+        naming.EDITED_MASK,
+        "Sketches",
+        "Background",
+        "Retouch",
+        naming.GROUP,
+        naming.SOURCE_MASK,
+        naming.EDITED_MASK,
+    ]
     assert naming.is_mask_group_name("MaskGAN replaced 12") and not naming.is_mask_group_name("MaskGAN replaced")
     assert not naming.is_mask_group_name("MaskGAN edit 1")
     only_masks = FakeNode("root", "grouplayer", [FakeNode(naming.GROUP, "grouplayer", [FakeNode(naming.SOURCE_MASK)])])
@@ -92,7 +98,9 @@ def test_non_rgba8_documents_are_told_how_to_convert():
         def name(self):
             return "print"
 
-    with pytest.raises(PluginError, match="“print” is CMYKA U8; MaskGAN needs 8-bit RGBA: convert it with Image > Convert"):
+    with pytest.raises(
+        PluginError, match="“print” is CMYKA U8; MaskGAN needs 8-bit RGBA: convert it with Image > Convert"
+    ):
         document_io.check_rgba8(Doc())
 
 
@@ -106,11 +114,15 @@ def test_selected_layers_that_cannot_be_photos_say_why():
     FakeNode("root", "grouplayer", [layers, FakeNode("Logo", "vectorlayer"), FakeNode("Fill", "filllayer"), group])
     problems = {n.name(): document_io.photo_problem(n) for n in (photo, mask, layers, edited, group)}
     assert problems == {
-        "Photo": None, "Transparency": "a mask layer, not a photo",
+        "Photo": None,
+        "Transparency": "a mask layer, not a photo",
         "Layers": "a group layer: select the paint layers inside it",
-        naming.EDITED_MASK: "part of the MaskGAN masks, not a photo", naming.GROUP: "part of the MaskGAN masks, not a photo"}
+        naming.EDITED_MASK: "part of the MaskGAN masks, not a photo",
+        naming.GROUP: "part of the MaskGAN masks, not a photo",
+    }
     assert document_io.photo_problem(FakeNode("Logo", "vectorlayer")) == (
-        "a vector layer: convert it to a paint layer first (Layer > Convert)")
+        "a vector layer: convert it to a paint layer first (Layer > Convert)"
+    )
     assert document_io.photo_problem(FakeNode("Fill", "filllayer")) == "a filllayer, not a paint layer"
 
 
@@ -139,8 +151,16 @@ def test_a_result_is_never_a_photo_even_when_active():
     edit = FakeNode("MaskGAN edit 1")
     variant = FakeNode("Variant 1")
     inside_results = FakeNode("Retouch")
-    root = FakeNode("root", "grouplayer", [background, edit, FakeNode("MaskGAN variants 1", "grouplayer", [variant]),
-                                           FakeNode("MaskGAN results", "grouplayer", [inside_results])])
+    root = FakeNode(
+        "root",
+        "grouplayer",
+        [
+            background,
+            edit,
+            FakeNode("MaskGAN variants 1", "grouplayer", [variant]),
+            FakeNode("MaskGAN results", "grouplayer", [inside_results]),
+        ],
+    )
     assert document_io.photo_problem(edit) == "a MaskGAN result, not a photo"
     assert document_io.photo_problem(variant) == "a MaskGAN result, not a photo"
     assert document_io.photo_problem(inside_results) == "a MaskGAN result, not a photo"

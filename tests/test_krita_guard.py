@@ -1,7 +1,6 @@
 """The Krita plug-in's guard.py outside Krita: exceptions kept out of Qt's event loop."""
 
 
-
 def test_guarded_slots_report_instead_of_raising():
     from maskgan_krita.guard import PluginError, guarded
 

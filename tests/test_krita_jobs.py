@@ -3,7 +3,6 @@
 import pytest
 
 
-
 def test_batch_keeps_a_few_items_in_flight_and_reports_each():
     from maskgan_krita.jobs import CANCELLED, DONE, FAILED, RUNNING, Batch, Item
 
@@ -27,8 +26,10 @@ def test_batch_keeps_a_few_items_in_flight_and_reports_each():
     assert batch.over and batch.progress() == 1.0
     assert batch.lines()[:3] == ["“a”: applied", "“b”: failed", "“c”: failed"]
     # a message that already names its document is not prefixed twice
-    assert batch.summary() == ("Batch apply: 1 of 5 applied; 2 failed: “b”: no face; "
-                               "“c”: the mask has 16 pixels in 1 colour that match no class; 2 cancelled")
+    assert batch.summary() == (
+        "Batch apply: 1 of 5 applied; 2 failed: “b”: no face; "
+        "“c”: the mask has 16 pixels in 1 colour that match no class; 2 cancelled"
+    )
     with pytest.raises(ValueError, match="an item finishes as one of"):
         batch.finish(batch.items[0], RUNNING)
 
@@ -46,7 +47,9 @@ def test_skipped_items_are_never_sent_and_the_summary_names_each_reason_once():
     from maskgan_krita.jobs import FAILED, SKIPPED, Batch, Item
 
     group = Item("“Group 1”", state=SKIPPED, message="a group layer: select the paint layers inside it")
-    vector = Item("“Logo”", state=SKIPPED, message="a vector layer: convert it to a paint layer first (Layer > Convert)")
+    vector = Item(
+        "“Logo”", state=SKIPPED, message="a vector layer: convert it to a paint layer first (Layer > Convert)"
+    )
     photos = [Item("“A”"), Item("“B”"), Item("“C”")]
     batch = Batch("Batch apply on “frames”", "applied", [group, photos[0], vector, photos[1], photos[2]], in_flight=2)
     assert batch.start_next(0.0) == photos[:2]  # skipped items are finished from the start
@@ -62,7 +65,8 @@ def test_skipped_items_are_never_sent_and_the_summary_names_each_reason_once():
     assert batch.summary() == (
         "Batch apply on “frames”: 0 of 5 applied; 2 skipped: “Group 1”: a group layer: select the paint layers inside "
         "it; “Logo”: a vector layer: convert it to a paint layer first (Layer > Convert); 3 failed: “A”, “B”, “C”: "
-        "the daemon stopped answering; start it again from the docker")
+        "the daemon stopped answering; start it again from the docker"
+    )
 
 
 def test_a_refused_item_goes_back_first_in_line_and_nothing_is_sent_until_the_wait_is_over():

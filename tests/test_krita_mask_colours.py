@@ -20,7 +20,8 @@ def test_off_palette_colours_name_the_nearest_class_and_the_tolerance_that_reads
     assert str(error.value) == (
         "“portrait”: “Edited mask” has 3 pixels off the palette, in 2 colours: "
         "RGB(6, 5, 2) x2 (nearest Background, distance 8.1), RGB(0, 5, 216) x1 (nearest Hair, distance 13.0). "
-        "Repaint them with a hard brush in the palette colours, or raise Colour tolerance (now 4) to at least 13.")
+        "Repaint them with a hard brush in the palette colours, or raise Colour tolerance (now 4) to at least 13."
+    )
     assert mask_colours.tolerance_needed(rgba, 4) == 13
     with pytest.raises(PluginError, match="to at least 13"):
         mask_colours.read_label(rgba, 12, "mask")  # the value the message names is the smallest that works
@@ -51,8 +52,14 @@ def test_colours_no_allowed_tolerance_reads_say_repaint_only():
     from maskgan_krita.guard import PluginError
 
     label = np.zeros((3, 3), np.uint8)
-    many = {(0, 0): (250, 0, 250), (0, 1): (250, 0, 250), (0, 2): (128, 128, 128), (1, 0): (40, 40, 40),
-            (1, 1): (20, 20, 20), (1, 2): (30, 30, 30)}
+    many = {
+        (0, 0): (250, 0, 250),
+        (0, 1): (250, 0, 250),
+        (0, 2): (128, 128, 128),
+        (1, 0): (40, 40, 40),
+        (1, 1): (20, 20, 20),
+        (1, 2): (30, 30, 30),
+    }
     rgba = painted(label, many)
     assert mask_colours.tolerance_needed(rgba, 24) is None  # two colours are more than 50 from every class
     with pytest.raises(PluginError) as error:
@@ -61,7 +68,8 @@ def test_colours_no_allowed_tolerance_reads_say_repaint_only():
         "“mask.png” has 6 pixels off the palette, in 5 colours: RGB(250, 0, 250) x2 (nearest Right eye, distance 65.1), "
         "RGB(20, 20, 20) x1 (nearest Background, distance 34.6), RGB(30, 30, 30) x1 (nearest Necklace, distance 47.3), "
         "RGB(40, 40, 40) x1 (nearest Necklace, distance 57.6) and 1 more. Repaint them with a hard brush in the "
-        "palette colours: no Colour tolerance up to 50 accepts them all.")
+        "palette colours: no Colour tolerance up to 50 accepts them all."
+    )
     assert mask_colours.tolerance_needed(rgba, 50) is None  # nothing above the top of the range
 
 
@@ -76,7 +84,7 @@ def test_a_mask_read_in_bands_equals_the_mask_read_whole():
     rgba[25, 14, :3] = (PALETTE[1] * 0.5 + PALETTE[4] * 0.5).astype(np.uint8)  # a soft edge: a blend, accepted
     reader = mask_colours.ColourMask(60, 50, DEFAULT_COLOR_TOLERANCE, "“x”: “Edited mask”")
     for top in range(0, 60, 7):
-        reader.add(top, rgba[top:top + 7])
+        reader.add(top, rgba[top : top + 7])
     assert np.array_equal(reader.label(), mask_colours.read_label(rgba, DEFAULT_COLOR_TOLERANCE, "x"))
     assert reader.label()[25, 14] in (1, 4)
 
@@ -91,13 +99,17 @@ def test_a_flat_patch_of_an_in_between_colour_is_refused():
     label[50:55, 30:50] = 11  # upper lip
     rgba = pixels.label_to_colour_layer(label)
     pink = (220, 120, 130)  # near the blend of Right eye and Upper lip
-    assert color_to_label(np.array([[pink, PALETTE[5], PALETTE[11]]], np.uint8), DEFAULT_COLOR_TOLERANCE).shape == (1, 3)
+    assert color_to_label(np.array([[pink, PALETTE[5], PALETTE[11]]], np.uint8), DEFAULT_COLOR_TOLERANCE).shape == (
+        1,
+        3,
+    )
     rgba[30:50, 50:70] = (*pink, 255)  # a 20x20 patch: its inside is further than 8 px from any class's colour
     with pytest.raises(PluginError) as error:
         mask_colours.read_label(rgba, DEFAULT_COLOR_TOLERANCE, "“x”: “Edited mask”")
     assert str(error.value).startswith(
         "“x”: “Edited mask” has 16 pixels off the palette (an area of a colour between two classes, more than 8 px "
-        "from either: a blend only counts at an edge), in 1 colour: RGB(220, 120, 130) x16 (nearest ")
+        "from either: a blend only counts at an edge), in 1 colour: RGB(220, 120, 130) x16 (nearest "
+    )
     rgba[30:50, 50:70] = pixels.label_to_colour_layer(label)[30:50, 50:70]
     rgba[30:50, 50:54] = (*pink, 255)  # a band 4 px wide: an edge, accepted
     mask_colours.read_label(rgba, DEFAULT_COLOR_TOLERANCE, "x")

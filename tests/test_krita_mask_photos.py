@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from krita_fakes import FakeDocument, FakeNode, FakeStore
 
 from maskgan_krita import naming, regions
 from maskgan_krita.guard import PluginError
@@ -9,8 +10,6 @@ from maskgan_krita.mask_photos import MaskPhotos
 from maskgan_krita.photo_source import of_layer
 from maskgan_krita.regions import Rect
 from maskgan_krita.settings import Settings
-
-from krita_fakes import FakeDocument, FakeNode, FakeStore
 
 
 def portrait():
@@ -31,8 +30,11 @@ def test_the_masks_keep_their_photo_layer_whatever_is_active_and_say_when_it_is_
     assert photos.photo(doc).source is retouch and photos.anchor(doc) is retouch
     assert photos.line(doc) == "Photo: “Retouch” (the masks were made from it)"
     retouch.remove()
-    with pytest.raises(PluginError, match="“portrait”: the photo layer “Retouch” the masks were made from is gone: "
-                                          "parse the face or import the mask again"):
+    with pytest.raises(
+        PluginError,
+        match="“portrait”: the photo layer “Retouch” the masks were made from is gone: "
+        "parse the face or import the mask again",
+    ):
         photos.mask_photo(doc)
     assert photos.line(doc).startswith("“portrait”: the photo layer “Retouch”")
     assert photos.line(None) == ""
@@ -48,6 +50,7 @@ def test_a_photo_changed_since_its_masks_were_made_is_noted():
     rgb[20:24, 20:30] = 0  # a stroke meant for the mask
     assert photos.change_note(doc, of_layer(retouch), rgb, rect) == (
         " Note: the photo layer “Retouch” changed since its masks were made (around the face): if you painted on it "
-        f"by mistake, undo that and paint on “{naming.EDITED_MASK}”.")
+        f"by mistake, undo that and paint on “{naming.EDITED_MASK}”."
+    )
     other = FakeNode("Other")
     assert photos.change_note(doc, of_layer(other), rgb, rect) == ""  # another layer sent: nothing to compare

@@ -3,7 +3,6 @@
 import numpy as np
 
 
-
 def test_the_face_region_grows_the_masks_bounds_and_stays_in_the_document():
     from maskgan_krita.regions import Rect, face_region
 

@@ -1,10 +1,9 @@
 """The Krita plug-in's settings.py outside Krita: the plug-in's settings in kritarc."""
 
 import pytest
+from krita_fakes import FakeStore
 
 from maskgan.labels import DEFAULT_COLOR_TOLERANCE
-
-from krita_fakes import FakeStore
 
 
 def test_settings_persist_as_strings_with_typed_defaults_and_bounds():
@@ -12,8 +11,15 @@ def test_settings_persist_as_strings_with_typed_defaults_and_bounds():
 
     store = FakeStore()
     settings = Settings(store)
-    assert (settings.endpoint, settings.auto_start, settings.feather, settings.variants, settings.mask_mode,
-            settings.batch_scope, settings.colour_tolerance) == ("", False, 8, 4, "colour", "documents", 24)
+    assert (
+        settings.endpoint,
+        settings.auto_start,
+        settings.feather,
+        settings.variants,
+        settings.mask_mode,
+        settings.batch_scope,
+        settings.colour_tolerance,
+    ) == ("", False, 8, 4, "colour", "documents", 24)
     assert (settings.precision, settings.result_place, settings.photo_source) == ("auto", "above_photo", "layer")
     assert settings.look == -1 and settings.looks_from_style is False  # automatic, built-in looks
     assert settings.method == "auto"  # the photo's own pixels first
@@ -26,11 +32,20 @@ def test_settings_persist_as_strings_with_typed_defaults_and_bounds():
     assert again.method == "generate" and store.values[("MaskGAN", "method")] == "generate"
     with pytest.raises(ValueError, match="method must be one of"):
         settings.method = "liquify"
-    assert (again.endpoint, again.auto_start, again.feather, again.mask_mode, again.batch_scope,
-            again.colour_tolerance) == ("ipc:///x", True, 12, "classes", "layers", 31)
+    assert (
+        again.endpoint,
+        again.auto_start,
+        again.feather,
+        again.mask_mode,
+        again.batch_scope,
+        again.colour_tolerance,
+    ) == ("ipc:///x", True, 12, "classes", "layers", 31)
     assert (again.precision, again.result_place, again.photo_source) == ("bf16", "results_group", "image")
-    assert (store.values[("MaskGAN", "precision")], store.values[("MaskGAN", "result_place")],
-            store.values[("MaskGAN", "photo_source")]) == ("bf16", "results_group", "image")
+    assert (
+        store.values[("MaskGAN", "precision")],
+        store.values[("MaskGAN", "result_place")],
+        store.values[("MaskGAN", "photo_source")],
+    ) == ("bf16", "results_group", "image")
     assert store.values[("MaskGAN", "feather")] == "12" and again.look == 3 and again.looks_from_style is True
     assert store.values[("MaskGAN", "colour_tolerance")] == "31"
     store.values[("MaskGAN", "variants")] = "99"

@@ -1,10 +1,9 @@
 """The Krita plug-in's tasks.py outside Krita: requests, the document work around them, Cancel, on fakes."""
 
 import numpy as np
+from krita_fakes import FakeDocument, FakeNode, FakeSteps, FakeWork
 
 from maskgan_client.client import PING_INTERVAL, PING_TIMEOUT
-
-from krita_fakes import FakeDocument, FakeNode, FakeSteps, FakeWork
 
 DOC = FakeDocument(FakeNode("root", "grouplayer"))  # named “portrait”; FakeWork.closed says whether it is open
 
@@ -23,8 +22,13 @@ def test_a_result_is_handed_to_its_handler_and_progress_shows_on_the_message_lin
 def test_a_busy_answer_to_a_single_request_is_waited_out_and_its_result_still_added():
     work = FakeWork()
     got = []
-    request_id = work.tasks.submit("Parse face", "parse", {"face": 0}, {"image": np.zeros((8, 8, 3), np.uint8)},
-                                   lambda result, arrays: got.append(result))
+    request_id = work.tasks.submit(
+        "Parse face",
+        "parse",
+        {"face": 0},
+        {"image": np.zeros((8, 8, 3), np.uint8)},
+        lambda result, arrays: got.append(result),
+    )
     work.answer(request_id, "error", code="busy", message="the daemon's queue is full", retry_after=0.5)
     assert work.board.message == "Parse face: sent to the daemon…" and work.tasks.running == {request_id: "Parse face"}
     work.wait(0.8)

@@ -7,9 +7,9 @@ import sys
 
 import numpy as np
 import pytest
+from helpers import require_parsing_extra
 from PIL import Image
 
-from helpers import require_parsing_extra
 from maskgan.labels import class_index
 from maskgan.parsing import ParserError, load_parser
 
@@ -97,8 +97,9 @@ def test_skin_covers_most_of_the_face_oval(parsed, mesh):
     from maskgan.parsing.landmarks import _mesh_parts
 
     # 2 px in from the outline: the parser's mesh (run on its window) and this one differ by about a pixel
-    oval = ndimage.binary_erosion(polygon_mask(outline(mesh, _mesh_parts().face_oval), parsed.labels.shape),
-                                  iterations=2)
+    oval = ndimage.binary_erosion(
+        polygon_mask(outline(mesh, _mesh_parts().face_oval), parsed.labels.shape), iterations=2
+    )
     inside = parsed.labels[oval]
     assert np.mean(inside == class_index("skin")) > 0.7
     face = [class_index(k) for k in ("skin", "nose", "l_eye", "r_eye", "l_brow", "r_brow", "mouth", "u_lip", "l_lip")]
@@ -119,8 +120,20 @@ def test_hair_above_the_forehead(parsed, mesh):
 
 def test_the_seen_classes_are_all_there_and_the_unseen_absent(parsed):
     present = {int(c) for c in np.unique(parsed.labels)}
-    for key in ("background", "skin", "nose", "l_eye", "r_eye", "l_brow", "r_brow", "mouth", "u_lip", "l_lip",
-                "hair", "neck"):
+    for key in (
+        "background",
+        "skin",
+        "nose",
+        "l_eye",
+        "r_eye",
+        "l_brow",
+        "r_brow",
+        "mouth",
+        "u_lip",
+        "l_lip",
+        "hair",
+        "neck",
+    ):
         assert class_index(key) in present, key
     assert set(parsed.unseen) == {"eye_g", "hat", "ear_r", "neck_l", "cloth"}
     for key in parsed.unseen:

@@ -3,18 +3,16 @@
 import numpy as np
 import pytest
 import torch
-
 from helpers import tiny_generator
-from maskgan_cli.main import main
-from maskgan.data.synthetic import sample_photo
-from maskgan.data.sources import EVAL_SEED_BASE
-from maskgan.imageio import load_mask
-from maskgan.networks.parser_unet import ParserUNet, ParserUNetConfig
-from maskgan.parsing import ParserError, load_parser
-from maskgan.parsing import learned
-from maskgan.parsing.learned import SHIPPED_PARSER, LearnedParser, working_size
+
 from maskgan.core.iou import IoUCounter
+from maskgan.data.sources import EVAL_SEED_BASE
+from maskgan.data.synthetic import sample_photo
+from maskgan.imageio import load_mask
+from maskgan.parsing import ParserError, learned, load_parser
+from maskgan.parsing.learned import SHIPPED_PARSER, LearnedParser, working_size
 from maskgan.weights import WeightsError, save_bundle
+from maskgan_cli.main import main
 
 # Measured on the first 32 test-split faces with the shipped weights: 0.6606 at 96 px and 0.7472 at 256 px
 # (docs/parsing.md has the 500-face figures); the floors leave a margin for other CPUs' float rounding.
@@ -95,16 +93,36 @@ def test_parse_command_writes_the_mask_of_a_trained_parser(tmp_path, capsys):
     from maskgan.imageio import save_png
 
     save_png(tmp_path / "face.png", image)
-    assert main(["parse", "--image", str(tmp_path / "face.png"), "--output", str(tmp_path / "mask.png"),
-                 "--parser-weights", str(SHIPPED_PARSER), "--device", "cpu"]) == 0
+    assert (
+        main(
+            [
+                "parse",
+                "--image",
+                str(tmp_path / "face.png"),
+                "--output",
+                str(tmp_path / "mask.png"),
+                "--parser-weights",
+                str(SHIPPED_PARSER),
+                "--device",
+                "cpu",
+            ]
+        )
+        == 0
+    )
     parser = LearnedParser.from_bundle(SHIPPED_PARSER)
     assert np.array_equal(load_mask(tmp_path / "mask.png"), parser.parse(image).labels)
     assert f"learned parser ({parser.card['name']})" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("image", [np.full((128, 128, 3), 128, np.uint8), np.zeros((1, 1, 3), np.uint8),
-                                   np.random.default_rng(0).integers(0, 256, (128, 128, 3), dtype=np.uint8)],
-                         ids=["grey", "1x1", "noise"])
+@pytest.mark.parametrize(
+    "image",
+    [
+        np.full((128, 128, 3), 128, np.uint8),
+        np.zeros((1, 1, 3), np.uint8),
+        np.random.default_rng(0).integers(0, 256, (128, 128, 3), dtype=np.uint8),
+    ],
+    ids=["grey", "1x1", "noise"],
+)
 def test_a_faceless_image_is_no_face(image):
     """Issue 22, defect 7: the learned parser has no detector, so it must not call any image a face."""
     with pytest.raises(ParserError, match=f"no face found: .* in this {image.shape[1]}x{image.shape[0]} image"):

@@ -11,8 +11,15 @@ from maskgan.eval.metrics import outline_contrast
 from maskgan.infer import Editor
 from maskgan.infer.demo_samples import load_demo_sample
 from maskgan.infer.editor import builtin_look_candidates
-from maskgan.infer.looks import (AUTO_LOOK, DISTINCT_COLOUR, LOOK_CANDIDATES, LookBook, Reference, added_parts,
-                                  distinct_first)
+from maskgan.infer.looks import (
+    AUTO_LOOK,
+    DISTINCT_COLOUR,
+    LOOK_CANDIDATES,
+    LookBook,
+    Reference,
+    added_parts,
+    distinct_first,
+)
 from maskgan.infer.weights_path import default_weights_path
 from maskgan.labels import class_index
 from maskgan.weights import load_bundle
@@ -73,8 +80,14 @@ def test_new_glasses_stand_out_from_the_face_with_the_default_look(editor):
     faces = [heldout[i] for i in range(200) if heldout[i].edit_kind == "add_glasses"][:8]
 
     def contrast(look):
-        return np.mean([frame_contrast(editor.edit(f.image, f.label, f.edited_label, method="generate", look=look).image,
-                                       f.edited_label) for f in faces])
+        return np.mean(
+            [
+                frame_contrast(
+                    editor.edit(f.image, f.label, f.edited_label, method="generate", look=look).image, f.edited_label
+                )
+                for f in faces
+            ]
+        )
 
     # measured on these 8: 21.8 in the photo's own style, 42.7 with look 1, 29.3 in the exact ground truth
     assert contrast(AUTO_LOOK) > 1.5 * contrast(0)
@@ -85,11 +98,23 @@ def test_the_first_use_of_a_parts_built_in_looks_says_that_it_ranks_them(demo):
 
     def messages():
         events = []
-        editor.edit(demo.image, demo.source_mask, demo.edited_mask, method="generate", progress=lambda *event: events.append(event))
+        editor.edit(
+            demo.image,
+            demo.source_mask,
+            demo.edited_mask,
+            method="generate",
+            progress=lambda *event: events.append(event),
+        )
         return events
 
     ranking = (1, 3, "ranking the built-in looks of eyeglasses (once per part)")
-    assert messages() == [(0, 3, "planning the edit"), (1, 3, "generating"), ranking, (2, 3, "blending"), (3, 3, "done")]
+    assert messages() == [
+        (0, 3, "planning the edit"),
+        (1, 3, "generating"),
+        ranking,
+        (2, 3, "blending"),
+        (3, 3, "done"),
+    ]
     assert ranking not in messages()
 
 
@@ -107,14 +132,23 @@ def test_a_reference_face_gives_its_glasses_their_tint(editor, demo):
 
 def test_a_reference_without_the_added_part_is_refused_by_name(editor, demo):
     with pytest.raises(ValueError, match="the reference face shows no eyeglasses, which the edit adds"):
-        editor.edit(demo.image, demo.source_mask, demo.edited_mask, method="generate",
-                    reference=Reference(demo.image, demo.source_mask))
+        editor.edit(
+            demo.image,
+            demo.source_mask,
+            demo.edited_mask,
+            method="generate",
+            reference=Reference(demo.image, demo.source_mask),
+        )
 
 
 def test_looks_are_numbered_and_checked(editor, demo):
-    first, second = (editor.edit(demo.image, demo.source_mask, demo.edited_mask, method="generate", look=k).image for k in (1, 2))
+    first, second = (
+        editor.edit(demo.image, demo.source_mask, demo.edited_mask, method="generate", look=k).image for k in (1, 2)
+    )
     assert not np.array_equal(first, second)
-    assert np.array_equal(first, editor.edit(demo.image, demo.source_mask, demo.edited_mask, method="generate", look=1).image)
+    assert np.array_equal(
+        first, editor.edit(demo.image, demo.source_mask, demo.edited_mask, method="generate", look=1).image
+    )
     for bad in (17, -2, 1.5, True):
         with pytest.raises(ValueError, match="look must be an integer from 0"):
             editor.edit(demo.image, demo.source_mask, demo.edited_mask, method="generate", look=bad)
@@ -128,7 +162,9 @@ def test_weights_not_trained_on_the_synthetic_world_have_no_built_in_looks(demo)
     with pytest.raises(ValueError, match="give a reference photo that wears the added parts, or use look 0"):
         editor.edit(demo.image, demo.source_mask, demo.edited_mask, method="generate", look=1)
     wearer = training_face(GLASSES, lambda luminance: True)
-    assert editor.edit(demo.image, demo.source_mask, demo.edited_mask, method="generate", look=1, reference=wearer).looks
+    assert editor.edit(
+        demo.image, demo.source_mask, demo.edited_mask, method="generate", look=1, reference=wearer
+    ).looks
 
 
 def test_variants_draw_added_parts_from_the_look_too(editor):
@@ -154,8 +190,10 @@ def test_variants_keep_new_glasses_that_the_mask_vae_cannot_draw(editor, demo):
 
 def test_near_duplicate_looks_follow_the_distinct_ones():
     mask = np.full((4, 4), HAT, np.uint8)
-    red, dark_red, blue = (Reference(np.full((4, 4, 3), colour, np.uint8), mask)
-                           for colour in ((200, 30, 30), (190, 35, 30), (30, 30, 200)))
+    red, dark_red, blue = (
+        Reference(np.full((4, 4, 3), colour, np.uint8), mask)
+        for colour in ((200, 30, 30), (190, 35, 30), (30, 30, 200))
+    )
     assert distinct_first([red, dark_red, blue], HAT) == [red, blue, dark_red]
 
 

@@ -48,10 +48,7 @@ def test_gan_loss_rejects_unknown_mode_and_empty_outputs():
 # --- feature matching --------------------------------------------------------------------
 def features(offset: float, requires_grad: bool = False) -> list[list[torch.Tensor]]:
     """2 scales of (2 intermediate features + prediction), all entries ``offset``."""
-    return [
-        [torch.full((1, 2, 4, 4), offset, requires_grad=requires_grad) for _ in range(3)]
-        for _ in range(2)
-    ]
+    return [[torch.full((1, 2, 4, 4), offset, requires_grad=requires_grad) for _ in range(3)] for _ in range(2)]
 
 
 def test_feature_matching_zero_for_identical_features():
@@ -178,7 +175,9 @@ def test_vgg_weights_accept_the_features_module_and_the_full_network_layouts(vgg
 def test_vgg_weights_with_wrong_keys_name_them(vgg_state, tmp_path):
     state = dict(vgg_state)
     state["features.3.weight"] = state.pop("features.2.weight")
-    with pytest.raises(WeightsError, match=r"missing keys \['features.2.weight'\].*unexpected keys \['features.3.weight'\]"):
+    with pytest.raises(
+        WeightsError, match=r"missing keys \['features.2.weight'\].*unexpected keys \['features.3.weight'\]"
+    ):
         PerceptualLoss.from_weights(_saved(state, tmp_path / "wrong.pth"))
 
 

@@ -27,7 +27,9 @@ def test_official_outputs_reproduced_through_import(official_reference, tmp_path
     # in float64 the two implementations agree to rounding, far below float32 noise
     generator = generator.double()
     with torch.no_grad():
-        output64 = generator(*(inputs[k].double() for k in ("input_label_onehot", "input_label_ref_onehot", "image_ref")))
+        output64 = generator(
+            *(inputs[k].double() for k in ("input_label_onehot", "input_label_ref_onehot", "image_ref"))
+        )
     assert (output64 - official_reference["intermediates"]["output_float64"]).abs().max().item() <= 1e-10
 
 

@@ -7,12 +7,12 @@ import pytest
 from daemon_process import DaemonProcess
 from PIL import Image
 
-from maskgan_cli.main import main
 from maskgan.data.synthetic import sample
 from maskgan.imageio import load_mask, save_png
 from maskgan.labels import CLASS_KEYS
 from maskgan.parsing.learned import SHIPPED_PARSER, LearnedParser
 from maskgan.weights import update_card
+from maskgan_cli.main import main
 from maskgan_client import Client, DaemonError
 
 
@@ -39,8 +39,26 @@ def direct_labels(parser_weights, image):
 
 def test_parse_writes_the_parsers_labels_as_a_colour_mask_and_class_layers(parser_weights, photo, tmp_path, capsys):
     out, layers = tmp_path / "mask.png", tmp_path / "layers"
-    assert main(["parse", "--image", str(photo), "--output", str(out), "--parser", "learned",
-                 "--parser-weights", str(parser_weights), "--layers", str(layers), "--device", "cpu"]) == 0
+    assert (
+        main(
+            [
+                "parse",
+                "--image",
+                str(photo),
+                "--output",
+                str(out),
+                "--parser",
+                "learned",
+                "--parser-weights",
+                str(parser_weights),
+                "--layers",
+                str(layers),
+                "--device",
+                "cpu",
+            ]
+        )
+        == 0
+    )
     expected = direct_labels(parser_weights, sample(20_000_001, 128).image)
     labels = load_mask(out)
     assert np.array_equal(labels, expected)
@@ -54,12 +72,15 @@ def test_parse_writes_the_parsers_labels_as_a_colour_mask_and_class_layers(parse
     assert "note: " in printed  # the learned parser says it has no face detector
 
 
-@pytest.mark.parametrize("argv,message", [
-    (["--face", "-1"], "--face must be 0 or more"),
-    (["--face", "1", "--parser", "learned"], "the learned parser has no face detector"),
-    (["--parser-weights", "/nonexistent.safetensors"], "no weights file at /nonexistent.safetensors"),
-    (["--daemon", "--parser", "learned"], "a daemon uses the parser it was started with"),
-])
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        (["--face", "-1"], "--face must be 0 or more"),
+        (["--face", "1", "--parser", "learned"], "the learned parser has no face detector"),
+        (["--parser-weights", "/nonexistent.safetensors"], "no weights file at /nonexistent.safetensors"),
+        (["--daemon", "--parser", "learned"], "a daemon uses the parser it was started with"),
+    ],
+)
 def test_parse_errors_are_one_line(parser_weights, photo, tmp_path, capsys, argv, message):
     if "--parser-weights" not in argv:
         argv = argv + ["--parser-weights", str(parser_weights)] if "--daemon" not in argv else argv
@@ -74,13 +95,18 @@ def test_parse_names_a_missing_photo(tmp_path, capsys):
 
 
 def test_daemon_parse_answers_the_parsers_labels_and_bad_faces(tiny_weights, parser_weights, tmp_path):
-    daemon = DaemonProcess(tmp_path / "d", tiny_weights,
-                           parser_args=("--parser", "learned", "--parser-weights", str(parser_weights))).start()
+    daemon = DaemonProcess(
+        tmp_path / "d", tiny_weights, parser_args=("--parser", "learned", "--parser-weights", str(parser_weights))
+    ).start()
     try:
         image = sample(20_000_002, 96).image
         with Client(daemon.endpoint, timeout=60) as client:
-            assert client.hello()["parser"] == {"kind": "learned", "weights": str(parser_weights), "name": None,
-                                                "problem": None}
+            assert client.hello()["parser"] == {
+                "kind": "learned",
+                "weights": str(parser_weights),
+                "name": None,
+                "problem": None,
+            }
             reply = client.call("parse", {}, {"image": image})
             assert np.array_equal(reply.arrays["label"], direct_labels(parser_weights, image))
             assert reply.result["faces"] == [[0, 0, 96, 96]] and reply.result["face"] == 0
@@ -96,8 +122,9 @@ def test_daemon_parse_answers_the_parsers_labels_and_bad_faces(tiny_weights, par
 
 
 def test_parse_through_the_daemon_writes_the_same_mask(tiny_weights, parser_weights, photo, tmp_path, capsys):
-    daemon = DaemonProcess(tmp_path / "d", tiny_weights,
-                           parser_args=("--parser", "learned", "--parser-weights", str(parser_weights))).start()
+    daemon = DaemonProcess(
+        tmp_path / "d", tiny_weights, parser_args=("--parser", "learned", "--parser-weights", str(parser_weights))
+    ).start()
     try:
         out = tmp_path / "via_daemon.png"
         assert main(["parse", "--image", str(photo), "--output", str(out), "--daemon", daemon.endpoint]) == 0

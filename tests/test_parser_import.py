@@ -7,13 +7,13 @@ import pickle
 
 import pytest
 import torch
-
 from helpers import tiny_generator
-from maskgan_cli.main import main
+from official_unet import official_forward, official_state_dict
+
 from maskgan.networks.parser_unet import ParserUNet, ParserUNetConfig
 from maskgan.official_import import OfficialImportError, import_official_parser, infer_parser_config
 from maskgan.weights import WeightsError, load_bundle, load_parser_bundle, read_card, save_bundle
-from official_unet import official_forward, official_state_dict
+from maskgan_cli.main import main
 
 
 @pytest.mark.parametrize("feature_scale", [4, 16])
@@ -22,8 +22,12 @@ def test_import_round_trip_is_bit_exact_and_parses_like_the_official_code(tmp_pa
     torch.save(state, tmp_path / "model.pth")
     card = import_official_parser(tmp_path / "model.pth", tmp_path / "parser.safetensors")
     assert infer_parser_config(state) == ParserUNetConfig(base_channels=64 // feature_scale)
-    assert card["networks"]["parser"]["config"] == {"base_channels": 64 // feature_scale, "in_channels": 3, "num_classes": 19,
-                                                       "norm_sizes": []}
+    assert card["networks"]["parser"]["config"] == {
+        "base_channels": 64 // feature_scale,
+        "in_channels": 3,
+        "num_classes": 19,
+        "norm_sizes": [],
+    }
     assert card["resolution"] == 512
     assert card["source"]["sha256"] == hashlib.sha256((tmp_path / "model.pth").read_bytes()).hexdigest()
     assert json.loads((tmp_path / "parser.json").read_text()) == card
@@ -60,7 +64,9 @@ def test_pickles_with_code_are_refused_and_never_run(tmp_path):
         pickle.dump({"conv1.conv1.0.weight": Exploit()}, handle, protocol=2)
     with pytest.raises(OfficialImportError) as info:
         import_official_parser(tmp_path / "evil.pth", tmp_path / "out.safetensors")
-    assert "maskgan refuses to unpickle them, because unpickling arbitrary objects can run arbitrary code" in str(info.value)
+    assert "maskgan refuses to unpickle them, because unpickling arbitrary objects can run arbitrary code" in str(
+        info.value
+    )
     assert not Exploit.marker.exists()
     assert not (tmp_path / "out.safetensors").exists()
 
@@ -82,9 +88,13 @@ def test_checkpoints_that_do_not_fit_get_named_errors(tmp_path):
 
     generator = {f"model.1.{leaf}": torch.zeros(4) for leaf in ("weight", "bias")}
     torch.save(generator, tmp_path / "latest_net_G.pth")
-    with pytest.raises(OfficialImportError, match="not an official face_parsing unet state_dict: missing 'conv1.conv1.0.weight'"):
+    with pytest.raises(
+        OfficialImportError, match="not an official face_parsing unet state_dict: missing 'conv1.conv1.0.weight'"
+    ):
         import_official_parser(tmp_path / "latest_net_G.pth", tmp_path / "o.safetensors")
-    torch.save({"conv1.conv1.0.weight": torch.zeros(4), "final.weight": torch.zeros(19, 4, 1, 1)}, tmp_path / "flat.pth")
+    torch.save(
+        {"conv1.conv1.0.weight": torch.zeros(4), "final.weight": torch.zeros(19, 4, 1, 1)}, tmp_path / "flat.pth"
+    )
     with pytest.raises(OfficialImportError, match=r"conv1.conv1.0.weight has shape \(4,\)"):
         import_official_parser(tmp_path / "flat.pth", tmp_path / "o.safetensors")
     assert not (tmp_path / "o.safetensors").exists()
@@ -112,15 +122,22 @@ def test_a_bundle_of_one_kind_is_refused_where_the_other_is_expected(tmp_path):
 
     with pytest.raises(WeightsError) as info:
         load_bundle(parser_path)
-    assert str(info.value) == (f"{parser_path} is a face-parser bundle, not editing weights: pass it as --parser-weights "
-                               "(`maskgan parse`, `maskgan daemon start`), and give --weights a generator bundle")
+    assert str(info.value) == (
+        f"{parser_path} is a face-parser bundle, not editing weights: pass it as --parser-weights "
+        "(`maskgan parse`, `maskgan daemon start`), and give --weights a generator bundle"
+    )
     with pytest.raises(WeightsError) as info:
         load_parser_bundle(generator_path)
-    assert str(info.value).startswith(f"{generator_path} holds editing weights (generator), not a face parser: "
-                                      "pass it as --weights, and give --parser-weights a parser bundle")
+    assert str(info.value).startswith(
+        f"{generator_path} holds editing weights (generator), not a face parser: "
+        "pass it as --weights, and give --parser-weights a parser bundle"
+    )
     with pytest.raises(WeightsError, match="a parser bundle holds the parser alone, got parser, generator"):
-        save_bundle(tmp_path / "both.safetensors", {"parser": ParserUNet(ParserUNetConfig(base_channels=4)),
-                                                    "generator": tiny_generator()}, {})
+        save_bundle(
+            tmp_path / "both.safetensors",
+            {"parser": ParserUNet(ParserUNetConfig(base_channels=4)), "generator": tiny_generator()},
+            {},
+        )
     with pytest.raises(WeightsError, match="a bundle needs a generator"):
         save_bundle(tmp_path / "none.safetensors", {}, {})
     assert read_card(parser_path)["networks"]["parser"]["parameters"] == 122_551

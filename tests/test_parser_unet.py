@@ -2,9 +2,9 @@
 
 import pytest
 import torch
+from official_unet import official_forward, official_layout, official_state_dict
 
 from maskgan.networks.parser_unet import ParserUNet, ParserUNetConfig, norm_layers
-from official_unet import official_forward, official_layout, official_state_dict
 
 
 @pytest.mark.parametrize("feature_scale", [4, 8, 16])
@@ -18,7 +18,8 @@ def test_state_dict_layout_is_the_official_one(feature_scale):
 def test_default_config_is_the_official_network():
     network = ParserUNet()
     official_parameters = sum(
-        torch.Size(shape).numel() for key, shape in official_layout().items()
+        torch.Size(shape).numel()
+        for key, shape in official_layout().items()
         if not key.endswith(("running_mean", "running_var", "num_batches_tracked"))
     )
     assert sum(p.numel() for p in network.parameters()) == official_parameters == 1_944_355
@@ -58,11 +59,18 @@ def test_sized_batch_norm_uses_the_statistics_of_the_nearest_size():
     statistics = {}
     generator = torch.Generator().manual_seed(4)
     for size in (32, 64):
-        statistics[size] = [(torch.randn(n.weight.shape, generator=generator) * 0.3,
-                             torch.rand(n.weight.shape, generator=generator) + 0.5) for n in norm_layers(plain)]
+        statistics[size] = [
+            (
+                torch.randn(n.weight.shape, generator=generator) * 0.3,
+                torch.rand(n.weight.shape, generator=generator) + 0.5,
+            )
+            for n in norm_layers(plain)
+        ]
         for norm, (mean, var) in zip(norm_layers(sized), statistics[size]):
             norm.set_statistics(size, mean, var)
-    assert "conv1.conv1.1.running_mean_64" in sized.state_dict() and "conv1.conv1.1.running_mean" not in sized.state_dict()
+    assert (
+        "conv1.conv1.1.running_mean_64" in sized.state_dict() and "conv1.conv1.1.running_mean" not in sized.state_dict()
+    )
     sized.eval()
     plain.eval()
     for size, side in ((32, 32), (64, 64), (64, 80), (32, 16)):  # 80 is nearer 64, 16 nearer 32

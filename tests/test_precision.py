@@ -47,8 +47,9 @@ def test_bf16_fast_path_is_within_40_db_of_fp32(official_reference, tmp_path):
     for name in ("fp32", "bf16"):
         editor = Editor.load(tmp_path / "g.safetensors", device="cpu", precision=name)
         assert editor.precision == name
-        outputs[name] = editor.run_generator(inputs["input_label_onehot"], inputs["input_label_ref_onehot"],
-                                             inputs["image_ref"])
+        outputs[name] = editor.run_generator(
+            inputs["input_label_onehot"], inputs["input_label_ref_onehot"], inputs["image_ref"]
+        )
     # the fp32 path is the official forward itself
     assert torch.allclose(outputs["fp32"], official_reference["output"], atol=1e-4)
     mse = ((outputs["fp32"] - outputs["bf16"]) / 2).pow(2).mean().item()  # images span 2 in [-1, 1]

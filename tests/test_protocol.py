@@ -4,8 +4,8 @@ import pytest
 
 from maskgan.infer import looks, routes
 from maskgan.labels import CLASS_KEYS, CLASS_NAMES
-from maskgan_client import protocol
 from maskgan_cli.main import build_parser
+from maskgan_client import protocol
 from maskgan_daemon.ops import OpError, validate_args
 from maskgan_krita.settings import Settings
 
@@ -26,7 +26,9 @@ def test_every_default_is_taken_and_each_end_of_a_range_too(op):
         for value in (spec.low, spec.high) if spec.choices is None else spec.choices:
             assert validate_args(op, {name: value})[name] == value
         if spec.choices is None:
-            with pytest.raises(OpError, match=f"'{name}' must be between {spec.low} and {spec.high}, got {spec.high + 1}"):
+            with pytest.raises(
+                OpError, match=f"'{name}' must be between {spec.low} and {spec.high}, got {spec.high + 1}"
+            ):
                 validate_args(op, {name: spec.high + 1})
 
 
@@ -34,18 +36,38 @@ def test_the_cli_takes_the_protocol_ranges_and_defaults():
     parser = build_parser()
     args = parser.parse_args(["variants", "--image", "p", "--mask", "m", "--edited-mask", "e", "--output", "o"])
     assert (args.feather, args.look, args.method, args.n, args.seed) == (
-        protocol.FEATHER.default, protocol.LOOK.default, protocol.METHOD.default, protocol.VARIANTS.default,
-        protocol.SEED.default)
-    high = parser.parse_args(["interpolate", "--mask-a", "a", "--mask-b", "b", "--output", "o",
-                              "--steps", str(protocol.STEPS.high)])
+        protocol.FEATHER.default,
+        protocol.LOOK.default,
+        protocol.METHOD.default,
+        protocol.VARIANTS.default,
+        protocol.SEED.default,
+    )
+    high = parser.parse_args(
+        ["interpolate", "--mask-a", "a", "--mask-b", "b", "--output", "o", "--steps", str(protocol.STEPS.high)]
+    )
     assert high.steps == protocol.STEPS.high
 
 
 def test_the_cli_refuses_one_past_a_range(capsys):
     with pytest.raises(SystemExit):
-        build_parser().parse_args(["variants", "--image", "p", "--mask", "m", "--edited-mask", "e", "--output", "o",
-                                   "--n", str(protocol.VARIANTS.high + 1)])
-    assert f"must be between 1 and {protocol.VARIANTS.high}, got {protocol.VARIANTS.high + 1}" in capsys.readouterr().err
+        build_parser().parse_args(
+            [
+                "variants",
+                "--image",
+                "p",
+                "--mask",
+                "m",
+                "--edited-mask",
+                "e",
+                "--output",
+                "o",
+                "--n",
+                str(protocol.VARIANTS.high + 1),
+            ]
+        )
+    assert (
+        f"must be between 1 and {protocol.VARIANTS.high}, got {protocol.VARIANTS.high + 1}" in capsys.readouterr().err
+    )
 
 
 class Store(dict):
@@ -59,7 +81,10 @@ class Store(dict):
 def test_the_plug_in_settings_stay_inside_what_the_daemon_takes():
     settings = Settings(Store(feather="100000", look="-7", variants="99"))
     assert (settings.feather, settings.look, settings.variants) == (
-        protocol.FEATHER.high, protocol.LOOK.low, protocol.VARIANTS.high)
+        protocol.FEATHER.high,
+        protocol.LOOK.low,
+        protocol.VARIANTS.high,
+    )
     assert Settings(Store()).method == protocol.METHOD.default
 
 

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 import torch
 
+from maskgan.core.masks import dilate
 from maskgan.data.synthetic import sample_photo
 from maskgan.eval.retouch_edits import bigger_eyes, glasses_on, hairline_down, raised_brows
 from maskgan.imageio import luma
-from maskgan.core.masks import dilate
 from maskgan.infer.glasses import glasses_parts
 from maskgan.infer.routes import plan_photo_routes
 from maskgan.infer.warp import jacobian_determinant, register
@@ -32,8 +32,8 @@ def _outside_window_unchanged(plan, photo) -> bool:
 
 def test_the_warp_of_a_growing_disc_is_smooth_fold_free_and_reaches_the_target():
     rows, cols = np.mgrid[:80, :80]
-    source = (((rows - 40) ** 2 + (cols - 40) ** 2) <= 12 ** 2).astype(np.uint8)
-    target = (((rows - 40) ** 2 + (cols - 40) ** 2) <= 17 ** 2).astype(np.uint8)
+    source = (((rows - 40) ** 2 + (cols - 40) ** 2) <= 12**2).astype(np.uint8)
+    target = (((rows - 40) ** 2 + (cols - 40) ** 2) <= 17**2).astype(np.uint8)
     field = register(source, target, [0, 1], parts=(1,))
     assert field.min_jacobian() > 0.1  # no fold, no tear
     assert float(field.magnitude()[0].abs().max()) == 0 and float(field.magnitude()[:, -1].abs().max()) == 0
@@ -111,7 +111,9 @@ def test_method_generate_leaves_every_changed_pixel_to_the_generator(face):
     edited = hairline_down(labels, 6)
     plan = plan_photo_routes(photo, labels, edited, "generate")
     assert np.array_equal(plan.generate, edited != labels) and plan.image is photo
-    assert {route: parts for route, parts in plan.routes.items() if parts} == {"generated": {"hair": int((edited != labels).sum())}}
+    assert {route: parts for route, parts in plan.routes.items() if parts} == {
+        "generated": {"hair": int((edited != labels).sum())}
+    }
 
 
 def test_an_unknown_method_is_refused(face):

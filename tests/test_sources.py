@@ -11,7 +11,13 @@ from PIL import Image
 from maskgan.core.tensors import image_to_tensor
 from maskgan.data.preview import CAPTION_HEIGHT, GAP, SAMPLES_PER_ROW, write_contact_sheet
 from maskgan.data.sources import (
-    EVAL_SEED_BASE, SEED_BASES, SPLIT_SPAN, TRAIN_SEED_BASE, VAL_SEED_BASE, SyntheticFaceDataset, open_dataset,
+    EVAL_SEED_BASE,
+    SEED_BASES,
+    SPLIT_SPAN,
+    TRAIN_SEED_BASE,
+    VAL_SEED_BASE,
+    SyntheticFaceDataset,
+    open_dataset,
 )
 from maskgan.data.synthetic import sample
 from maskgan.labels import label_to_color
@@ -86,7 +92,9 @@ def test_open_dataset_passes_options_to_the_synthetic_world():
 def test_open_dataset_names_what_is_wrong():
     with pytest.raises(ValueError, match=r"unknown data source 'imagenet': use 'synthetic' .* or 'celebamask:PATH'"):
         open_dataset("imagenet", SIZE)
-    with pytest.raises(ValueError, match="unknown split 'holdout' of the synthetic world; use one of: train, val, test"):
+    with pytest.raises(
+        ValueError, match="unknown split 'holdout' of the synthetic world; use one of: train, val, test"
+    ):
         open_dataset("synthetic", SIZE, "holdout")
     with pytest.raises(ValueError, match="takes the options length and with_edit, not colour"):
         open_dataset("synthetic", SIZE, colour=True)
@@ -121,7 +129,7 @@ def test_contact_sheet_shows_image_masks_and_ground_truth(tmp_path):
         tiles = [face.image, label_to_color(face.label), label_to_color(face.edited_label), face.edited_image]
         for t, tile in enumerate(tiles):
             assert np.array_equal(sheet[top : top + SIZE, left + t * SIZE : left + (t + 1) * SIZE], tile), (n, t)
-    caption = sheet[: CAPTION_HEIGHT, :block_w]
+    caption = sheet[:CAPTION_HEIGHT, :block_w]
     assert (caption > 200).any()  # light caption text on the dark strip
 
 

@@ -5,7 +5,14 @@ import pytest
 
 from maskgan.core.masks import dilate
 from maskgan.data.synthetic import (
-    EDIT_KINDS, influence_radius, render, sample, sample_layout, sample_streams, sample_style, simulate_user_edit,
+    EDIT_KINDS,
+    influence_radius,
+    render,
+    sample,
+    sample_layout,
+    sample_streams,
+    sample_style,
+    simulate_user_edit,
 )
 from maskgan.data.synthetic_draw import Part
 from maskgan.data.synthetic_edit import EDITS
@@ -143,9 +150,7 @@ def test_box_blur_matches_a_direct_window_mean():
     field = np.random.default_rng(0).random((20, 17)).astype(np.float32)
     radius = 3
     padded = np.pad(field, radius, mode="edge")
-    direct = np.mean(
-        [padded[dy : dy + 20, dx : dx + 17] for dy in range(7) for dx in range(7)], axis=0
-    )
+    direct = np.mean([padded[dy : dy + 20, dx : dx + 17] for dy in range(7) for dx in range(7)], axis=0)
     np.testing.assert_allclose(box_blur(field, radius), direct, atol=1e-5)
 
 

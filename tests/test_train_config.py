@@ -4,9 +4,9 @@ import math
 
 import pytest
 
-from maskgan_cli.main import main
 from maskgan.train.config import BUILTIN_CONFIGS, ConfigError, config_from_toml, load_config, parse_override, to_toml
 from maskgan.train.schedule import lr_factor, network_steps, stage_at
+from maskgan_cli.main import main
 
 
 @pytest.mark.parametrize("name", sorted(p.stem for p in BUILTIN_CONFIGS.glob("*.toml")))
@@ -22,10 +22,15 @@ def test_builtin_configs_exist():
 def test_unknown_key_names_the_key_and_the_valid_ones(tmp_path):
     path = tmp_path / "bad.toml"
     path.write_text("[model.generator]\nngff = 16\n")
-    with pytest.raises(ConfigError, match=r"unknown config key 'model.generator.ngff'; valid keys in \[model.generator\]: "
-                                          r"label_nc, n_blocks, n_downsample, ngf, output_nc, spatial_style"):
+    with pytest.raises(
+        ConfigError,
+        match=r"unknown config key 'model.generator.ngff'; valid keys in \[model.generator\]: "
+        r"label_nc, n_blocks, n_downsample, ngf, output_nc, spatial_style",
+    ):
         load_config(path)
-    with pytest.raises(ConfigError, match=r"unknown config key 'optimizer'; valid keys at the top level: data, ebst, log"):
+    with pytest.raises(
+        ConfigError, match=r"unknown config key 'optimizer'; valid keys at the top level: data, ebst, log"
+    ):
         config_from_toml("[optimizer]\nlr = 1.0\n", "x")
 
 
@@ -41,8 +46,16 @@ def test_wrong_types_and_sections_are_named():
 
 
 def test_overrides_parse_toml_values_and_bare_strings():
-    config = load_config("tiny", ["model.generator.ngf=16", "data.spec=celebamask:/data/prepared", "loss.l1=0",
-                                  "run.deterministic=false", 'run.device="cpu"'])
+    config = load_config(
+        "tiny",
+        [
+            "model.generator.ngf=16",
+            "data.spec=celebamask:/data/prepared",
+            "loss.l1=0",
+            "run.deterministic=false",
+            'run.device="cpu"',
+        ],
+    )
     assert config.model.generator.ngf == 16
     assert config.data.spec == "celebamask:/data/prepared"
     assert config.loss.l1 == 0.0 and isinstance(config.loss.l1, float)
@@ -54,22 +67,27 @@ def test_overrides_parse_toml_values_and_bare_strings():
         load_config(None, ["model.generator.width=3"])
 
 
-@pytest.mark.parametrize("override, message", [
-    ("data.size=40", "data.size 40 does not fit the generator: H and W must be multiples of 16"),
-    ("data.batch_size=1", "data.batch_size must be >= 2"),
-    ("loss.perceptual=nan", "loss.perceptual must be a number >= 0, got nan"),
-    ("loss.gan_mode=wgan", "loss.gan_mode must be one of lsgan, hinge"),
-    ("run.device=tpu", "run.device must be one of auto, cpu, cuda"),
-    ("ebst.alpha_max=0.05", "need 0 <= ebst.alpha_min <= ebst.alpha_max"),
-    ("schedule.mask_vae_steps=0", "schedule.mask_vae_steps must be > 0 when schedule.ebst_steps > 0"),
-])
+@pytest.mark.parametrize(
+    "override, message",
+    [
+        ("data.size=40", "data.size 40 does not fit the generator: H and W must be multiples of 16"),
+        ("data.batch_size=1", "data.batch_size must be >= 2"),
+        ("loss.perceptual=nan", "loss.perceptual must be a number >= 0, got nan"),
+        ("loss.gan_mode=wgan", "loss.gan_mode must be one of lsgan, hinge"),
+        ("run.device=tpu", "run.device must be one of auto, cpu, cuda"),
+        ("ebst.alpha_max=0.05", "need 0 <= ebst.alpha_min <= ebst.alpha_max"),
+        ("schedule.mask_vae_steps=0", "schedule.mask_vae_steps must be > 0 when schedule.ebst_steps > 0"),
+    ],
+)
 def test_values_that_would_fail_mid_training_are_refused_up_front(override, message):
     with pytest.raises(ConfigError, match=message.replace("(", r"\(")):
         load_config("tiny", [override])
 
 
 def test_stages_follow_each_other_and_lr_decays_linearly_to_zero():
-    schedule = load_config(None, ["schedule.mask_vae_steps=2", "schedule.dmn_steps=3", "schedule.ebst_steps=5"]).schedule
+    schedule = load_config(
+        None, ["schedule.mask_vae_steps=2", "schedule.dmn_steps=3", "schedule.ebst_steps=5"]
+    ).schedule
     assert [stage_at(schedule, s) for s in range(10)] == ["mask_vae"] * 2 + ["dmn"] * 3 + ["ebst"] * 5
     with pytest.raises(ValueError, match="past the schedule's 10 steps"):
         stage_at(schedule, 10)

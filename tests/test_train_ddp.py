@@ -18,8 +18,14 @@ def free_port() -> int:
 
 def worker(rank: int, port: int, run: str, out: str) -> None:
     """One torchrun-like process: the environment torchrun would give it, then the library's training."""
-    os.environ.update(RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE=str(WORLD), LOCAL_WORLD_SIZE=str(WORLD),
-                      MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+    os.environ.update(
+        RANK=str(rank),
+        LOCAL_RANK=str(rank),
+        WORLD_SIZE=str(WORLD),
+        LOCAL_WORLD_SIZE=str(WORLD),
+        MASTER_ADDR="127.0.0.1",
+        MASTER_PORT=str(port),
+    )
     from maskgan.train.config import load_config
     from maskgan.train.distributed import setup, teardown
     from maskgan.train.trainer import Trainer
@@ -29,8 +35,10 @@ def worker(rank: int, port: int, run: str, out: str) -> None:
         trainer = Trainer(load_config("tiny"), run, context)
         initial = {name: next(iter(net.state_dict().values())).clone() for name, net in trainer.networks.items()}
         trainer.fit()
-        torch.save({"networks": {name: net.state_dict() for name, net in trainer.networks.items()},
-                    "initial": initial}, os.path.join(out, f"rank{rank}.pt"))
+        torch.save(
+            {"networks": {name: net.state_dict() for name, net in trainer.networks.items()}, "initial": initial},
+            os.path.join(out, f"rank{rank}.pt"),
+        )
     finally:
         teardown(context)
 

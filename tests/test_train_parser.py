@@ -7,8 +7,6 @@ from dataclasses import asdict, fields
 import pytest
 import torch
 
-from maskgan_cli.main import main
-from maskgan_cli.commands.train_parser import OPTIONS
 from maskgan.train.checkpoint import latest_checkpoint, load_checkpoint
 from maskgan.train.parser_training import (
     NORM_ITEMS,
@@ -19,9 +17,29 @@ from maskgan.train.parser_training import (
     sqrt_inverse_weights,
 )
 from maskgan.weights import load_parser_bundle
+from maskgan_cli.commands.train_parser import OPTIONS
+from maskgan_cli.main import main
 
-TINY = ["--sizes", "32,48", "--base-channels", "4", "--batch-size", "2", "--steps", "6", "--log-every", "2",
-        "--checkpoint-every", "3", "--val-images", "4", "--num-workers", "0", "--threads", "1"]
+TINY = [
+    "--sizes",
+    "32,48",
+    "--base-channels",
+    "4",
+    "--batch-size",
+    "2",
+    "--steps",
+    "6",
+    "--log-every",
+    "2",
+    "--checkpoint-every",
+    "3",
+    "--val-images",
+    "4",
+    "--num-workers",
+    "0",
+    "--threads",
+    "1",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -46,7 +64,9 @@ def test_stopped_and_resumed_run_equals_an_uninterrupted_one(tmp_path, capsys):
     assert main(["train-parser", "--run", str(whole), *TINY, "--class-weighting", "sqrt_inverse"]) == 0
     assert "val mIoU at 32 px" in capsys.readouterr().out
     # stopped at an odd step, so that the resumed run must also continue the 32/48 px size cycle where it was
-    assert main(["train-parser", "--run", str(split), *TINY, "--class-weighting", "sqrt_inverse", "--stop-at", "3"]) == 0
+    assert (
+        main(["train-parser", "--run", str(split), *TINY, "--class-weighting", "sqrt_inverse", "--stop-at", "3"]) == 0
+    )
     assert "stopped at step 3 of 6; `--resume` goes on" in capsys.readouterr().out
     assert final_state(split)["step"] == 3
     assert main(["train-parser", "--run", str(split), "--resume", "--num-workers", "1"]) == 0
@@ -88,8 +108,10 @@ def test_training_lowers_the_loss_and_export_writes_the_card(tmp_path, capsys):
     dataset = MultiSizeDataset("synthetic", [32], "train")
     first_conv, first_norm = bundle.parser.conv1.conv1[0], bundle.parser.conv1.conv1[1]
     with torch.no_grad():
-        means = [first_conv(torch.stack([dataset[32, i]["image"] for i in range(j, j + 2)])).mean((0, 2, 3))
-                 for j in range(0, NORM_ITEMS, 2)]
+        means = [
+            first_conv(torch.stack([dataset[32, i]["image"] for i in range(j, j + 2)])).mean((0, 2, 3))
+            for j in range(0, NORM_ITEMS, 2)
+        ]
     assert torch.allclose(first_norm.running_mean, torch.stack(means).mean(0), atol=1e-5)
     assert not torch.allclose(first_norm.running_mean, trained["conv1.conv1.1.running_mean"], atol=1e-3)
     # the reproducing command names every setting, so it trains the same weights whatever the defaults become
@@ -130,16 +152,22 @@ def test_class_weights_lift_thin_classes(tmp_path):
     assert weights[frequencies == 0].eq(1).all()
 
 
-@pytest.mark.parametrize("arguments,message", [
-    ([], "--run DIR is required"),
-    (["--run", "{run}", "--sizes", "40"], "every size must be a multiple of 16, got 40"),
-    (["--run", "{run}", "--sizes", "9x"], "sizes are whole pixel counts separated by commas"),
-    (["--run", "{run}", "--batch-size", "0"], "batch_size must be >= 1, got 0"),
-    (["--run", "{run}", "--lr", "0"], "lr must be > 0, got 0.0"),
-    (["--run", "{run}", "--output", "p.pt"], "--output must end in .safetensors, got p.pt"),
-    (["--run", "{run}", "--resume"], "nothing to resume: {run}/config.json does not exist"),
-    (["--run", "{run}", "--data", "celebamask:{run}/absent"], "Prepare CelebAMask-HQ first with `maskgan data prepare-celebamask"),
-])
+@pytest.mark.parametrize(
+    "arguments,message",
+    [
+        ([], "--run DIR is required"),
+        (["--run", "{run}", "--sizes", "40"], "every size must be a multiple of 16, got 40"),
+        (["--run", "{run}", "--sizes", "9x"], "sizes are whole pixel counts separated by commas"),
+        (["--run", "{run}", "--batch-size", "0"], "batch_size must be >= 1, got 0"),
+        (["--run", "{run}", "--lr", "0"], "lr must be > 0, got 0.0"),
+        (["--run", "{run}", "--output", "p.pt"], "--output must end in .safetensors, got p.pt"),
+        (["--run", "{run}", "--resume"], "nothing to resume: {run}/config.json does not exist"),
+        (
+            ["--run", "{run}", "--data", "celebamask:{run}/absent"],
+            "Prepare CelebAMask-HQ first with `maskgan data prepare-celebamask",
+        ),
+    ],
+)
 def test_bad_options_get_clear_errors(tmp_path, capsys, arguments, message):
     run = tmp_path / "run"
     try:
@@ -175,8 +203,9 @@ def test_photo_only_items_are_the_bytes_of_full_samples():
 def test_a_loss_that_is_not_finite_stops_before_any_weight_changes(tmp_path):
     from maskgan.train.trainer import TrainingError
 
-    config = ParserTrainConfig(sizes=[32], base_channels=4, batch_size=2, steps=4, num_workers=0, threads=1,
-                               class_weighting="none")
+    config = ParserTrainConfig(
+        sizes=[32], base_channels=4, batch_size=2, steps=4, num_workers=0, threads=1, class_weighting="none"
+    )
     trainer = ParserTrainer(config, tmp_path / "run")
     before = {key: tensor.clone() for key, tensor in trainer.network.state_dict().items()}
 
@@ -186,8 +215,11 @@ def test_a_loss_that_is_not_finite_stops_before_any_weight_changes(tmp_path):
             return {"image": item["image"] * float("nan"), "label": item["label"]}
 
     trainer.dataset.__class__ = Poisoned
-    with pytest.raises(TrainingError, match="the loss is nan at step 1; training stopped before updating the weights "
-                                            "with it, and no checkpoint had been written yet"):
+    with pytest.raises(
+        TrainingError,
+        match="the loss is nan at step 1; training stopped before updating the weights "
+        "with it, and no checkpoint had been written yet",
+    ):
         trainer.fit()
     assert trainer.step == 0
     for key, tensor in trainer.network.state_dict().items():

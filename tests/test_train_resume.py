@@ -5,13 +5,13 @@ import json
 import pytest
 import torch
 
-from maskgan_cli.main import main
 from maskgan.data.sources import SyntheticFaceDataset
 from maskgan.train.checkpoint import latest_checkpoint
 from maskgan.train.config import config_from_toml, load_config
 from maskgan.train.export import export_run
 from maskgan.train.trainer import Trainer, TrainingError
 from maskgan.weights import load_bundle
+from maskgan_cli.main import main
 
 TOTAL = 6  # tiny.toml: 2 steps of each stage
 
@@ -50,7 +50,9 @@ def assert_same_state(a: Trainer, b: Trainer):
     for name, opt in state_a["optimizers"].items():
         for index, slots in opt["state"].items():
             for slot, tensor in slots.items():
-                assert torch.equal(tensor, state_b["optimizers"][name]["state"][index][slot]), f"{name} Adam {slot} differs"
+                assert torch.equal(tensor, state_b["optimizers"][name]["state"][index][slot]), (
+                    f"{name} Adam {slot} differs"
+                )
     assert state_a["schedulers"] == state_b["schedulers"]
     assert torch.equal(a.rng.get_state(), b.rng.get_state())
 
@@ -87,7 +89,16 @@ def test_run_folder_layout(full_run):
     assert sorted(metrics) == list(range(1, TOTAL + 1))
     assert [metrics[s]["stage"] for s in sorted(metrics)] == ["mask_vae"] * 2 + ["dmn"] * 2 + ["ebst"] * 2
     assert {"mask_ce", "mask_kl", "lr_mask_vae"} <= set(metrics[1])
-    assert {"l1", "perceptual", "adversarial", "feature_matching", "edit_l1", "edit_perceptual", "d_fake", "d_real"} <= set(metrics[3])
+    assert {
+        "l1",
+        "perceptual",
+        "adversarial",
+        "feature_matching",
+        "edit_l1",
+        "edit_perceptual",
+        "d_fake",
+        "d_real",
+    } <= set(metrics[3])
     assert {"ebst_l1", "ebst_perceptual", "ebst_adversarial", "ebst_feature_matching", "lr_blender"} <= set(metrics[5])
     # lr decays linearly to 0 over the last half of each network's steps: G trains 4 steps
     assert [metrics[s]["lr_generator"] for s in (3, 4, 5, 6)] == pytest.approx([2e-4, 2e-4, 2e-4, 1e-4])
@@ -206,8 +217,9 @@ def same_weights(a: torch.nn.Module, b: torch.nn.Module) -> bool:
 def test_export_of_a_fine_tuned_generator_keeps_the_networks_it_started_from(full_run, tmp_path):
     from maskgan.train.export import ExportError
 
-    start, start_card, run = fine_tune(full_run, tmp_path, "schedule.mask_vae_steps=0", "schedule.dmn_steps=2",
-                                       "schedule.ebst_steps=0")
+    start, start_card, run = fine_tune(
+        full_run, tmp_path, "schedule.mask_vae_steps=0", "schedule.dmn_steps=2", "schedule.ebst_steps=0"
+    )
     card = export_run(run, tmp_path / "ft.safetensors")
     assert set(card["networks"]) == {"generator", "mask_vae", "blender"}
     assert card["network_steps"] == {"generator": 2}
@@ -218,14 +230,18 @@ def test_export_of_a_fine_tuned_generator_keeps_the_networks_it_started_from(ful
     assert not same_weights(after.generator, before.generator)
 
     start.unlink()
-    with pytest.raises(ExportError, match=r"started from run.init_weights .*start.safetensors, which cannot be read now"):
+    with pytest.raises(
+        ExportError, match=r"started from run.init_weights .*start.safetensors, which cannot be read now"
+    ):
         export_run(run, tmp_path / "again.safetensors")
 
 
 def test_a_fine_tuned_card_holds_the_commands_of_every_bundle_it_descends_from(full_run, tmp_path):
     one_dmn_step = ("schedule.mask_vae_steps=0", "schedule.dmn_steps=1", "schedule.ebst_steps=0")
     start, start_card, run = fine_tune(full_run, tmp_path, *one_dmn_step)
-    (run / "commands.txt").write_text("maskgan train --config tiny --run middle\n")  # the CLI writes it; Trainer does not
+    (run / "commands.txt").write_text(
+        "maskgan train --config tiny --run middle\n"
+    )  # the CLI writes it; Trainer does not
     middle = tmp_path / "middle.safetensors"
     middle_card = export_run(run, middle)
     train_from(middle, tmp_path / "second", *one_dmn_step)
@@ -241,8 +257,9 @@ def test_a_fine_tuned_card_holds_the_commands_of_every_bundle_it_descends_from(f
 
 
 def test_export_of_a_mask_vae_fine_tuning_keeps_the_generator_it_started_from(full_run, tmp_path):
-    start, _, run = fine_tune(full_run, tmp_path, "schedule.mask_vae_steps=2", "schedule.dmn_steps=0",
-                              "schedule.ebst_steps=0")
+    start, _, run = fine_tune(
+        full_run, tmp_path, "schedule.mask_vae_steps=2", "schedule.dmn_steps=0", "schedule.ebst_steps=0"
+    )
     card = export_run(run, tmp_path / "vae.safetensors")
     assert card["network_steps"] == {"mask_vae": 2}
     before, after = load_bundle(start), load_bundle(tmp_path / "vae.safetensors")
@@ -251,8 +268,8 @@ def test_export_of_a_mask_vae_fine_tuning_keeps_the_generator_it_started_from(fu
 
 
 def test_export_records_the_framing_of_the_training_faces(full_run, tmp_path):
-    from maskgan.data.synthetic import sample
     from maskgan.core.framing import measure_framing
+    from maskgan.data.synthetic import sample
 
     run, _ = full_run
     card = export_run(run, tmp_path / "m.safetensors")

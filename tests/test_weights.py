@@ -5,11 +5,10 @@ from pathlib import Path
 
 import pytest
 import torch
+from helpers import tiny_generator
 from safetensors import safe_open
 from safetensors.torch import save_file
 
-from helpers import tiny_generator
-from maskgan_cli.main import main
 from maskgan.networks.generator import Generator, GeneratorConfig
 from maskgan.official_import import (
     OfficialImportError,
@@ -18,6 +17,7 @@ from maskgan.official_import import (
     official_key_map,
 )
 from maskgan.weights import WeightsError, load_bundle, read_card, save_bundle, update_card
+from maskgan_cli.main import main
 
 
 def official_state_dict(config: GeneratorConfig, seed: int = 0) -> dict:
@@ -51,7 +51,9 @@ def test_import_infers_the_configuration(tmp_path, ngf, n_down, n_blocks):
     assert torch.equal(generator.input_conv.conv.weight, first_conv)
     height, width = 32 * 2 ** max(0, n_down - 4), 48 * 2 ** max(0, n_down - 4)
     with torch.no_grad():
-        out = generator(torch.zeros(1, 19, height, width), torch.zeros(1, 19, height, width), torch.zeros(1, 3, height, width))
+        out = generator(
+            torch.zeros(1, 19, height, width), torch.zeros(1, 19, height, width), torch.zeros(1, 3, height, width)
+        )
     assert out.shape == (1, 3, height, width)
 
 
@@ -75,7 +77,9 @@ def test_malicious_pickle_is_refused_and_not_run(tmp_path):
             import_official(tmp_path / name, tmp_path / "out.safetensors")
         message = str(info.value)
         assert "GLOBAL posix.system" in message or "GLOBAL nt.system" in message
-        assert "maskgan refuses to unpickle them, because unpickling arbitrary objects can run arbitrary code" in message
+        assert (
+            "maskgan refuses to unpickle them, because unpickling arbitrary objects can run arbitrary code" in message
+        )
         assert "re-save only its tensors" in message
     assert not marker.exists()
     assert not (tmp_path / "out.safetensors").exists()
@@ -116,7 +120,9 @@ def test_malformed_checkpoints_get_named_errors(tmp_path):
     with pytest.raises(OfficialImportError, match=r"model.1.weight has shape \(8,\), expected \(ngf, 19, 7, 7\)"):
         import_official(tmp_path / "flat.pth", tmp_path / "o.safetensors")
     torch.save({"x.weight": torch.zeros(1)}, tmp_path / "other.pth")
-    with pytest.raises(OfficialImportError, match="not an official MaskGAN GlobalGenerator state_dict: missing 'model.1.weight'"):
+    with pytest.raises(
+        OfficialImportError, match="not an official MaskGAN GlobalGenerator state_dict: missing 'model.1.weight'"
+    ):
         import_official(tmp_path / "other.pth", tmp_path / "o.safetensors")
 
 
@@ -170,13 +176,19 @@ def test_bad_bundles_get_named_errors(tmp_path):
         load_bundle(tmp_path / "edited.safetensors")
 
     tensors = bundle_tensors(tmp_path / "w.safetensors")
-    save_file({**tensors, "stray.x": torch.zeros(1)}, str(tmp_path / "stray.safetensors"),
-              metadata={"maskgan_card": json.dumps(card)})
+    save_file(
+        {**tensors, "stray.x": torch.zeros(1)},
+        str(tmp_path / "stray.safetensors"),
+        metadata={"maskgan_card": json.dumps(card)},
+    )
     with pytest.raises(WeightsError, match="tensors of no network in the card: stray.x"):
         load_bundle(tmp_path / "stray.safetensors")
 
-    save_file(tensors, str(tmp_path / "future.safetensors"),
-              metadata={"maskgan_card": json.dumps({**card, "format": "maskgan-bundle/9"})})
+    save_file(
+        tensors,
+        str(tmp_path / "future.safetensors"),
+        metadata={"maskgan_card": json.dumps({**card, "format": "maskgan-bundle/9"})},
+    )
     with pytest.raises(WeightsError, match="is in bundle format 'maskgan-bundle/9'; this version of maskgan reads"):
         read_card(tmp_path / "future.safetensors")
 
@@ -185,8 +197,14 @@ def test_update_card_adds_fields_and_keeps_the_tensors(tmp_path):
     path = tmp_path / "w.safetensors"
     card = save_bundle(path, {"generator": tiny_generator(seed=4)}, {"name": "tiny", "resolution": 64})
     before = bundle_tensors(path)
-    updated = update_card(path, {"evaluation": {"synthetic_64px": {"scores": {"edit": {"psnr": 30.5}}}}, "name": "renamed"})
-    assert updated == {**card, "evaluation": {"synthetic_64px": {"scores": {"edit": {"psnr": 30.5}}}}, "name": "renamed"}
+    updated = update_card(
+        path, {"evaluation": {"synthetic_64px": {"scores": {"edit": {"psnr": 30.5}}}}, "name": "renamed"}
+    )
+    assert updated == {
+        **card,
+        "evaluation": {"synthetic_64px": {"scores": {"edit": {"psnr": 30.5}}}},
+        "name": "renamed",
+    }
     assert read_card(path) == updated and json.loads((tmp_path / "w.json").read_text()) == updated
     after = bundle_tensors(path)
     assert before.keys() == after.keys() and all(torch.equal(before[k], after[k]) for k in before)

@@ -6,9 +6,9 @@ import json
 import pytest
 import torch
 
-from maskgan_cli.main import main
 from maskgan.infer.weights_path import DEFAULT_WEIGHTS
 from maskgan.user_config import ConfigError, config_path, read_daemon_settings, weights_dir, write_daemon_setting
+from maskgan_cli.main import main
 
 
 @pytest.fixture
@@ -51,14 +51,22 @@ def test_fresh_user_has_the_demo_weights_and_the_landmark_parser_in_use(user, ca
     assert rows["demo"]["path"] == str(DEFAULT_WEIGHTS)
     assert main(["weights", "list"]) == 0
     text = capsys.readouterr().out
-    assert "* demo" in text and "* landmarks" in text and f"settings: {user / 'config' / 'maskgan' / 'config.toml'}" in text
+    assert (
+        "* demo" in text
+        and "* landmarks" in text
+        and f"settings: {user / 'config' / 'maskgan' / 'config.toml'}" in text
+    )
 
 
 def test_import_official_into_the_weights_folder_and_use_it(user, official_pth, parser_pth, capsys):
     assert main(["weights", "import-official", str(official_pth), "--use"]) == 0
     out, err = capsys.readouterr()
-    assert err.splitlines() == ["step 1/4: reading the checkpoint", "step 2/4: converting its tensors",
-                                "step 3/4: fingerprinting the checkpoint", "step 4/4: writing the bundle"]
+    assert err.splitlines() == [
+        "step 1/4: reading the checkpoint",
+        "step 2/4: converting its tensors",
+        "step 3/4: fingerprinting the checkpoint",
+        "step 4/4: writing the bundle",
+    ]
     assert f"-> {weights_dir() / 'official.safetensors'}" in out and "the daemon will use official" in out
     assert read_daemon_settings() == {"weights": "official"}
     rows = _listing(capsys)
@@ -98,7 +106,7 @@ def test_a_broken_settings_file_is_named_with_what_is_wrong(user, capsys):
         read_daemon_settings()
     assert main(["weights", "list"]) == 2
     assert "unknown key 'weight'" in capsys.readouterr().err
-    config_path().write_text('[daemon]\nweights = 3\n')
+    config_path().write_text("[daemon]\nweights = 3\n")
     with pytest.raises(ConfigError, match="weights must be a non-empty string"):
         read_daemon_settings()
 
@@ -106,8 +114,10 @@ def test_a_broken_settings_file_is_named_with_what_is_wrong(user, capsys):
 def test_settings_survive_names_with_quotes_and_accents(user):
     write_daemon_setting("weights", '/tmp/Zoë "best" \\ weights.safetensors')
     write_daemon_setting("parser_weights", "official-parser")
-    assert read_daemon_settings() == {"weights": '/tmp/Zoë "best" \\ weights.safetensors',
-                                      "parser_weights": "official-parser"}
+    assert read_daemon_settings() == {
+        "weights": '/tmp/Zoë "best" \\ weights.safetensors',
+        "parser_weights": "official-parser",
+    }
     write_daemon_setting("weights", None)
     assert read_daemon_settings() == {"parser_weights": "official-parser"}
 
@@ -118,19 +128,26 @@ def test_daemon_start_loads_the_chosen_weights_and_parser(tmp_path, official_pth
     import sys
 
     from daemon_process import DaemonProcess
+
     from maskgan_client import Client
 
     process = DaemonProcess(tmp_path / "d", None)  # no --weights: the settings decide
     for command in (["import-official", str(official_pth)], ["import-official-parser", str(parser_pth)]):
-        subprocess.run([sys.executable, "-m", "maskgan_cli", "weights", *command, "--use"], env=process.env, check=True,
-                       capture_output=True, timeout=120)
+        subprocess.run(
+            [sys.executable, "-m", "maskgan_cli", "weights", *command, "--use"],
+            env=process.env,
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
     process.start()
     try:
         with Client(process.endpoint, timeout=10) as client:
             hello = client.hello()
         assert hello["model"]["name"] == "official MaskGAN generator (latest_net_G.pth)"
-        assert hello["parser"]["weights"] == os.path.join(process.env["XDG_DATA_HOME"], "maskgan", "weights",
-                                                          "official-parser.safetensors")
+        assert hello["parser"]["weights"] == os.path.join(
+            process.env["XDG_DATA_HOME"], "maskgan", "weights", "official-parser.safetensors"
+        )
     finally:
         process.stop()
     # a choice that is gone is a clear error at start, naming the settings file

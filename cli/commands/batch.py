@@ -14,7 +14,8 @@ HELLO_TIMEOUT = 3.0  # seconds to wait for the daemon before saying it is not ru
 
 def add_commands(subparsers) -> None:
     batch = subparsers.add_parser(
-        "batch", help="run the edits of a manifest (CSV, JSON or a folder) through the daemon",
+        "batch",
+        help="run the edits of a manifest (CSV, JSON or a folder) through the daemon",
         description="Rows of a CSV/JSON manifest: image, mask, edited_mask, op (edit | style_copy with "
         f"reference_image, reference_mask), output, method ({' | '.join(METHOD.choices)}). A folder manifest holds "
         "NAME.png, NAME.mask.png and NAME.edited.png. Finished items are kept: rerun the same command to resume.",
@@ -23,10 +24,19 @@ def add_commands(subparsers) -> None:
     batch.add_argument("--output", type=Path, help="output folder (default: 'edited' beside the manifest)")
     batch.add_argument("--endpoint", help="daemon endpoint (default: discovered)")
     protocol_option(batch, "--feather", FEATHER, "edge feather in pixels")
-    protocol_option(batch, "--method", METHOD, "how edits make their regions, unless a manifest row's 'method' says "
-                    "otherwise (see `maskgan edit --method`; default auto: the photo's own pixels first)")
-    batch.add_argument("--in-flight", type=ranged(1, 64), default=4,
-                       help="requests kept at the daemon at once, so that it can batch them (default 4)")
+    protocol_option(
+        batch,
+        "--method",
+        METHOD,
+        "how edits make their regions, unless a manifest row's 'method' says "
+        "otherwise (see `maskgan edit --method`; default auto: the photo's own pixels first)",
+    )
+    batch.add_argument(
+        "--in-flight",
+        type=ranged(1, 64),
+        default=4,
+        help="requests kept at the daemon at once, so that it can batch them (default 4)",
+    )
     batch.set_defaults(func=_batch)
 
 
@@ -43,8 +53,10 @@ def _batch(args) -> int:
         try:
             client.hello(timeout=HELLO_TIMEOUT)
         except DaemonUnavailable:
-            raise CommandError(f"no MaskGAN daemon is running at {client.endpoint}; start one with "
-                               "`maskgan daemon start --detach` (or pass --endpoint)") from None
+            raise CommandError(
+                f"no MaskGAN daemon is running at {client.endpoint}; start one with "
+                "`maskgan daemon start --detach` (or pass --endpoint)"
+            ) from None
         except DaemonError as error:
             raise CommandError(f"the daemon at {client.endpoint} refused to talk: {error}") from error
         result = Runner(client, output_dir, feather=args.feather, in_flight=args.in_flight).run(items)

@@ -18,17 +18,32 @@ def add_commands(subparsers) -> None:
 
     start = sub.add_parser("start", help="start the daemon (foreground unless --detach)")
     start.add_argument("--endpoint", help="where to listen (default: ipc:// in the user's runtime dir)")
-    start.add_argument("--weights", type=Path, help="weights bundle (default: the settings file's choice, "
-                       "`maskgan weights use`, else the embedded demo weights)")
+    start.add_argument(
+        "--weights",
+        type=Path,
+        help="weights bundle (default: the settings file's choice, "
+        "`maskgan weights use`, else the embedded demo weights)",
+    )
     start.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     start.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16"])
-    start.add_argument("--parser", default="auto", choices=["auto", "learned", "landmarks"],
-                       help="face parser for the parse op (default auto: --parser-weights if given, else landmarks)")
-    start.add_argument("--parser-weights", type=Path,
-                       help="learned parser bundle (`maskgan weights import-official-parser` or `maskgan train-parser`; "
-                       "default: the settings file's choice)")
-    start.add_argument("--queue-size", type=ranged(1, 1024), default=8,
-                       help="requests that may wait, 1..1024 (default 8); more get 'busy'")
+    start.add_argument(
+        "--parser",
+        default="auto",
+        choices=["auto", "learned", "landmarks"],
+        help="face parser for the parse op (default auto: --parser-weights if given, else landmarks)",
+    )
+    start.add_argument(
+        "--parser-weights",
+        type=Path,
+        help="learned parser bundle (`maskgan weights import-official-parser` or `maskgan train-parser`; "
+        "default: the settings file's choice)",
+    )
+    start.add_argument(
+        "--queue-size",
+        type=ranged(1, 1024),
+        default=8,
+        help="requests that may wait, 1..1024 (default 8); more get 'busy'",
+    )
     start.add_argument("--detach", action="store_true", help="run in the background and return once it answers")
     start.set_defaults(func=_start)
 
@@ -75,8 +90,15 @@ def _start(args) -> int:
     from maskgan_daemon.serve import StartError, serve
 
     try:
-        serve(endpoint, args.weights, device=args.device, precision=args.precision, parser=args.parser,
-              parser_weights=args.parser_weights, queue_size=args.queue_size)
+        serve(
+            endpoint,
+            args.weights,
+            device=args.device,
+            precision=args.precision,
+            parser=args.parser,
+            parser_weights=args.parser_weights,
+            queue_size=args.queue_size,
+        )
     except StartError as error:
         raise CommandError(str(error)) from error
     return 0
@@ -86,14 +108,35 @@ def _start_detached(args, endpoint: str) -> int:
     from maskgan_client import Client, DaemonError
     from maskgan_daemon import runtime
 
-    command = [sys.executable, "-m", "maskgan_cli", "daemon", "start", "--endpoint", endpoint,
-               "--device", args.device, "--precision", args.precision, "--queue-size", str(args.queue_size)]
+    command = [
+        sys.executable,
+        "-m",
+        "maskgan_cli",
+        "daemon",
+        "start",
+        "--endpoint",
+        endpoint,
+        "--device",
+        args.device,
+        "--precision",
+        args.precision,
+        "--queue-size",
+        str(args.queue_size),
+    ]
     if args.weights:
         command += ["--weights", str(args.weights)]
-    command += ["--parser", args.parser] + (["--parser-weights", str(args.parser_weights)] if args.parser_weights else [])
+    command += ["--parser", args.parser] + (
+        ["--parser-weights", str(args.parser_weights)] if args.parser_weights else []
+    )
     log = open(runtime.state_dir() / "daemon.out", "ab")
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                               start_new_session=True, env=os.environ.copy())
+    process = subprocess.Popen(
+        command,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+        env=os.environ.copy(),
+    )
     with Client(endpoint, timeout=1.0) as client:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
@@ -102,12 +145,16 @@ def _start_detached(args, endpoint: str) -> int:
                 raise CommandError(f"the daemon exited at start ({process.returncode}): {' / '.join(tail)}")
             try:
                 hello = client.hello(timeout=1.0)
-                print(f"MaskGAN daemon (pid {process.pid}) listening on {endpoint}, {hello['device']}, "
-                      f"model: {hello['model'].get('name', 'unnamed')}")
+                print(
+                    f"MaskGAN daemon (pid {process.pid}) listening on {endpoint}, {hello['device']}, "
+                    f"model: {hello['model'].get('name', 'unnamed')}"
+                )
                 return 0
             except DaemonError:
                 continue
-    raise CommandError(f"the daemon (pid {process.pid}) did not answer on {endpoint} within 120 s; see `maskgan daemon logs`")
+    raise CommandError(
+        f"the daemon (pid {process.pid}) did not answer on {endpoint} within 120 s; see `maskgan daemon logs`"
+    )
 
 
 def _status(args) -> int:
@@ -120,9 +167,11 @@ def _status(args) -> int:
         except DaemonError as error:
             print(error.message, file=sys.stderr)
             return 1
-    print(f"running at {client.endpoint}: maskgan {hello['version']}, protocol {hello['protocol']}, "
-          f"{hello['device']} {hello['precision']}, model {hello['model'].get('name', 'unnamed')}, "
-          f"{status['queued']} queued, {status['served']} served, up {status['uptime']:.0f}s")
+    print(
+        f"running at {client.endpoint}: maskgan {hello['version']}, protocol {hello['protocol']}, "
+        f"{hello['device']} {hello['precision']}, model {hello['model'].get('name', 'unnamed')}, "
+        f"{status['queued']} queued, {status['served']} served, up {status['uptime']:.0f}s"
+    )
     return 0
 
 

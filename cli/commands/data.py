@@ -21,7 +21,8 @@ def add_commands(subparsers) -> None:
 
     preview = sub.add_parser("preview", help="write a contact sheet of training samples")
     preview.add_argument(
-        "--data", default="synthetic",
+        "--data",
+        default="synthetic",
         help="'synthetic' (procedural faces, default) or 'celebamask:PATH' (a prepared folder)",
     )
     preview.add_argument("--output", type=Path, default=Path("preview.png"), help="PNG to write")
@@ -32,8 +33,8 @@ def add_commands(subparsers) -> None:
 
 
 def _prepare(args) -> int:
-    from maskgan_cli.errors import CommandError
     from maskgan.data.celebamask_hq import CelebAMaskError, prepare
+    from maskgan_cli.errors import CommandError
 
     try:
         summary = prepare(args.source, args.output, size=args.size, limit=args.limit)
@@ -44,8 +45,8 @@ def _prepare(args) -> int:
 
 
 def _preview(args) -> int:
-    from maskgan_cli.errors import CommandError
     from maskgan.data.preview import write_contact_sheet
+    from maskgan_cli.errors import CommandError
 
     try:
         write_contact_sheet(args.data, args.output, count=args.count, size=args.size, seed=args.seed)

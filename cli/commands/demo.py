@@ -25,10 +25,12 @@ def add_commands(subparsers) -> None:
 
 
 def _daemon(command: list[str], env: dict) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "maskgan_cli", "daemon", *command], env=env, capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "maskgan_cli", "daemon", *command], env=env, capture_output=True, text=True
+    )
 
 
-def _sheet(tiles: list[tuple[str, "np.ndarray"]]):
+def _sheet(tiles: list[tuple[str, object]]):  # (title, uint8 image)
     import numpy as np
     from PIL import Image, ImageDraw
 
@@ -67,7 +69,9 @@ def _demo(args) -> int:
         runtime.mkdir(mode=0o700)
         env = dict(os.environ, XDG_RUNTIME_DIR=str(runtime), XDG_STATE_HOME=str(Path(private) / "state"))
         endpoint = f"ipc://{runtime / 'demo.sock'}"
-        start = ["start", "--detach", "--endpoint", endpoint] + (["--weights", str(args.weights)] if args.weights else [])
+        start = ["start", "--detach", "--endpoint", endpoint] + (
+            ["--weights", str(args.weights)] if args.weights else []
+        )
         started = _daemon(start, env)
         if started.returncode != 0:
             raise CommandError(f"could not start the daemon: {(started.stderr or started.stdout).strip()}")
@@ -77,7 +81,8 @@ def _demo(args) -> int:
                 model = client.hello()["model"].get("name", "unnamed")
                 t0 = time.monotonic()
                 reply = client.call(
-                    "edit", {"feather": 6},
+                    "edit",
+                    {"feather": 6},
                     {"image": sample.image, "source_mask": sample.source_mask, "edited_mask": sample.edited_mask},
                     progress=lambda event: print(f"  {event['message']} ({event['done']}/{event['total']})"),
                 )
@@ -92,15 +97,25 @@ def _demo(args) -> int:
     out = args.output
     save_png(out / "result.png", reply.arrays["image"])
     save_png(out / "layer.png", reply.arrays["layer"])
-    save_png(out / "before_after.png", _sheet([
-        ("photo", sample.image), ("source mask", label_to_color(sample.source_mask)),
-        ("edited mask (+glasses)", label_to_color(sample.edited_mask)),
-        ("result" + "".join(f", {part} from {source}" for part, source in reply.result["looks"].items()),
-         reply.arrays["image"]),
-        ("exact ground truth", sample.ground_truth),
-    ]))
+    save_png(
+        out / "before_after.png",
+        _sheet(
+            [
+                ("photo", sample.image),
+                ("source mask", label_to_color(sample.source_mask)),
+                ("edited mask (+glasses)", label_to_color(sample.edited_mask)),
+                (
+                    "result" + "".join(f", {part} from {source}" for part, source in reply.result["looks"].items()),
+                    reply.arrays["image"],
+                ),
+                ("exact ground truth", sample.ground_truth),
+            ]
+        ),
+    )
     changed = int((reply.arrays["layer"][..., 3] > 0).sum())
-    print(f"edited through the daemon in {seconds:.2f}s with {model}: {changed} pixels changed "
-          f"({routes_text(reply.result['routes'])})")
+    print(
+        f"edited through the daemon in {seconds:.2f}s with {model}: {changed} pixels changed "
+        f"({routes_text(reply.result['routes'])})"
+    )
     print(f"wrote {out / 'result.png'}, {out / 'layer.png'} and {out / 'before_after.png'}")
     return 0

@@ -11,8 +11,9 @@ def add_commands(subparsers) -> None:
     install = subparsers.add_parser("install", help="install an editor plug-in (krita, gimp)")
     install.add_argument("editor", choices=["krita", "gimp"], help="the editor to install into")
     install.add_argument("--krita-dir", type=Path, help="Krita's resource folder (default: found per platform)")
-    install.add_argument("--gimp-dir", type=Path,
-                         help="GIMP 3's profile folder, which holds plug-ins/ (default: found per platform)")
+    install.add_argument(
+        "--gimp-dir", type=Path, help="GIMP 3's profile folder, which holds plug-ins/ (default: found per platform)"
+    )
     install.add_argument(
         "--python-version",
         help="the editor's Python as X.Y (default: detected for distribution builds; "
@@ -99,8 +100,10 @@ def _install_gimp(args) -> int:
     system = _SYSTEMS.get(args.platform) if args.platform else None
     python_version = args.python_version or (None if system else detect_gimp_python_version())
     if python_version is None:
-        raise CommandError("GIMP 3's Python was not found (no pygimp.interp): pass --python-version X.Y, "
-                           "the Python that this GIMP build runs plug-ins with")
+        raise CommandError(
+            "GIMP 3's Python was not found (no pygimp.interp): pass --python-version X.Y, "
+            "the Python that this GIMP build runs plug-ins with"
+        )
     plan = GimpInstallPlan(find_gimp_profile(args.gimp_dir), python_version, wheel_platform_tags(system), args.wheels)
     try:
         install(plan)

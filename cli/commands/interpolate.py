@@ -10,6 +10,7 @@ from maskgan_cli.photo_files import check_outputs, numbered, read_mask, write_pn
 from maskgan_cli.run_request import in_process, model_options, through_daemon
 from maskgan_client.protocol import STEPS
 
+
 def add_commands(subparsers) -> None:
     interpolate = subparsers.add_parser("interpolate", help="masks morphing from one mask to another (MaskVAE)")
     interpolate.add_argument("--mask-a", type=Path, required=True, help="the first mask")
@@ -27,8 +28,11 @@ def _interpolate(args) -> int:
     outputs = numbered(args.output, args.steps)
     check_outputs(*outputs)
     if args.daemon is not None:
-        masks = list(through_daemon(args.daemon, "interpolate", {"steps": args.steps},
-                                     {"mask_a": mask_a, "mask_b": mask_b}).arrays["masks"])
+        masks = list(
+            through_daemon(
+                args.daemon, "interpolate", {"steps": args.steps}, {"mask_a": mask_a, "mask_b": mask_b}
+            ).arrays["masks"]
+        )
     else:
         masks = in_process(args, lambda editor: editor.interpolate(mask_a, mask_b, args.steps))
     for path, mask in zip(outputs, masks):

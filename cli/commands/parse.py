@@ -16,15 +16,28 @@ def add_commands(subparsers) -> None:
     parse = subparsers.add_parser("parse", help="parse a photo's face into a mask in the 19 classes")
     parse.add_argument("--image", type=Path, required=True, help="the photo")
     parse.add_argument("--output", type=Path, required=True, help="the colour mask (PNG, official palette)")
-    parse.add_argument("--layers", type=Path, metavar="DIR",
-                       help="also write one black-and-white PNG per class found (CelebAMask-HQ layout)")
-    parse.add_argument("--parser", default="auto", choices=["auto", "learned", "landmarks"],
-                       help="auto (default): learned if --parser-weights is given, else landmarks; "
-                       "learned without weights: the shipped parser for synthetic faces")
+    parse.add_argument(
+        "--layers",
+        type=Path,
+        metavar="DIR",
+        help="also write one black-and-white PNG per class found (CelebAMask-HQ layout)",
+    )
+    parse.add_argument(
+        "--parser",
+        default="auto",
+        choices=["auto", "learned", "landmarks"],
+        help="auto (default): learned if --parser-weights is given, else landmarks; "
+        "learned without weights: the shipped parser for synthetic faces",
+    )
     parse.add_argument("--parser-weights", type=Path, help="learned parser bundle")
     parse.add_argument("--face", type=int, default=0, help="which face when there are several: 0 = the largest")
-    parse.add_argument("--daemon", nargs="?", const="", metavar="ENDPOINT",
-                       help="ask a running daemon instead (its endpoint, default: discovered); it uses its own parser")
+    parse.add_argument(
+        "--daemon",
+        nargs="?",
+        const="",
+        metavar="ENDPOINT",
+        help="ask a running daemon instead (its endpoint, default: discovered); it uses its own parser",
+    )
     parse.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     parse.set_defaults(func=_parse)
 
@@ -40,8 +53,10 @@ def _parse(args) -> int:
         raise CommandError(str(error)) from error
     if args.daemon is not None:
         if args.parser != "auto" or args.parser_weights:
-            raise CommandError("--parser and --parser-weights choose an in-process parser; a daemon uses the parser "
-                               "it was started with (`maskgan daemon start --parser ...`)")
+            raise CommandError(
+                "--parser and --parser-weights choose an in-process parser; a daemon uses the parser "
+                "it was started with (`maskgan daemon start --parser ...`)"
+            )
         from maskgan_cli.run_request import through_daemon
 
         reply = through_daemon(args.daemon, "parse", {"face": args.face}, {"image": image})

@@ -7,6 +7,7 @@ from pathlib import Path
 from maskgan_cli.photo_files import check_outputs, read_mask, read_photo, write_png
 from maskgan_cli.run_request import in_process, model_options, through_daemon
 
+
 def add_commands(subparsers) -> None:
     style = subparsers.add_parser("style-copy", help="render a mask in the style of a reference photo")
     style.add_argument("--mask", type=Path, required=True, help="the mask to render")
@@ -23,8 +24,12 @@ def _style_copy(args) -> int:
     reference_mask = read_mask(args.reference_mask)
     reference = read_photo(args.reference_image, reference_mask.shape)
     if args.daemon is not None:
-        reply = through_daemon(args.daemon, "style_copy", {},
-                                {"target_mask": target, "reference_image": reference, "reference_mask": reference_mask})
+        reply = through_daemon(
+            args.daemon,
+            "style_copy",
+            {},
+            {"target_mask": target, "reference_image": reference, "reference_mask": reference_mask},
+        )
         output = reply.arrays["image"]
     else:
         output = in_process(args, lambda editor: editor.style_copy(target, reference, reference_mask))

@@ -20,20 +20,35 @@ from maskgan_cli.errors import CommandError
 
 def _run_options() -> argparse.ArgumentParser:
     options = argparse.ArgumentParser(add_help=False)
-    options.add_argument("--config", help="TOML config, or a built-in one: tiny, cpu_demo, demo, paper (default: built-in defaults)")
+    options.add_argument(
+        "--config", help="TOML config, or a built-in one: tiny, cpu_demo, demo, paper (default: built-in defaults)"
+    )
     options.add_argument("--run", type=Path, help="run folder (config, metrics, samples, checkpoints); required")
-    options.add_argument("--resume", action="store_true", help="continue the run folder from its latest checkpoint, with its config.toml")
+    options.add_argument(
+        "--resume", action="store_true", help="continue the run folder from its latest checkpoint, with its config.toml"
+    )
     options.add_argument("--data", help="set data.spec: 'synthetic' or 'celebamask:PATH'")
-    options.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                         help="set a config key, e.g. model.generator.ngf=16 (repeatable)")
-    options.add_argument("--steps", type=int, metavar="N", help="stop after global step N (default: the end of the schedule)")
+    options.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="set a config key, e.g. model.generator.ngf=16 (repeatable)",
+    )
+    options.add_argument(
+        "--steps", type=int, metavar="N", help="stop after global step N (default: the end of the schedule)"
+    )
     return options
 
 
 def add_commands(subparsers) -> None:
     options = _run_options()
-    train = subparsers.add_parser("train", parents=[options], help="train MaskGAN, or export a run (see docs/training.md)",
-                                  description="Train MaskGAN: MaskVAE, Dense Mapping Network, then EBST.")
+    train = subparsers.add_parser(
+        "train",
+        parents=[options],
+        help="train MaskGAN, or export a run (see docs/training.md)",
+        description="Train MaskGAN: MaskVAE, Dense Mapping Network, then EBST.",
+    )
     train.set_defaults(func=_run)
     sub = train.add_subparsers(dest="train_command", metavar="{run,export}")
     run = sub.add_parser("run", parents=[options], help="train (the same as plain `maskgan train`)")
@@ -57,7 +72,14 @@ def _command_line(args) -> str:
     if world > 1:
         local = int(os.environ.get("LOCAL_WORLD_SIZE", str(world)))
         # "--": torchrun would read our --run as an abbreviation of its own --run-path
-        parts = ["torchrun", f"--nnodes={world // local}", f"--nproc_per_node={local}", "-m", "maskgan_cli.torchrun", "--"] + parts[2:]
+        parts = [
+            "torchrun",
+            f"--nnodes={world // local}",
+            f"--nproc_per_node={local}",
+            "-m",
+            "maskgan_cli.torchrun",
+            "--",
+        ] + parts[2:]
     return shlex.join(parts)
 
 
@@ -71,7 +93,9 @@ def _run(args) -> int:
     config_path = args.config
     if args.resume:
         if config_path is not None:
-            raise CommandError("--resume continues with the run's own config.toml; drop --config (use --set to change keys)")
+            raise CommandError(
+                "--resume continues with the run's own config.toml; drop --config (use --set to change keys)"
+            )
         config_path = args.run / "config.toml"
         if not config_path.exists():
             raise CommandError(f"nothing to resume: {config_path} does not exist")

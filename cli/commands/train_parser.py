@@ -20,21 +20,30 @@ def _sizes(text: str) -> list[int]:
     try:
         return [int(part) for part in text.split(",") if part.strip()]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"sizes are whole pixel counts separated by commas, like 96,256; got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"sizes are whole pixel counts separated by commas, like 96,256; got {text!r}"
+        ) from None
 
 
 # one option per field of ParserTrainConfig, (type, help); tests check the names and the defaults in the help
 OPTIONS = {
-    "data": (str, "'synthetic' or 'celebamask:PATH', a folder made by `maskgan data prepare-celebamask` "
-                 "(default synthetic)"),
-    "sizes": (_sizes, "training sizes in pixels, multiples of 16, comma-separated; step k trains at the k-th, "
-                      "cycling (default 96,96,96,256)"),
+    "data": (
+        str,
+        "'synthetic' or 'celebamask:PATH', a folder made by `maskgan data prepare-celebamask` (default synthetic)",
+    ),
+    "sizes": (
+        _sizes,
+        "training sizes in pixels, multiples of 16, comma-separated; step k trains at the k-th, "
+        "cycling (default 96,96,96,256)",
+    ),
     "base_channels": (int, "UNet width: channels of its first level; the official parser has 16 (default 8)"),
     "batch_size": (int, "images per step (default 8)"),
     "steps": (int, "length of the learning-rate schedule in steps (default 2400)"),
     "lr": (float, "peak learning rate of the one-cycle schedule, Adam (default 0.01)"),
-    "class_weighting": (str, "sqrt_inverse (weigh thin classes up in the cross-entropy) or none "
-                             "(default sqrt_inverse)"),
+    "class_weighting": (
+        str,
+        "sqrt_inverse (weigh thin classes up in the cross-entropy) or none (default sqrt_inverse)",
+    ),
     "seed": (int, "initial weights and data order (default 0)"),
     "val_images": (int, "val-split images per size for the IoU at the end (default 100)"),
     "log_every": (int, "steps per metrics.jsonl line (default 10)"),
@@ -53,14 +62,19 @@ def _flag(name: str) -> str:
 
 def add_commands(subparsers) -> None:
     command = subparsers.add_parser(
-        "train-parser", help="train the face parser (the learned parser of `maskgan parse`)",
+        "train-parser",
+        help="train the face parser (the learned parser of `maskgan parse`)",
         description="Train the face-parsing UNet on the synthetic world or a prepared CelebAMask-HQ folder.",
     )
     command.add_argument("--run", type=Path, help="run folder (config, metrics, checkpoints, val.json); required")
     command.add_argument("--resume", action="store_true", help="continue the run folder from its latest checkpoint")
     command.add_argument("--stop-at", type=int, metavar="N", help="stop after step N (--resume goes on later)")
-    command.add_argument("--output", type=Path, metavar="BUNDLE",
-                         help="write the parser bundle (.safetensors, card beside it as .json) at the end")
+    command.add_argument(
+        "--output",
+        type=Path,
+        metavar="BUNDLE",
+        help="write the parser bundle (.safetensors, card beside it as .json) at the end",
+    )
     for name, (kind, text) in OPTIONS.items():
         command.add_argument(_flag(name), type=kind, choices=CHOICES.get(name), help=text)
     command.set_defaults(func=_train_parser)
@@ -95,8 +109,10 @@ def _config(args, given: dict):
         raise CommandError(f"nothing to resume: {path} does not exist")
     fixed = [_flag(name) for name in given if name not in RUN_SETTINGS]
     if fixed:
-        raise CommandError(f"--resume continues with the run's own config.json; drop {', '.join(fixed)} (only "
-                           f"{', '.join(map(_flag, RUN_SETTINGS))} may change on resume)")
+        raise CommandError(
+            f"--resume continues with the run's own config.json; drop {', '.join(fixed)} (only "
+            f"{', '.join(map(_flag, RUN_SETTINGS))} may change on resume)"
+        )
     return replace(config_from_json(path.read_text(), str(path)), **given)
 
 

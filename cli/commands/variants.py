@@ -7,8 +7,16 @@ from pathlib import Path
 
 from maskgan_cli.options import protocol_option
 from maskgan_cli.photo_files import check_outputs, numbered, photo_and_masks, write_png
-from maskgan_cli.run_request import in_process, look_options, model_options, photo_options, reference_arrays, through_daemon
+from maskgan_cli.run_request import (
+    in_process,
+    look_options,
+    model_options,
+    photo_options,
+    reference_arrays,
+    through_daemon,
+)
 from maskgan_client.protocol import SEED, VARIANTS
+
 
 def add_commands(subparsers) -> None:
     variants = subparsers.add_parser("variants", help="several versions of an edit, sampled by the MaskVAE")
@@ -28,16 +36,28 @@ def _variants(args) -> int:
     check_outputs(*outputs, *layers)
     look, reference = look_options(args)
     if args.daemon is not None:
-        reply = through_daemon(args.daemon, "variants",
-                                {"n": args.n, "seed": args.seed, "feather": args.feather, "look": look,
-                                 "method": args.method},
-                                {"image": image, "source_mask": source, "edited_mask": edited,
-                                 **reference_arrays(reference)})
+        reply = through_daemon(
+            args.daemon,
+            "variants",
+            {"n": args.n, "seed": args.seed, "feather": args.feather, "look": look, "method": args.method},
+            {"image": image, "source_mask": source, "edited_mask": edited, **reference_arrays(reference)},
+        )
         images, layer_arrays = list(reply.arrays["images"]), list(reply.arrays["layers"])
     else:
-        results = in_process(args, lambda editor: editor.variants(image, source, edited, args.n, args.seed,
-                                                                    feather=args.feather, look=look,
-                                                                    reference=reference, method=args.method))
+        results = in_process(
+            args,
+            lambda editor: editor.variants(
+                image,
+                source,
+                edited,
+                args.n,
+                args.seed,
+                feather=args.feather,
+                look=look,
+                reference=reference,
+                method=args.method,
+            ),
+        )
         images, layer_arrays = [r.image for r in results], [r.layer for r in results]
     for path, array in zip(outputs, images):
         write_png(path, array)

@@ -30,7 +30,9 @@ def add_commands(subparsers) -> None:
         "import-official-parser",
         help="convert the official CelebAMask-HQ face_parsing UNet (model.pth) into a parser bundle",
     )
-    parser_import.add_argument("source", type=Path, help="official checkpoint, e.g. face_parsing/models/parsenet/model.pth")
+    parser_import.add_argument(
+        "source", type=Path, help="official checkpoint, e.g. face_parsing/models/parsenet/model.pth"
+    )
     _add_output_options(parser_import, "official-parser")
     parser_import.set_defaults(func=_import_official_parser)
 
@@ -39,22 +41,34 @@ def add_commands(subparsers) -> None:
     listing.set_defaults(func=_list)
 
     use = sub.add_parser("use", help="make the daemon load these weights (or this face parser) from its next start")
-    use.add_argument("choice", metavar="NAME|PATH",
-                     help="a name from `maskgan weights list` (demo, landmarks, official, ...) or a bundle's path; "
-                     "a parser bundle sets the face parser")
+    use.add_argument(
+        "choice",
+        metavar="NAME|PATH",
+        help="a name from `maskgan weights list` (demo, landmarks, official, ...) or a bundle's path; "
+        "a parser bundle sets the face parser",
+    )
     use.set_defaults(func=_use)
 
     info = sub.add_parser("info", help="print a bundle's model card and parameter counts")
-    info.add_argument("weights", type=Path, nargs="?", help="bundle (default: parameter counts of the demo configuration)")
+    info.add_argument(
+        "weights", type=Path, nargs="?", help="bundle (default: parameter counts of the demo configuration)"
+    )
     info.set_defaults(func=_info)
 
 
 def _add_output_options(command, default_name: str) -> None:
-    command.add_argument("output", type=Path, nargs="?",
-                         help=f"bundle to write (.safetensors; the card goes beside it as .json); default: "
-                         f"NAME.safetensors in the user's weights folder")
-    command.add_argument("--name", default=default_name,
-                         help=f"name in the weights folder when no output is given (default {default_name})")
+    command.add_argument(
+        "output",
+        type=Path,
+        nargs="?",
+        help="bundle to write (.safetensors; the card goes beside it as .json); default: "
+        "NAME.safetensors in the user's weights folder",
+    )
+    command.add_argument(
+        "--name",
+        default=default_name,
+        help=f"name in the weights folder when no output is given (default {default_name})",
+    )
     command.add_argument("--use", action="store_true", help="and make the daemon use it from its next start")
 
 
@@ -74,6 +88,7 @@ def _run_import(importer: str, args) -> dict:
         args.output = weights_dir() / f"{args.name}.safetensors"
     if args.output.suffix != ".safetensors":
         raise CommandError(f"the output must end in .safetensors, got {args.output.name}")
+
     def progress(done: int, total: int, message: str) -> None:
         # one plain line per step: editors' plug-ins read them from the pipe to show progress
         print(f"step {done + 1}/{total}: {message}", file=sys.stderr, flush=True)
@@ -107,8 +122,10 @@ def _import_official(args) -> int:
 def _import_official_parser(args) -> int:
     card = _run_import("import_official_parser", args)
     entry = card["networks"]["parser"]
-    print(f"imported {args.source} -> {args.output} (base channels {entry['config']['base_channels']}, "
-          f"{entry['parameters']:,} parameters)" + ("" if args.use else f"; use it with --parser-weights {args.output}"))
+    print(
+        f"imported {args.source} -> {args.output} (base channels {entry['config']['base_channels']}, "
+        f"{entry['parameters']:,} parameters)" + ("" if args.use else f"; use it with --parser-weights {args.output}")
+    )
     _use_imported(args)
     return 0
 
@@ -136,7 +153,9 @@ def _record_choice(choice: str) -> None:
         try:
             kinds = {bundle_kind(read_card(Path(choice).expanduser()))}
         except (WeightsError, OSError) as error:
-            raise CommandError(f"cannot use {choice}: not a name from `maskgan weights list`, nor a bundle ({error})") from None
+            raise CommandError(
+                f"cannot use {choice}: not a name from `maskgan weights list`, nor a bundle ({error})"
+            ) from None
     kind = kinds.pop()
     try:
         entry = resolve(choice, kind)
@@ -145,8 +164,10 @@ def _record_choice(choice: str) -> None:
         path = write_daemon_setting(key, value)
     except (ValueError, ConfigError, OSError) as error:
         raise CommandError(str(error)) from error
-    print(f"the daemon will use {entry.name} ({entry.card.get('name', 'the landmark parser')}) as its {kind} "
-          f"from its next start (written to {path}; restart a running daemon: `maskgan daemon stop`, then start)")
+    print(
+        f"the daemon will use {entry.name} ({entry.card.get('name', 'the landmark parser')}) as its {kind} "
+        f"from its next start (written to {path}; restart a running daemon: `maskgan daemon stop`, then start)"
+    )
 
 
 def _use(args) -> int:
@@ -166,16 +187,26 @@ def _list(args) -> int:
             try:
                 entries.append(resolve(chosen[key], kind))
             except ValueError as error:
-                print(f"warning: the settings file chooses {chosen[key]!r} as {kind}, which cannot be used: {error}",
-                      file=sys.stderr)
+                print(
+                    f"warning: the settings file chooses {chosen[key]!r} as {kind}, which cannot be used: {error}",
+                    file=sys.stderr,
+                )
     rows = []
     for entry in entries:
         key = "parser_weights" if entry.kind == PARSER else "weights"
         used = chosen[key] in (entry.name, str(entry.path))
-        rows.append({"name": entry.name, "kind": entry.kind, "path": str(entry.path) if entry.path else None,
-                     "title": entry.card.get("name", "landmark parser (parsing extra)" if entry.path is None else ""),
-                     "training_data": entry.card.get("training_data"), "problem": entry.card.get("problem"),
-                     "aligned": entry.kind == EDITING and trained_on_celebahq_crops(entry.card), "in_use": used})
+        rows.append(
+            {
+                "name": entry.name,
+                "kind": entry.kind,
+                "path": str(entry.path) if entry.path else None,
+                "title": entry.card.get("name", "landmark parser (parsing extra)" if entry.path is None else ""),
+                "training_data": entry.card.get("training_data"),
+                "problem": entry.card.get("problem"),
+                "aligned": entry.kind == EDITING and trained_on_celebahq_crops(entry.card),
+                "in_use": used,
+            }
+        )
     if args.json:
         print(json.dumps({"settings": str(config_path()), "folder": str(weights_dir()), "weights": rows}))
         return 0

@@ -10,8 +10,10 @@ from maskgan.core.masks import mask_bounds
 from maskgan.labels import class_index
 
 # the face proper: what decides the framing (not hair, hat, glasses, neck or cloth, which edits add and remove)
-FACE_CLASSES = tuple(class_index(key) for key in (
-    "skin", "nose", "l_eye", "r_eye", "l_brow", "r_brow", "l_ear", "r_ear", "mouth", "u_lip", "l_lip"))
+FACE_CLASSES = tuple(
+    class_index(key)
+    for key in ("skin", "nose", "l_eye", "r_eye", "l_brow", "r_brow", "l_ear", "r_ear", "mouth", "u_lip", "l_lip")
+)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,9 @@ class IoUCounter:
         """Count label maps of the same shape (any number of leading dimensions)."""
         predicted, truth = torch.as_tensor(predicted).long().cpu(), torch.as_tensor(truth).long().cpu()
         if predicted.shape != truth.shape:
-            raise ValueError(f"predicted labels {tuple(predicted.shape)} and truth {tuple(truth.shape)} differ in shape")
+            raise ValueError(
+                f"predicted labels {tuple(predicted.shape)} and truth {tuple(truth.shape)} differ in shape"
+            )
         pairs = truth.reshape(-1) * self.num_classes + predicted.reshape(-1)
         self.confusion += torch.bincount(pairs, minlength=self.num_classes**2).reshape(self.num_classes, -1)
 
@@ -43,5 +45,7 @@ class IoUCounter:
         return {
             "miou": round(self.mean(), 4),
             "pixel_accuracy": round(float(self.confusion.diagonal().sum()) / total, 4) if total else None,
-            "per_class": {key: None if iou is None else round(iou, 4) for key, iou in zip(CLASS_KEYS, self.per_class())},
+            "per_class": {
+                key: None if iou is None else round(iou, 4) for key, iou in zip(CLASS_KEYS, self.per_class())
+            },
         }

@@ -44,8 +44,14 @@ from maskgan.labels import CLASS_KEYS, layers_to_label
 from maskgan.progress import Progress
 
 __all__ = [
-    "CelebAMaskError", "Failure", "PrepareSummary", "PreparedCelebAMaskDataset",
-    "part_path", "prepare", "read_mapping", "split_of",
+    "CelebAMaskError",
+    "Failure",
+    "PrepareSummary",
+    "PreparedCelebAMaskDataset",
+    "part_path",
+    "prepare",
+    "read_mapping",
+    "split_of",
 ]
 
 log = logging.getLogger(__name__)
@@ -226,7 +232,7 @@ class PrepareSummary:
                 f"  {split:5}: {count} items ({self.written[split]} written, {self.already_done[split]} already done)"
             )
         lines.append(f"  failed: {len(self.failed)}")
-        lines += [f"    image {f.idx}: {f.reason}" for f in self.failed[: SHOWN_FAILURES]]
+        lines += [f"    image {f.idx}: {f.reason}" for f in self.failed[:SHOWN_FAILURES]]
         if len(self.failed) > SHOWN_FAILURES:
             lines.append(f"    ... and {len(self.failed) - SHOWN_FAILURES} more, all listed in manifest.json")
         return "\n".join(lines)
@@ -270,11 +276,14 @@ def prepare(
         progress.update(1, failed=len(summary.failed))
     progress.close()
 
-    write_manifest(output, {
-        "size": size,
-        "source": str(source.resolve()),
-        "limit": limit,
-        "counts": summary.counts(),
-        "failures": [{"idx": f.idx, "reason": f.reason} for f in summary.failed],
-    })
+    write_manifest(
+        output,
+        {
+            "size": size,
+            "source": str(source.resolve()),
+            "limit": limit,
+            "counts": summary.counts(),
+            "failures": [{"idx": f.idx, "reason": f.reason} for f in summary.failed],
+        },
+    )
     return summary

@@ -97,8 +97,7 @@ class PreparedCelebAMaskDataset(Dataset):
         image_dir, label_dir = (p.parent for p in item_paths(self.root, split, 0))
         if not label_dir.is_dir() or not image_dir.is_dir():
             raise CelebAMaskError(
-                f"{self.root} has no split {split!r} (expected {image_dir} and {label_dir}); "
-                f"prepare the dataset again"
+                f"{self.root} has no split {split!r} (expected {image_dir} and {label_dir}); prepare the dataset again"
             )
         labels, images = _numbered_files(label_dir, ".png"), _numbered_files(image_dir, ".jpg")
         unpaired = sorted(labels ^ images)

@@ -61,8 +61,9 @@ def contact_sheet(samples: list[list[tuple[str, np.ndarray]]], per_row: int = SA
     return np.asarray(sheet)
 
 
-def write_contact_sheet(data_spec: str, output: str | os.PathLike, count: int = 16, size: int = 256,
-                        seed: int = 0) -> None:
+def write_contact_sheet(
+    data_spec: str, output: str | os.PathLike, count: int = 16, size: int = 256, seed: int = 0
+) -> None:
     """Write a PNG of ``count`` samples of ``data_spec`` ('synthetic' or 'celebamask:PATH') from
     sample number ``seed`` on (the synthetic world's face seed, or a prepared item index)."""
     if count < 1:

@@ -26,7 +26,8 @@ def astronaut_path() -> Path:
     where = f"not in {', '.join(folders)}" if folders else "scikit-image is not installed"
     raise FileNotFoundError(
         f"the real-photo sample astronaut.png comes with scikit-image ({where}); install the `parsing` extra: "
-        f"{PARSING_INSTALL}")
+        f"{PARSING_INSTALL}"
+    )
 
 
 def load_astronaut() -> np.ndarray:

@@ -29,8 +29,17 @@ from maskgan.data.synthetic_render import influence_radius, render
 from maskgan.data.synthetic_style import Style, sample_style
 
 __all__ = [
-    "EDIT_KINDS", "Style", "SyntheticSample", "influence_radius", "render", "sample", "sample_label", "sample_layout", "sample_photo",
-    "sample_style", "simulate_user_edit",
+    "EDIT_KINDS",
+    "Style",
+    "SyntheticSample",
+    "influence_radius",
+    "render",
+    "sample",
+    "sample_label",
+    "sample_layout",
+    "sample_photo",
+    "sample_style",
+    "simulate_user_edit",
 ]
 
 

@@ -148,7 +148,9 @@ def sample_mouth(rng: np.random.Generator, state: str | None = None) -> tuple[Mo
     """A random mouth in ``state`` ('closed', 'open' or 'smile'; random when None)."""
     state = state or str(rng.choice(["closed", "open", "smile"], p=[0.5, 0.2, 0.3]))
     opening = {"closed": 0.0, "open": rng.uniform(0.18, 0.45), "smile": rng.uniform(0.0, 0.22)}[state]
-    smile = {"closed": rng.uniform(-0.06, 0.1), "open": rng.uniform(-0.05, 0.12), "smile": rng.uniform(0.15, 0.35)}[state]
+    smile = {"closed": rng.uniform(-0.06, 0.1), "open": rng.uniform(-0.05, 0.12), "smile": rng.uniform(0.15, 0.35)}[
+        state
+    ]
     shape = MouthShape(opening, smile, rng.uniform(0.16, 0.28), rng.uniform(0.2, 0.36), rng.uniform(0.15, 0.45))
     return shape, state
 
@@ -192,8 +194,12 @@ class GlassesShape:
 
 def sample_glasses(rng: np.random.Generator, reach: float) -> GlassesShape:
     return GlassesShape(
-        lens_w=rng.uniform(0.5, 0.68), lens_h=rng.uniform(0.3, 0.46), squareness=rng.choice([2.0, 3.0, 4.5]),
-        lift=rng.uniform(0.0, 0.1), thickness=rng.uniform(0.03, 0.06), reach=reach,
+        lens_w=rng.uniform(0.5, 0.68),
+        lens_h=rng.uniform(0.3, 0.46),
+        squareness=rng.choice([2.0, 3.0, 4.5]),
+        lift=rng.uniform(0.0, 0.1),
+        thickness=rng.uniform(0.03, 0.06),
+        reach=reach,
     )
 
 
@@ -227,8 +233,14 @@ def sample_hat(rng: np.random.Generator) -> HatShape:
     kind = rng.choice(["beanie", "cap", "brimmed"], p=[0.35, 0.3, 0.35])
     brim_v = rng.uniform(-0.62, -0.45)
     if kind == "brimmed":
-        return HatShape(brim_v - rng.uniform(0.3, 0.45), rng.uniform(0.78, 0.95), rng.uniform(0.45, 0.6), brim_v,
-                        rng.uniform(1.45, 1.9), rng.uniform(0.08, 0.15))
+        return HatShape(
+            brim_v - rng.uniform(0.3, 0.45),
+            rng.uniform(0.78, 0.95),
+            rng.uniform(0.45, 0.6),
+            brim_v,
+            rng.uniform(1.45, 1.9),
+            rng.uniform(0.08, 0.15),
+        )
     crown_h = rng.uniform(0.5, 0.7)
     brim = (rng.uniform(1.1, 1.35), rng.uniform(0.07, 0.12)) if kind == "cap" else (1.12, rng.uniform(0.0, 0.08))
     return HatShape(brim_v - 0.15, rng.uniform(1.08, 1.18), crown_h, brim_v, *brim)

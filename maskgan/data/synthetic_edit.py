@@ -16,7 +16,16 @@ import numpy as np
 
 from maskgan.core.masks import dilate
 from maskgan.data.synthetic_draw import (
-    Canvas, Frame, Part, draw_glasses, draw_hat, draw_mouth, draw_stroke, ellipse, sample_glasses, sample_hat,
+    Canvas,
+    Frame,
+    Part,
+    draw_glasses,
+    draw_hat,
+    draw_mouth,
+    draw_stroke,
+    ellipse,
+    sample_glasses,
+    sample_hat,
     sample_mouth,
 )
 from maskgan.data.synthetic_raster import bounding_box, fill_from_neighbours, shift

@@ -13,7 +13,16 @@ from __future__ import annotations
 import numpy as np
 
 from maskgan.data.synthetic_draw import (
-    Canvas, Frame, Part, Shape, draw_glasses, draw_hat, draw_mouth, ellipse, sample_glasses, sample_hat,
+    Canvas,
+    Frame,
+    Part,
+    Shape,
+    draw_glasses,
+    draw_hat,
+    draw_mouth,
+    ellipse,
+    sample_glasses,
+    sample_hat,
     sample_mouth,
 )
 
@@ -68,8 +77,12 @@ def sample_layout(rng: np.random.Generator, size: int = 256) -> np.ndarray:
     shift = 0.16 * yaw
     nose_top = eye_v + rng.uniform(-0.02, 0.06)
     nose_tip = rng.uniform(0.3, 0.4)
-    canvas.paint(face, _nose(0.28 * yaw, nose_top, nose_tip, rng.uniform(0.06, 0.09), rng.uniform(0.17, 0.24),
-                             rng.uniform(0.06, 0.1)), Part.NOSE, over=(Part.SKIN,))
+    canvas.paint(
+        face,
+        _nose(0.28 * yaw, nose_top, nose_tip, rng.uniform(0.06, 0.09), rng.uniform(0.17, 0.24), rng.uniform(0.06, 0.1)),
+        Part.NOSE,
+        over=(Part.SKIN,),
+    )
 
     if rng.random() < 0.25:
         glasses_frame = Frame(*face.to_image(shift, eye_v), eye_u * a, eye_u * a, roll)
@@ -77,18 +90,24 @@ def sample_layout(rng: np.random.Generator, size: int = 256) -> np.ndarray:
         draw_glasses(canvas, glasses_frame, glasses, over=(Part.BACKGROUND, Part.SKIN, Part.NOSE))
 
     brow_v = eye_v - rng.uniform(0.17, 0.25)
-    brow_args = (rng.uniform(1.15, 1.4) * eye_w, max(rng.uniform(0.03, 0.06), 1.5 / b), rng.uniform(0.02, 0.07),
-                 rng.uniform(-0.04, 0.04))
+    brow_args = (
+        rng.uniform(1.15, 1.4) * eye_w,
+        max(rng.uniform(0.03, 0.06), 1.5 / b),
+        rng.uniform(0.02, 0.07),
+        rng.uniform(-0.04, 0.04),
+    )
     brow_du = rng.uniform(-0.02, 0.04)
     eye_tilt = rng.uniform(-0.03, 0.06)
     eye_low = rng.uniform(0.55, 0.8)
     for side, eye_cls, brow_cls in ((-1, Part.R_EYE, Part.R_BROW), (1, Part.L_EYE, Part.L_BROW)):
         near = 1.0 - 0.3 * yaw * side  # the eye turned away looks narrower
         cu = side * eye_u + shift
-        canvas.paint(face, _eye(cu, eye_v, eye_w * near, eye_h, eye_low, side * eye_tilt), eye_cls,
-                     over=(Part.SKIN, Part.EYE_G))
-        canvas.paint(face, _brow(cu + side * brow_du, brow_v, side, near, *brow_args), brow_cls,
-                     over=(Part.SKIN, Part.EYE_G))
+        canvas.paint(
+            face, _eye(cu, eye_v, eye_w * near, eye_h, eye_low, side * eye_tilt), eye_cls, over=(Part.SKIN, Part.EYE_G)
+        )
+        canvas.paint(
+            face, _brow(cu + side * brow_du, brow_v, side, near, *brow_args), brow_cls, over=(Part.SKIN, Part.EYE_G)
+        )
 
     mouth_v = max(rng.uniform(0.55, 0.66), nose_tip + 0.16)
     mouth_half = rng.uniform(0.28, 0.4) * a
@@ -99,8 +118,11 @@ def sample_layout(rng: np.random.Generator, size: int = 256) -> np.ndarray:
     if hair != "bald" or rng.random() < 0.6:
         canvas.paint(face, _front_hair(rng, hair, volume, curl, eye_top), Part.HAIR)
     if hair == "bun":
-        canvas.paint(face, ellipse(rng.uniform(-0.1, 0.1), -1.15 - volume, rng.uniform(0.3, 0.42),
-                                   rng.uniform(0.22, 0.3)), Part.HAIR)
+        canvas.paint(
+            face,
+            ellipse(rng.uniform(-0.1, 0.1), -1.15 - volume, rng.uniform(0.3, 0.42), rng.uniform(0.22, 0.3)),
+            Part.HAIR,
+        )
 
     _draw_ears(canvas, face, rng, hair, yaw)
     if rng.random() < 0.15:
@@ -121,8 +143,12 @@ def _draw_ears(canvas: Canvas, face: Frame, rng: np.random.Generator, hair: str,
         canvas.paint(face, ellipse(ear_u, ear_v, ear_ru * near, ear_rv), ear_cls, over=ear_over)
         lobe = face.to_image(ear_u, ear_v + 0.8 * ear_rv)
         if earrings and _is_class(canvas.label, lobe, ear_cls):
-            canvas.paint(face, ellipse(ear_u, ear_v + ear_rv + drop * 0.6, radius_u, drop), Part.EAR_R,
-                         over=(Part.BACKGROUND, Part.HAIR, ear_cls, Part.NECK, Part.CLOTH, Part.SKIN))
+            canvas.paint(
+                face,
+                ellipse(ear_u, ear_v + ear_rv + drop * 0.6, radius_u, drop),
+                Part.EAR_R,
+                over=(Part.BACKGROUND, Part.HAIR, ear_cls, Part.NECK, Part.CLOTH, Part.SKIN),
+            )
 
 
 def _is_class(label: np.ndarray, xy: tuple[float, float], cls: int) -> bool:
@@ -165,8 +191,7 @@ def _eye(cu: float, cv: float, half_w: float, half_h: float, lower: float, tilt:
     return Shape((cu - half_w, cu + half_w, cv - reach, cv + reach), inside)
 
 
-def _brow(cu: float, cv: float, side: int, near: float, half_w: float, thick: float, arch: float,
-          tilt: float) -> Shape:
+def _brow(cu: float, cv: float, side: int, near: float, half_w: float, thick: float, arch: float, tilt: float) -> Shape:
     """An arched bar, thinning towards the temple."""
     half_w *= near
 
@@ -263,16 +288,20 @@ def _draw_clothes(canvas: Canvas, body: Frame, rng: np.random.Generator, neck_w:
     canvas.paint(body, Shape((-5.0, 5.0, shoulder_v, 6.0), inside), Part.CLOTH)
     if neckline == "turtleneck":
         collar_top = rng.uniform(1.08, 1.2)
-        collar = Shape((-neck_w - 0.1, neck_w + 0.1, collar_top, shoulder_v + 0.1),
-                       lambda u, v: (np.abs(u) <= neck_w * 1.08) & (v >= collar_top))
+        collar = Shape(
+            (-neck_w - 0.1, neck_w + 0.1, collar_top, shoulder_v + 0.1),
+            lambda u, v: (np.abs(u) <= neck_w * 1.08) & (v >= collar_top),
+        )
         canvas.paint(body, collar, Part.CLOTH)
 
 
 def _draw_necklace(canvas: Canvas, body: Frame, rng: np.random.Generator, shoulder_v: float) -> None:
     top, sag = rng.uniform(0.95, shoulder_v + 0.15), rng.uniform(0.15, 0.5)
     half, thick = rng.uniform(0.5, 0.8), rng.uniform(0.025, 0.05)
-    chain = Shape((-half, half, top - thick, top + sag + thick),
-                  lambda u, v: (np.abs(u) <= half) & (np.abs(v - top - sag * u * u) <= thick))
+    chain = Shape(
+        (-half, half, top - thick, top + sag + thick),
+        lambda u, v: (np.abs(u) <= half) & (np.abs(v - top - sag * u * u) <= thick),
+    )
     over = (Part.NECK, Part.CLOTH) if rng.random() < 0.3 else (Part.NECK,)
     canvas.paint(body, chain, Part.NECK_L, over)
     if rng.random() < 0.5:

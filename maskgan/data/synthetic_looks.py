@@ -32,5 +32,7 @@ def wearers(part: int, count: int, size: int) -> tuple[tuple[np.ndarray, np.ndar
             found.append(sample_photo(seed, size))
             if len(found) == count:
                 return tuple(found)
-    raise ValueError(f"the synthetic world draws {CLASS_NAMES[part].lower()} on only {len(found)} of its first "
-                     f"{LOOK_SEARCH_SPAN:,} faces; give a reference photo instead")
+    raise ValueError(
+        f"the synthetic world draws {CLASS_NAMES[part].lower()} on only {len(found)} of its first "
+        f"{LOOK_SEARCH_SPAN:,} faces; give a reference photo instead"
+    )

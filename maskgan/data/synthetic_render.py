@@ -22,7 +22,14 @@ import numpy as np
 
 from maskgan.data.synthetic_draw import Part
 from maskgan.data.synthetic_raster import (
-    block_mean, bounding_box, box_blur, interpolate_lattice, pixel_grid, shift, smooth, upsample_blocks,
+    block_mean,
+    bounding_box,
+    box_blur,
+    interpolate_lattice,
+    pixel_grid,
+    shift,
+    smooth,
+    upsample_blocks,
     value_noise,
 )
 from maskgan.data.synthetic_style import Style
@@ -38,15 +45,41 @@ def _per_class(default: float, **values: float) -> np.ndarray:
 
 # Pseudo-depth of each class: the shading's normals are the slopes of its blur.
 HEIGHT = _per_class(
-    1.0, background=0.0, nose=1.2, eye_g=1.05, l_eye=0.85, r_eye=0.85, l_ear=0.9, r_ear=0.9, mouth=0.8,
-    u_lip=1.04, l_lip=1.07, hair=1.15, hat=1.35, neck_l=0.72, neck=0.62, cloth=0.55,
+    1.0,
+    background=0.0,
+    nose=1.2,
+    eye_g=1.05,
+    l_eye=0.85,
+    r_eye=0.85,
+    l_ear=0.9,
+    r_ear=0.9,
+    mouth=0.8,
+    u_lip=1.04,
+    l_lip=1.07,
+    hair=1.15,
+    hat=1.35,
+    neck_l=0.72,
+    neck=0.62,
+    cloth=0.55,
 )
 # How much of the light-facing shading each class takes (the backdrop is a flat wall).
 SHADED = _per_class(1.0, background=0.25, l_eye=0.5, r_eye=0.5)
 # Specular strength of each class.
 GLOSS = _per_class(
-    0.12, background=0.0, nose=0.25, eye_g=0.9, l_eye=0.0, r_eye=0.0, mouth=0.0, u_lip=0.5, l_lip=0.7,
-    hair=0.35, hat=0.2, ear_r=1.0, neck_l=1.0, cloth=0.05,
+    0.12,
+    background=0.0,
+    nose=0.25,
+    eye_g=0.9,
+    l_eye=0.0,
+    r_eye=0.0,
+    mouth=0.0,
+    u_lip=0.5,
+    l_lip=0.7,
+    hair=0.35,
+    hat=0.2,
+    ear_r=1.0,
+    neck_l=1.0,
+    cloth=0.05,
 )
 
 
@@ -285,8 +318,9 @@ def _paint_glasses_frames(colour, label, style: Style, radius: int) -> None:
     if box is None:
         return
     sub = label[box]
-    covered = (sub == Part.EYE_G) | (sub == Part.L_EYE) | (sub == Part.R_EYE) | (sub == Part.L_BROW) | (
-        sub == Part.R_BROW)
+    covered = (
+        (sub == Part.EYE_G) | (sub == Part.L_EYE) | (sub == Part.R_EYE) | (sub == Part.L_BROW) | (sub == Part.R_BROW)
+    )
     edge = glasses[box] & (box_blur(covered.astype(np.float32), radius) < 0.8)
     for c in range(3):
         colour[c][box][edge] = style.frame[c]

@@ -40,8 +40,13 @@ def edit_grid(examples: list[Example]) -> np.ndarray:
     rows = []
     for example in examples:
         face = example.face
-        tiles = (face.image, label_to_color(face.label), label_to_color(face.edited_label), example.result,
-                 face.edited_image)
+        tiles = (
+            face.image,
+            label_to_color(face.label),
+            label_to_color(face.edited_label),
+            example.result,
+            face.edited_image,
+        )
         captions = (f"#{len(rows)} photo", "source mask", f"edit: {face.edit_kind}", "result", "ground truth")
         rows.append(list(zip(captions, tiles)))
     return grid_rows(rows)

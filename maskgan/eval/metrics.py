@@ -138,8 +138,10 @@ def ssim_map(a, b) -> np.ndarray:
     """float64 HxW SSIM of two images (channels averaged), from 11x11 Gaussian-weighted local statistics."""
     a, b = _pair(a, b)
     if min(a.shape[:2]) <= SSIM_WINDOW // 2:
-        raise ValueError(f"SSIM needs images of at least {SSIM_WINDOW // 2 + 1}x{SSIM_WINDOW // 2 + 1} pixels, "
-                         f"got {a.shape[1]}x{a.shape[0]}")
+        raise ValueError(
+            f"SSIM needs images of at least {SSIM_WINDOW // 2 + 1}x{SSIM_WINDOW // 2 + 1} pixels, "
+            f"got {a.shape[1]}x{a.shape[0]}"
+        )
     # (C, 1, H, W): each channel is an image of its own, as in Wang et al.'s per-channel use
     x, y = (torch.from_numpy(v.reshape(v.shape[:2] + (-1,))).permute(2, 0, 1)[:, None] for v in (a, b))
     window = _gaussian_window()

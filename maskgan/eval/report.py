@@ -33,19 +33,29 @@ def table(means: dict[str, float], pooled: dict[str, float]) -> str:
     header = ["metric"] + [CANDIDATE_NAMES[c] for c in CANDIDATES]
     lines = [header]
     for name, metric, values in entries:
-        lines.append([name] + [f"{values[f'{c}.{metric}']:.{digits(metric)}f}" if metric in SCORED[c] else "-"
-                               for c in CANDIDATES])
+        lines.append(
+            [name]
+            + [f"{values[f'{c}.{metric}']:.{digits(metric)}f}" if metric in SCORED[c] else "-" for c in CANDIDATES]
+        )
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     return "\n".join(
-        "  ".join(cell.ljust(width) if i == 0 else cell.rjust(width) for i, (cell, width) in enumerate(zip(line, widths)))
+        "  ".join(
+            cell.ljust(width) if i == 0 else cell.rjust(width) for i, (cell, width) in enumerate(zip(line, widths))
+        )
         for line in lines
     )
 
 
 def targets(pooled: dict[str, float]) -> dict[str, dict]:
     measured = pooled["edit.miou"]
-    return {"mask_fidelity_miou": {"target": MIOU_TARGET, "measured": measured, "met": measured >= MIOU_TARGET,
-                                   "ceiling": pooled["truth.miou"]}}
+    return {
+        "mask_fidelity_miou": {
+            "target": MIOU_TARGET,
+            "measured": measured,
+            "met": measured >= MIOU_TARGET,
+            "ceiling": pooled["truth.miou"],
+        }
+    }
 
 
 def summary(report: EvalReport, **context) -> dict:
@@ -68,8 +78,10 @@ def card_entry(result: dict) -> dict:
     the scores of every candidate (image metrics averaged over the triples, mask metrics pooled) and the targets."""
     means, pooled = result["means"], result["pooled"]
     scores = {
-        candidate: {metric: round((pooled if metric in MASK_METRICS else means)[f"{candidate}.{metric}"], 4)
-                    for metric in SCORED[candidate]}
+        candidate: {
+            metric: round((pooled if metric in MASK_METRICS else means)[f"{candidate}.{metric}"], 4)
+            for metric in SCORED[candidate]
+        }
         for candidate in CANDIDATES
     }
     measured = {key: result[key] for key in ("command", "set", "parser", "device", "precision")}

@@ -14,8 +14,9 @@ import numpy as np
 from maskgan.core.masks import dilate
 from maskgan.labels import class_index
 
-BACKGROUND, SKIN, NOSE, EYE_G, HAIR, NECK = (class_index(k) for k in ("background", "skin", "nose", "eye_g", "hair",
-                                                                       "neck"))
+BACKGROUND, SKIN, NOSE, EYE_G, HAIR, NECK = (
+    class_index(k) for k in ("background", "skin", "nose", "eye_g", "hair", "neck")
+)
 MOUTH, U_LIP, L_LIP = (class_index(k) for k in ("mouth", "u_lip", "l_lip"))
 EYES = (class_index("l_eye"), class_index("r_eye"))
 BROWS = (class_index("l_brow"), class_index("r_brow"))
@@ -50,7 +51,9 @@ def glasses_on(labels: np.ndarray, step: int) -> np.ndarray:
     face = np.isin(labels, (SKIN, NOSE))
     face_cols = np.nonzero(face[int(eye_row)])[0]
     temples = (np.abs(rows - (eye_row - 0.4 * half_h)) <= step) & (
-        ((cols >= face_cols.min()) & (cols < lx - 0.9 * half_w)) | ((cols <= face_cols.max()) & (cols > rx + 0.9 * half_w)))
+        ((cols >= face_cols.min()) & (cols < lx - 0.9 * half_w))
+        | ((cols <= face_cols.max()) & (cols > rx + 0.9 * half_w))
+    )
     edited = labels.copy()
     edited[(glasses | bridge | temples) & np.isin(labels, (SKIN, NOSE, BACKGROUND, HAIR))] = EYE_G
     return edited
@@ -118,8 +121,13 @@ def bigger_eyes(labels: np.ndarray, step: int) -> np.ndarray:
         ys, xs = np.nonzero(labels == eye)
         cy, cx = ys.mean(), xs.mean()
         factor = 1 + step / max(1.0, (ys.max() - ys.min() + 1) / 2)
-        inside = labels[np.clip(np.rint(cy + (rows - cy) / factor).astype(int), 0, labels.shape[0] - 1),
-                        np.clip(np.rint(cx + (cols - cx) / factor).astype(int), 0, labels.shape[1] - 1)] == eye
+        inside = (
+            labels[
+                np.clip(np.rint(cy + (rows - cy) / factor).astype(int), 0, labels.shape[0] - 1),
+                np.clip(np.rint(cx + (cols - cx) / factor).astype(int), 0, labels.shape[1] - 1),
+            ]
+            == eye
+        )
         grown = inside.reshape(labels.shape) & np.isin(labels, (SKIN, eye))
         edited[grown] = eye
     return edited
@@ -134,8 +142,8 @@ def slimmer_jaw(labels: np.ndarray, step: int) -> np.ndarray:
         if cols.size < 4 * step:
             continue
         left, right = cols.min(), cols.max()
-        edited[row, left:left + step] = labels[row, max(0, left - 1)]
-        edited[row, right - step + 1:right + 1] = labels[row, min(labels.shape[1] - 1, right + 1)]
+        edited[row, left : left + step] = labels[row, max(0, left - 1)]
+        edited[row, right - step + 1 : right + 1] = labels[row, min(labels.shape[1] - 1, right + 1)]
     return edited
 
 

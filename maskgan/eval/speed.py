@@ -17,8 +17,8 @@ from pathlib import Path
 
 import torch
 
-from maskgan.infer.editor import Editor
 from maskgan.core.precision import choose_device, choose_precision
+from maskgan.infer.editor import Editor
 from maskgan.labels import NUM_CLASSES, one_hot
 from maskgan.networks.generator import Generator, GeneratorConfig, check_size
 from maskgan.weights import Bundle, load_bundle
@@ -60,15 +60,24 @@ def generator_for(config: str | None = None, weights: Path | None = None) -> tup
     return Generator(shape), config
 
 
-def time_generator(generator: Generator, name: str, *, size: int = 512, batch: int = 1, device: str = "auto",
-                   precision: str = "auto", runs: int = 5) -> SpeedResult:
+def time_generator(
+    generator: Generator,
+    name: str,
+    *,
+    size: int = 512,
+    batch: int = 1,
+    device: str = "auto",
+    precision: str = "auto",
+    runs: int = 5,
+) -> SpeedResult:
     """Time ``runs`` forwards of ``batch`` random size x size masks and photos after one untimed first forward."""
     if size < 1 or batch < 1 or runs < 1:
         raise ValueError(f"size, batch and runs must be at least 1, got {size}, {batch}, {runs}")
     check_size(size, size, generator.config.n_downsample)
     device = choose_device(device)
-    editor = Editor(Bundle(generator, None, None, {"name": name, "resolution": size}), device,
-                    choose_precision(precision, device))
+    editor = Editor(
+        Bundle(generator, None, None, {"name": name, "resolution": size}), device, choose_precision(precision, device)
+    )
     generator_seed = torch.Generator().manual_seed(0)
     labels = one_hot(torch.randint(0, NUM_CLASSES, (batch, size, size), generator=generator_seed))
     sources = one_hot(torch.randint(0, NUM_CLASSES, (batch, size, size), generator=generator_seed))
@@ -84,8 +93,15 @@ def time_generator(generator: Generator, name: str, *, size: int = 512, batch: i
     first = forward()
     seconds = [forward() for _ in range(runs)]
     return SpeedResult(
-        median_s=statistics.median(seconds), first_s=first, runs_s=seconds, config=name,
-        parameters=sum(p.numel() for p in generator.parameters()), size=size, batch=batch, device=device,
-        precision=editor.precision, threads=torch.get_num_threads(),
+        median_s=statistics.median(seconds),
+        first_s=first,
+        runs_s=seconds,
+        config=name,
+        parameters=sum(p.numel() for p in generator.parameters()),
+        size=size,
+        batch=batch,
+        device=device,
+        precision=editor.precision,
+        threads=torch.get_num_threads(),
         peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     )

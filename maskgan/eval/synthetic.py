@@ -39,8 +39,12 @@ from maskgan.infer import Cancelled, Editor, EditRequest
 CANDIDATES = ("edit", "generate", "photo", "truth")
 IMAGE_METRICS = ("psnr", "ssim", "psnr_edit", "ssim_edit", "psnr_outside")
 MASK_METRICS = ("miou", "miou_edit", "changed_accuracy")
-SCORED = {"edit": IMAGE_METRICS + MASK_METRICS, "generate": IMAGE_METRICS + MASK_METRICS,
-          "photo": IMAGE_METRICS + MASK_METRICS, "truth": MASK_METRICS}
+SCORED = {
+    "edit": IMAGE_METRICS + MASK_METRICS,
+    "generate": IMAGE_METRICS + MASK_METRICS,
+    "photo": IMAGE_METRICS + MASK_METRICS,
+    "truth": MASK_METRICS,
+}
 METRIC_KEYS = tuple(f"{candidate}.{metric}" for candidate in CANDIDATES for metric in SCORED[candidate])
 POOLED_KEYS = tuple(f"{candidate}.{metric}" for candidate in CANDIDATES for metric in MASK_METRICS)
 BATCH = 16  # triples per Editor.edit_batch call and per parser call
@@ -61,14 +65,25 @@ def score_image(image: np.ndarray, truth: np.ndarray, region: np.ndarray) -> dic
     }
 
 
-def score_mask(parsed: np.ndarray, edited_label: np.ndarray, region: np.ndarray, changed: np.ndarray) -> dict[str, float]:
+def score_mask(
+    parsed: np.ndarray, edited_label: np.ndarray, region: np.ndarray, changed: np.ndarray
+) -> dict[str, float]:
     """MASK_METRICS of a parse against the edited mask, for this image alone (``changed``: the edit's pixels)."""
-    return {"miou": miou(parsed, edited_label), "miou_edit": miou(parsed, edited_label, region),
-            "changed_accuracy": pixel_accuracy(parsed, edited_label, changed)}
+    return {
+        "miou": miou(parsed, edited_label),
+        "miou_edit": miou(parsed, edited_label, region),
+        "changed_accuracy": pixel_accuracy(parsed, edited_label, changed),
+    }
 
 
-def pool_mask(counters: dict[str, IoUCounter], candidate: str, parsed: np.ndarray, edited_label: np.ndarray,
-              region: np.ndarray, changed: np.ndarray) -> None:
+def pool_mask(
+    counters: dict[str, IoUCounter],
+    candidate: str,
+    parsed: np.ndarray,
+    edited_label: np.ndarray,
+    region: np.ndarray,
+    changed: np.ndarray,
+) -> None:
     """Add a parse to the set-level counts of ``candidate``."""
     counters[f"{candidate}.miou"].add(parsed, edited_label)
     counters[f"{candidate}.miou_edit"].add(parsed[region], edited_label[region])
@@ -107,8 +122,10 @@ class EvalReport:
 
     def stds(self) -> dict[str, float]:
         """Standard deviation over triples (not the error of the mean: divide by sqrt(count) for that)."""
-        return {key: float(np.std([row[key] for row in self.rows], ddof=1)) if len(self.rows) > 1 else 0.0
-                for key in METRIC_KEYS}
+        return {
+            key: float(np.std([row[key] for row in self.rows], ddof=1)) if len(self.rows) > 1 else 0.0
+            for key in METRIC_KEYS
+        }
 
     def by_kind(self) -> dict[str, dict]:
         """Per edit kind: its count and the means of its triples."""
@@ -117,12 +134,18 @@ class EvalReport:
         return {kind: {"count": len(rows), **self.means(rows)} for kind, rows in grouped.items()}
 
 
-def _score_triple(index: int, seed: int, face: SyntheticSample, images: dict[str, np.ndarray],
-                  parses: dict[str, np.ndarray], radius: int, pooled: dict[str, IoUCounter]) -> dict:
+def _score_triple(
+    index: int,
+    seed: int,
+    face: SyntheticSample,
+    images: dict[str, np.ndarray],
+    parses: dict[str, np.ndarray],
+    radius: int,
+    pooled: dict[str, IoUCounter],
+) -> dict:
     region = edit_region(face.label, face.edited_label, radius)
     changed = face.label != face.edited_label
-    row = {"index": index, "seed": seed, "edit_kind": face.edit_kind,
-           "edit_pixels": int(changed.sum())}
+    row = {"index": index, "seed": seed, "edit_kind": face.edit_kind, "edit_pixels": int(changed.sum())}
     for candidate in CANDIDATES:
         scores = {}
         if "psnr" in SCORED[candidate]:
@@ -133,8 +156,17 @@ def _score_triple(index: int, seed: int, face: SyntheticSample, images: dict[str
     return row
 
 
-def evaluate(editor: Editor, heldout: HeldOutSet, parse_batch: ParseBatch, *, keep: int = 0, look: int = 0,
-             method: str = "generate", progress=None, cancel=None) -> EvalReport:
+def evaluate(
+    editor: Editor,
+    heldout: HeldOutSet,
+    parse_batch: ParseBatch,
+    *,
+    keep: int = 0,
+    look: int = 0,
+    method: str = "generate",
+    progress=None,
+    cancel=None,
+) -> EvalReport:
     """Score every triple of ``heldout``; ``keep`` first triples are kept as Examples.
 
     ``look`` 0 (the paper's protocol) draws every part in the photo's own style; a
@@ -168,8 +200,7 @@ def evaluate(editor: Editor, heldout: HeldOutSet, parse_batch: ParseBatch, *, ke
         for k, (index, face) in enumerate(zip(indices, faces)):
             picked = {candidate: images[candidate][k] for candidate in CANDIDATES}
             parses = {candidate: parsed[c * len(faces) + k] for c, candidate in enumerate(CANDIDATES)}
-            report.rows.append(_score_triple(index, heldout.seeds[index], face, picked, parses, radius,
-                                            report.pooled))
+            report.rows.append(_score_triple(index, heldout.seeds[index], face, picked, parses, radius, report.pooled))
             if index < keep:
                 report.examples.append(Example(face, picked["edit"]))
         if progress is not None:

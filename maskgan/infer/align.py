@@ -70,8 +70,10 @@ class AlignedSquare:
         axis = eye_to_eye - rot90(eye_to_mouth)
         length = np.hypot(*axis)
         if length == 0 or not np.isfinite(length):
-            raise ValueError(f"the landmarks do not define a face: eyes at {p[0].tolist()} and {p[1].tolist()}, "
-                             f"mouth corners at {p[3].tolist()} and {p[4].tolist()}")
+            raise ValueError(
+                f"the landmarks do not define a face: eyes at {p[0].tolist()} and {p[1].tolist()}, "
+                f"mouth corners at {p[3].tolist()} and {p[4].tolist()}"
+            )
         half = max(2.0 * np.hypot(*eye_to_eye), 1.8 * np.hypot(*eye_to_mouth))
         center = eye_avg + 0.1 * eye_to_mouth
         return cls(tuple(center.tolist()), tuple((axis / length * half).tolist()))
@@ -130,10 +132,13 @@ class AlignedSquare:
         return replace(self, half_axis=tuple((np.array(self.half_axis) * reach).tolist()))
 
     def describe(self) -> str:
-        return f"a {self.side:.0f} px square at ({self.center[0]:.0f}, {self.center[1]:.0f}) turned {self.angle:+.1f} deg"
+        return (
+            f"a {self.side:.0f} px square at ({self.center[0]:.0f}, {self.center[1]:.0f}) turned {self.angle:+.1f} deg"
+        )
 
 
 # --- photo -> square ---------------------------------------------------------------------------------
+
 
 def _window(square: AlignedSquare, height: int, width: int) -> tuple[int, int, int, int]:
     """(x0, y0, x1, y1): the part of the photo the warp reads, the square's bounds grown by BORDER, in the photo."""
@@ -153,23 +158,25 @@ def _pad_fading(pixels: np.ndarray, pad: tuple[int, int, int, int], side: float)
     inside_x = np.minimum(xs / max(left, 1), (width - 1 - xs) / max(right, 1))
     inside_y = np.minimum(ys / max(top, 1), (height - 1 - ys) / max(bottom, 1))
     outward = 1.0 - np.minimum(inside_x[None, :], inside_y[:, None])[..., None]
-    blurred = np.asarray(Image.fromarray(np.uint8(np.clip(np.rint(padded), 0, 255))).filter(
-        ImageFilter.GaussianBlur(PAD_BLUR * side)), np.float32)
+    blurred = np.asarray(
+        Image.fromarray(np.uint8(np.clip(np.rint(padded), 0, 255))).filter(ImageFilter.GaussianBlur(PAD_BLUR * side)),
+        np.float32,
+    )
     padded += (blurred - padded) * np.clip(outward * PAD_BLUR_REACH + 1.0, 0.0, 1.0)
     padded += (np.median(padded, axis=(0, 1)) - padded) * np.clip(outward, 0.0, 1.0)
     return np.uint8(np.clip(np.rint(padded), 0, 255))
 
 
-def _affine_from_square(square: AlignedSquare, size: int, origin: tuple[float, float],
-                        scale: tuple[float, float]) -> tuple[float, ...]:
+def _affine_from_square(
+    square: AlignedSquare, size: int, origin: tuple[float, float], scale: tuple[float, float]
+) -> tuple[float, ...]:
     """PIL AFFINE data taking a size x size output pixel to the source image that holds the photo's pixels
     from ``origin`` on, scaled by ``scale`` (x, y)."""
     top_left = square.corners_xy()[0]
     x = np.array(square.half_axis) * 2 / size
     y = rot90(np.array(square.half_axis)) * 2 / size
     sx, sy = scale
-    return (x[0] * sx, y[0] * sx, (top_left[0] - origin[0]) * sx,
-            x[1] * sy, y[1] * sy, (top_left[1] - origin[1]) * sy)
+    return (x[0] * sx, y[0] * sx, (top_left[0] - origin[0]) * sx, x[1] * sy, y[1] * sy, (top_left[1] - origin[1]) * sy)
 
 
 def _warp(array: np.ndarray, square: AlignedSquare, size: int, photo: bool) -> np.ndarray:
@@ -190,8 +197,12 @@ def _warp(array: np.ndarray, square: AlignedSquare, size: int, photo: bool) -> n
     border = max(int(round(BORDER * square.side)), 3)
     corners = square.corners_xy()
     reach = np.concatenate([np.floor(corners.min(0)) - border, np.ceil(corners.max(0)) + border])
-    pad = [max(0, int(np.ceil((x0 - reach[0]) * scale[0]))), max(0, int(np.ceil((y0 - reach[1]) * scale[1]))),
-           max(0, int(np.ceil((reach[2] - x1) * scale[0]))), max(0, int(np.ceil((reach[3] - y1) * scale[1])))]
+    pad = [
+        max(0, int(np.ceil((x0 - reach[0]) * scale[0]))),
+        max(0, int(np.ceil((y0 - reach[1]) * scale[1]))),
+        max(0, int(np.ceil((reach[2] - x1) * scale[0]))),
+        max(0, int(np.ceil((reach[3] - y1) * scale[1]))),
+    ]
     if max(pad) > border * scale[0] - 4:  # the square itself reaches the photo's border: pad (as the dataset tool)
         scaled_side = square.side * scale[0]
         if photo:
@@ -203,8 +214,9 @@ def _warp(array: np.ndarray, square: AlignedSquare, size: int, photo: bool) -> n
         pad = [0, 0, 0, 0]
     origin = (x0 - pad[0] / scale[0], y0 - pad[1] / scale[1])
     data = _affine_from_square(square, work, origin, scale)
-    warped = Image.fromarray(window).transform((work, work), Image.AFFINE, data,
-                                               Image.BILINEAR if photo else Image.NEAREST)
+    warped = Image.fromarray(window).transform(
+        (work, work), Image.AFFINE, data, Image.BILINEAR if photo else Image.NEAREST
+    )
     if work != size:
         warped = warped.resize((size, size), Image.LANCZOS)
     return np.asarray(warped)
@@ -212,8 +224,10 @@ def _warp(array: np.ndarray, square: AlignedSquare, size: int, photo: bool) -> n
 
 # --- square -> photo ---------------------------------------------------------------------------------
 
-def window_from_square(generated: np.ndarray, square: AlignedSquare, window: tuple[int, int, int, int],
-                       labels: bool = False) -> np.ndarray:
+
+def window_from_square(
+    generated: np.ndarray, square: AlignedSquare, window: tuple[int, int, int, int], labels: bool = False
+) -> np.ndarray:
     """The photo window (x0, y0, x1, y1) of a generated square (any size) put back through the inverse transform
     (bicubic, antialiased where the square is larger than its place in the photo; ``labels``: nearest)."""
     x0, y0, x1, y1 = window
@@ -226,10 +240,17 @@ def window_from_square(generated: np.ndarray, square: AlignedSquare, window: tup
     y = rot90(x)
     to_square = size / (2 * (x @ x))
     start = np.array([x0, y0], np.float64) - square.corners_xy()[0]
-    data = (x[0] * to_square, x[1] * to_square, start @ x * to_square,
-            y[0] * to_square, y[1] * to_square, start @ y * to_square)
-    return np.asarray(source.transform((x1 - x0, y1 - y0), Image.AFFINE, data,
-                                       Image.NEAREST if labels else Image.BICUBIC))
+    data = (
+        x[0] * to_square,
+        x[1] * to_square,
+        start @ x * to_square,
+        y[0] * to_square,
+        y[1] * to_square,
+        start @ y * to_square,
+    )
+    return np.asarray(
+        source.transform((x1 - x0, y1 - y0), Image.AFFINE, data, Image.NEAREST if labels else Image.BICUBIC)
+    )
 
 
 def inside(square: AlignedSquare, window: tuple[int, int, int, int]) -> np.ndarray:
@@ -241,6 +262,7 @@ def inside(square: AlignedSquare, window: tuple[int, int, int, int]) -> np.ndarr
 
 
 # --- one API for both framings ---------------------------------------------------------------------------
+
 
 def trained_on_celebahq_crops(card: dict) -> bool:
     """Whether weights learnt from CelebAMask-HQ, whose photos are CelebA-HQ's aligned squares: their card's
@@ -279,19 +301,34 @@ def crop_mask(mask: np.ndarray, frame, size: int) -> np.ndarray:
     return crop.crop_mask(mask, frame, size)
 
 
-def paste_back(image: np.ndarray, source_mask: np.ndarray, edited_mask: np.ndarray, frame, generated: np.ndarray,
-               grow: int, feather: int) -> tuple[np.ndarray, np.ndarray]:
+def paste_back(
+    image: np.ndarray,
+    source_mask: np.ndarray,
+    edited_mask: np.ndarray,
+    frame,
+    generated: np.ndarray,
+    grow: int,
+    feather: int,
+) -> tuple[np.ndarray, np.ndarray]:
     """(blended RGB, RGBA layer), photo-sized: the changed region of the generated square, feathered in;
     every other pixel keeps the photo's bytes (and is transparent in the layer)."""
     if not isinstance(frame, AlignedSquare):
         return crop.paste_back(image, source_mask, edited_mask, frame, generated, grow, feather)
-    return crop.paste_rendered(image, source_mask, edited_mask, frame.bounding_box(), grow, feather,
-                               frame.side / generated.shape[0],
-                               lambda window: window_from_square(generated, frame, window),
-                               lambda window: inside(frame, window))
+    return crop.paste_rendered(
+        image,
+        source_mask,
+        edited_mask,
+        frame.bounding_box(),
+        grow,
+        feather,
+        frame.side / generated.shape[0],
+        lambda window: window_from_square(generated, frame, window),
+        lambda window: inside(frame, window),
+    )
 
 
 # --- the public API: a photo's aligned crop, and the crop pasted back -----------------------------------
+
 
 @dataclass(frozen=True)
 class AlignedFace:
@@ -303,8 +340,14 @@ class AlignedFace:
     face: int  # which one was aligned (0 = the largest)
 
 
-def align_face(image: np.ndarray, mask: np.ndarray | None = None, size: int = 512, face: int = 0,
-               source: str = "auto", face_points=None) -> AlignedFace:
+def align_face(
+    image: np.ndarray,
+    mask: np.ndarray | None = None,
+    size: int = 512,
+    face: int = 0,
+    source: str = "auto",
+    face_points=None,
+) -> AlignedFace:
     """The CelebA-HQ crop of face ``face`` (0 = the largest) of a photo, and of its mask when given.
 
     Landmarks come from the face mesh (parsing extra) or from the mask (``source``
@@ -324,15 +367,29 @@ def align_face(image: np.ndarray, mask: np.ndarray | None = None, size: int = 51
         check_photo(image)
     found = (face_points or FacePoints(source)).find(image, mask, face)
     square = AlignedSquare.from_landmarks(found.points)
-    square = replace(square, note=f"CelebA-HQ alignment from the {found.source}: {square.describe()}"
-                     + (f" ({found.note})" if found.note else ""))
-    return AlignedFace(square, _warp(image, square, size, photo=True),
-                       None if mask is None else _warp(mask, square, size, photo=False),
-                       found.source, found.faces, found.face)
+    square = replace(
+        square,
+        note=f"CelebA-HQ alignment from the {found.source}: {square.describe()}"
+        + (f" ({found.note})" if found.note else ""),
+    )
+    return AlignedFace(
+        square,
+        _warp(image, square, size, photo=True),
+        None if mask is None else _warp(mask, square, size, photo=False),
+        found.source,
+        found.faces,
+        found.face,
+    )
 
 
-def paste_crop(image: np.ndarray, square: AlignedSquare, edited_crop: np.ndarray, changed: np.ndarray | None = None,
-               grow: int = 2, feather: int = 8) -> tuple[np.ndarray, np.ndarray]:
+def paste_crop(
+    image: np.ndarray,
+    square: AlignedSquare,
+    edited_crop: np.ndarray,
+    changed: np.ndarray | None = None,
+    grow: int = 2,
+    feather: int = 8,
+) -> tuple[np.ndarray, np.ndarray]:
     """(blended RGB, RGBA layer), photo-sized: an aligned crop (edited by any tool) put back into the photo.
 
     Only ``changed`` (bool, the crop's size) is pasted, grown by ``grow`` and

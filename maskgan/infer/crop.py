@@ -45,13 +45,16 @@ class Box:
 
 
 # small features the paste-back keeps as photographed unless the edit involves them (change_alpha)
-FEATURE_CLASSES = tuple(class_index(key) for key in (
-    "nose", "eye_g", "l_eye", "r_eye", "l_brow", "r_brow", "mouth", "u_lip", "l_lip", "ear_r", "neck_l"))
+FEATURE_CLASSES = tuple(
+    class_index(key)
+    for key in ("nose", "eye_g", "l_eye", "r_eye", "l_brow", "r_brow", "mouth", "u_lip", "l_lip", "ear_r", "neck_l")
+)
 _KEPT_WHEN_UNINVOLVED = np.isin(np.arange(256), FEATURE_CLASSES)
 
 
-def face_box(source_mask: np.ndarray, edited_mask: np.ndarray, margin: float = 0.2,
-             framing: Framing | None = None) -> Box:
+def face_box(
+    source_mask: np.ndarray, edited_mask: np.ndarray, margin: float = 0.2, framing: Framing | None = None
+) -> Box:
     """The square the model sees.
 
     With a ``framing``: the face placed as in the model's training images, grown
@@ -63,8 +66,11 @@ def face_box(source_mask: np.ndarray, edited_mask: np.ndarray, margin: float = 0
     if framing is not None and face.any():
         x0, y0, x1, y1 = mask_bounds(face)
         side = max(16, int(round(max(x1 - x0, y1 - y0) / framing.face_side)))
-        box = Box(int(round((x0 + x1) / 2 - framing.center_x * side)),
-                  int(round((y0 + y1) / 2 - framing.center_y * side)), side)
+        box = Box(
+            int(round((x0 + x1) / 2 - framing.center_x * side)),
+            int(round((y0 + y1) / 2 - framing.center_y * side)),
+            side,
+        )
         changed = source_mask != edited_mask
         return _square_holding(box, mask_bounds(changed)) if changed.any() else box
     present = (source_mask > 0) | (edited_mask > 0)
@@ -169,7 +175,9 @@ def composite(photo: np.ndarray, generated: np.ndarray, alpha: np.ndarray) -> tu
     return blended, layer
 
 
-def change_window(source_mask: np.ndarray, edited_mask: np.ndarray, box: Box, reach: int) -> tuple[int, int, int, int] | None:
+def change_window(
+    source_mask: np.ndarray, edited_mask: np.ndarray, box: Box, reach: int
+) -> tuple[int, int, int, int] | None:
     """(x0, y0, x1, y1): the changed pixels inside the box, grown by ``reach``, within box and photo; None if none changed."""
     height, width = source_mask.shape
     x0, y0, x1, y1 = box.clipped(height, width)
@@ -177,19 +185,47 @@ def change_window(source_mask: np.ndarray, edited_mask: np.ndarray, box: Box, re
     rows, cols = np.nonzero(changed.any(1))[0], np.nonzero(changed.any(0))[0]
     if not rows.size:
         return None
-    return (max(x0 + cols[0] - reach, x0), max(y0 + rows[0] - reach, y0),
-            min(x0 + cols[-1] + 1 + reach, x1), min(y0 + rows[-1] + 1 + reach, y1))
+    return (
+        max(x0 + cols[0] - reach, x0),
+        max(y0 + rows[0] - reach, y0),
+        min(x0 + cols[-1] + 1 + reach, x1),
+        min(y0 + rows[-1] + 1 + reach, y1),
+    )
 
 
-def paste_back(image: np.ndarray, source_mask: np.ndarray, edited_mask: np.ndarray, box: Box,
-               generated: np.ndarray, grow: int, feather: int) -> tuple[np.ndarray, np.ndarray]:
+def paste_back(
+    image: np.ndarray,
+    source_mask: np.ndarray,
+    edited_mask: np.ndarray,
+    box: Box,
+    generated: np.ndarray,
+    grow: int,
+    feather: int,
+) -> tuple[np.ndarray, np.ndarray]:
     """(blended RGB, RGBA layer), photo-sized, of the generated square (any size) for ``box``."""
-    return paste_rendered(image, source_mask, edited_mask, box, grow, feather, box.side / generated.shape[0],
-                          lambda window: window_image(generated, box, window))
+    return paste_rendered(
+        image,
+        source_mask,
+        edited_mask,
+        box,
+        grow,
+        feather,
+        box.side / generated.shape[0],
+        lambda window: window_image(generated, box, window),
+    )
 
 
-def paste_rendered(image: np.ndarray, source_mask: np.ndarray, edited_mask: np.ndarray, box: Box, grow: int,
-                   feather: int, scale: float, render, coverage=None) -> tuple[np.ndarray, np.ndarray]:
+def paste_rendered(
+    image: np.ndarray,
+    source_mask: np.ndarray,
+    edited_mask: np.ndarray,
+    box: Box,
+    grow: int,
+    feather: int,
+    scale: float,
+    render,
+    coverage=None,
+) -> tuple[np.ndarray, np.ndarray]:
     """(blended RGB, RGBA layer), photo-sized, of generated pixels that ``render(window)`` gives at photo scale.
 
     ``box`` bounds what was generated, ``scale`` is photo pixels per generated pixel,

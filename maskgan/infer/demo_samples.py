@@ -69,9 +69,9 @@ def load_demo_sample(folder: Path = SAMPLES_DIR) -> DemoSample:
     """The committed sample, read from its PNGs."""
     from maskgan.imageio import load_mask, load_rgb
 
-    return DemoSample(**{
-        field: (load_mask if field.endswith("mask") else load_rgb)(folder / name) for field, name in FILES.items()
-    })
+    return DemoSample(
+        **{field: (load_mask if field.endswith("mask") else load_rgb)(folder / name) for field, name in FILES.items()}
+    )
 
 
 if __name__ == "__main__":

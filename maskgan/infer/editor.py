@@ -41,8 +41,16 @@ from maskgan.core.tensors import image_to_tensor, tensor_to_image
 from maskgan.imageio import luma
 from maskgan.infer import align, crop
 from maskgan.infer.face_points import FacePoints
-from maskgan.infer.looks import (AUTO_LOOK, CandidateSource, LookBook, Reference, added_parts, check_look,
-                                  check_reference_wears, part_names)
+from maskgan.infer.looks import (
+    AUTO_LOOK,
+    CandidateSource,
+    LookBook,
+    Reference,
+    added_parts,
+    check_look,
+    check_reference_wears,
+    part_names,
+)
 from maskgan.infer.routes import Method, RoutePlan, check_method, plan_photo_routes
 from maskgan.infer.weights_path import default_weights_path
 from maskgan.labels import CLASS_KEYS, check_label_map, one_hot
@@ -69,8 +77,12 @@ class EditResult:
     layer: np.ndarray  # uint8 HxWx4, transparent (all 0) where untouched
     image: np.ndarray  # uint8 HxWx3, the photo with the edit blended in
     changed: bool
-    box: tuple[int, int, int, int]  # (x0, y0, x1, y1) of the generated square in photo pixels (may leave the photo); 0s if unchanged
-    looks: dict[str, str] = field(default_factory=dict)  # added part key -> what drew it: "look k", "the reference face"
+    box: tuple[
+        int, int, int, int
+    ]  # (x0, y0, x1, y1) of the generated square in photo pixels (may leave the photo); 0s if unchanged
+    looks: dict[str, str] = field(
+        default_factory=dict
+    )  # added part key -> what drew it: "look k", "the reference face"
     routes: dict[str, dict[str, int]] = field(default_factory=dict)  # route -> {class key: changed pixels} (routes.py)
     alignment: str = ""  # how the face was aligned (CelebA-HQ square: its landmarks' source); '' for the plain crop
 
@@ -208,10 +220,14 @@ class Editor:
     def render(self, label_onehot: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
         """float32 (B,3,H,W) in [-1,1]: one-hot masks drawn in the given styles."""
         with autocast(self.device, self.precision):
-            image = self.generator.render(label_onehot.to(self.device, memory_format=memory_format(self.precision)), style)
+            image = self.generator.render(
+                label_onehot.to(self.device, memory_format=memory_format(self.precision)), style
+            )
         return image.float()
 
-    def run_generator(self, label_onehot: torch.Tensor, ref_label_onehot: torch.Tensor, ref_image: torch.Tensor) -> torch.Tensor:
+    def run_generator(
+        self, label_onehot: torch.Tensor, ref_label_onehot: torch.Tensor, ref_image: torch.Tensor
+    ) -> torch.Tensor:
         """The generator's forward (tensors as Generator.forward) on this editor's device and precision."""
         return self.render(label_onehot, self.encode_style(ref_label_onehot, ref_image))
 
@@ -235,21 +251,37 @@ class Editor:
     def _crops(self, image, source, edited, box) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(edited mask, source mask, photo) of the box at the model's resolution."""
         size = self.resolution
-        return align.crop_mask(edited, box, size), align.crop_mask(source, box, size), align.crop_image(image, box, size)
+        return (
+            align.crop_mask(edited, box, size),
+            align.crop_mask(source, box, size),
+            align.crop_image(image, box, size),
+        )
 
-    def _compose(self, image, source, edited, plan: RoutePlan, box, output: np.ndarray | None,
-                 feather: int, looks: dict[str, str]) -> EditResult:
+    def _compose(
+        self,
+        image,
+        source,
+        edited,
+        plan: RoutePlan,
+        box,
+        output: np.ndarray | None,
+        feather: int,
+        looks: dict[str, str],
+    ) -> EditResult:
         """The EditResult of an edit: the photo routes' image, with the generator's ``output`` (for ``box``) feathered
         in over the pixels the plan left to it."""
         if output is None:  # the photo routes made everything
-            return EditResult(_layer_of(image, plan.image), plan.image, True, _corners(plan.window), plan.looks,
-                              plan.routes)
+            return EditResult(
+                _layer_of(image, plan.image), plan.image, True, _corners(plan.window), plan.looks, plan.routes
+            )
         grow = max(2, round(GROW_MODEL_PIXELS * box.side / self.resolution))
         generated_source = np.where(plan.generate, source, edited)  # the generator's change: only its pixels
         blended, layer = align.paste_back(plan.image, generated_source, edited, box, output, grow, feather)
         if plan.image is not image:  # routes changed the photo too: the layer is what differs from it
             layer = _layer_of(image, blended)
-        return EditResult(layer, blended, True, box.corners(), {**plan.looks, **looks}, plan.routes, align.describe(box))
+        return EditResult(
+            layer, blended, True, box.corners(), {**plan.looks, **looks}, plan.routes, align.describe(box)
+        )
 
     # --- operations ----------------------------------------------------------------------
     def generate(self, image: np.ndarray, source_mask: np.ndarray, edited_mask: np.ndarray) -> np.ndarray:
@@ -266,9 +298,19 @@ class Editor:
             image = np.asarray(Image.fromarray(image).resize(source_mask.shape[::-1], Image.BICUBIC))
         return self._generate([edited_mask], [source_mask], [image])[0]
 
-    def edit(self, image, source_mask, edited_mask, *, feather: int = 8, look: int = AUTO_LOOK,
-             reference: Reference | None = None, method: Method | str = Method.AUTO, progress=None,
-             cancel=None) -> EditResult:
+    def edit(
+        self,
+        image,
+        source_mask,
+        edited_mask,
+        *,
+        feather: int = 8,
+        look: int = AUTO_LOOK,
+        reference: Reference | None = None,
+        method: Method | str = Method.AUTO,
+        progress=None,
+        cancel=None,
+    ) -> EditResult:
         """The photo edited to follow ``edited_mask``: each changed region made by its route (routes.py).
 
         ``method`` (routes.Method, or its name): AUTO (the photo's own pixels where they
@@ -280,11 +322,16 @@ class Editor:
         weights have built-in looks, else 0, the photo's own style); new glasses drawn
         on the photo take their frame colour from ``reference``.
         """
-        return self.edit_batch([EditRequest(image, source_mask, edited_mask, look, reference, method)],
-                               feather=feather, progress=progress, cancel=cancel)[0]
+        return self.edit_batch(
+            [EditRequest(image, source_mask, edited_mask, look, reference, method)],
+            feather=feather,
+            progress=progress,
+            cancel=cancel,
+        )[0]
 
-    def edit_batch(self, requests: list[EditRequest], *, feather: int = 8, progress=None,
-                   cancel=None) -> list[EditResult]:
+    def edit_batch(
+        self, requests: list[EditRequest], *, feather: int = 8, progress=None, cancel=None
+    ) -> list[EditResult]:
         """Edit several photos; the crops that need the generator go through one forward."""
         _check_feather(feather)
         for request in requests:
@@ -305,8 +352,9 @@ class Editor:
         if work:
             crops = [self._crops(*prepared[i], box) for i, box in work]
             for (i, box), (edited, source, _), output in zip(work, crops, self._generate(*zip(*crops))):
-                output, drawn = self._draw_added_parts(output, edited, source, *looks[i],
-                                                       notify=lambda text: _step(progress, cancel, 1, total, text))
+                output, drawn = self._draw_added_parts(
+                    output, edited, source, *looks[i], notify=lambda text: _step(progress, cancel, 1, total, text)
+                )
                 outputs[i] = (box, output, drawn)
         if changed:
             _step(progress, cancel, 2, total, "blending")
@@ -324,9 +372,11 @@ class Editor:
         if look == AUTO_LOOK:
             look = 1 if self.looks is not None else 0
         elif look > 0 and reference is None and self.looks is None:
-            raise ValueError(f"look {look} is a face of the synthetic world, which these weights "
-                             f"({self.card.get('name', 'unnamed')}) were not trained on: give a reference photo "
-                             "that wears the added parts, or use look 0 (the photo's own style)")
+            raise ValueError(
+                f"look {look} is a face of the synthetic world, which these weights "
+                f"({self.card.get('name', 'unnamed')}) were not trained on: give a reference photo "
+                "that wears the added parts, or use look 0 (the photo's own style)"
+            )
         return look, reference
 
     def _reference_style(self, reference: Reference) -> torch.Tensor:
@@ -339,8 +389,10 @@ class Editor:
     def _reference_styles(self, references: list[Reference]) -> torch.Tensor:
         """(B, P) styles of reference faces, each framed as the model's training data was."""
         boxes = [self._frame(r.image, r.mask, r.mask) for r in references]
-        return self.encode_style(self._onehot([align.crop_mask(r.mask, b, self.resolution) for r, b in zip(references, boxes)]),
-                                 self._images([align.crop_image(r.image, b, self.resolution) for r, b in zip(references, boxes)]))
+        return self.encode_style(
+            self._onehot([align.crop_mask(r.mask, b, self.resolution) for r, b in zip(references, boxes)]),
+            self._images([align.crop_image(r.image, b, self.resolution) for r, b in zip(references, boxes)]),
+        )
 
     def _part_clarity(self, references: list[Reference], part: int) -> list[float]:
         """How faithfully these weights draw ``part`` on each reference face itself (one forward for all).
@@ -356,13 +408,16 @@ class Editor:
             where = reference.mask == part
             drawn_rgb, real_rgb = (x[where].astype(np.float32) for x in (tensor_to_image(image), reference.image))
             drawn_luma, real_luma = luma(drawn_rgb), luma(real_rgb)
-            structure = 0.0 if drawn_luma.std() == 0 or real_luma.std() == 0 else np.corrcoef(drawn_luma, real_luma)[0, 1]
+            structure = (
+                0.0 if drawn_luma.std() == 0 or real_luma.std() == 0 else np.corrcoef(drawn_luma, real_luma)[0, 1]
+            )
             colour = np.linalg.norm(drawn_rgb.mean(axis=0) - real_rgb.mean(axis=0)) / COLOUR_SCALE
             scores.append(float(structure - colour))
         return scores
 
-    def _draw_added_parts(self, output, edited_crop, source_crop, look: int, reference: Reference | None,
-                          notify=None) -> tuple[np.ndarray, dict[str, str]]:
+    def _draw_added_parts(
+        self, output, edited_crop, source_crop, look: int, reference: Reference | None, notify=None
+    ) -> tuple[np.ndarray, dict[str, str]]:
         """``output`` with each part the photo lacks redrawn in the style of its look; and what was drawn from where.
 
         ``notify(message)`` hears of the seconds-long ranking of a part's built-in looks on its first use.
@@ -406,17 +461,31 @@ class Editor:
 
     def _require_mask_vae(self, operation: str):
         if self.mask_vae is None:
-            raise ValueError(f"{operation} needs weights with a MaskVAE; the loaded model "
-                             f"({self.card.get('name', 'unnamed')}) has none")
+            raise ValueError(
+                f"{operation} needs weights with a MaskVAE; the loaded model "
+                f"({self.card.get('name', 'unnamed')}) has none"
+            )
         return self.mask_vae
 
     def _vae_onehot(self, masks, box: crop.Box) -> torch.Tensor:
         size = self.mask_vae.config.resolution
         return self._onehot([crop.crop_mask(mask, box, size) for mask in masks])
 
-    def variants(self, image, source_mask, edited_mask, n: int, seed: int, *, feather: int = 8,
-                 look: int = AUTO_LOOK, reference: Reference | None = None, method: str = "auto",
-                 progress=None, cancel=None) -> list[EditResult]:
+    def variants(
+        self,
+        image,
+        source_mask,
+        edited_mask,
+        n: int,
+        seed: int,
+        *,
+        feather: int = 8,
+        look: int = AUTO_LOOK,
+        reference: Reference | None = None,
+        method: str = "auto",
+        progress=None,
+        cancel=None,
+    ) -> list[EditResult]:
         """``n`` edits whose masks the MaskVAE samples near the edited mask; the same seed gives the same results.
 
         A variant may redraw the mask only near the user's edit (VARIANT_REACH), so the
@@ -437,28 +506,38 @@ class Editor:
         box = crop.face_box(source, edited, framing=self.framing)
         total = n + 1
         _step(progress, cancel, 0, total, "sampling masks near the edited mask")
-        samples = vae.sample_near(self._vae_onehot([edited], box)[0], n, VARIANT_SPREAD,
-                                  torch.Generator().manual_seed(seed))
+        samples = vae.sample_near(
+            self._vae_onehot([edited], box)[0], n, VARIANT_SPREAD, torch.Generator().manual_seed(seed)
+        )
         samples = samples.to(torch.uint8).cpu().numpy()
         reach = max(1, round(VARIANT_REACH * box.side))
         x0, y0, x1, y1 = window = crop.change_window(source, edited, box, reach)
         region = dilate(source[y0:y1, x0:x1] != edited[y0:y1, x0:x1], reach)
         source_crop = crop.crop_mask(source, box, self.resolution)
-        style = self.encode_style(self._onehot([source_crop]), self._images([crop.crop_image(image, box, self.resolution)]))
+        style = self.encode_style(
+            self._onehot([source_crop]), self._images([crop.crop_image(image, box, self.resolution)])
+        )
         results = []
         for k, sample in enumerate(samples):
             _step(progress, cancel, k + 1, total, f"rendering variant {k + 1} of {n}")
             variant = edited.copy()
             variant[y0:y1, x0:x1] = _keep_dropped_parts(
-                np.where(region, crop.window_labels(sample, box, window), edited[y0:y1, x0:x1]), edited[y0:y1, x0:x1])
+                np.where(region, crop.window_labels(sample, box, window), edited[y0:y1, x0:x1]), edited[y0:y1, x0:x1]
+            )
             plan = plan_photo_routes(image, source, variant, method, reference)
             if not plan.generate.any():  # the photo routes made this variant: no render
                 results.append(self._compose(image, source, variant, plan, None, None, feather, {}))
                 continue
             target = crop.crop_mask(variant, box, self.resolution)
             output = tensor_to_image(self.render(self._onehot([target]), style)[0])
-            output, drawn = self._draw_added_parts(output, target, source_crop, look, reference,
-                                                   notify=lambda text: _step(progress, cancel, k + 1, total, text))
+            output, drawn = self._draw_added_parts(
+                output,
+                target,
+                source_crop,
+                look,
+                reference,
+                notify=lambda text, k=k: _step(progress, cancel, k + 1, total, text),
+            )
             results.append(self._compose(image, source, variant, plan, box, output, feather, drawn))
         _step(progress, cancel, total, total, "done")
         return results
@@ -472,7 +551,9 @@ class Editor:
         vae = self._require_mask_vae("interpolate")
         a, b = check_label_map(mask_a), check_label_map(mask_b)
         if a.shape != b.shape:
-            raise ValueError(f"mask_a and mask_b differ in size: {a.shape[1]}x{a.shape[0]} vs {b.shape[1]}x{b.shape[0]}")
+            raise ValueError(
+                f"mask_a and mask_b differ in size: {a.shape[1]}x{a.shape[0]} vs {b.shape[1]}x{b.shape[0]}"
+            )
         check_megapixels(*a.shape, "mask")
         if steps < 2:
             raise ValueError(f"interpolation needs at least 2 steps (both ends), got {steps}")

@@ -117,8 +117,10 @@ def _check_face(face: int, count: int, where: str, hint: str) -> None:
     if count == 0:
         raise NoFace(f"no face found in {where}: {hint}")
     if not 0 <= face < count:
-        raise NoFace(f"face {face} asked for, but {where} shows {count} face{'s' if count > 1 else ''} "
-                     f"(0 = the largest, up to {count - 1})")
+        raise NoFace(
+            f"face {face} asked for, but {where} shows {count} face{'s' if count > 1 else ''} "
+            f"(0 = the largest, up to {count - 1})"
+        )
 
 
 def _nearest(faces: list[np.ndarray], point: tuple[float, float]) -> int:
@@ -163,8 +165,13 @@ class FacePoints:
             raise ParserError(self._mesh_problem)
         return self._parser
 
-    def find(self, image: np.ndarray | None, mask: np.ndarray | None = None, face: int = 0,
-             near: tuple[float, float] | None = None) -> FivePoints:
+    def find(
+        self,
+        image: np.ndarray | None,
+        mask: np.ndarray | None = None,
+        face: int = 0,
+        near: tuple[float, float] | None = None,
+    ) -> FivePoints:
         """Landmarks of face ``face`` (0 = the largest): the mask's face when a mask is given, else the photo's.
         With a mask and ``near`` (x, y), the mask's face nearest that point instead."""
         if mask is None and (self.source == "mask" or image is None):
@@ -172,14 +179,18 @@ class FacePoints:
         parser = self._mesh() if self.source != "mask" and image is not None else None
         if parser is None:
             if mask is None:
-                raise ParserError(f"finding a face without a mask needs the face mesh: {self._mesh_problem}; "
-                                  "or give the face's mask")
+                raise ParserError(
+                    f"finding a face without a mask needs the face mesh: {self._mesh_problem}; or give the face's mask"
+                )
             return points_from_mask(mask, _nearest(mask_faces(mask), near) if near is not None else face)
         if mask is None:
             boxes = parser.detect(image)
-            _check_face(face, len(boxes), f"the {image.shape[1]}x{image.shape[0]} photo",
-                        "the face detector needs a face seen from the front or half-profile, at least about 40 pixels "
-                        "wide")
+            _check_face(
+                face,
+                len(boxes),
+                f"the {image.shape[1]}x{image.shape[0]} photo",
+                "the face detector needs a face seen from the front or half-profile, at least about 40 pixels wide",
+            )
             chosen = face
         else:
             faces = mask_faces(mask)

@@ -73,8 +73,9 @@ def resize(x: torch.Tensor, height: int, width: int, mode: str = "bilinear") -> 
 
 def identity_grid(height: int, width: int) -> torch.Tensor:
     """(2, H, W) pixel coordinates (x, y) of every pixel."""
-    ys, xs = torch.meshgrid(torch.arange(height, dtype=torch.float32), torch.arange(width, dtype=torch.float32),
-                            indexing="ij")
+    ys, xs = torch.meshgrid(
+        torch.arange(height, dtype=torch.float32), torch.arange(width, dtype=torch.float32), indexing="ij"
+    )
     return torch.stack([xs, ys])
 
 

@@ -17,8 +17,8 @@ import torch
 from maskgan.core.masks import dilate
 from maskgan.core.tensors import image_to_levels, levels_to_image
 from maskgan.imageio import luma
-from maskgan.labels import class_index
 from maskgan.infer.field_ops import gaussian_blur, masked_blur, push_pull
+from maskgan.labels import class_index
 
 MIN_DONORS = 12  # fewer photo pixels of a class than this cannot tell its look
 OUTLIER_SPREADS = 3.0  # donors further than this many median deviations from the class's brightness are left out
@@ -82,8 +82,9 @@ def _block_offsets(hole: np.ndarray, known: np.ndarray, block: int) -> list[tupl
     return plans
 
 
-def fill_class(image: np.ndarray, labels: np.ndarray, hole: np.ndarray, cls: int, grain_sigma: float,
-               block: int) -> np.ndarray:
+def fill_class(
+    image: np.ndarray, labels: np.ndarray, hole: np.ndarray, cls: int, grain_sigma: float, block: int
+) -> np.ndarray:
     """uint8 HxWx3: ``image`` with the ``hole`` filled as class ``cls`` from the image's own pixels of it.
 
     ``labels`` is the image's label map; ``grain_sigma`` (pixels) splits shading from
@@ -119,5 +120,5 @@ def _window(x: torch.Tensor, rows: slice, cols: slice) -> torch.Tensor:
     r0, r1 = max(rows.start, 0), min(rows.stop, height)
     c0, c1 = max(cols.start, 0), min(cols.stop, width)
     if r0 < r1 and c0 < c1:
-        out[:, r0 - rows.start:r1 - rows.start, c0 - cols.start:c1 - cols.start] = x[:, r0:r1, c0:c1]
+        out[:, r0 - rows.start : r1 - rows.start, c0 - cols.start : c1 - cols.start] = x[:, r0:r1, c0:c1]
     return out

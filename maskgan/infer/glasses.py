@@ -67,8 +67,9 @@ def _dilate_round(mask: np.ndarray, radius: int) -> np.ndarray:
     for step in range(radius):
         grown = out.copy()
         for dy, dx in SQUARE if step % 2 else CROSS:
-            grown[max(0, dy):height + min(0, dy), max(0, dx):width + min(0, dx)] |= \
-                out[max(0, -dy):height - max(0, dy), max(0, -dx):width - max(0, dx)]
+            grown[max(0, dy) : height + min(0, dy), max(0, dx) : width + min(0, dx)] |= out[
+                max(0, -dy) : height - max(0, dy), max(0, -dx) : width - max(0, dx)
+            ]
         out = grown
     return out
 
@@ -99,8 +100,9 @@ def glasses_parts(glasses: np.ndarray, eyes: np.ndarray) -> tuple[np.ndarray, np
     return (filled & ~lenses) | rim, lenses & ~rim
 
 
-def draw_glasses(image: np.ndarray, labels: np.ndarray, glasses: np.ndarray,
-                 look: GlassesLook = GlassesLook()) -> np.ndarray:
+def draw_glasses(
+    image: np.ndarray, labels: np.ndarray, glasses: np.ndarray, look: GlassesLook = GlassesLook()
+) -> np.ndarray:
     """uint8 HxWx3: ``image`` (a window of the photo, with ``labels``) wearing the painted ``glasses``."""
     frame, lenses = glasses_parts(glasses, np.isin(labels, EYES))
     thickness = max(1.0, float(_depth(frame)))
@@ -131,7 +133,9 @@ def draw_glasses(image: np.ndarray, labels: np.ndarray, glasses: np.ndarray,
     colour = torch.tensor(look.frame, dtype=torch.float32).view(3, 1, 1)
     shaded = colour * (0.45 + 0.8 * diffuse) + 190 * specular
     # opaque on the painted frame, a faint half-covered pixel outside it against stair-stepping
-    alpha = torch.maximum(frame_t, 0.5 * gaussian_blur(frame_t[None], 0.5)[0]) * torch.from_numpy(
-        _dilate_round(frame, 1)).float()
+    alpha = (
+        torch.maximum(frame_t, 0.5 * gaussian_blur(frame_t[None], 0.5)[0])
+        * torch.from_numpy(_dilate_round(frame, 1)).float()
+    )
     x = x * (1 - alpha) + shaded * alpha
     return levels_to_image(x)

@@ -55,8 +55,10 @@ class Reference:
 
 def check_look(look: int) -> int:
     if isinstance(look, bool) or not isinstance(look, (int, np.integer)) or not AUTO_LOOK <= look <= MAX_LOOK:
-        raise ValueError(f"look must be an integer from 0 (the photo's own style) to {MAX_LOOK}, "
-                         f"or {AUTO_LOOK} (automatic), got {look!r}")
+        raise ValueError(
+            f"look must be an integer from 0 (the photo's own style) to {MAX_LOOK}, "
+            f"or {AUTO_LOOK} (automatic), got {look!r}"
+        )
     return int(look)
 
 
@@ -77,8 +79,10 @@ def part_names(parts) -> str:
 def check_reference_wears(reference_mask: np.ndarray, parts: list[int]) -> None:
     missing = [p for p in parts if np.count_nonzero(reference_mask == p) < REFERENCE_MIN_PIXELS]
     if missing:
-        raise ValueError(f"the reference face shows no {part_names(missing)}, which the edit adds: give a reference "
-                         f"that wears every added part, or leave the reference out to use the built-in looks")
+        raise ValueError(
+            f"the reference face shows no {part_names(missing)}, which the edit adds: give a reference "
+            f"that wears every added part, or leave the reference out to use the built-in looks"
+        )
 
 
 def _colour(reference: Reference, part: int) -> np.ndarray:

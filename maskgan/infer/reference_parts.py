@@ -26,8 +26,11 @@ def fit_part(image: np.ndarray, painted: np.ndarray, reference, part: int) -> np
     px0, py0, px1, py1 = mask_bounds(painted)
     width, height = px1 - px0, py1 - py0
     ref_image = np.asarray(Image.fromarray(reference.image[ry0:ry1, rx0:rx1]).resize((width, height), Image.BICUBIC))
-    ref_part = np.asarray(Image.fromarray((reference.mask[ry0:ry1, rx0:rx1] == part).astype(np.uint8))
-                          .resize((width, height), Image.NEAREST))
+    ref_part = np.asarray(
+        Image.fromarray((reference.mask[ry0:ry1, rx0:rx1] == part).astype(np.uint8)).resize(
+            (width, height), Image.NEAREST
+        )
+    )
     target = painted[py0:py1, px0:px1].astype(np.uint8)
     field = register(ref_part, target, [0, 1], parts=(1,))
     # where the bent part misses the painted shape, the nearest of its own pixels fill in

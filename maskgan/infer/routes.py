@@ -40,7 +40,6 @@ from maskgan.infer.warp import FOLD_LIMIT, Field, register
 from maskgan.labels import CLASS_KEYS, CLASS_NAMES, class_index
 
 
-
 class Method(str, Enum):
     """How an edit makes its changed regions (a str, so that it compares equal to its wire name)."""
 
@@ -54,8 +53,9 @@ ROUTES = ("moved", "transferred", "drawn", "generated")
 EYE_G, MOUTH, U_LIP, L_LIP = (class_index(k) for k in ("eye_g", "mouth", "u_lip", "l_lip"))
 LIP_LINE_STRENGTH = 0.8  # how far the line where closed lips meet goes toward the mouth's shadow
 # parts that grow, shrink or move as a whole (warp._part_affine), not only at their rims
-COMPACT_PARTS = tuple(class_index(k) for k in ("nose", "l_eye", "r_eye", "l_brow", "r_brow", "l_ear", "r_ear",
-                                                "mouth", "u_lip", "l_lip"))
+COMPACT_PARTS = tuple(
+    class_index(k) for k in ("nose", "l_eye", "r_eye", "l_brow", "r_brow", "l_ear", "r_ear", "mouth", "u_lip", "l_lip")
+)
 REACH_SHARE = 0.12  # the warp reaches at least this share of the face's side around a change
 GRAIN_SHARE = 0.01  # grain finer than this share of the face's side is copied as texture
 BLOCK_SHARE = 0.08  # texture blocks, as a share of the face's side
@@ -132,8 +132,9 @@ def _without_slivers(residual: np.ndarray, moved: np.ndarray, edited: np.ndarray
     return thick | strokes
 
 
-def _lip_line(image: np.ndarray, labels: np.ndarray, filled: np.ndarray, mouth_pixels: np.ndarray,
-              grain: float) -> np.ndarray:
+def _lip_line(
+    image: np.ndarray, labels: np.ndarray, filled: np.ndarray, mouth_pixels: np.ndarray, grain: float
+) -> np.ndarray:
     """``image`` with the shadowed line where closed lips meet, along the filled part of their shared edge.
 
     Lips transferred over teeth (a mouth closed) would otherwise meet as one flat
@@ -184,8 +185,9 @@ def _warp_target(source: np.ndarray, edited: np.ndarray, added: set[int]) -> tup
     return target, classes
 
 
-def plan_photo_routes(image: np.ndarray, source: np.ndarray, edited: np.ndarray, method: Method | str,
-                      reference=None) -> RoutePlan:
+def plan_photo_routes(
+    image: np.ndarray, source: np.ndarray, edited: np.ndarray, method: Method | str, reference=None
+) -> RoutePlan:
     """The photo routes of one edit (photo-sized uint8 image, label maps); see the module's docstring.
 
     ``reference`` (a looks.Reference or None): a face whose own pixels of the worn
@@ -251,9 +253,11 @@ def _plan(image: np.ndarray, source: np.ndarray, edited: np.ndarray, method: Met
         result = _lip_line(result, edt, residual & ~generate, photo[src == MOUTH], grain)
     if method is Method.PHOTO and generate.any():
         missing = ", ".join(CLASS_NAMES[c].lower() for c in np.unique(edt[generate]))
-        raise ValueError(f"the photo shows no {missing} near the edit to take it from, and method 'photo' never "
-                         "generates: use method 'auto' (the generator draws what the photo cannot) or paint "
-                         "only parts the photo has")
+        raise ValueError(
+            f"the photo shows no {missing} near the edit to take it from, and method 'photo' never "
+            "generates: use method 'auto' (the generator draws what the photo cannot) or paint "
+            "only parts the photo has"
+        )
     out, generate_full = image, np.zeros_like(changed)
     generate_full[y0:y1, x0:x1] = generate
     if result is not photo:

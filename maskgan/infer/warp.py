@@ -113,7 +113,7 @@ def _demons(moving: torch.Tensor, fixed: torch.Tensor, displacement: torch.Tenso
         difference = fixed - warped  # (C, H, W)
         gradient = (_gradient(warped) + fixed_gradient) / 2  # symmetric: converges from either side of a boundary
         force = (difference[:, None] * gradient).sum(0)  # (2, H, W)
-        scale = (gradient ** 2).sum((0, 1)) + (difference ** 2).sum(0) + 1e-6
+        scale = (gradient**2).sum((0, 1)) + (difference**2).sum(0) + 1e-6
         step = _flushed(gaussian_blur(_flushed(force / scale), FLUID_SIGMA))
         length = (step[0] ** 2 + step[1] ** 2).sqrt()[None]  # (torch's norm is ten times slower on these small fields)
         step = step * (MAX_STEP / length.clamp_min(MAX_STEP))
@@ -185,8 +185,9 @@ def register(source: np.ndarray, target: np.ndarray, classes: list[int], parts: 
     height, width = source.shape
     scale = min(1.0, WORK_SIDE / max(height, width))
     work_h, work_w = max(2, round(height * scale)), max(2, round(width * scale))
-    guess = _part_affine(_nearest(source, work_h, work_w), _nearest(target, work_h, work_w),
-                         [p for p in parts if p in classes])
+    guess = _part_affine(
+        _nearest(source, work_h, work_w), _nearest(target, work_h, work_w), [p for p in parts if p in classes]
+    )
     refinement = None
     for factor, iterations in LEVELS:
         h, w = max(2, work_h // factor), max(2, work_w // factor)

@@ -49,8 +49,10 @@ def installed() -> list[Installed]:
     """Every choice: the embedded demo weights, the landmark parser, then the weights folder's bundles by name."""
     from maskgan.weights import WeightsError, read_card
 
-    found = [Installed(DEMO, EDITING, DEFAULT_WEIGHTS, _card_or_problem(DEFAULT_WEIGHTS)),
-             Installed(LANDMARKS, PARSER, None, {})]
+    found = [
+        Installed(DEMO, EDITING, DEFAULT_WEIGHTS, _card_or_problem(DEFAULT_WEIGHTS)),
+        Installed(LANDMARKS, PARSER, None, {}),
+    ]
     folder = weights_dir()
     for path in sorted(folder.glob("*.safetensors")) if folder.is_dir() else []:
         try:
@@ -87,8 +89,10 @@ def resolve(choice: str, kind: str) -> Installed:
             raise ValueError(f"cannot use {choice}: {error}") from error
         return _of_kind(Installed(path.stem, bundle_kind(card), path.resolve(), card), kind, choice)
     names = ", ".join(entry.name for entry in installed() if entry.kind == kind)
-    raise ValueError(f"no {kind} named {choice!r}: installed are {names} (in {weights_dir()}); "
-                     "or give the path of a .safetensors bundle")
+    raise ValueError(
+        f"no {kind} named {choice!r}: installed are {names} (in {weights_dir()}); "
+        "or give the path of a .safetensors bundle"
+    )
 
 
 def _of_kind(entry: Installed, kind: str, choice: str) -> Installed:

@@ -64,7 +64,9 @@ class AlphaBlender(nn.Module):
         if not expected and mask_onehot is not None:
             raise ValueError("this AlphaBlender was built without mask conditioning (mask_channels=0): pass no mask")
         if mask_onehot is not None and mask_onehot.shape != (image_a.shape[0], expected, h, w):
-            raise ValueError(f"mask_onehot must be {(image_a.shape[0], expected, h, w)}, got {tuple(mask_onehot.shape)}")
+            raise ValueError(
+                f"mask_onehot must be {(image_a.shape[0], expected, h, w)}, got {tuple(mask_onehot.shape)}"
+            )
 
     def forward(
         self, image_a: torch.Tensor, image_b: torch.Tensor, mask_onehot: torch.Tensor | None = None

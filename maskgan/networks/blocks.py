@@ -16,8 +16,14 @@ class ConvBlock(nn.Module):
     """Reflection pad -> conv (with bias) -> optional norm -> optional ReLU."""
 
     def __init__(
-        self, in_ch: int, out_ch: int, kernel: int, stride: int, pad: int,
-        activation: bool = True, norm: nn.Module | None = None,
+        self,
+        in_ch: int,
+        out_ch: int,
+        kernel: int,
+        stride: int,
+        pad: int,
+        activation: bool = True,
+        norm: nn.Module | None = None,
     ):
         super().__init__()
         self.pad = nn.ReflectionPad2d(pad) if pad else nn.Identity()

@@ -65,7 +65,9 @@ class MultiscaleDiscriminator(nn.Module):
         super().__init__()
         self.config = config = config or DiscriminatorConfig()
         if config.num_d < 1 or config.n_layers < 1:
-            raise ValueError(f"the discriminator needs num_d >= 1 and n_layers >= 1, got {config.num_d} and {config.n_layers}")
+            raise ValueError(
+                f"the discriminator needs num_d >= 1 and n_layers >= 1, got {config.num_d} and {config.n_layers}"
+            )
         self.scales = nn.ModuleList(PatchDiscriminator(config) for _ in range(config.num_d))
 
     def forward(self, x: torch.Tensor) -> list[list[torch.Tensor]]:

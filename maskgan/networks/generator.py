@@ -131,7 +131,9 @@ class Generator(nn.Module):
         self.res_blocks = nn.ModuleList(AdaINResBlock(bottleneck) for _ in range(config.n_blocks))
         self.upsample = nn.ModuleList(
             nn.Sequential(
-                nn.ConvTranspose2d(bottleneck // 2**i, bottleneck // 2 ** (i + 1), 3, stride=2, padding=1, output_padding=1),
+                nn.ConvTranspose2d(
+                    bottleneck // 2**i, bottleneck // 2 ** (i + 1), 3, stride=2, padding=1, output_padding=1
+                ),
                 _instance_norm(bottleneck // 2 ** (i + 1)),
                 nn.ReLU(),
             )
@@ -179,5 +181,7 @@ class Generator(nn.Module):
             x = layer(x)
         return torch.tanh(self.output_conv(x))
 
-    def forward(self, label_onehot: torch.Tensor, ref_label_onehot: torch.Tensor, ref_image: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self, label_onehot: torch.Tensor, ref_label_onehot: torch.Tensor, ref_image: torch.Tensor
+    ) -> torch.Tensor:
         return self.render(label_onehot, self.style_params(ref_label_onehot, ref_image))

@@ -55,7 +55,9 @@ def feature_matching_loss(fake_feats: list[list[torch.Tensor]], real_feats: list
     if len(fake_feats) != len(real_feats) or any(len(f) != len(r) for f, r in zip(fake_feats, real_feats)):
         raise ValueError("fake and real discriminator outputs differ in their number of scales or features")
     if not fake_feats or len(fake_feats[0]) < 2:
-        raise ValueError("feature matching needs at least one scale with an intermediate feature besides the prediction")
+        raise ValueError(
+            "feature matching needs at least one scale with an intermediate feature besides the prediction"
+        )
     weight = 4.0 / (len(fake_feats[0]) - 1) / len(fake_feats)
     total = fake_feats[0][0].new_zeros(())
     for fake_scale, real_scale in zip(fake_feats, real_feats):

@@ -73,9 +73,13 @@ class MaskVAE(nn.Module):
         super().__init__()
         self.config = config = config or MaskVAEConfig()
         if config.resolution < 16 or config.resolution % 16:
-            raise ValueError(f"MaskVAE resolution must be a multiple of 16 (64..512 in practice), got {config.resolution}")
+            raise ValueError(
+                f"MaskVAE resolution must be a multiple of 16 (64..512 in practice), got {config.resolution}"
+            )
         if config.bottleneck < 2:
-            raise ValueError(f"MaskVAE bottleneck must be at least 2 pixels (reflection padding), got {config.bottleneck}")
+            raise ValueError(
+                f"MaskVAE bottleneck must be at least 2 pixels (reflection padding), got {config.bottleneck}"
+            )
         n_down = halvings(config.resolution, config.bottleneck)
         self.bottleneck_size = config.resolution >> n_down
         channels = [min(config.base_channels * 2**i, config.max_channels) for i in range(n_down + 1)]
@@ -92,7 +96,9 @@ class MaskVAE(nn.Module):
         self.from_latent = nn.Sequential(nn.Linear(config.latent_dim, flat), nn.ReLU())
         self.decoder = nn.Sequential(
             *(
-                nn.Sequential(nn.Upsample(scale_factor=2, mode="nearest"), ConvBlock(channels[i + 1], channels[i], 3, 1, 1))
+                nn.Sequential(
+                    nn.Upsample(scale_factor=2, mode="nearest"), ConvBlock(channels[i + 1], channels[i], 3, 1, 1)
+                )
                 for i in reversed(range(n_down))
             ),
             ConvBlock(channels[0], NUM_CLASSES, 3, 1, 1, activation=False),
@@ -113,7 +119,9 @@ class MaskVAE(nn.Module):
         return self.to_mu(features), self.to_logvar(features)
 
     @staticmethod
-    def reparameterize(mu: torch.Tensor, logvar: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+    def reparameterize(
+        mu: torch.Tensor, logvar: torch.Tensor, generator: torch.Generator | None = None
+    ) -> torch.Tensor:
         """z = mu + sigma * eps, eps ~ N(0, I): a sample that gradients flow through."""
         return mu + torch.exp(0.5 * logvar) * _standard_normal(mu, generator)
 
@@ -150,7 +158,9 @@ class MaskVAE(nn.Module):
         return self._labels(torch.lerp(mu_a, mu_b, t))
 
     @torch.no_grad()
-    def extrapolate(self, onehot_src: torch.Tensor, onehot_other: torch.Tensor, alpha: float | Sequence[float]) -> torch.Tensor:
+    def extrapolate(
+        self, onehot_src: torch.Tensor, onehot_other: torch.Tensor, alpha: float | Sequence[float]
+    ) -> torch.Tensor:
         """Label maps (N,S,S), one per alpha, at z_src + (z_src - z_other) * alpha: src pushed away from other."""
         mu_src, mu_other = self._mean_of(onehot_src), self._mean_of(onehot_other)
         alphas = torch.as_tensor(alpha, device=mu_src.device, dtype=mu_src.dtype).reshape(-1, 1)

@@ -116,7 +116,9 @@ def _read_state_dict(path: Path) -> dict[str, torch.Tensor]:
     raise WeightsError(f"VGG19 weights must be a .safetensors or .pth/.pt file, got {path.name}")
 
 
-def _vgg_state_dict(state: dict[str, torch.Tensor], expected: dict[str, torch.Tensor], source: Path) -> dict[str, torch.Tensor]:
+def _vgg_state_dict(
+    state: dict[str, torch.Tensor], expected: dict[str, torch.Tensor], source: Path
+) -> dict[str, torch.Tensor]:
     """The tensors of ``state`` under our key names, or WeightsError naming the wrong keys."""
     if not any(key.startswith("features.") for key in state):
         state = {f"features.{key}": value for key, value in state.items()}  # saved from vgg19().features
@@ -128,7 +130,11 @@ def _vgg_state_dict(state: dict[str, torch.Tensor], expected: dict[str, torch.Te
             f"{source} is not a torchvision vgg19 features state_dict: missing keys {missing or 'none'}, "
             f"unexpected keys {unexpected or 'none'} (expected features.N.weight/bias for N in 0, 2, 5, ..., 28)"
         )
-    wrong = [f"{k} {tuple(state[k].shape)} (expected {tuple(v.shape)})" for k, v in expected.items() if state[k].shape != v.shape]
+    wrong = [
+        f"{k} {tuple(state[k].shape)} (expected {tuple(v.shape)})"
+        for k, v in expected.items()
+        if state[k].shape != v.shape
+    ]
     if wrong:
         raise WeightsError(f"{source} has tensors of the wrong shape: {', '.join(wrong)}")
     return {k: v.float() for k, v in state.items()}
@@ -171,7 +177,9 @@ class PerceptualLoss(nn.Module):
                 f"got {tuple(fake.shape)} and {tuple(target.shape)}"
             )
         if min(fake.shape[-2:]) < MIN_SIZE:
-            raise ValueError(f"the perceptual loss needs images of at least {MIN_SIZE}x{MIN_SIZE}, got {tuple(fake.shape[-2:])}")
+            raise ValueError(
+                f"the perceptual loss needs images of at least {MIN_SIZE}x{MIN_SIZE}, got {tuple(fake.shape[-2:])}"
+            )
         fake_features = self.extractor(self._prepare(fake))
         with torch.no_grad():
             target_features = self.extractor(self._prepare(target))

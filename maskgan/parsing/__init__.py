@@ -24,6 +24,7 @@ import numpy as np
 
 PARSER_KINDS = ("auto", "learned", "landmarks")
 
+
 class ParserError(ValueError):
     """The photo cannot be parsed (no face, bad face index, parser unavailable); the message says what to do."""
 
@@ -57,8 +58,13 @@ class ParseResult:
 
     def summary(self) -> dict:
         """Everything but the labels, as plain types: the daemon's `parse` result and what `maskgan parse` prints."""
-        return {"parser": self.parser, "faces": [box.as_list() for box in self.faces], "face": self.face_index,
-                "unseen": list(self.unseen), "notes": list(self.notes)}
+        return {
+            "parser": self.parser,
+            "faces": [box.as_list() for box in self.faces],
+            "face": self.face_index,
+            "unseen": list(self.unseen),
+            "notes": list(self.notes),
+        }
 
 
 class Parser(Protocol):

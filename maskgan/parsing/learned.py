@@ -26,7 +26,7 @@ import torch.nn.functional as F
 from maskgan.core.tensors import to_model_range
 from maskgan.labels import class_index
 from maskgan.networks.parser_unet import LEVELS
-from maskgan.parsing import FaceBox, ParseResult, ParserError
+from maskgan.parsing import FaceBox, ParserError, ParseResult
 
 SHIPPED_PARSER = Path(__file__).resolve().parents[1] / "assets" / "weights" / "parser_synthetic.safetensors"
 MULTIPLE = 2**LEVELS

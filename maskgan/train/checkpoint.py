@@ -87,12 +87,14 @@ def capture_rng(generator: torch.Generator, device: torch.device) -> dict:
 def restore_rng(state: dict, generator: torch.Generator, device: torch.device) -> None:
     random.setstate(state["python"])
     numpy_state = state["numpy"]
-    np.random.set_state({
-        "bit_generator": numpy_state["bit_generator"],
-        "state": {"key": numpy_state["key"].numpy().astype(np.uint32), "pos": numpy_state["pos"]},
-        "has_gauss": numpy_state["has_gauss"],
-        "gauss": numpy_state["gauss"],
-    })
+    np.random.set_state(
+        {
+            "bit_generator": numpy_state["bit_generator"],
+            "state": {"key": numpy_state["key"].numpy().astype(np.uint32), "pos": numpy_state["pos"]},
+            "has_gauss": numpy_state["has_gauss"],
+            "gauss": numpy_state["gauss"],
+        }
+    )
     torch.set_rng_state(state["torch"])
     generator.set_state(state["trainer"])
     if device.type == "cuda" and "cuda" in state:

@@ -140,8 +140,10 @@ def _apply(target, values: dict, path: str) -> None:
     for key, value in values.items():
         where = f"{path}.{key}" if path else key
         if key not in names:
-            raise ConfigError(f"unknown config key '{where}'; valid keys {'in [' + path + ']' if path else 'at the top level'}: "
-                              f"{', '.join(sorted(names))}")
+            raise ConfigError(
+                f"unknown config key '{where}'; valid keys {'in [' + path + ']' if path else 'at the top level'}: "
+                f"{', '.join(sorted(names))}"
+            )
         current = getattr(target, key)
         if dataclasses.is_dataclass(current):
             if not isinstance(value, dict):
@@ -227,20 +229,36 @@ def validate(config: TrainConfig) -> None:
         raise ConfigError(f"data.size {data.size} does not fit the generator: {error}") from None
     require(data.size >= 32, f"data.size must be at least 32 (the perceptual loss's five scales), got {data.size}")
     require(data.batch_size >= 1 and data.num_workers >= 0, "data.batch_size must be >= 1 and data.num_workers >= 0")
-    require(schedule.ebst_steps == 0 or data.batch_size >= 2,
-            "EBST pairs each mask with another face's mask from the batch: data.batch_size must be >= 2")
-    require(schedule.ebst_steps == 0 or schedule.mask_vae_steps > 0 or config.run.init_weights,
-            "EBST edits masks through the MaskVAE: schedule.mask_vae_steps must be > 0 when schedule.ebst_steps > 0 "
-            "(or run.init_weights must give a bundle with a trained MaskVAE)")
-    require(min(schedule.mask_vae_steps, schedule.dmn_steps, schedule.ebst_steps) >= 0 and schedule.total_steps > 0,
-            "schedule steps must be >= 0 and not all 0")
-    require(0.0 <= schedule.decay_fraction <= 1.0, f"schedule.decay_fraction must be in [0, 1], got {schedule.decay_fraction}")
-    require(0.0 <= config.ebst.alpha_min <= config.ebst.alpha_max,
-            f"need 0 <= ebst.alpha_min <= ebst.alpha_max, got {config.ebst.alpha_min} and {config.ebst.alpha_max}")
-    require(config.loss.gan_mode in GAN_MODES, f"loss.gan_mode must be one of {', '.join(GAN_MODES)}, got {config.loss.gan_mode!r}")
+    require(
+        schedule.ebst_steps == 0 or data.batch_size >= 2,
+        "EBST pairs each mask with another face's mask from the batch: data.batch_size must be >= 2",
+    )
+    require(
+        schedule.ebst_steps == 0 or schedule.mask_vae_steps > 0 or config.run.init_weights,
+        "EBST edits masks through the MaskVAE: schedule.mask_vae_steps must be > 0 when schedule.ebst_steps > 0 "
+        "(or run.init_weights must give a bundle with a trained MaskVAE)",
+    )
+    require(
+        min(schedule.mask_vae_steps, schedule.dmn_steps, schedule.ebst_steps) >= 0 and schedule.total_steps > 0,
+        "schedule steps must be >= 0 and not all 0",
+    )
+    require(
+        0.0 <= schedule.decay_fraction <= 1.0,
+        f"schedule.decay_fraction must be in [0, 1], got {schedule.decay_fraction}",
+    )
+    require(
+        0.0 <= config.ebst.alpha_min <= config.ebst.alpha_max,
+        f"need 0 <= ebst.alpha_min <= ebst.alpha_max, got {config.ebst.alpha_min} and {config.ebst.alpha_max}",
+    )
+    require(
+        config.loss.gan_mode in GAN_MODES,
+        f"loss.gan_mode must be one of {', '.join(GAN_MODES)}, got {config.loss.gan_mode!r}",
+    )
     require(config.run.device in DEVICES, f"run.device must be one of {', '.join(DEVICES)}, got {config.run.device!r}")
-    require(config.run.precision in PRECISIONS,
-            f"run.precision must be one of {', '.join(PRECISIONS)}, got {config.run.precision!r}")
+    require(
+        config.run.precision in PRECISIONS,
+        f"run.precision must be one of {', '.join(PRECISIONS)}, got {config.run.precision!r}",
+    )
     for name in ("every", "sample_every", "checkpoint_every", "keep", "sample_rows"):
         require(getattr(config.log, name) >= 1, f"log.{name} must be >= 1")
     for name, value in dataclasses.asdict(config.loss).items():

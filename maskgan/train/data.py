@@ -83,7 +83,11 @@ def batch_loader(dataset: Dataset, sampler: StepBatchSampler, num_workers: int, 
     # from the global RNG each time it starts, which would make a resumed run diverge.
     generator = torch.Generator().manual_seed(sampler.seed * 7919 + sampler.position + sampler.rank)
     return DataLoader(
-        dataset, batch_sampler=sampler, num_workers=num_workers, pin_memory=pin_memory, generator=generator,
+        dataset,
+        batch_sampler=sampler,
+        num_workers=num_workers,
+        pin_memory=pin_memory,
+        generator=generator,
     )
 
 

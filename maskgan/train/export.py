@@ -60,13 +60,26 @@ def _init_card(init_weights: str) -> dict | None:
     try:
         return read_card(init_weights)
     except (WeightsError, FileNotFoundError) as error:
-        raise ExportError(f"the run started from run.init_weights {init_weights}, which cannot be read now ({error}); "
-                          "put that bundle back to export the networks it gave the run") from None
+        raise ExportError(
+            f"the run started from run.init_weights {init_weights}, which cannot be read now ({error}); "
+            "put that bundle back to export the networks it gave the run"
+        ) from None
 
 
 # What a lineage entry keeps of an ancestor's card: enough to train it again and to know what it was.
-LINEAGE_FIELDS = ("name", "resolution", "training_data", "steps", "network_steps", "processes", "train_seconds",
-                  "command", "reproduce", "train_config", "tensors_sha256")
+LINEAGE_FIELDS = (
+    "name",
+    "resolution",
+    "training_data",
+    "steps",
+    "network_steps",
+    "processes",
+    "train_seconds",
+    "command",
+    "reproduce",
+    "train_config",
+    "tensors_sha256",
+)
 
 
 def _lineage(init_card: dict, init_path: str) -> list[dict]:
@@ -89,8 +102,10 @@ def export_run(run_dir: str | Path, output: str | Path, checkpoint: str | Path |
     started_from = set(init_card["networks"]) if init_card else set()
     shipped = [name for name in SHIPPED if steps[name] or name in started_from]
     if "generator" not in shipped:  # a MaskVAE fine-tuning ships the generator it started from
-        raise ExportError(f"{path} is from step {step}, before the generator's first training step "
-                          f"(step {config.schedule.mask_vae_steps + 1}); train further, then export")
+        raise ExportError(
+            f"{path} is from step {step}, before the generator's first training step "
+            f"(step {config.schedule.mask_vae_steps + 1}); train further, then export"
+        )
     networks = build_networks(config)
     for name in shipped:
         networks[name].load_state_dict(state["networks"][name])
@@ -109,7 +124,7 @@ def export_run(run_dir: str | Path, output: str | Path, checkpoint: str | Path |
         "metrics": _metrics_per_stage(run_dir, step),
         "command": commands.read_text().splitlines() if commands.exists() else [],
         "reproduce": f"write train_config to config.toml, then: {launcher} --config config.toml "
-                     f"--run {shlex.quote(str(run_dir))}-again --steps {step}",
+        f"--run {shlex.quote(str(run_dir))}-again --steps {step}",
         "train_config": state["config"],
         "maskgan_version": __version__,
         "framing": training_framing(config).as_dict(),

@@ -41,16 +41,22 @@ def load_initial_weights(networks: dict[str, nn.Module], path: str, need_mask_va
     except (WeightsError, FileNotFoundError) as error:
         raise ConfigError(f"run.init_weights: {error}") from None
     if need_mask_vae and bundle.mask_vae is None:
-        raise ConfigError(f"run.init_weights {path} has no MaskVAE, and this run trains none before EBST "
-                          "(schedule.mask_vae_steps = 0); train one or use a bundle with a MaskVAE")
+        raise ConfigError(
+            f"run.init_weights {path} has no MaskVAE, and this run trains none before EBST "
+            "(schedule.mask_vae_steps = 0); train one or use a bundle with a MaskVAE"
+        )
     for name, source in (("generator", bundle.generator), ("mask_vae", bundle.mask_vae), ("blender", bundle.blender)):
         if source is None:
             continue
         ours, theirs = asdict(networks[name].config), asdict(source.config)
         if ours != theirs:
-            differing = ", ".join(f"{key} {theirs[key]} (run: {ours[key]})" for key in ours if ours[key] != theirs.get(key))
-            raise ConfigError(f"run.init_weights {path}: its {name} differs from the run's model.{name}: {differing}; "
-                              f"set model.{name} to match the bundle")
+            differing = ", ".join(
+                f"{key} {theirs[key]} (run: {ours[key]})" for key in ours if ours[key] != theirs.get(key)
+            )
+            raise ConfigError(
+                f"run.init_weights {path}: its {name} differs from the run's model.{name}: {differing}; "
+                f"set model.{name} to match the bundle"
+            )
         networks[name].load_state_dict(source.state_dict())
 
 
@@ -64,8 +70,12 @@ class TrainingModels:
         betas = (config.optim.beta1, config.optim.beta2)
         # fused: one kernel per step instead of a dozen passes over every tensor (CPU and CUDA)
         self.optimizers = {
-            name: torch.optim.Adam(net.parameters(), lr=config.optim.mask_vae_lr if name == "mask_vae" else config.optim.lr,
-                                   betas=betas, fused=True)
+            name: torch.optim.Adam(
+                net.parameters(),
+                lr=config.optim.mask_vae_lr if name == "mask_vae" else config.optim.lr,
+                betas=betas,
+                fused=True,
+            )
             for name, net in self.networks.items()
         }
         self.schedulers = {

@@ -23,19 +23,28 @@ def parser_card(trainer: ParserTrainer, validation: dict, output: Path) -> dict:
     config, run_dir = trainer.config, trainer.run_dir
     sizes = sorted(set(config.sizes))
     commands = run_dir / "commands.txt"
-    reproduce = ["maskgan", "train-parser", "--run", f"{run_dir}-again", *option_arguments(asdict(config)),
-                 "--output", str(output)]
+    reproduce = [
+        "maskgan",
+        "train-parser",
+        "--run",
+        f"{run_dir}-again",
+        *option_arguments(asdict(config)),
+        "--output",
+        str(output),
+    ]
     card = {
         "name": f"MaskGAN face parser trained on {config.data} ({'/'.join(map(str, sizes))} px, "
-                f"base channels {config.base_channels})",
+        f"base channels {config.base_channels})",
         "resolution": sizes[-1],
         "training_data": config.data,
         "steps": trainer.step,
         "train_seconds": round(trainer.elapsed, 1),
         "validation": validation,
         "norm_statistics": f"batch-norm statistics measured at each training size over the first {NORM_ITEMS} "
-                           "training items, after training",
-        "class_weights": None if trainer.class_weights is None else [round(w, 4) for w in trainer.class_weights.tolist()],
+        "training items, after training",
+        "class_weights": None
+        if trainer.class_weights is None
+        else [round(w, 4) for w in trainer.class_weights.tolist()],
         "command": commands.read_text().splitlines() if commands.exists() else [],
         "reproduce": shlex.join(reproduce) + ("" if trainer.step == config.steps else f" --stop-at {trainer.step}"),
         "train_config": asdict(config),

@@ -90,7 +90,9 @@ class ParserTrainConfig:
             except ValueError:
                 problems.append(f"every size must be a multiple of 16, got {size}")
         if self.class_weighting not in CLASS_WEIGHTINGS:
-            problems.append(f"class_weighting must be one of {', '.join(CLASS_WEIGHTINGS)}, got {self.class_weighting!r}")
+            problems.append(
+                f"class_weighting must be one of {', '.join(CLASS_WEIGHTINGS)}, got {self.class_weighting!r}"
+            )
         positive = ("base_channels", "batch_size", "steps", "log_every", "checkpoint_every", "keep")
         problems += [f"{name} must be >= 1, got {getattr(self, name)}" for name in positive if getattr(self, name) < 1]
         if not self.lr > 0:
@@ -126,7 +128,9 @@ def config_from_json(text: str, source: str) -> ParserTrainConfig:
     known = {f.name for f in fields(ParserTrainConfig)}
     unknown = sorted(set(values) - known)
     if unknown:
-        raise ParserTrainingError(f"{source}: unknown settings {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+        raise ParserTrainingError(
+            f"{source}: unknown settings {', '.join(unknown)} (known: {', '.join(sorted(known))})"
+        )
     config = ParserTrainConfig(**values)
     config.validate()
     return config
@@ -210,8 +214,11 @@ class ParserTrainer:
     # --- checkpoints ----------------------------------------------------------------------
     def save(self) -> Path:
         state = {
-            "step": self.step, "elapsed_seconds": self.elapsed, "config": json.dumps(asdict(self.config)),
-            "network": self.network.state_dict(), "optimizer": self.optimizer.state_dict(),
+            "step": self.step,
+            "elapsed_seconds": self.elapsed,
+            "config": json.dumps(asdict(self.config)),
+            "network": self.network.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
             "scheduler": self.scheduler.state_dict(),
         }
         return save_checkpoint(self.checkpoint_dir, state, self.config.keep)
@@ -236,8 +243,10 @@ class ParserTrainer:
         if not math.isfinite(loss.item()):
             latest = latest_checkpoint(self.checkpoint_dir)
             kept = f"the last good checkpoint is {latest}" if latest else "no checkpoint had been written yet"
-            raise TrainingError(f"the loss is {loss.item()} at step {self.step + 1}; training stopped before updating "
-                                f"the weights with it, and {kept}. Lower --lr, check the data, then --resume")
+            raise TrainingError(
+                f"the loss is {loss.item()} at step {self.step + 1}; training stopped before updating "
+                f"the weights with it, and {kept}. Lower --lr, check the data, then --resume"
+            )
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()
@@ -274,11 +283,18 @@ class ParserTrainer:
             progress.close()
 
     def _prepare_run_folder(self, command: str) -> None:
-        prepare_run_folder(self.run_dir, "config.json", json.dumps(asdict(self.config), indent=1) + "\n", command, self.step)
+        prepare_run_folder(
+            self.run_dir, "config.json", json.dumps(asdict(self.config), indent=1) + "\n", command, self.step
+        )
 
     def _write_metrics(self, window: MetricsWindow, learning_rate: float) -> None:
-        record = {"step": self.step, **window.means(), "lr": learning_rate, "seconds": round(self.elapsed, 3),
-                  "seconds_per_step": round((time.monotonic() - window.started) / window.count, 4)}
+        record = {
+            "step": self.step,
+            **window.means(),
+            "lr": learning_rate,
+            "seconds": round(self.elapsed, 3),
+            "seconds_per_step": round((time.monotonic() - window.started) / window.count, 4),
+        }
         with open(self.run_dir / "metrics.jsonl", "a") as handle:
             handle.write(json.dumps(record) + "\n")
 
@@ -330,6 +346,6 @@ class ParserTrainer:
 
 def check_fresh(run_dir: Path) -> None:
     if latest_checkpoint(Path(run_dir) / "checkpoints") is not None:
-        raise ParserTrainingError(f"{run_dir} already holds a training run; pass --resume to continue it, "
-                                  "or choose another --run folder")
-
+        raise ParserTrainingError(
+            f"{run_dir} already holds a training run; pass --resume to continue it, or choose another --run folder"
+        )

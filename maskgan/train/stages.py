@@ -87,8 +87,15 @@ def _rows(features: Features, start: int, stop: int) -> Features:
 class StageLosses:
     """``losses(stage, batch)`` -> the StepLosses of one step of ``stage``."""
 
-    def __init__(self, networks: dict[str, nn.Module], loss: LossConfig, ebst: EBSTConfig,
-                 perceptual: PerceptualLoss, rng: torch.Generator, autocast=contextlib.nullcontext):
+    def __init__(
+        self,
+        networks: dict[str, nn.Module],
+        loss: LossConfig,
+        ebst: EBSTConfig,
+        perceptual: PerceptualLoss,
+        rng: torch.Generator,
+        autocast=contextlib.nullcontext,
+    ):
         self.nets = networks
         self.weights = loss
         self.ebst = ebst
@@ -108,10 +115,12 @@ class StageLosses:
         label = resize_labels(label, vae.config.resolution)
         mu, logvar = vae.encode(one_hot(label))
         logits = vae.decode(vae.reparameterize(mu, logvar, self.rng))
-        return StepLosses({
-            "mask_ce": w.mask_ce * mask_reconstruction_loss(logits.float(), label),
-            "mask_kl": w.mask_kl * kl_loss(mu.float(), logvar.float()),
-        })
+        return StepLosses(
+            {
+                "mask_ce": w.mask_ce * mask_reconstruction_loss(logits.float(), label),
+                "mask_kl": w.mask_kl * kl_loss(mu.float(), logvar.float()),
+            }
+        )
 
     def _alphas(self, n: int, device: torch.device) -> Tensor:
         span = self.ebst.alpha_max - self.ebst.alpha_min
@@ -131,8 +140,11 @@ class StageLosses:
         n = image.shape[0]
         source = one_hot(label)
         targets = [source]  # masks rendered in each item's own style, in one generator batch
-        has_edit = ("edited_label" in batch and "edited_image" in batch
-                    and bool(w.edit_l1 or w.edit_perceptual or w.edit_region_l1))
+        has_edit = (
+            "edited_label" in batch
+            and "edited_image" in batch
+            and bool(w.edit_l1 or w.edit_perceptual or w.edit_region_l1)
+        )
         if has_edit:
             targets.append(one_hot(batch["edited_label"]))
         if with_ebst:
@@ -148,7 +160,8 @@ class StageLosses:
             g.update(self._image_terms("edit_", w.edit_l1, w.edit_perceptual, rendered[1], batch["edited_image"]))
             if w.edit_region_l1:
                 g["edit_region_l1"] = w.edit_region_l1 * edit_region_l1(
-                    rendered[1], batch["edited_image"], label, batch["edited_label"])
+                    rendered[1], batch["edited_image"], label, batch["edited_label"]
+                )
         plain_rows = len(judged) * n
         if with_ebst:
             mask_input = source if self.nets["blender"].config.mask_channels else None
@@ -163,8 +176,10 @@ class StageLosses:
         d = {"d_fake": 0.5 * self.gan(d_fake, False), "d_real": 0.5 * self.gan(d_real, True)}
 
         g_fake = discriminator(torch.cat([mask, fake], 1))
-        groups = (("", w.adversarial, w.feature_matching, 0, plain_rows),
-                  ("ebst_", w.ebst_adversarial, w.ebst_feature_matching, plain_rows, len(judged) * n))
+        groups = (
+            ("", w.adversarial, w.feature_matching, 0, plain_rows),
+            ("ebst_", w.ebst_adversarial, w.ebst_feature_matching, plain_rows, len(judged) * n),
+        )
         for prefix, adversarial, matching, start, stop in groups:
             if start == stop:
                 continue

@@ -31,7 +31,14 @@ from torch.utils.data import Dataset
 from maskgan.imageio import save_png
 from maskgan.networks.perceptual import PerceptualLoss
 from maskgan.progress import Progress
-from maskgan.train.checkpoint import capture_rng, checkpoint_name, latest_checkpoint, load_checkpoint, restore_rng, save_checkpoint
+from maskgan.train.checkpoint import (
+    capture_rng,
+    checkpoint_name,
+    latest_checkpoint,
+    load_checkpoint,
+    restore_rng,
+    save_checkpoint,
+)
 from maskgan.train.config import TrainConfig, to_toml
 from maskgan.train.data import StepBatchSampler, batch_loader, fixed_batch, open_training_data
 from maskgan.train.distributed import DistContext, autocast, gather_objects, mean_over_replicas, setup, teardown
@@ -73,8 +80,9 @@ class MetricsWindow:
 
 
 class Trainer:
-    def __init__(self, config: TrainConfig, run_dir: Path, context: DistContext | None = None,
-                 dataset: Dataset | None = None):
+    def __init__(
+        self, config: TrainConfig, run_dir: Path, context: DistContext | None = None, dataset: Dataset | None = None
+    ):
         self.config = config
         self.run_dir = Path(run_dir)
         self.context = context or setup(config.run)
@@ -85,7 +93,11 @@ class Trainer:
         weights = config.loss.perceptual_weights
         perceptual = PerceptualLoss.from_weights(weights) if weights else PerceptualLoss.offline()
         self.losses = StageLosses(
-            self.models.networks, config.loss, config.ebst, perceptual.to(self.context.device), self.rng,
+            self.models.networks,
+            config.loss,
+            config.ebst,
+            perceptual.to(self.context.device),
+            self.rng,
             autocast=lambda: autocast(self.context, config.run.precision),
         )
         self.step = 0
@@ -116,15 +128,23 @@ class Trainer:
         rng = gather_objects(capture_rng(self.rng, self.context.device), self.context)
         path = self.checkpoint_dir / checkpoint_name(self.step)
         if self.context.is_main:
-            state = {"step": self.step, "elapsed_seconds": self.elapsed, "sampler": {"position": self.position},
-                     "rng": rng, "config": to_toml(self.config), **self.models.state_dict()}
+            state = {
+                "step": self.step,
+                "elapsed_seconds": self.elapsed,
+                "sampler": {"position": self.position},
+                "rng": rng,
+                "config": to_toml(self.config),
+                **self.models.state_dict(),
+            }
             save_checkpoint(self.checkpoint_dir, state, self.config.log.keep)
         return path
 
     def start_from_weights(self, path: str) -> None:
         """Fine-tuning: a fresh run's networks start from a weights bundle (every replica loads the same file)."""
         schedule = self.config.schedule
-        load_initial_weights(self.networks, path, need_mask_vae=schedule.ebst_steps > 0 and schedule.mask_vae_steps == 0)
+        load_initial_weights(
+            self.networks, path, need_mask_vae=schedule.ebst_steps > 0 and schedule.mask_vae_steps == 0
+        )
         self.say(f"starting from the weights in {path}")
 
     def resume(self, path: Path | None = None) -> None:
@@ -143,8 +163,10 @@ class Trainer:
             restore_rng(state["rng"][rank], self.rng, self.context.device)
         else:  # another number of replicas: fresh per-process streams, still reproducible
             self._seed_random_streams(self.step)
-            self.say(f"{path} was written by {len(state['rng'])} processes, this run has {world}: "
-                      "random streams restart from the seed (the run is no longer bit-identical to an uninterrupted one)")
+            self.say(
+                f"{path} was written by {len(state['rng'])} processes, this run has {world}: "
+                "random streams restart from the seed (the run is no longer bit-identical to an uninterrupted one)"
+            )
 
     # --- one step -------------------------------------------------------------------------
     def _finite_means(self, terms: dict[str, torch.Tensor], stage: str) -> dict[str, float]:
@@ -199,9 +221,14 @@ class Trainer:
         prepare_run_folder(self.run_dir, "config.toml", to_toml(self.config), command, self.step)
 
     def _write_metrics(self, window: MetricsWindow, stage: str) -> None:
-        record = {"step": self.step, "stage": stage, **window.means(), **self.learning_rates,
-                  "seconds": round(self.elapsed, 3),
-                  "seconds_per_step": round((time.monotonic() - window.started) / window.count, 4)}
+        record = {
+            "step": self.step,
+            "stage": stage,
+            **window.means(),
+            **self.learning_rates,
+            "seconds": round(self.elapsed, 3),
+            "seconds_per_step": round((time.monotonic() - window.started) / window.count, 4),
+        }
         with open(self.run_dir / "metrics.jsonl", "a") as handle:
             handle.write(json.dumps(record) + "\n")
 
@@ -216,9 +243,17 @@ class Trainer:
             return
         if main:
             self._prepare_run_folder(command)
-        sampler = StepBatchSampler(len(self.dataset), self.config.data.batch_size, self.config.run.seed,
-                                   self.context.rank, self.context.world_size, self.position)
-        batches = iter(batch_loader(self.dataset, sampler, self.config.data.num_workers, self.context.device.type == "cuda"))
+        sampler = StepBatchSampler(
+            len(self.dataset),
+            self.config.data.batch_size,
+            self.config.run.seed,
+            self.context.rank,
+            self.context.world_size,
+            self.position,
+        )
+        batches = iter(
+            batch_loader(self.dataset, sampler, self.config.data.num_workers, self.context.device.type == "cuda")
+        )
         progress = Progress(stop, "train", start=self.step) if main else None
         window, session_start, elapsed_before = MetricsWindow(), time.monotonic(), self.elapsed
         try:
@@ -247,8 +282,9 @@ class Trainer:
                 progress.close()
 
 
-def run_training(config: TrainConfig, run_dir: Path, *, resume: bool = False, stop_at: int | None = None,
-                 command: str = "") -> Trainer:
+def run_training(
+    config: TrainConfig, run_dir: Path, *, resume: bool = False, stop_at: int | None = None, command: str = ""
+) -> Trainer:
     """Set up this process (torchrun-aware), train, and leave the process group."""
     context = setup(config.run)
     try:
@@ -257,8 +293,9 @@ def run_training(config: TrainConfig, run_dir: Path, *, resume: bool = False, st
             trainer.resume()
             trainer.say(f"resuming {run_dir} at step {trainer.step}")
         elif latest_checkpoint(trainer.checkpoint_dir) is not None:
-            raise TrainingError(f"{run_dir} already holds a training run; pass --resume to continue it, "
-                                "or choose another --run folder")
+            raise TrainingError(
+                f"{run_dir} already holds a training run; pass --resume to continue it, or choose another --run folder"
+            )
         elif config.run.init_weights:
             trainer.start_from_weights(config.run.init_weights)
         trainer.fit(stop_at, command)

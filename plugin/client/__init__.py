@@ -9,6 +9,13 @@ from maskgan_client.endpoint import default_endpoint, platform_endpoint
 from maskgan_client.protocol import PROTOCOL_VERSION
 
 __all__ = [
-    "Client", "DaemonError", "DaemonUnavailable", "Event", "Reply", "busy_delay",
-    "default_endpoint", "platform_endpoint", "PROTOCOL_VERSION",
+    "Client",
+    "DaemonError",
+    "DaemonUnavailable",
+    "Event",
+    "Reply",
+    "busy_delay",
+    "default_endpoint",
+    "platform_endpoint",
+    "PROTOCOL_VERSION",
 ]

@@ -35,7 +35,6 @@ from maskgan_client.endpoint import default_endpoint
 from maskgan_client.protocol import PROTOCOL_VERSION
 from maskgan_client.wire import WireError, decode_arrays, decode_header, encode
 
-
 PING_INTERVAL = 2.0  # seconds between liveness pings while a blocking call waits for work
 PING_TIMEOUT = 6.0  # a ping unanswered this long: the daemon is gone (loading the face mesh held the GIL for seconds)
 MAX_BUSY_DELAY = 5.0
@@ -76,8 +75,11 @@ class DaemonUnavailable(DaemonError):
 def error_of(header: dict) -> DaemonError:
     """The DaemonError of an error reply's header."""
     retry_after = header.get("retry_after")
-    return DaemonError(str(header.get("code", "failed")), str(header.get("message", "")),
-                       retry_after if isinstance(retry_after, (int, float)) else None)
+    return DaemonError(
+        str(header.get("code", "failed")),
+        str(header.get("message", "")),
+        retry_after if isinstance(retry_after, (int, float)) else None,
+    )
 
 
 @dataclass
@@ -139,8 +141,13 @@ class Client:
     def fileno(self) -> int:
         return self._socket.getsockopt(zmq.FD)
 
-    def submit(self, op: str, args: dict | None = None, arrays: dict[str, np.ndarray] | None = None,
-               request_id: str | None = None) -> str:
+    def submit(
+        self,
+        op: str,
+        args: dict | None = None,
+        arrays: dict[str, np.ndarray] | None = None,
+        request_id: str | None = None,
+    ) -> str:
         request_id = request_id or uuid.uuid4().hex
         header = {"v": PROTOCOL_VERSION, "id": request_id, "op": op, "args": args or {}}
         self._socket.send_multipart(encode(header, arrays), copy=False)
@@ -180,8 +187,15 @@ class Client:
         self._connect()
 
     # --- blocking ---------------------------------------------------------------------
-    def call(self, op: str, args: dict | None = None, arrays: dict[str, np.ndarray] | None = None, *,
-             progress=None, timeout: float | None = None) -> Reply:
+    def call(
+        self,
+        op: str,
+        args: dict | None = None,
+        arrays: dict[str, np.ndarray] | None = None,
+        *,
+        progress=None,
+        timeout: float | None = None,
+    ) -> Reply:
         """Send a request and wait for its result; progress events go to ``progress(header)``.
 
         The timeout counts from the last message heard about this request, so a

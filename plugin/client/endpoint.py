@@ -27,7 +27,11 @@ def runtime_dir() -> Path:
     if base and Path(base).is_dir():
         folder = Path(base) / "maskgan"
     else:
-        user = os.environ.get("USER") or os.environ.get("USERNAME") or str(os.getuid() if hasattr(os, "getuid") else "user")
+        user = (
+            os.environ.get("USER")
+            or os.environ.get("USERNAME")
+            or str(os.getuid() if hasattr(os, "getuid") else "user")
+        )
         folder = Path(tempfile.gettempdir()) / f"maskgan-{user}"
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     check_private(folder)
@@ -48,8 +52,10 @@ def check_private(folder: Path) -> None:
     elif info.st_mode & 0o077:
         problem = f"has mode {stat.S_IMODE(info.st_mode):o}: other users may use it"
     if problem:
-        raise UnsafeRuntimeDir(f"the MaskGAN runtime folder {folder} {problem}; nothing in it is trusted. Remove it "
-                               "(or set XDG_RUNTIME_DIR to a private folder) and start again")
+        raise UnsafeRuntimeDir(
+            f"the MaskGAN runtime folder {folder} {problem}; nothing in it is trusted. Remove it "
+            "(or set XDG_RUNTIME_DIR to a private folder) and start again"
+        )
 
 
 def discovery_file() -> Path:

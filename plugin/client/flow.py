@@ -39,8 +39,9 @@ MAX_DOUBLINGS = 2  # a run of refusals waits at most 4x the daemon's hint: longe
 class FlowControl:
     def __init__(self, limit: int, rng: random.Random | None = None):
         if not isinstance(limit, int) or limit < 1:
-            raise ValueError("the number of requests kept in flight must be a whole number of at least 1, "
-                             f"not {limit!r}")
+            raise ValueError(
+                f"the number of requests kept in flight must be a whole number of at least 1, not {limit!r}"
+            )
         self.limit = limit
         self.cap = limit  # the most in flight now: lowered after a busy, grown back per answer
         self.refusals = 0  # busy answers since the last other answer

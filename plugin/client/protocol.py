@@ -46,11 +46,15 @@ FACE = Arg(int, 0, 0, 255)  # which face of the photo, largest first
 REFERENCE_ARRAYS = {"reference_image": "image", "reference_mask": "mask"}
 # op -> (argument specs, array specs {name: "image" (H x W x 3 uint8) | "mask" (H x W uint8 labels)})
 WORK_OPS = {
-    "edit": ({"feather": FEATHER, "look": LOOK, "method": METHOD},
-             {"image": "image", "source_mask": "mask", "edited_mask": "mask"}),
+    "edit": (
+        {"feather": FEATHER, "look": LOOK, "method": METHOD},
+        {"image": "image", "source_mask": "mask", "edited_mask": "mask"},
+    ),
     "style_copy": ({}, {"target_mask": "mask", "reference_image": "image", "reference_mask": "mask"}),
-    "variants": ({"n": VARIANTS, "seed": SEED, "feather": FEATHER, "look": LOOK, "method": METHOD},
-                 {"image": "image", "source_mask": "mask", "edited_mask": "mask"}),
+    "variants": (
+        {"n": VARIANTS, "seed": SEED, "feather": FEATHER, "look": LOOK, "method": METHOD},
+        {"image": "image", "source_mask": "mask", "edited_mask": "mask"},
+    ),
     "interpolate": ({"steps": STEPS}, {"mask_a": "mask", "mask_b": "mask"}),
     "parse": ({"face": FACE}, {"image": "image"}),
 }
@@ -60,8 +64,13 @@ OPTIONAL_ARRAYS = {"edit": REFERENCE_ARRAYS, "variants": REFERENCE_ARRAYS}
 CONTROL_OPS = {"hello": {}, "status": {}, "cancel": {"id": Arg(str, None)}, "shutdown": {}}
 ALL_OPS = tuple(CONTROL_OPS) + tuple(WORK_OPS)
 # op -> (bytes per pixel of the reply's arrays, the argument that multiplies them, the array whose H x W they have)
-REPLY_SIZES = {"edit": (3 + 4, None, "image"), "variants": (3 + 4, "n", "image"), "interpolate": (1, "steps", "mask_a"),
-               "style_copy": (3, None, "target_mask"), "parse": (1, None, "image")}
+REPLY_SIZES = {
+    "edit": (3 + 4, None, "image"),
+    "variants": (3 + 4, "n", "image"),
+    "interpolate": (1, "steps", "mask_a"),
+    "style_copy": (3, None, "target_mask"),
+    "parse": (1, None, "image"),
+}
 
 # error code -> when the daemon (or, for "unavailable", the client) answers with it
 ERRORS = {
@@ -76,7 +85,7 @@ ERRORS = {
     "cancelled": "the request was cancelled",
     "shutting_down": "the daemon is stopping",
     "unsupported": "the daemon cannot do this op with what it loaded: parse without a working face parser, "
-                   "variants or interpolate with weights that have no MaskVAE",
+    "variants or interpolate with weights that have no MaskVAE",
     "bad_input": "the engine refused the input",
     "failed": "anything else went wrong while running; the daemon keeps serving",
     "unavailable": "(client side) the daemon did not answer in time",

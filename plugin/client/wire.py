@@ -36,7 +36,9 @@ def encode(header: dict, arrays: dict[str, np.ndarray] | None = None) -> list[by
     for name, array in arrays.items():
         array = np.asarray(array)
         if array.dtype.name not in ALLOWED_DTYPES:
-            raise WireError("bad_array", f"array {name!r} has dtype {array.dtype}; allowed: {', '.join(ALLOWED_DTYPES)}")
+            raise WireError(
+                "bad_array", f"array {name!r} has dtype {array.dtype}; allowed: {', '.join(ALLOWED_DTYPES)}"
+            )
         array = np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("<"))
         specs.append({"name": name, "dtype": array.dtype.name, "shape": list(array.shape)})
         frames.append(array.tobytes())
@@ -57,8 +59,11 @@ def excerpt(value) -> str:
 
 def decode_header(frame: bytes) -> dict:
     if len(frame) > MAX_HEADER_BYTES:
-        raise WireError("too_large", f"the header frame has {len(frame):,} bytes; the limit is {MAX_HEADER_BYTES:,} "
-                        "(arrays travel in frames of their own)")
+        raise WireError(
+            "too_large",
+            f"the header frame has {len(frame):,} bytes; the limit is {MAX_HEADER_BYTES:,} "
+            "(arrays travel in frames of their own)",
+        )
     try:
         header = msgpack.unpackb(frame, raw=False, strict_map_key=True, max_bin_len=0, max_ext_len=0)
     except Exception as error:  # msgpack raises several kinds for garbage
@@ -85,24 +90,34 @@ def decode_arrays(header: dict, frames: list[bytes], max_bytes: int = DEFAULT_MA
             raise WireError("bad_message", f"each array spec needs exactly name, dtype and shape; got {keys}")
         name, dtype, shape = spec["name"], spec["dtype"], spec["shape"]
         if not isinstance(name, str) or name in arrays or len(name) > MAX_ID_LENGTH:
-            raise WireError("bad_message", f"array names must be distinct strings of at most {MAX_ID_LENGTH} "
-                            f"characters; got {excerpt(name)}")
+            raise WireError(
+                "bad_message",
+                f"array names must be distinct strings of at most {MAX_ID_LENGTH} characters; got {excerpt(name)}",
+            )
         if not isinstance(dtype, str) or dtype not in ALLOWED_DTYPES:
-            raise WireError("bad_array", f"array {excerpt(name)} has dtype {excerpt(dtype)}; "
-                            f"allowed: {', '.join(ALLOWED_DTYPES)}")
+            raise WireError(
+                "bad_array", f"array {excerpt(name)} has dtype {excerpt(dtype)}; allowed: {', '.join(ALLOWED_DTYPES)}"
+            )
         itemsize = np.dtype(dtype).itemsize
         # the non-zero dimensions within the byte limit too: numpy refuses (ValueError) a shape it cannot
         # index even when a zero makes it empty, so [0, 2**63] must not pass for an empty frame
-        if (not isinstance(shape, list) or len(shape) > MAX_ARRAY_DIMS
-                or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape)
-                or math.prod(d for d in shape if d) * itemsize > max_bytes):
-            raise WireError("bad_array", f"array {excerpt(name)} has an invalid shape {_shape_excerpt(shape)}: "
-                            f"at most {MAX_ARRAY_DIMS} whole numbers >= 0 whose product is within the byte limit")
+        if (
+            not isinstance(shape, list)
+            or len(shape) > MAX_ARRAY_DIMS
+            or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape)
+            or math.prod(d for d in shape if d) * itemsize > max_bytes
+        ):
+            raise WireError(
+                "bad_array",
+                f"array {excerpt(name)} has an invalid shape {_shape_excerpt(shape)}: "
+                f"at most {MAX_ARRAY_DIMS} whole numbers >= 0 whose product is within the byte limit",
+            )
         expected = math.prod(shape) * itemsize
         if expected != len(frame):
             raise WireError(
-                "bad_array", f"array {excerpt(name)} of shape {shape} {dtype} needs {expected:,} bytes, "
-                f"its frame has {len(frame):,}"
+                "bad_array",
+                f"array {excerpt(name)} of shape {shape} {dtype} needs {expected:,} bytes, "
+                f"its frame has {len(frame):,}",
             )
         arrays[name] = np.frombuffer(frame, dtype=np.dtype(dtype).newbyteorder("<")).reshape(shape)
     return arrays

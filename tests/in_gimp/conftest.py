@@ -13,7 +13,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from gimp_runner import GIMP_PYTHON, ensure_root, run_in_gimp, why_unavailable
 
 TESTS = Path(__file__).resolve().parents[1]
@@ -68,8 +67,15 @@ def write_inputs(folder: Path) -> None:
     folder.mkdir(parents=True)
     sample = load_demo_sample()
     image, source, edited = synthetic_photo()
-    arrays = {"astronaut": load_astronaut(), "photo": sample.image, "source": sample.source_mask,
-              "edited": sample.edited_mask, "photo2": image, "source2": source, "edited2": edited}
+    arrays = {
+        "astronaut": load_astronaut(),
+        "photo": sample.image,
+        "source": sample.source_mask,
+        "edited": sample.edited_mask,
+        "photo2": image,
+        "source2": source,
+        "edited2": edited,
+    }
     for name, array in arrays.items():
         np.save(folder / f"{name}.npy", array)
         if name.startswith(("source", "edited")):
@@ -125,9 +131,12 @@ def gimp_session(gimp_wheels, tmp_path_factory):
     (folder / "out").mkdir()
     daemon = DaemonProcess(folder / "daemon", DEFAULT_WEIGHTS, parser_args=("--parser", "landmarks")).start()
     load_parser_now(daemon.endpoint, np.load(folder / "inputs" / "astronaut.npy"))
-    env = {"MASKGAN_GIMP_TEST": str(folder), "XDG_RUNTIME_DIR": str(folder / "daemon" / "runtime"),
-           "MASKGAN_GIMP_VENDOR": str(profile / "plug-ins" / PLUGIN / "vendor"),
-           "MASKGAN_DEAD_ENDPOINT": f"ipc://{folder / 'nobody.sock'}"}
+    env = {
+        "MASKGAN_GIMP_TEST": str(folder),
+        "XDG_RUNTIME_DIR": str(folder / "daemon" / "runtime"),
+        "MASKGAN_GIMP_VENDOR": str(profile / "plug-ins" / PLUGIN / "vendor"),
+        "MASKGAN_DEAD_ENDPOINT": f"ipc://{folder / 'nobody.sock'}",
+    }
     try:
         run = run_in_gimp(root, SCENARIO, profile, [folder], env, timeout=400)
     finally:

@@ -72,27 +72,53 @@ class GimpRun:
     output: str  # GIMP's stdout and stderr together
 
 
-def run_in_gimp(root: Path, script: Path, profile: Path, binds: list[Path], env: dict[str, str],
-                timeout: float = 300) -> GimpRun:
+def run_in_gimp(
+    root: Path, script: Path, profile: Path, binds: list[Path], env: dict[str, str], timeout: float = 300
+) -> GimpRun:
     """Run ``script`` in gimp-console-3.0 inside ``root`` with the profile folder ``profile``
     (GIMP3_DIRECTORY); ``binds`` (folders) are visible at the same paths inside."""
     binds = sorted({Path(b).resolve() for b in [*binds, profile, script.parent]})
     mounts = [f"mount -t proc proc {shlex.quote(str(root / 'proc'))}"]
     for folder in binds:
         inside = root / folder.relative_to("/")
-        mounts.append(f"mkdir -p {shlex.quote(str(inside))} && mount --bind {shlex.quote(str(folder))} "
-                      f"{shlex.quote(str(inside))}")
-    variables = {"HOME": str(profile / "home"), "PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8",
-                 "GIMP3_DIRECTORY": str(profile), **env}
+        mounts.append(
+            f"mkdir -p {shlex.quote(str(inside))} && mount --bind {shlex.quote(str(folder))} {shlex.quote(str(inside))}"
+        )
+    variables = {
+        "HOME": str(profile / "home"),
+        "PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
+        "LANG": "C.UTF-8",
+        "GIMP3_DIRECTORY": str(profile),
+        **env,
+    }
     (profile / "home").mkdir(parents=True, exist_ok=True)
-    gimp = ["env", "-i", *(f"{k}={v}" for k, v in variables.items()),
-            "gimp-console-3.0", "-i", "--no-fonts", "--batch-interpreter=python-fu-eval",
-            "-b", f"exec(open({str(script)!r}).read())", "-b", QUIT]
+    gimp = [
+        "env",
+        "-i",
+        *(f"{k}={v}" for k, v in variables.items()),
+        "gimp-console-3.0",
+        "-i",
+        "--no-fonts",
+        "--batch-interpreter=python-fu-eval",
+        "-b",
+        f"exec(open({str(script)!r}).read())",
+        "-b",
+        QUIT,
+    ]
     command = " && ".join(mounts) + f" && exec chroot {shlex.quote(str(root))} " + " ".join(map(shlex.quote, gimp))
     try:
-        completed = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", command],
-                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout)
+        completed = subprocess.run(
+            ["unshare", "--mount", "--propagation", "private", "sh", "-c", command],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=timeout,
+        )
     except subprocess.TimeoutExpired as error:
-        return GimpRun(124, (error.stdout or b"").decode(errors="replace") if isinstance(error.stdout, bytes)
-                       else str(error.stdout or ""))
+        return GimpRun(
+            124,
+            (error.stdout or b"").decode(errors="replace")
+            if isinstance(error.stdout, bytes)
+            else str(error.stdout or ""),
+        )
     return GimpRun(completed.returncode, completed.stdout)

@@ -39,8 +39,10 @@ def test_a_second_parse_keeps_the_first_group_hidden_with_its_own_names(gimp_ses
     per_class = group[1][0]
     assert per_class[0] == "Edited mask (per class)"
     assert per_class[1][0] == "18 Cloth" and per_class[1][-1] == "01 Skin" and len(per_class[1]) == 18
-    assert replaced == ["MaskGAN replaced 1", ["Edited mask (MaskGAN replaced 1)",
-                                               "Source mask (locked) (MaskGAN replaced 1)"]]
+    assert replaced == [
+        "MaskGAN replaced 1",
+        ["Edited mask (MaskGAN replaced 1)", "Source mask (locked) (MaskGAN replaced 1)"],
+    ]
     assert photo == "Photo"
 
 
@@ -49,8 +51,9 @@ def test_apply_edit_layer_equals_a_direct_editor_call(gimp_session, demo_editor)
     assert values["edit"] == ["success", "Added “MaskGAN edit 1” to “sample.xcf”; drawn eyeglasses"]
     assert values["edit_tree"] == [MASKS, "MaskGAN edit 1", "Photo"]  # above the photo
     assert values["edit_unchanged"] is True
-    expected = demo_editor.edit(gimp_session.input("photo"), gimp_session.input("source"),
-                                gimp_session.input("edited"), feather=8)
+    expected = demo_editor.edit(
+        gimp_session.input("photo"), gimp_session.input("source"), gimp_session.input("edited"), feather=8
+    )
     assert expected.changed
     layer = gimp_session.out("edit_layer.npy")
     assert np.array_equal(layer, expected.layer)
@@ -60,8 +63,9 @@ def test_apply_edit_layer_equals_a_direct_editor_call(gimp_session, demo_editor)
 def test_16_bit_and_float_images_get_the_same_result(gimp_session, demo_editor):
     """GEGL converts the image's pixels to 8 bits for the daemon and the 8-bit result into the image's precision."""
     values = gimp_session.check("check_deep_images_take_8_bit_results")
-    expected = demo_editor.edit(gimp_session.input("photo"), gimp_session.input("source"),
-                                gimp_session.input("edited"), feather=8)
+    expected = demo_editor.edit(
+        gimp_session.input("photo"), gimp_session.input("source"), gimp_session.input("edited"), feather=8
+    )
     for name in ("u16", "float"):
         assert values[f"edit_{name}"] == ["success", f"Added “MaskGAN edit 1” to “{name}.xcf”; drawn eyeglasses"]
         assert np.array_equal(gimp_session.out(f"edit_layer_{name}.npy"), expected.layer), name
@@ -69,13 +73,19 @@ def test_16_bit_and_float_images_get_the_same_result(gimp_session, demo_editor):
 
 def test_variants_and_style_copy_equal_direct_editor_calls(gimp_session, demo_editor):
     values = gimp_session.check("check_variants_and_style_copy")
-    assert values["variants"] == ["success", "Added “MaskGAN variants 1” (seed 7): 2 variants, the first shown; "
-                                             "show one at a time to compare"]
+    assert values["variants"] == [
+        "success",
+        "Added “MaskGAN variants 1” (seed 7): 2 variants, the first shown; show one at a time to compare",
+    ]
     assert values["style"] == ["success", "Added “MaskGAN style 1” in the style of “second.xcf”"]
     assert values["style_alone"][0] == "execution-error"
     assert values["style_alone"][1].startswith("Style copy needs another open image with MaskGAN masks")
-    assert values["variants_style_tree"] == [MASKS, ["MaskGAN variants 1", ["Variant 1", "Variant 2"]],
-                                             "MaskGAN style 1", "Photo"]
+    assert values["variants_style_tree"] == [
+        MASKS,
+        ["MaskGAN variants 1", ["Variant 1", "Variant 2"]],
+        "MaskGAN style 1",
+        "Photo",
+    ]
     assert values["variants_style_unchanged"] is True
     assert values["variant_visible"] == [True, False]
     photo, source, edited = (gimp_session.input(name) for name in ("photo", "source", "edited"))
@@ -93,8 +103,12 @@ def test_batch_edits_every_open_image_with_masks(gimp_session, demo_editor):
     assert values["batch_trees"] == [[MASKS, "MaskGAN edit 1", "Photo"]] * 2
     assert values["batch_unchanged"] == [True, True]
     for index, suffix in enumerate(("", "2")):
-        expected = demo_editor.edit(gimp_session.input("photo" + suffix), gimp_session.input("source" + suffix),
-                                    gimp_session.input("edited" + suffix), feather=8)
+        expected = demo_editor.edit(
+            gimp_session.input("photo" + suffix),
+            gimp_session.input("source" + suffix),
+            gimp_session.input("edited" + suffix),
+            feather=8,
+        )
         assert np.array_equal(gimp_session.out(f"batch_layer{index + 1}.npy"), expected.layer)
 
 
@@ -103,15 +117,21 @@ def test_errors_say_what_to_do_and_add_nothing(gimp_session):
     status, message = values["daemon_down"]
     assert status == "execution-error"
     assert message.startswith("Apply edit: no MaskGAN daemon answered at ipc://")
-    assert message.endswith("Start it with `maskgan daemon start` (in the environment where maskgan is installed), "
-                            "then run the filter again")
-    assert values["mask_as_photo"] == ["execution-error", "the chosen photo “Edited mask” is a group, a MaskGAN mask or "
-                                                          "a MaskGAN result; choose the photo's layer"]
+    assert message.endswith(
+        "Start it with `maskgan daemon start` (in the environment where maskgan is installed), "
+        "then run the filter again"
+    )
+    assert values["mask_as_photo"] == [
+        "execution-error",
+        "the chosen photo “Edited mask” is a group, a MaskGAN mask or a MaskGAN result; choose the photo's layer",
+    ]
     with pytest.raises(PluginError) as krita_wording:  # what the Krita plug-in says of the same layer
         mask_colours.read_label(gimp_session.out("off_palette_edited.npy"), 24, "“Edited mask” of “sample.xcf”")
     assert values["bad_colours"] == ["execution-error", str(krita_wording.value)]
     assert "2 pixels off the palette" in str(krita_wording.value)
     assert values["errors_tree"] == [MASKS, "Photo"]
     assert values["errors_unchanged"] is True  # only the two painted pixels differ, and no layer was added
-    assert values["grey"] == ["execution-error", "“[Untitled]” is a grayscale image; MaskGAN edits colour photos: "
-                                                 "convert it with Image > Mode > RGB first"]
+    assert values["grey"] == [
+        "execution-error",
+        "“[Untitled]” is a grayscale image; MaskGAN edits colour photos: convert it with Image > Mode > RGB first",
+    ]

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from krita_runner import build_template_profile, krita_available, run_scenario
 
 TESTS = Path(__file__).resolve().parents[1]
@@ -100,7 +99,7 @@ def large(array, fill=0):
     big = np.kron(array, np.ones((LARGE_SCALE, LARGE_SCALE) + (1,) * (array.ndim - 2), array.dtype))
     canvas = np.full(LARGE + array.shape[2:], fill, array.dtype)
     y, x = LARGE_AT
-    canvas[y:y + big.shape[0], x:x + big.shape[1]] = big
+    canvas[y : y + big.shape[0], x : x + big.shape[1]] = big
     return canvas
 
 
@@ -132,8 +131,14 @@ def plugin_session(krita_template, wheels, tmp_path_factory):
 
     root = tmp_path_factory.mktemp("plugin")
     profile = krita_template.copy_to(root / "profile")
-    install(InstallPlan(KritaLocation(profile.data / "krita", profile.kritarc), current_python_version(),
-                        wheel_platform_tags(), wheels=wheels))
+    install(
+        InstallPlan(
+            KritaLocation(profile.data / "krita", profile.kritarc),
+            current_python_version(),
+            wheel_platform_tags(),
+            wheels=wheels,
+        )
+    )
     inputs = write_inputs(root / "inputs")
     daemon = DaemonProcess(root / "daemon", DEFAULT_WEIGHTS, parser_args=("--parser", "learned")).start()
     # the screenshots parse a real photo: with the landmark parser, as a daemon started with its defaults does

@@ -87,8 +87,9 @@ class Profile:
 
     def copy_to(self, root: Path) -> "Profile":
         # not the temporary folder: Krita's single-instance socket there belongs to the run that made it
-        shutil.copytree(self.root, root, symlinks=True,
-                        ignore=lambda folder, names: ["tmp"] if Path(folder) == self.root else [])
+        shutil.copytree(
+            self.root, root, symlinks=True, ignore=lambda folder, names: ["tmp"] if Path(folder) == self.root else []
+        )
         (root / "tmp").mkdir()
         return Profile(root)
 
@@ -109,8 +110,16 @@ def run_scenario(profile: Profile, scenario: Path, timeout: int = 120, screen: s
     )
     # timeout inside xvfb-run: a hung Krita must not leave Xvfb orphaned.
     command = [
-        "xvfb-run", "-a", "-s", f"-screen 0 {screen}",
-        "timeout", "-k", "5", str(timeout), "krita", "--nosplash",
+        "xvfb-run",
+        "-a",
+        "-s",
+        f"-screen 0 {screen}",
+        "timeout",
+        "-k",
+        "5",
+        str(timeout),
+        "krita",
+        "--nosplash",
     ]
     log = profile.root / f"krita-{scenario.stem}.log"
     with open(log, "w") as handle:

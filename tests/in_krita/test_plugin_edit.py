@@ -14,12 +14,15 @@ def test_parse_face_sends_the_face_choice_and_says_which_parser(plugin_session, 
     values = plugin_session.check("check_parse_face_sends_the_face_choice")
     assert values["parse_second_face_message"] == (
         "Parse face failed: the learned parser has no face detector and sees the whole image as face 0; got face 1. "
-        "Crop the photo to the face you want instead")
+        "Crop the photo to the face you want instead"
+    )
     assert values["layers_after_second_face"] == ["Background"]
     assert values["layers_after_parse"] == ["Background", "MaskGAN"]
     assert values["parsed_group_children"] == ["Source mask (locked)", "Edited mask"]
-    assert values["parse_message"] == (f"Parsed face 1 of 1 with the {parsed.parser}. Paint your edit on “Edited mask”, "
-                                       f"then Apply edit. Note: {parsed.notes[0]}.")
+    assert values["parse_message"] == (
+        f"Parsed face 1 of 1 with the {parsed.parser}. Paint your edit on “Edited mask”, "
+        f"then Apply edit. Note: {parsed.notes[0]}."
+    )
     assert np.array_equal(plugin_session.artefact("parsed_source.npy"), parsed.labels)
     assert np.array_equal(plugin_session.artefact("parsed_edited.npy"), parsed.labels)
 
@@ -43,13 +46,20 @@ def test_added_parts_come_from_the_style_document_when_asked(plugin_session, par
     assert values["looks_from_style_setting"] == "true"
     assert values["reference_without_glasses_message"] == (
         "Apply edit failed: the reference face shows no eyeglasses, which the edit adds: give a reference that wears "
-        "every added part, or leave the reference out to use the built-in looks")
+        "every added part, or leave the reference out to use the built-in looks"
+    )
     assert values["unchanged_after_refusal"] is True
-    assert values["reference_message"] == ("Added “MaskGAN edit 2”; drawn eyeglasses; drew the added eyeglasses from "
-                                           "the reference face")  # its frame colour
+    assert values["reference_message"] == (
+        "Added “MaskGAN edit 2”; drawn eyeglasses; drew the added eyeglasses from the reference face"
+    )  # its frame colour
     wearer = Reference(plugin_session.input("wearer.npy"), plugin_session.input("wearer_mask.npy"))
-    expected = demo_editor.edit(plugin_session.input("photo.npy"), parsed.labels, plugin_session.artefact("edited.npy"),
-                                feather=8, reference=wearer)
+    expected = demo_editor.edit(
+        plugin_session.input("photo.npy"),
+        parsed.labels,
+        plugin_session.artefact("edited.npy"),
+        feather=8,
+        reference=wearer,
+    )
     assert expected.looks == {"eye_g": "the reference face"}
     assert np.array_equal(plugin_session.artefact("reference_look_layer.npy"), expected.layer)
 
@@ -69,13 +79,15 @@ def test_editable_mask_converts_between_colour_and_class_layers(plugin_session):
 def test_variants_group_equals_a_direct_editor_call(plugin_session, parsed, demo_editor):
     values = plugin_session.check("check_variants_add_a_group_with_only_the_first_visible")
     seed = values["variants_seed"]
-    assert values["variants_message"] == (f"Added “MaskGAN variants 1” (seed {seed}): 3 variants, the first shown; "
-                                          "show one at a time to compare")
+    assert values["variants_message"] == (
+        f"Added “MaskGAN variants 1” (seed {seed}): 3 variants, the first shown; show one at a time to compare"
+    )
     assert values["layers_after_variants"] == ["Background", "MaskGAN variants 1", "MaskGAN edit 1", "MaskGAN"]
     assert values["variant_layers"] == [["Variant 1", True], ["Variant 2", False], ["Variant 3", False]]
     assert values["unchanged_after_variants"] is True
-    expected = demo_editor.variants(plugin_session.input("photo.npy"), parsed.labels, plugin_session.artefact("edited.npy"),
-                                    3, seed, feather=8)
+    expected = demo_editor.variants(
+        plugin_session.input("photo.npy"), parsed.labels, plugin_session.artefact("edited.npy"), 3, seed, feather=8
+    )
     got = plugin_session.artefact("variant_layers.npy")
     assert got.shape == (3,) + expected[0].layer.shape
     for layer, result in zip(got, expected):
@@ -99,7 +111,8 @@ def test_style_copy_renders_in_the_chosen_documents_style(plugin_session, demo_e
     assert values["style_choices_in_portrait"] == ["portrait 2"]
     assert values["style_message"] == "Added “MaskGAN style 1” in the style of “portrait 2”"
     assert values["unchanged_after_style"] is True
-    expected = demo_editor.style_copy(plugin_session.artefact("edited.npy"), plugin_session.input("photo2.npy"),
-                                      plugin_session.input("source2.npy"))
+    expected = demo_editor.style_copy(
+        plugin_session.artefact("edited.npy"), plugin_session.input("photo2.npy"), plugin_session.input("source2.npy")
+    )
     got = plugin_session.artefact("style_layer.npy")
     assert np.array_equal(got[..., :3], expected) and (got[..., 3] == 255).all()

@@ -3,12 +3,13 @@
 import re
 
 import numpy as np
-
 import test_plugin_errors
 
 BAD_COLOURS = test_plugin_errors.BAD_COLOURS.rstrip(".")  # the summary joins reasons with "; "
-SIXTEEN_BIT = ("“sixteen bit” is RGBA U16; MaskGAN needs 8-bit RGBA: convert it with Image > Convert Image Color "
-               "Space… to RGB/Alpha, 8-bit integer/channel")
+SIXTEEN_BIT = (
+    "“sixteen bit” is RGBA U16; MaskGAN needs 8-bit RGBA: convert it with Image > Convert Image Color "
+    "Space… to RGB/Alpha, 8-bit integer/channel"
+)
 
 
 def most_in_flight(seen):
@@ -28,12 +29,22 @@ def test_batch_apply_keeps_several_requests_in_flight_and_goes_on_past_a_failure
     assert most_in_flight(seen) == 2  # both good documents at once (the bad one never left Krita)
     assert item_progress_lines(seen), seen
     assert values["batch_apply_layers portrait"] == [
-        "Background", "MaskGAN edit 2", "MaskGAN style 1", "MaskGAN variants 1", "MaskGAN edit 1", "MaskGAN"]
+        "Background",
+        "MaskGAN edit 2",
+        "MaskGAN style 1",
+        "MaskGAN variants 1",
+        "MaskGAN edit 1",
+        "MaskGAN",
+    ]
     assert values["batch_apply_layers portrait 2"] == ["Background", "MaskGAN edit 1", "MaskGAN replaced 1", "MaskGAN"]
     assert values["batch_apply_layers bad colours"] == ["Background", "MaskGAN"]
     assert values["batch_apply_kept_every_layer"] is True
-    expected = demo_editor.edit(plugin_session.input("photo2.npy"), plugin_session.input("source2.npy"),
-                                plugin_session.input("edited2.npy"), feather=8)
+    expected = demo_editor.edit(
+        plugin_session.input("photo2.npy"),
+        plugin_session.input("source2.npy"),
+        plugin_session.input("edited2.npy"),
+        feather=8,
+    )
     assert np.array_equal(plugin_session.artefact("batch_layer_portrait_2.npy"), expected.layer)
 
 
@@ -69,8 +80,10 @@ def test_batch_parse_parses_each_document_without_masks(plugin_session):
         assert np.array_equal(plugin_session.artefact(f"batch_parsed {name}.npy"), expected)
 
 
-LAYER_SKIPS = ("“Edited mask”: part of the MaskGAN masks, not a photo; “Logo”: a vector layer: convert it to a paint "
-               "layer first (Layer > Convert); “Group 1”: a group layer: select the paint layers inside it")
+LAYER_SKIPS = (
+    "“Edited mask”: part of the MaskGAN masks, not a photo; “Logo”: a vector layer: convert it to a paint "
+    "layer first (Layer > Convert); “Group 1”: a group layer: select the paint layers inside it"
+)
 
 
 def test_batch_apply_over_selected_layers_edits_each_photo_layer_with_the_documents_masks(plugin_session, demo_editor):
@@ -80,15 +93,24 @@ def test_batch_apply_over_selected_layers_edits_each_photo_layer_with_the_docume
     assert values["layers_selected"] == ["Edited mask", "Logo", "Group 1", "Photo B", "Background"]
     assert values["layers_apply_message"] == f"Batch apply on “frames”: 2 of 5 applied; 3 skipped: {LAYER_SKIPS}"
     assert values["layers_apply_lines"] == [
-        "“Edited mask”: skipped", "“Logo”: skipped", "“Group 1”: skipped", "“Photo B”: applied", "“Background”: applied"]
+        "“Edited mask”: skipped",
+        "“Logo”: skipped",
+        "“Group 1”: skipped",
+        "“Photo B”: applied",
+        "“Background”: applied",
+    ]
     assert most_in_flight(values["layers_apply_seen"]) == 2
     assert item_progress_lines(values["layers_apply_seen"]), values["layers_apply_seen"]
     assert values["layers_apply_kept_every_layer"] is True
     assert values["layers_apply_new_layers"] == ["MaskGAN edit 1", "MaskGAN edit 2"]
     for name in ("Background", "Photo B"):
         assert values[f"layers_apply_above {name}"].startswith("MaskGAN edit ")
-        expected = demo_editor.edit(plugin_session.artefact(f"frames {name}.npy"), plugin_session.input("source2.npy"),
-                                    plugin_session.input("edited2.npy"), feather=8)
+        expected = demo_editor.edit(
+            plugin_session.artefact(f"frames {name}.npy"),
+            plugin_session.input("source2.npy"),
+            plugin_session.input("edited2.npy"),
+            feather=8,
+        )
         assert expected.changed
         assert np.array_equal(plugin_session.artefact(f"layers_apply_result {name}.npy"), expected.layer)
 
@@ -112,5 +134,7 @@ def test_batch_parse_over_selected_layers_adds_each_layers_mask_above_it(plugin_
         label = parser.parse(plugin_session.artefact(f"frames {name}.npy")).labels
         got = plugin_session.artefact(f"layers_parse_mask {name}.npy")
         face = label > 0  # background is transparent: the layer's bounds are the face's
-        assert np.array_equal(got[face, :3], label_to_color(label)[face]) and (got[..., 3] == np.where(face, 255, 0)).all()
+        assert (
+            np.array_equal(got[face, :3], label_to_color(label)[face]) and (got[..., 3] == np.where(face, 255, 0)).all()
+        )
     assert names == {"MaskGAN mask 1", "MaskGAN mask 2", "MaskGAN mask 3"}

@@ -8,7 +8,10 @@ def test_a_frozen_daemon_fails_every_pending_item_and_its_late_answers_are_dropp
     assert values["frozen_selected"] == ["Photo B", "Background"]
     assert all(line.endswith(" %") or " % (" in line for line in values["frozen_while"][1:])  # both sent when it froze
     assert values["frozen_noticed_s"] < 10
-    assert values["frozen_message"] == f"Batch apply on “frames”: 0 of 2 applied; 2 failed: “Photo B”, “Background”: {STOPPED}"
+    assert (
+        values["frozen_message"]
+        == f"Batch apply on “frames”: 0 of 2 applied; 2 failed: “Photo B”, “Background”: {STOPPED}"
+    )
     assert values["frozen_lines"] == ["“Photo B”: failed", "“Background”: failed"]
     assert values["frozen_connection"] == f"Not connected: {STOPPED}"
     assert values["frozen_start_button"] is True

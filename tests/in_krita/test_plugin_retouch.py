@@ -5,11 +5,11 @@ import shutil
 from pathlib import Path
 
 import numpy as np
-
 from conftest import large
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 SCREENSHOTS = ("krita_parse_face.png", "krita_apply_edit.png")
+
 
 def test_docker_is_usable_at_its_default_width(plugin_session):
     values = plugin_session.check("check_docker_fits_a_narrow_width")
@@ -31,7 +31,8 @@ def test_a_flat_in_between_colour_is_refused(plugin_session):
     values = plugin_session.check("check_flat_in_between_colour_is_refused")
     assert values["pink_message"].startswith(
         "“retouch”: “Edited mask” has 64 pixels off the palette (an area of a colour between two classes, more than "
-        "8 px from either: a blend only counts at an edge), in 1 colour: RGB(220, 120, 130) x64 (nearest ")
+        "8 px from either: a blend only counts at an edge), in 1 colour: RGB(220, 120, 130) x64 (nearest "
+    )
     assert values["pink_unchanged"] is True
 
 
@@ -42,7 +43,8 @@ def test_a_swatch_selects_the_edited_mask_and_an_unchanged_mask_adds_nothing(plu
         "“retouch”: “Edited mask” equals the source mask, so the edit would change nothing: nothing was sent or "
         "added. Click a palette swatch (it selects “Edited mask”) and paint the change there. Note: the photo layer "
         "“Background” changed since its masks were made (around the face): if you painted on it by mistake, undo "
-        "that and paint on “Edited mask”.")
+        "that and paint on “Edited mask”."
+    )
     assert values["unchanged_layers_same"] is True
 
 
@@ -70,17 +72,23 @@ def test_a_large_photo_is_sent_by_its_face_and_read_in_steps(plugin_session, dem
     edit of the whole photo; Parse face sends the whole photo. The longest stall of Krita's event loop is
     measured and printed (on a loaded machine it is no assertion: no wall-clock assertions in tests)."""
     values = plugin_session.check("check_a_large_photo_keeps_krita_responsive")
-    print(f"longest stall on a 4000x3000 photo: Apply edit {values['large_apply_stall_s']} s, "
-          f"Parse face {values['large_parse_stall_s']} s; Krita's resident memory before, after Apply edit, after "
-          f"Parse face: {values['large_memory_mb']} MB")
+    print(
+        f"longest stall on a 4000x3000 photo: Apply edit {values['large_apply_stall_s']} s, "
+        f"Parse face {values['large_parse_stall_s']} s; Krita's resident memory before, after Apply edit, after "
+        f"Parse face: {values['large_memory_mb']} MB"
+    )
     (edit, edit_shapes), (parse, parse_shapes) = values["large_sent"]
     assert (edit, parse) == ("edit", "parse")
     height, width = edit_shapes["image"][:2]
     assert height * width < 3000 * 4000  # not the whole photo
     assert edit_shapes["source_mask"] == edit_shapes["edited_mask"] == [height, width]
     assert parse_shapes == {"image": [3000, 4000, 3]}
-    expected = demo_editor.edit(large(plugin_session.input("photo.npy"), 90), large(plugin_session.input("sample_source.npy")),
-                                large(plugin_session.input("sample_edited.npy")), feather=8)
+    expected = demo_editor.edit(
+        large(plugin_session.input("photo.npy"), 90),
+        large(plugin_session.input("sample_source.npy")),
+        large(plugin_session.input("sample_edited.npy")),
+        feather=8,
+    )
     assert np.array_equal(plugin_session.artefact("large_result.npy"), expected.layer)  # only the face was needed
     assert values["large_parse_layers"] == ["Background", "MaskGAN edit 1", "MaskGAN replaced 1", "MaskGAN"]
 

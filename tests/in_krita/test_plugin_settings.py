@@ -5,8 +5,9 @@ import numpy as np
 from maskgan_krita.pixels import flatten_on_white
 
 TOP_LEVEL = ["Background", "Retouch", "Sketch", "MaskGAN", "MaskGAN results"]
-LOOK_1 = ("; generated eyeglasses; drew the added eyeglasses from look 1 (Look of added parts: 0 for the photo's own "
-          "style)")
+LOOK_1 = (
+    "; generated eyeglasses; drew the added eyeglasses from look 1 (Look of added parts: 0 for the photo's own style)"
+)
 DRAWN = "; drawn eyeglasses"  # Edit made by: Photo first, the default
 HIDE = "hide the MaskGAN group (and result layers) to send the whole image as shown, or set Photo to Photo layer"
 
@@ -17,7 +18,9 @@ def test_the_connection_line_shows_the_daemons_precision_and_a_different_setting
     assert values["precision_note_at_auto"] == ["", False]
     assert values["precision_note bf16"] == [
         "The daemon runs in fp32; the Precision setting bf16 applies when the docker starts the daemon next "
-        "(stop this one with `maskgan daemon stop`, then press Start daemon)", True]
+        "(stop this one with `maskgan daemon stop`, then press Start daemon)",
+        True,
+    ]
     assert values["precision_note fp32"] == ["", False] and values["precision_note auto"] == ["", False]
     for precision in ("bf16", "fp32", "auto"):
         assert values[f"precision_setting {precision}"] == precision
@@ -30,15 +33,20 @@ def test_results_go_on_top_inside_the_results_group_and_equal_direct_editor_call
     assert values["group_apply_message"] == f"Added “MaskGAN edit 1”{LOOK_1}"
     assert values["group_top_level_after_apply"] == TOP_LEVEL  # the group made on top, nothing else moved
     seed = int(values["group_variants_message"].split("(seed ")[1].split(")")[0])
-    assert values["group_variants_message"] == (f"Added “MaskGAN variants 1” (seed {seed}): 2 variants, the first "
-                                                "shown; show one at a time to compare")
+    assert values["group_variants_message"] == (
+        f"Added “MaskGAN variants 1” (seed {seed}): 2 variants, the first shown; show one at a time to compare"
+    )
     assert values["group_style_message"] == "Added “MaskGAN style 1” in the style of “portrait 2”"
     assert values["group_batch_selected"] == ["Background"]
     assert values["group_batch_message"] == "Batch apply on “layered”: 1 of 1 applied"
     assert values["look_setting"] == "0"
     assert values["group_top_level"] == TOP_LEVEL  # the group reused
-    assert values["results_group_children"] == ["MaskGAN edit 1", "MaskGAN variants 1", "MaskGAN style 1",
-                                                "MaskGAN edit 2"]  # newest on top; numbers count inside the group
+    assert values["results_group_children"] == [
+        "MaskGAN edit 1",
+        "MaskGAN variants 1",
+        "MaskGAN style 1",
+        "MaskGAN edit 2",
+    ]  # newest on top; numbers count inside the group
     assert values["group_variant_layers"] == [["Variant 1", True], ["Variant 2", False]]
     assert values["group_kept_every_layer"] is True
     photo, edited = plugin_session.input("photo.npy"), plugin_session.artefact("edited.npy")
@@ -68,7 +76,8 @@ def test_the_whole_image_is_refused_while_the_masks_or_results_show(plugin_sessi
 
 
 def test_the_whole_image_sends_the_projection_and_the_result_goes_above_the_top_layer_shown(
-        plugin_session, parsed, demo_editor, learned_parser):
+    plugin_session, parsed, demo_editor, learned_parser
+):
     values = plugin_session.check("check_whole_image_sends_the_projection")
     projection = flatten_on_white(plugin_session.artefact("projection.npy"))
     photo = plugin_session.input("photo.npy")
@@ -86,12 +95,22 @@ def test_the_whole_image_sends_the_projection_and_the_result_goes_above_the_top_
     assert values["whole_parse_message"].startswith("Parsed face 1 of 1 with the ")
     assert values["whole_parse_message"].endswith("The previous masks are kept, hidden, as “MaskGAN replaced 1”.")
     assert values["whole_top_level_after_parse"] == [
-        "Background", "Retouch", "Sketch", "MaskGAN replaced 1", "MaskGAN results", "MaskGAN"]
+        "Background",
+        "Retouch",
+        "Sketch",
+        "MaskGAN replaced 1",
+        "MaskGAN results",
+        "MaskGAN",
+    ]
     assert np.array_equal(plugin_session.artefact("whole parsed.npy"), learned_parser.parse(projection).labels)
     assert values["whole_parse_kept_every_layer"] is True
 
 
 def test_the_settings_are_back_at_their_defaults_for_the_later_checks(plugin_session):
     values = plugin_session.check("check_settings_are_back_at_their_defaults")
-    assert values["defaults_restored"] == {"precision": "auto", "photo_source": "layer", "result_place": "above_photo",
-                                           "batch_scope": "documents"}
+    assert values["defaults_restored"] == {
+        "precision": "auto",
+        "photo_source": "layer",
+        "result_place": "above_photo",
+        "batch_scope": "documents",
+    }

@@ -15,8 +15,12 @@ def test_zip_imported_by_krita_loads_with_its_shortcuts(krita_template, wheels, 
     from maskgan_installer.krita_install import InstallPlan, build_zip
     from maskgan_installer.krita_paths import KritaLocation, current_python_version, wheel_platform_tags
 
-    plan = InstallPlan(KritaLocation(tmp_path / "unused", tmp_path / "rc"), current_python_version(),
-                       wheel_platform_tags(), wheels=wheels)
+    plan = InstallPlan(
+        KritaLocation(tmp_path / "unused", tmp_path / "rc"),
+        current_python_version(),
+        wheel_platform_tags(),
+        wheels=wheels,
+    )
     profile = krita_template.copy_to(tmp_path / "profile")
     assert import_zip(build_zip(tmp_path / "maskgan.zip", plan), profile.data / "krita") == ["maskgan_krita"]
     profile.enable_plugin("maskgan_krita")  # what the user ticks in the Python Plugin Manager after importing
@@ -25,5 +29,9 @@ def test_zip_imported_by_krita_loads_with_its_shortcuts(krita_template, wheels, 
     check = result["checks"]["check_imported_plugin_loads_with_its_shortcuts"]
     assert check["ok"], check.get("error")
     assert "maskgan_docker" in result["values"]["dockers"]
-    assert result["values"]["shortcuts"] == {"maskgan_parse_face": "Ctrl+Alt+Shift+P", "maskgan_apply_edit": "Ctrl+Alt+Shift+E",
-                                             "maskgan_variants": "Ctrl+Alt+Shift+V", "maskgan_cancel": "Ctrl+Alt+Shift+X"}
+    assert result["values"]["shortcuts"] == {
+        "maskgan_parse_face": "Ctrl+Alt+Shift+P",
+        "maskgan_apply_edit": "Ctrl+Alt+Shift+E",
+        "maskgan_variants": "Ctrl+Alt+Shift+V",
+        "maskgan_cancel": "Ctrl+Alt+Shift+X",
+    }

@@ -44,8 +44,10 @@ def masks(image, tolerance: float) -> tuple[np.ndarray, np.ndarray]:
     """(source label map, edited label map) of the MaskGAN group; PluginError in the Krita plug-in's wording
     for colours off the palette."""
     source, edited = image_io.mask_layers(image)
-    return (image_io.read_label(image, source, tolerance, f"“{naming.SOURCE_MASK}” of {title(image)}"),
-            image_io.read_label(image, edited, tolerance, f"“{naming.EDITED_MASK}” of {title(image)}"))
+    return (
+        image_io.read_label(image, source, tolerance, f"“{naming.SOURCE_MASK}” of {title(image)}"),
+        image_io.read_label(image, edited, tolerance, f"“{naming.EDITED_MASK}” of {title(image)}"),
+    )
 
 
 def edit_arrays(image, selected, tolerance: float, photo=None) -> tuple:
@@ -54,8 +56,10 @@ def edit_arrays(image, selected, tolerance: float, photo=None) -> tuple:
     photo = image_io.chosen_photo(image, photo) if photo is not None else image_io.photo_layer(image, selected)
     source, edited = masks(image, tolerance)
     if np.array_equal(source, edited):
-        raise PluginError(f"{title(image)}: “{naming.EDITED_MASK}” equals the source mask, so the edit would change "
-                          f"nothing: nothing was sent or added. Paint the change on “{naming.EDITED_MASK}” first")
+        raise PluginError(
+            f"{title(image)}: “{naming.EDITED_MASK}” equals the source mask, so the edit would change "
+            f"nothing: nothing was sent or added. Paint the change on “{naming.EDITED_MASK}” first"
+        )
     return photo, {"image": image_io.read_photo(image, photo), "source_mask": source, "edited_mask": edited}
 
 
@@ -65,35 +69,46 @@ def apply_edit(daemon: Daemon, image, selected, look: Look, tolerance: float, ph
     with image_io.one_undo_step(image):
         layer = image_io.add_result(image, photo, naming.EDIT_PREFIX, reply.arrays["layer"])
     result = reply.result
-    return (f"Added “{layer.get_name()}” to {title(image)}"
-            + ("" if result.get("changed", True) else ": the edit changed no pixel")
-            + messages.routes_taken(result.get("routes") or {}) + messages.drawn_looks(result.get("looks") or {}))
+    return (
+        f"Added “{layer.get_name()}” to {title(image)}"
+        + ("" if result.get("changed", True) else ": the edit changed no pixel")
+        + messages.routes_taken(result.get("routes") or {})
+        + messages.drawn_looks(result.get("looks") or {})
+    )
 
 
 def variants(daemon: Daemon, image, selected, look: Look, tolerance: float, n: int, seed: int) -> str:
     photo, arrays = edit_arrays(image, selected, tolerance)
     reply = daemon.call("Variants", "variants", {"n": n, "seed": seed, **look.args()}, arrays)
     with image_io.one_undo_step(image):
-        group = image_io.add_result_group(image, photo, naming.VARIANTS_PREFIX, list(reply.arrays["layers"]),
-                                          "Variant")
+        group = image_io.add_result_group(image, photo, naming.VARIANTS_PREFIX, list(reply.arrays["layers"]), "Variant")
     return f"Added “{group.get_name()}” (seed {seed}): {n} variants, the first shown; show one at a time to compare"
 
 
 def style_copy(daemon: Daemon, image, selected, reference, tolerance: float) -> str:
     if reference is None or reference == image:
-        raise PluginError("Style copy needs another open image with MaskGAN masks as the reference: open a second "
-                          "photo, run Parse face on it, and choose it as Reference")
+        raise PluginError(
+            "Style copy needs another open image with MaskGAN masks as the reference: open a second "
+            "photo, run Parse face on it, and choose it as Reference"
+        )
     image_io.check_rgb(image)
     image_io.check_rgb(reference)
     photo = image_io.photo_layer(image, selected)
     _, target = masks(image, tolerance)
     reference_mask, _ = masks(reference, tolerance)
-    arrays = {"target_mask": target, "reference_mask": reference_mask,
-              "reference_image": image_io.read_photo(reference, image_io.photo_layer(reference))}
+    arrays = {
+        "target_mask": target,
+        "reference_mask": reference_mask,
+        "reference_image": image_io.read_photo(reference, image_io.photo_layer(reference)),
+    }
     rgb = daemon.call("Style copy", "style_copy", {}, arrays).arrays["image"]
     with image_io.one_undo_step(image):
-        layer = image_io.add_result(image, photo, naming.STYLE_PREFIX,
-                                    np.concatenate([rgb, np.full(rgb.shape[:2] + (1,), 255, np.uint8)], axis=2))
+        layer = image_io.add_result(
+            image,
+            photo,
+            naming.STYLE_PREFIX,
+            np.concatenate([rgb, np.full(rgb.shape[:2] + (1,), 255, np.uint8)], axis=2),
+        )
     return f"Added “{layer.get_name()}” in the style of {title(reference)}"
 
 
@@ -105,7 +120,9 @@ def batch_edit(daemon: Daemon, images, look: Look, tolerance: float, progress) -
         if image_io.find_group(image) is None:
             lines.append(f"{title(image)}: skipped, no MaskGAN masks")
             continue
-        this_image = Daemon(daemon.client, lambda fraction, text, index=index: progress((index + fraction) / count, text))
+        this_image = Daemon(
+            daemon.client, lambda fraction, text, index=index: progress((index + fraction) / count, text)
+        )
         try:
             lines.append(apply_edit(this_image, image, [], look, tolerance))
             done += 1

@@ -31,8 +31,13 @@ class WatchedClient(Client):
         super().__init__(endpoint, **kwargs)
         vendor = str(Path(__file__).resolve().parents[1])
         self._watcher = subprocess.Popen(
-            [sys.executable, __file__, self.endpoint, str(log or os.devnull)], stdin=subprocess.PIPE, text=True,
-            env={**os.environ, "PYTHONPATH": vendor}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [sys.executable, __file__, self.endpoint, str(log or os.devnull)],
+            stdin=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONPATH": vendor},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
 
     def _tell(self, line: str) -> None:
         self._watcher.stdin.write(line + "\n")

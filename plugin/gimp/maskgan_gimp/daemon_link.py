@@ -8,7 +8,6 @@ machine). The two need different advice, so a short ``hello`` tells them apart.
 from __future__ import annotations
 
 from maskgan_client import Client, DaemonError, DaemonUnavailable
-
 from maskgan_krita.guard import PluginError
 
 PROBE_TIMEOUT = 3.0  # seconds a daemon that stalled gets to answer hello
@@ -41,9 +40,13 @@ class Daemon:
         try:
             self.client.hello(timeout=PROBE_TIMEOUT)
         except DaemonError:
-            return DaemonDown(f"{what}: no MaskGAN daemon answered at {error.endpoint}. Start it with "
-                              "`maskgan daemon start` (in the environment where maskgan is installed), then run "
-                              "the filter again")
-        return DaemonDown(f"{what}: the MaskGAN daemon at {error.endpoint} stopped answering for a while (loading "
-                          "its face parser can do that on a busy machine) and answers again now: run the filter "
-                          "again")
+            return DaemonDown(
+                f"{what}: no MaskGAN daemon answered at {error.endpoint}. Start it with "
+                "`maskgan daemon start` (in the environment where maskgan is installed), then run "
+                "the filter again"
+            )
+        return DaemonDown(
+            f"{what}: the MaskGAN daemon at {error.endpoint} stopped answering for a while (loading "
+            "its face parser can do that on a busy machine) and answers again now: run the filter "
+            "again"
+        )

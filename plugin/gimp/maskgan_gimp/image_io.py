@@ -35,8 +35,9 @@ def title(image) -> str:
 def check_rgb(image) -> None:
     if image.get_base_type() != Gimp.ImageBaseType.RGB:
         mode = "grayscale" if image.get_base_type() == Gimp.ImageBaseType.GRAY else "indexed"
-        raise PluginError(f"{title(image)} is a {mode} image; MaskGAN edits colour photos: convert it with "
-                          "Image > Mode > RGB first")
+        raise PluginError(
+            f"{title(image)} is a {mode} image; MaskGAN edits colour photos: convert it with Image > Mode > RGB first"
+        )
 
 
 def read_rgba(image, drawable) -> np.ndarray:
@@ -121,8 +122,10 @@ def chosen_photo(image, layer):
     if layer.get_image() != image:
         raise PluginError(f"the chosen photo “{layer.get_name()}” is not a layer of {title(image)}")
     if not _can_be_photo(layer):
-        raise PluginError(f"the chosen photo “{layer.get_name()}” is a group, a MaskGAN mask or a MaskGAN result; "
-                          "choose the photo's layer")
+        raise PluginError(
+            f"the chosen photo “{layer.get_name()}” is a group, a MaskGAN mask or a MaskGAN result; "
+            "choose the photo's layer"
+        )
     return layer
 
 
@@ -160,8 +163,13 @@ def create_mask_group(image, label: np.ndarray, mode: str):
         edited = new_group(image, naming.CLASS_LAYERS_GROUP, group, 0)
         table = labels()
         for index in range(1, len(table.CLASS_NAMES)):  # later class on top: it wins on overlaps
-            new_layer(image, naming.class_layer_name(index, table.CLASS_NAMES),
-                      pixels.label_to_class_layer(label, index), edited, 0)
+            new_layer(
+                image,
+                naming.class_layer_name(index, table.CLASS_NAMES),
+                pixels.label_to_class_layer(label, index),
+                edited,
+                0,
+            )
     edited.set_opacity(EDITED_MASK_OPACITY * 100.0 / 255)
     return group
 
@@ -174,8 +182,9 @@ def mask_layers(image) -> tuple:
         raise PluginError(f"{title(image)} has no MaskGAN masks yet: run Filters > MaskGAN > Parse face first")
     edited = child(group, naming.EDITED_MASK) or child(group, naming.CLASS_LAYERS_GROUP)
     if edited is None:
-        raise PluginError(f"the MaskGAN group of {title(image)} has no “{naming.EDITED_MASK}” layer; "
-                          "run Parse face again")
+        raise PluginError(
+            f"the MaskGAN group of {title(image)} has no “{naming.EDITED_MASK}” layer; run Parse face again"
+        )
     return source, edited
 
 
@@ -205,8 +214,9 @@ def add_result(image, above, name_prefix: str, rgba: np.ndarray):
 
 def add_result_group(image, above, name_prefix: str, layers: list[np.ndarray], layer_name: str):
     """A new group ``prefix N`` just above ``above`` holding ``layers`` (the first on top, the others hidden)."""
-    group = new_group(image, naming.next_numbered(name_prefix, names(image)), above.get_parent(),
-                      image.get_item_position(above))
+    group = new_group(
+        image, naming.next_numbered(name_prefix, names(image)), above.get_parent(), image.get_item_position(above)
+    )
     for index, rgba in reversed(list(enumerate(layers))):
         layer = new_layer(image, f"{layer_name} {index + 1}", rgba, group, 0)
         layer.set_visible(index == 0)

@@ -19,7 +19,6 @@ gi.require_version("GimpUi", "3.0")
 from gi.repository import Gimp, GimpUi, GLib, GObject  # noqa: E402
 
 from maskgan_client.protocol import FACE, FEATHER, LOOK, METHODS, SEED, VARIANTS  # noqa: E402
-
 from maskgan_krita.guard import PluginError  # noqa: E402
 from maskgan_krita.settings import MASK_MODES, TOLERANCE_RANGE  # noqa: E402
 from maskgan_krita.vendor_path import labels  # noqa: E402
@@ -30,9 +29,11 @@ from .daemon_link import Daemon  # noqa: E402
 
 MENU = "<Image>/Filters/MaskGAN"
 PREFIX = "plug-in-maskgan-"
-METHOD_LABELS = {"auto": "Photo first (moved, transferred or drawn from the photo; the generator for the rest)",
-                 "generate": "Generator everywhere (the paper's behaviour)",
-                 "photo": "Photo only (never the generator)"}
+METHOD_LABELS = {
+    "auto": "Photo first (moved, transferred or drawn from the photo; the generator for the rest)",
+    "generate": "Generator everywhere (the paper's behaviour)",
+    "photo": "Photo only (never the generator)",
+}
 MASK_MODE_LABELS = {"colour": "One colour layer", "classes": "One layer per class"}
 READWRITE = GObject.ParamFlags.READWRITE
 CANCEL_LOG = Path(__file__).resolve().parents[2] / "cancelled.log"  # in the plug-in's folder (uninstall removes it)
@@ -46,40 +47,72 @@ def _choice(labels_by_id: dict[str, str]):
 
 
 def _daemon_args(procedure) -> None:
-    procedure.add_string_argument("endpoint", "Daemon endpoint",
-                                  "Where the MaskGAN daemon listens; empty: the one it announced (maskgan daemon start)",
-                                  "", READWRITE)
+    procedure.add_string_argument(
+        "endpoint",
+        "Daemon endpoint",
+        "Where the MaskGAN daemon listens; empty: the one it announced (maskgan daemon start)",
+        "",
+        READWRITE,
+    )
 
 
 def _look_args(procedure) -> None:
-    procedure.add_choice_argument("method", "Edit made by", "How changed regions are made",
-                                  _choice({m: METHOD_LABELS[m] for m in METHODS}), METHODS[0], READWRITE)
-    procedure.add_int_argument("look", "Look of added parts",
-                               "-1: automatic, 0: the photo's own style, 1..16: a built-in look", *LOOK.range,
-                               LOOK.default, READWRITE)
-    procedure.add_int_argument("feather", "Feather", "Soft edge of the pasted-back edit, pixels", *FEATHER.range,
-                               FEATHER.default, READWRITE)
-    procedure.add_int_argument("colour-tolerance", "Colour tolerance",
-                               "How far a painted colour may be from a palette colour and still count as it",
-                               *TOLERANCE_RANGE, round(labels().DEFAULT_COLOR_TOLERANCE), READWRITE)
+    procedure.add_choice_argument(
+        "method",
+        "Edit made by",
+        "How changed regions are made",
+        _choice({m: METHOD_LABELS[m] for m in METHODS}),
+        METHODS[0],
+        READWRITE,
+    )
+    procedure.add_int_argument(
+        "look",
+        "Look of added parts",
+        "-1: automatic, 0: the photo's own style, 1..16: a built-in look",
+        *LOOK.range,
+        LOOK.default,
+        READWRITE,
+    )
+    procedure.add_int_argument(
+        "feather", "Feather", "Soft edge of the pasted-back edit, pixels", *FEATHER.range, FEATHER.default, READWRITE
+    )
+    procedure.add_int_argument(
+        "colour-tolerance",
+        "Colour tolerance",
+        "How far a painted colour may be from a palette colour and still count as it",
+        *TOLERANCE_RANGE,
+        round(labels().DEFAULT_COLOR_TOLERANCE),
+        READWRITE,
+    )
 
 
 def _declare(procedure, name: str) -> None:
     if name == "parse-face":
         procedure.add_int_argument("face", "Face", "Which face: 0 is the largest", *FACE.range, FACE.default, READWRITE)
-        procedure.add_choice_argument("mask-mode", "Mask as", "One colour layer or one layer per class",
-                                      _choice({m: MASK_MODE_LABELS[m] for m in MASK_MODES}), MASK_MODES[0], READWRITE)
+        procedure.add_choice_argument(
+            "mask-mode",
+            "Mask as",
+            "One colour layer or one layer per class",
+            _choice({m: MASK_MODE_LABELS[m] for m in MASK_MODES}),
+            MASK_MODES[0],
+            READWRITE,
+        )
     elif name == "style-copy":
-        procedure.add_image_argument("reference", "Reference", "Another open image with MaskGAN masks", True,
-                                     READWRITE)
-        procedure.add_int_argument("colour-tolerance", "Colour tolerance",
-                                   "How far a painted colour may be from a palette colour and still count as it",
-                                   *TOLERANCE_RANGE, round(labels().DEFAULT_COLOR_TOLERANCE), READWRITE)
+        procedure.add_image_argument("reference", "Reference", "Another open image with MaskGAN masks", True, READWRITE)
+        procedure.add_int_argument(
+            "colour-tolerance",
+            "Colour tolerance",
+            "How far a painted colour may be from a palette colour and still count as it",
+            *TOLERANCE_RANGE,
+            round(labels().DEFAULT_COLOR_TOLERANCE),
+            READWRITE,
+        )
     else:
         _look_args(procedure)
         if name == "apply-edit":
-            procedure.add_layer_argument("photo", "Photo", "The photo layer (none: the selected or bottom layer)",
-                                         True, READWRITE)
+            procedure.add_layer_argument(
+                "photo", "Photo", "The photo layer (none: the selected or bottom layer)", True, READWRITE
+            )
         if name == "variants":
             procedure.add_int_argument("n", "Variants", "How many", *VARIANTS.range, VARIANTS.default, READWRITE)
             procedure.add_int_argument("seed", "Seed", "-1: a fresh one each run", -1, SEED.high, -1, READWRITE)
@@ -102,21 +135,28 @@ def _show_progress(fraction: float, text: str) -> None:
 
 
 def _look(config) -> actions.Look:
-    return actions.Look(config.get_property("feather"), config.get_property("look"),
-                        config.get_property("method"))
+    return actions.Look(config.get_property("feather"), config.get_property("look"), config.get_property("method"))
 
 
 def _work(name: str, image, drawables, config, daemon: Daemon) -> str:
     if name == "parse-face":
-        return actions.parse_face(daemon, image, drawables, config.get_property("face"),
-                                  config.get_property("mask-mode"))
+        return actions.parse_face(
+            daemon, image, drawables, config.get_property("face"), config.get_property("mask-mode")
+        )
     tolerance = config.get_property("colour-tolerance")
     if name == "apply-edit":
         return actions.apply_edit(daemon, image, drawables, _look(config), tolerance, config.get_property("photo"))
     if name == "variants":
         seed = config.get_property("seed")
-        return actions.variants(daemon, image, drawables, _look(config), tolerance, config.get_property("n"),
-                                seed if seed >= 0 else random.randrange(SEED.high + 1))
+        return actions.variants(
+            daemon,
+            image,
+            drawables,
+            _look(config),
+            tolerance,
+            config.get_property("n"),
+            seed if seed >= 0 else random.randrange(SEED.high + 1),
+        )
     if name == "style-copy":
         return actions.style_copy(daemon, image, drawables, config.get_property("reference"), tolerance)
     return actions.batch_edit(daemon, list(Gimp.get_images()), _look(config), tolerance, _show_progress)
@@ -130,7 +170,7 @@ class MaskGAN(Gimp.PlugIn):
         return False
 
     def do_create_procedure(self, full_name):
-        name = full_name[len(PREFIX):]
+        name = full_name[len(PREFIX) :]
         label, blurb = PROCEDURES[name]
         procedure = Gimp.ImageProcedure.new(self, full_name, Gimp.PDBProcType.PLUGIN, self.run, name)
         procedure.set_image_types("RGB*" if name != "batch-edit" else "*")
@@ -138,7 +178,9 @@ class MaskGAN(Gimp.PlugIn):
             procedure.set_sensitivity_mask(Gimp.ProcedureSensitivityMask.ALWAYS)
         procedure.set_menu_label(label)
         procedure.add_menu_path(MENU)
-        procedure.set_documentation(blurb, blurb + ". Needs a running MaskGAN daemon (maskgan daemon start).", full_name)
+        procedure.set_documentation(
+            blurb, blurb + ". Needs a running MaskGAN daemon (maskgan daemon start).", full_name
+        )
         procedure.set_attribution("MaskGAN Studio", "MaskGAN Studio", "2026")
         _declare(procedure, name)
         return procedure
@@ -176,8 +218,9 @@ class MaskGAN(Gimp.PlugIn):
 
 
 def _failed(procedure, run_mode, message: str):
-    return procedure.new_return_values(Gimp.PDBStatusType.EXECUTION_ERROR,
-                                       GLib.Error.new_literal(Gimp.PlugIn.error_quark(), message, 0))
+    return procedure.new_return_values(
+        Gimp.PDBStatusType.EXECUTION_ERROR, GLib.Error.new_literal(Gimp.PlugIn.error_quark(), message, 0)
+    )
 
 
 def main(argv) -> None:

@@ -45,11 +45,13 @@ class Actions:
         doc = self.document()
         document_io.check_rgba8(doc)
         photo = self.photos.photo(doc)
-        label = mask_colours.read_label(document_io.read_image_file(path), self.settings.colour_tolerance,
-                                        f"“{Path(path).name}”")
+        label = mask_colours.read_label(
+            document_io.read_image_file(path), self.settings.colour_tolerance, f"“{Path(path).name}”"
+        )
         record, kept = document_io.run_now(self._make_mask_group_steps(doc, label, photo))
-        self.board.say(f"Imported the mask: paint on “{naming.EDITED_MASK}” with the palette colours, then Apply edit."
-                       + kept)
+        self.board.say(
+            f"Imported the mask: paint on “{naming.EDITED_MASK}” with the palette colours, then Apply edit." + kept
+        )
 
         def fingerprint():  # of the photo as it is now, to notice later changes; read in steps
             _, record.fingerprint = yield from photo.read_steps(doc, document_io.whole(doc), fingerprint=True)
@@ -72,7 +74,9 @@ class Actions:
             self._masks(doc)  # refuse to convert a mask with unknown colours (it would lose them)
             document_io.convert_edited(doc, mode, self.settings.colour_tolerance)
             doc.refreshProjection()
-            self.board.say("The editable mask is now " + ("one layer per class" if mode == "classes" else "one colour layer"))
+            self.board.say(
+                "The editable mask is now " + ("one layer per class" if mode == "classes" else "one colour layer")
+            )
         else:
             self.board.changed()
 
@@ -91,7 +95,9 @@ class Actions:
         name = labels().CLASS_NAMES[index]
         group = document_io.find_group(doc) if doc is not None else None
         if group is None:
-            self.board.say(f"Painting {name}: parse the face or import a mask first, then paint on “{naming.EDITED_MASK}”")
+            self.board.say(
+                f"Painting {name}: parse the face or import a mask first, then paint on “{naming.EDITED_MASK}”"
+            )
             return
         layer = document_io.class_layer(doc, index) or document_io.child(group, naming.EDITED_MASK)
         if layer is None:  # per-class mode, background: erase on the class layers
@@ -135,8 +141,14 @@ class Actions:
 
         def steps():
             image, fingerprint = yield from photo.read_steps(doc, document_io.whole(doc), fingerprint=True)
-            self.tasks.submit("Parse face", "parse", {"face": self.face}, {"image": image},
-                              lambda result, out: self.add_parse_steps(doc, photo, result, out, fingerprint), doc=doc)
+            self.tasks.submit(
+                "Parse face",
+                "parse",
+                {"face": self.face},
+                {"image": image},
+                lambda result, out: self.add_parse_steps(doc, photo, result, out, fingerprint),
+                doc=doc,
+            )
 
         self.tasks.prepare("Parse face", doc, steps())
 
@@ -157,11 +169,19 @@ class Actions:
         def steps():
             anchor, rect, arrays, note = yield from self.edit_steps(doc)
             if np.array_equal(arrays["source_mask"], arrays["edited_mask"]):
-                raise PluginError(f"{title(doc)}: “{naming.EDITED_MASK}” equals the source mask, so the edit would "
-                                  "change nothing: nothing was sent or added. Click a palette swatch (it selects "
-                                  f"“{naming.EDITED_MASK}”) and paint the change there." + note)
-            self.tasks.submit("Apply edit", "edit", self.edit_args(), {**arrays, **look_arrays},
-                              lambda result, out: self.add_edit_steps(doc, anchor, rect, result, out, note), doc=doc)
+                raise PluginError(
+                    f"{title(doc)}: “{naming.EDITED_MASK}” equals the source mask, so the edit would "
+                    "change nothing: nothing was sent or added. Click a palette swatch (it selects "
+                    f"“{naming.EDITED_MASK}”) and paint the change there." + note
+                )
+            self.tasks.submit(
+                "Apply edit",
+                "edit",
+                self.edit_args(),
+                {**arrays, **look_arrays},
+                lambda result, out: self.add_edit_steps(doc, anchor, rect, result, out, note),
+                doc=doc,
+            )
 
         self.tasks.prepare("Apply edit", doc, steps())
 
@@ -169,16 +189,21 @@ class Actions:
         """Generator: the edit's layer, added band by band; returns the message."""
         added = []
         try:
-            node = yield from document_io.add_result_layer_steps(doc, self._result_spot(doc, anchor), arrays["layer"],
-                                                                 naming.EDIT_PREFIX, (rect.x, rect.y), added)
+            node = yield from document_io.add_result_layer_steps(
+                doc, self._result_spot(doc, anchor), arrays["layer"], naming.EDIT_PREFIX, (rect.x, rect.y), added
+            )
             yield  # a Cancel that came while the layer was added takes it away
         except GeneratorExit:
             for node in added:
                 node.remove()
             raise
-        return (f"Added “{node.name()}”" + ("" if result.get("changed", True) else ": the edit changed no pixel")
-                + messages.routes_taken(result.get("routes") or {}) + messages.drawn_looks(result.get("looks") or {})
-                + note)
+        return (
+            f"Added “{node.name()}”"
+            + ("" if result.get("changed", True) else ": the edit changed no pixel")
+            + messages.routes_taken(result.get("routes") or {})
+            + messages.drawn_looks(result.get("looks") or {})
+            + note
+        )
 
     def edit_args(self) -> dict:
         return {"feather": self.settings.feather, "look": self.settings.look, "method": self.settings.method}
@@ -188,8 +213,10 @@ class Actions:
         if not self.settings.looks_from_style:
             return {}
         if style_document is None:
-            raise PluginError("“Added parts from Style from” is on, but no document is chosen under “Style from”: open "
-                              "a photo of a face that wears the parts, parse or import its mask, and choose it there")
+            raise PluginError(
+                "“Added parts from Style from” is on, but no document is chosen under “Style from”: open "
+                "a photo of a face that wears the parts, parse or import its mask, and choose it there"
+            )
         photo, mask = self._reference_face(style_document)
         return {"reference_image": photo, "reference_mask": mask}
 
@@ -214,8 +241,14 @@ class Actions:
             anchor, rect, arrays, note = yield from self.edit_steps(doc)
             seed = random.randrange(2**31)
             args = {"n": self.settings.variants, "seed": seed, **self.edit_args()}
-            self.tasks.submit("Variants", "variants", args, {**arrays, **look_arrays},
-                              lambda result, out: self._add_variants_steps(doc, anchor, rect, seed, out, note), doc=doc)
+            self.tasks.submit(
+                "Variants",
+                "variants",
+                args,
+                {**arrays, **look_arrays},
+                lambda result, out: self._add_variants_steps(doc, anchor, rect, seed, out, note),
+                doc=doc,
+            )
 
         self.tasks.prepare("Variants", doc, steps())
 
@@ -223,15 +256,18 @@ class Actions:
         """Generator: the variants' group, a layer per step; returns the message."""
         added = []
         try:
-            group = yield from document_io.add_result_group_steps(doc, self._result_spot(doc, anchor),
-                                                                  list(arrays["layers"]), (rect.x, rect.y), added)
+            group = yield from document_io.add_result_group_steps(
+                doc, self._result_spot(doc, anchor), list(arrays["layers"]), (rect.x, rect.y), added
+            )
             yield  # a Cancel that came while the last variant was added takes the group away
         except GeneratorExit:
             for node in added:
                 node.remove()
             raise
-        return (f"Added “{group.name()}” (seed {seed}): {len(arrays['layers'])} variants, the first shown; "
-                "show one at a time to compare" + note)
+        return (
+            f"Added “{group.name()}” (seed {seed}): {len(arrays['layers'])} variants, the first shown; "
+            "show one at a time to compare" + note
+        )
 
     def style_references(self) -> list:
         """The documents Style copy can take the style from: the other open ones with MaskGAN masks."""
@@ -243,14 +279,22 @@ class Actions:
         doc = self.document()
         document_io.check_rgba8(doc)
         if reference is None:
-            raise PluginError("Style copy needs a reference: open a second photo, parse or import its mask, "
-                              "and pick it under “Style from”")
+            raise PluginError(
+                "Style copy needs a reference: open a second photo, parse or import its mask, "
+                "and pick it under “Style from”"
+            )
         anchor = self.photos.anchor(doc)
         _, target = self._masks(doc)
         reference_photo, reference_mask = self._reference_face(reference)
         arrays = {"target_mask": target, "reference_image": reference_photo, "reference_mask": reference_mask}
-        self.tasks.submit("Style copy", "style_copy", {}, arrays,
-                          lambda result, out: self._add_style(doc, anchor, title(reference), out), doc=doc)
+        self.tasks.submit(
+            "Style copy",
+            "style_copy",
+            {},
+            arrays,
+            lambda result, out: self._add_style(doc, anchor, title(reference), out),
+            doc=doc,
+        )
 
     def _add_style(self, doc, anchor, reference_name: str, arrays: dict) -> None:
         image = arrays["image"]

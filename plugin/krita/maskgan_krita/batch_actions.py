@@ -26,16 +26,21 @@ class BatchActions:
             doc, items = self._selected_layer_items()
             # every layer goes with these masks: read once, so that bad colours stop the batch before anything is sent
             rect, tolerance = document_io.edit_region(doc), self.settings.colour_tolerance
-            masks = (rect, document_io.run_now(document_io.read_source_mask_steps(doc, tolerance, rect)),
-                     document_io.run_now(document_io.read_edited_mask_steps(doc, tolerance, rect)))
+            masks = (
+                rect,
+                document_io.run_now(document_io.read_source_mask_steps(doc, tolerance, rect)),
+                document_io.run_now(document_io.read_edited_mask_steps(doc, tolerance, rect)),
+            )
             batch = Batch(f"Batch apply on {title(doc)}", "applied", items)
             self.batches.start(batch, lambda item: self._send_edit(item, look_arrays, masks))
             return
         docs = [d for d in self.krita.documents() if document_io.find_group(d) is not None]
         if not docs:
             raise PluginError("no open document has MaskGAN masks: parse or import a mask into each photo first")
-        self.batches.start(Batch("Batch apply", "applied", [Item(title(d), (d, None)) for d in docs]),
-                           lambda item: self._send_edit(item, look_arrays))
+        self.batches.start(
+            Batch("Batch apply", "applied", [Item(title(d), (d, None)) for d in docs]),
+            lambda item: self._send_edit(item, look_arrays),
+        )
 
     def batch_parse(self) -> None:
         """Parse face (the largest in each photo) on each item of the batch scope; in the document scope,
@@ -46,8 +51,9 @@ class BatchActions:
         else:
             docs = [d for d in self.krita.documents() if document_io.find_group(d) is None]
             if not docs:
-                raise PluginError("every open document has MaskGAN masks already; "
-                                  "to parse one again, use Parse face on it")
+                raise PluginError(
+                    "every open document has MaskGAN masks already; to parse one again, use Parse face on it"
+                )
             batch = Batch("Batch parse", "parsed", [Item(title(d), (d, None)) for d in docs])
         self.batches.start(batch, self._send_parse)
 
@@ -62,8 +68,10 @@ class BatchActions:
         document_io.check_rgba8(doc)
         nodes = view.selectedNodes()
         if not nodes:
-            raise PluginError(f"no layer of {title(doc)} is selected: select the photo layers in the Layers docker "
-                              "(Ctrl+click for several), or set “Batch over” to all open documents")
+            raise PluginError(
+                f"no layer of {title(doc)} is selected: select the photo layers in the Layers docker "
+                "(Ctrl+click for several), or set “Batch over” to all open documents"
+            )
         items = []
         for node in nodes:
             problem = document_io.photo_problem(node)
@@ -75,9 +83,14 @@ class BatchActions:
         doc, layer = item.payload
         actions = self.actions
         anchor, rect, arrays, note = document_io.run_now(actions.edit_steps(doc, layer, masks))
-        self.batches.send_item(item, "edit", actions.edit_args(), {**arrays, **look_arrays},
-                               lambda result, out: document_io.run_now(actions.add_edit_steps(doc, anchor, rect, result, out)),
-                               doc)
+        self.batches.send_item(
+            item,
+            "edit",
+            actions.edit_args(),
+            {**arrays, **look_arrays},
+            lambda result, out: document_io.run_now(actions.add_edit_steps(doc, anchor, rect, result, out)),
+            doc,
+        )
 
     def _send_parse(self, item: Item) -> None:
         doc, layer = item.payload

@@ -102,8 +102,9 @@ class Batches:
             self.lines, self.board.progress = batch.lines(), batch.progress()
             self.board.changed()
 
-        self.tasks.submit(f"{batch.title} {item.label}", op, args, arrays, result, failed, progress, doc,
-                          resend_busy=False)
+        self.tasks.submit(
+            f"{batch.title} {item.label}", op, args, arrays, result, failed, progress, doc, resend_busy=False
+        )
 
     def cancel(self) -> None:
         """Cancel every running request, the reading before one, the adding of results and the rest of a batch;

@@ -29,7 +29,7 @@ every POLL_MS while started (a QTimer in Krita, a fake in tests).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from maskgan_client import Client, DaemonError, DaemonUnavailable
 from maskgan_client.client import PING_INTERVAL, PING_TIMEOUT, error_of
@@ -77,8 +77,18 @@ class Connection:
         self._client.close()
         self._client = self._client_factory(endpoint or None, timeout=HELLO_TIMEOUT)
 
-    def submit(self, op: str, args=None, arrays=None, *, on_result, on_error, on_progress=None,
-               timeout: float | None = None, resend_busy: bool = True) -> str:
+    def submit(
+        self,
+        op: str,
+        args=None,
+        arrays=None,
+        *,
+        on_result,
+        on_error,
+        on_progress=None,
+        timeout: float | None = None,
+        resend_busy: bool = True,
+    ) -> str:
         """Send a request; exactly one of ``on_result``/``on_error`` is called later, on the event loop."""
         timeout = (HELLO_TIMEOUT if op == "hello" else WORK_TIMEOUT) if timeout is None else timeout
         now = self._clock()
@@ -86,8 +96,17 @@ class Connection:
             self._next_ping = now + PING_INTERVAL
         request_id = self._client.submit(op, args, arrays)
         resend = resend_busy and op not in CONTROL_OPS
-        self._pending[request_id] = Pending(op, on_result, on_error, on_progress, timeout, now,
-                                            (args, arrays) if resend else None, FlowControl(1) if resend else None, now)
+        self._pending[request_id] = Pending(
+            op,
+            on_result,
+            on_error,
+            on_progress,
+            timeout,
+            now,
+            (args, arrays) if resend else None,
+            FlowControl(1) if resend else None,
+            now,
+        )
         self._timer.start()
         return request_id
 
@@ -116,12 +135,16 @@ class Connection:
             self._dispatch(event)
         now = self._clock()
         self._resend_due(now)
-        late = {request_id: p for request_id, p in self._pending.items()
-                if not p.waiting and now - p.last_heard > p.timeout}
+        late = {
+            request_id: p for request_id, p in self._pending.items() if not p.waiting and now - p.last_heard > p.timeout
+        }
         if late:
             self._client.reconnect()
-            self._fail_all(DaemonError("unavailable", STOPPED_ANSWERING) if self._ping in late
-                           else DaemonUnavailable(self._client.endpoint, max(p.timeout for p in late.values())))
+            self._fail_all(
+                DaemonError("unavailable", STOPPED_ANSWERING)
+                if self._ping in late
+                else DaemonUnavailable(self._client.endpoint, max(p.timeout for p in late.values()))
+            )
         self._keep_alive(now)
         if not self._pending:
             self._timer.stop()
@@ -158,8 +181,12 @@ class Connection:
         pending.resend = None  # the daemon has it: its arrays are no longer needed here
         if event.type == "progress":
             if pending.on_progress is not None:
-                self._call(pending.on_progress, int(header.get("done", 0)), int(header.get("total", 0)),
-                           str(header.get("message", "")))
+                self._call(
+                    pending.on_progress,
+                    int(header.get("done", 0)),
+                    int(header.get("total", 0)),
+                    str(header.get("message", "")),
+                )
             return
         del self._pending[event.request_id]
         if event.type == "result":

@@ -46,9 +46,14 @@ class Controller(QObject):
         poll.timeout.connect(guarded()(self.connection.tick))
         self.link = DaemonLink(self.connection, self.settings, self.board, QTimer.singleShot)
         self.photos = MaskPhotos(self.settings)
-        self.tasks = Tasks(self.connection, self.board, self.link, self._run_steps,
-                           is_open=lambda doc: self.actions.is_open(doc),
-                           batch_running=lambda: self.batches.batch is not None)
+        self.tasks = Tasks(
+            self.connection,
+            self.board,
+            self.link,
+            self._run_steps,
+            is_open=lambda doc: self.actions.is_open(doc),
+            batch_running=lambda: self.batches.batch is not None,
+        )
         self.batches = Batches(self.tasks, self.link, self.board, QTimer.singleShot)
         self.actions = Actions(krita, self.settings, self.board, self.link, self.tasks, self.batches, self.photos)
         self.batch_actions = BatchActions(krita, self.settings, self.actions, self.batches)

@@ -20,8 +20,10 @@ def start_command(endpoint: str, precision: str, config: Path = CONFIG) -> list[
     try:
         command = json.loads(config.read_text())["command"]
     except (OSError, ValueError, KeyError) as error:
-        raise PluginError(f"cannot start the daemon: {config} is missing or broken ({error}); "
-                          "run `maskgan install krita` again, or start it with `maskgan daemon start`") from error
+        raise PluginError(
+            f"cannot start the daemon: {config} is missing or broken ({error}); "
+            "run `maskgan install krita` again, or start it with `maskgan daemon start`"
+        ) from error
     if not (isinstance(command, list) and command and all(isinstance(part, str) for part in command)):
         raise PluginError(f"cannot start the daemon: 'command' in {config} must be a list of strings")
     return command + ["start", "--detach", "--precision", precision] + (["--endpoint", endpoint] if endpoint else [])
@@ -30,7 +32,12 @@ def start_command(endpoint: str, precision: str, config: Path = CONFIG) -> list[
 def launch(command: list[str]) -> None:
     """Start the command in its own session and return at once (the UI never waits for it)."""
     try:
-        subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                         start_new_session=True)
+        subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     except OSError as error:
         raise PluginError(f"cannot start the daemon with {' '.join(command)}: {error}") from error

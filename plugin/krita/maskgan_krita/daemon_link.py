@@ -51,8 +51,10 @@ class DaemonLink:
         self._start_tries = 0
         if result.get("protocol") != PROTOCOL_VERSION:
             self.daemon = None
-            self.connection_text = (f"Daemon speaks protocol {result.get('protocol')}, this plug-in {PROTOCOL_VERSION}: "
-                                    "update the plug-in (`maskgan install krita`) or the daemon so that they match")
+            self.connection_text = (
+                f"Daemon speaks protocol {result.get('protocol')}, this plug-in {PROTOCOL_VERSION}: "
+                "update the plug-in (`maskgan install krita`) or the daemon so that they match"
+            )
         else:
             self.daemon = result
             self.connection_text = messages.connected(result)
@@ -89,8 +91,9 @@ class DaemonLink:
     def require(self) -> None:
         """PluginError when no daemon is connected (and a hello, so that the next click works once one answers)."""
         if self.daemon is None:
-            error = PluginError("no MaskGAN daemon is connected: press Start daemon or run `maskgan daemon start`, "
-                                "then try again")
+            error = PluginError(
+                "no MaskGAN daemon is connected: press Start daemon or run `maskgan daemon start`, then try again"
+            )
             self.connect()
             raise error
 

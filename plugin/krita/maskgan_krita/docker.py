@@ -14,13 +14,29 @@ never Krita's error dialog.
 from __future__ import annotations
 
 from krita import DockWidget
-from maskgan_client.protocol import FACE, FEATHER, LOOK, METHODS, VARIANTS
 from PyQt5.QtCore import Qt, QTimer
 from PyQt5.QtGui import QColor, QIcon, QPixmap
 from PyQt5.QtWidgets import (
-    QCheckBox, QComboBox, QFileDialog, QFormLayout, QFrame, QGridLayout, QLabel, QLineEdit, QProgressBar,
-    QPushButton, QScrollArea, QSizePolicy, QSpinBox, QTabWidget, QToolButton, QVBoxLayout, QWidget,
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QSpinBox,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
 )
+
+from maskgan_client.protocol import FACE, FEATHER, LOOK, METHODS, VARIANTS
 
 from .document_io import title
 from .guard import guarded
@@ -96,8 +112,9 @@ class DocumentChoice(QComboBox):
         for doc in documents:
             self.addItem(title(doc).strip("“”"))
         self.setEnabled(True)
-        self.setCurrentIndex(next((i for i, doc in enumerate(documents) if chosen is not None and doc == chosen),
-                                  0 if documents else -1))
+        self.setCurrentIndex(
+            next((i for i, doc in enumerate(documents) if chosen is not None and doc == chosen), 0 if documents else -1)
+        )
 
     def showPopup(self) -> None:
         self.refill()
@@ -148,7 +165,8 @@ class MaskGANDocker(DockWidget):
         self.buttons = {}
         grid = QGridLayout()
         rows = [
-            ("import", "Import mask…", self.import_mask), ("parse", "Parse face", actions.parse_face),
+            ("import", "Import mask…", self.import_mask),
+            ("parse", "Parse face", actions.parse_face),
             ("apply", "Apply edit", lambda: actions.apply_edit(self.reference.document())),
             ("variants", "Variants", lambda: actions.variants(self.reference.document())),
             ("style", "Style copy", lambda: actions.style_copy(self.reference.document())),
@@ -217,24 +235,40 @@ class MaskGANDocker(DockWidget):
             form.addRow(label, box)
             return box
 
-        self.mode = choice("Editable mask", MODES, "mask_mode",
-                           "The editable mask as one colour layer, or as one paint layer per class",
-                           actions.set_mask_mode)
+        self.mode = choice(
+            "Editable mask",
+            MODES,
+            "mask_mode",
+            "The editable mask as one colour layer, or as one paint layer per class",
+            actions.set_mask_mode,
+        )
         self.photo_source = choice(
-            "Photo", PHOTO_SOURCES, "photo_source",
+            "Photo",
+            PHOTO_SOURCES,
+            "photo_source",
             "What Parse face, Apply edit, Variants and the batches over documents send as the photo: the active paint "
-            "layer (else the bottom-most one), or the whole image as shown (hide the MaskGAN group and results first)")
+            "layer (else the bottom-most one), or the whole image as shown (hide the MaskGAN group and results first)",
+        )
         self.result_place = choice(
-            "Results go", RESULT_PLACES, "result_place",
-            f"Where new results go: right above the photo layer, or on top inside the group “{RESULTS_GROUP}”")
-        self.scope = choice("Batch over", SCOPES, "batch_scope",
-                            "What Batch apply and Batch parse run over: every open document, or the photo layers "
-                            "selected in the Layers docker (each sent with this document's MaskGAN masks)")
+            "Results go",
+            RESULT_PLACES,
+            "result_place",
+            f"Where new results go: right above the photo layer, or on top inside the group “{RESULTS_GROUP}”",
+        )
+        self.scope = choice(
+            "Batch over",
+            SCOPES,
+            "batch_scope",
+            "What Batch apply and Batch parse run over: every open document, or the photo layers "
+            "selected in the Layers docker (each sent with this document's MaskGAN masks)",
+        )
         self.tolerance = QSpinBox(root)
         self.tolerance.setRange(*TOLERANCE_RANGE)
         self.tolerance.setValue(settings.colour_tolerance)
-        self.tolerance.setToolTip("How far (RGB distance) a mask colour may be from a class's palette colour and "
-                                  "still count as that class; raise it for masks with slightly-off colours")
+        self.tolerance.setToolTip(
+            "How far (RGB distance) a mask colour may be from a class's palette colour and "
+            "still count as that class; raise it for masks with slightly-off colours"
+        )
         self.tolerance.valueChanged.connect(guarded(say)(lambda v: setattr(settings, "colour_tolerance", v)))
         form.addRow("Colour tolerance", self.tolerance)
         self.feather = QSpinBox(root)
@@ -243,25 +277,32 @@ class MaskGANDocker(DockWidget):
         self.feather.valueChanged.connect(guarded(say)(lambda v: setattr(settings, "feather", v)))
         form.addRow("Feather (px)", self.feather)
         self.method = choice(
-            "Edit made by", [(m, METHOD_NAMES[m]) for m in METHODS], "method",
+            "Edit made by",
+            [(m, METHOD_NAMES[m]) for m in METHODS],
+            "method",
             "How Apply edit, Variants and Batch apply make each changed region. Photo first: the photo's own pixels "
             "moved (a part grown, shrunk or moved) or copied from the same part elsewhere in the photo, new glasses "
             "drawn on the photo, the generator only for the rest. Generator everywhere: the paper's behaviour. "
-            "Photo only: never the generator; parts only it could draw are refused by name")
+            "Photo only: never the generator; parts only it could draw are refused by name",
+        )
         self.look = QSpinBox(root)
         self.look.setRange(*LOOK.range)
         self.look.setSpecialValueText("auto")  # shown at -1
         self.look.setValue(settings.look)
-        self.look.setToolTip("How the generator draws parts the edit adds and the photo lacks (a hat, earrings, a "
-                             "necklace, clothes; glasses too under Generator everywhere): auto (look 1 where the "
-                             "model has built-in looks), 0 in the photo's own style (often a faint blur), 1-16 a "
-                             "built-in look: a face that wears them")
+        self.look.setToolTip(
+            "How the generator draws parts the edit adds and the photo lacks (a hat, earrings, a "
+            "necklace, clothes; glasses too under Generator everywhere): auto (look 1 where the "
+            "model has built-in looks), 0 in the photo's own style (often a faint blur), 1-16 a "
+            "built-in look: a face that wears them"
+        )
         self.look.valueChanged.connect(guarded(say)(lambda v: setattr(settings, "look", v)))
         form.addRow("Look of added parts", self.look)
         self.looks_from_style = QCheckBox("Parts: Style from", root)
         self.looks_from_style.setChecked(settings.looks_from_style)
-        self.looks_from_style.setToolTip("Draw the parts an edit adds in the style of the face chosen under “Style "
-                                         "from” instead of a built-in look; that face must wear them")
+        self.looks_from_style.setToolTip(
+            "Draw the parts an edit adds in the style of the face chosen under “Style "
+            "from” instead of a built-in look; that face must wear them"
+        )
         self.looks_from_style.toggled.connect(guarded(say)(lambda on: setattr(settings, "looks_from_style", on)))
         form.addRow(self.looks_from_style)
         self.variant_count = QSpinBox(root)
@@ -273,9 +314,14 @@ class MaskGANDocker(DockWidget):
         self.endpoint.setPlaceholderText("default (the running daemon's announced endpoint)")
         self.endpoint.editingFinished.connect(guarded(say)(lambda: self._endpoint_edited()))
         form.addRow("Daemon", self.endpoint)
-        self.precision = choice("Precision", PRECISIONS, "precision",
-                                "The precision of a daemon the docker starts (auto: bf16 where the device runs it "
-                                "fast, else fp32); a running daemon keeps its own", controller.link.set_precision)
+        self.precision = choice(
+            "Precision",
+            PRECISIONS,
+            "precision",
+            "The precision of a daemon the docker starts (auto: bf16 where the device runs it "
+            "fast, else fp32); a running daemon keeps its own",
+            controller.link.set_precision,
+        )
         self.auto_start = QCheckBox("Auto-start the daemon", root)
         self.auto_start.setChecked(settings.auto_start)
         self.auto_start.setToolTip("Start the daemon when none answers")
@@ -303,8 +349,9 @@ class MaskGANDocker(DockWidget):
             self.controller.link.set_endpoint(self.endpoint.text())
 
     def import_mask(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Import a colour mask (official palette)", "",
-                                              "Images (*.png *.bmp *.tif *.tiff *.jpg *.jpeg)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Import a colour mask (official palette)", "", "Images (*.png *.bmp *.tif *.tiff *.jpg *.jpeg)"
+        )
         if path:
             self.controller.actions.import_mask(path)
 

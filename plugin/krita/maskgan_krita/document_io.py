@@ -32,7 +32,9 @@ def title(doc) -> str:
 
 def check_rgba8(doc) -> None:
     if (doc.colorModel(), doc.colorDepth()) != ("RGBA", "U8"):
-        raise PluginError(f"{title(doc)} is {doc.colorModel()} {doc.colorDepth()}; MaskGAN needs 8-bit RGBA: {CONVERT_HINT}")
+        raise PluginError(
+            f"{title(doc)} is {doc.colorModel()} {doc.colorDepth()}; MaskGAN needs 8-bit RGBA: {CONVERT_HINT}"
+        )
 
 
 def whole(doc) -> Rect:
@@ -65,7 +67,7 @@ def read_photo_steps(doc, node, rect: Rect):
     rgb = np.empty((rect.height, rect.width, 3), np.uint8)
     for band in rect.bands():
         top = band.y - rect.y
-        rgb[top:top + band.height] = pixels.flatten_on_white(read_rgba(doc, node, band))
+        rgb[top : top + band.height] = pixels.flatten_on_white(read_rgba(doc, node, band))
         yield
     return rgb
 
@@ -76,7 +78,7 @@ def read_photo_and_fingerprint_steps(doc, node, rect: Rect):
     sums = []
     for band in rect.bands(rows_multiple=BLOCK):
         top = band.y - rect.y
-        sums.append(block_sums(rgb[top:top + band.height], (band.x, band.y))[1])
+        sums.append(block_sums(rgb[top : top + band.height], (band.x, band.y))[1])
         yield
     return rgb, ((-(-rect.x // BLOCK), -(-rect.y // BLOCK)), np.concatenate(sums))
 
@@ -216,14 +218,16 @@ def opaque_part(layers: list[np.ndarray], origin: tuple[int, int]) -> tuple[list
     rect = label_bounds(np.any([layer[..., 3] for layer in layers], axis=0))
     if rect.empty:
         return [layer[:1, :1] for layer in layers], origin
-    return ([layer[rect.y:rect.bottom, rect.x:rect.right] for layer in layers],
-            (origin[0] + rect.x, origin[1] + rect.y))
+    return (
+        [layer[rect.y : rect.bottom, rect.x : rect.right] for layer in layers],
+        (origin[0] + rect.x, origin[1] + rect.y),
+    )
 
 
 def _write_steps(doc, node, rgba: np.ndarray, origin: tuple[int, int]):
     area = Rect(0, 0, rgba.shape[1], rgba.shape[0])
     for band in area.bands():
-        write_rgba(doc, node, rgba[band.y:band.bottom], (origin[0], origin[1] + band.y))
+        write_rgba(doc, node, rgba[band.y : band.bottom], (origin[0], origin[1] + band.y))
         yield
 
 
@@ -238,8 +242,9 @@ def add_mask_layer(doc, photo, label: np.ndarray):
     """The colour mask of ``label`` as a new layer "MaskGAN mask N" right above ``photo``, half opaque
     like the editable mask (a layer's own parse, beside the document's MaskGAN group)."""
     part, origin = label_part(label)
-    node = add_result_layer(doc, result_spot(doc, photo, "above_photo"), pixels.label_to_colour_layer(part),
-                            naming.MASK_PREFIX, origin)
+    node = add_result_layer(
+        doc, result_spot(doc, photo, "above_photo"), pixels.label_to_colour_layer(part), naming.MASK_PREFIX, origin
+    )
     node.setOpacity(EDITED_MASK_OPACITY)
     return node
 
@@ -267,6 +272,7 @@ def add_result_group_steps(doc, spot, layers, origin: tuple[int, int] = (0, 0), 
 # Mask layers are transparent where the label is background, so that Krita knows the bounds of the face
 # (Node.bounds()) and an edit reads and sends only that part of a large photo.
 
+
 def label_bounds(label: np.ndarray) -> Rect:
     """The bounds of ``label``'s non-background pixels (an empty Rect for an all-background label)."""
     rows, cols = np.nonzero(label.any(1))[0], np.nonzero(label.any(0))[0]
@@ -280,7 +286,7 @@ def label_part(label: np.ndarray) -> tuple[np.ndarray, tuple[int, int]]:
     rect = label_bounds(label)
     if rect.empty:
         return label, (0, 0)
-    return label[rect.y:rect.bottom, rect.x:rect.right], (rect.x, rect.y)
+    return label[rect.y : rect.bottom, rect.x : rect.right], (rect.x, rect.y)
 
 
 def create_mask_group(doc, label: np.ndarray, mode: str):
@@ -295,8 +301,10 @@ def create_mask_group_steps(doc, label: np.ndarray, mode: str):
     the user's painting); only the new group is used from then on.
     """
     if label.shape != (doc.height(), doc.width()):
-        raise PluginError(f"the mask is {label.shape[1]}x{label.shape[0]} but {title(doc)} is "
-                          f"{doc.width()}x{doc.height()}; use a mask of the document's size")
+        raise PluginError(
+            f"the mask is {label.shape[1]}x{label.shape[0]} but {title(doc)} is "
+            f"{doc.width()}x{doc.height()}; use a mask of the document's size"
+        )
     old = find_group(doc)
     old_visible = old.visible() if old is not None else False
     if old is not None:
@@ -358,7 +366,9 @@ def mask_nodes(doc) -> tuple:
     group = mask_group(doc)
     edited = child(group, naming.EDITED_MASK) or child(group, naming.CLASS_LAYERS_GROUP)
     if edited is None:
-        raise PluginError(f"the MaskGAN group of {title(doc)} has no “{naming.EDITED_MASK}” layer; import the mask again")
+        raise PluginError(
+            f"the MaskGAN group of {title(doc)} has no “{naming.EDITED_MASK}” layer; import the mask again"
+        )
     return child(group, naming.SOURCE_MASK), edited
 
 

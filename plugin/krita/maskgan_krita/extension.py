@@ -35,12 +35,14 @@ class MaskGANExtension(Extension):
         for name, run in self.ACTIONS.items():
             text = name.replace("maskgan_", "MaskGAN: ").replace("_", " ")
             action = window.createAction(name, text, "tools/scripts")
-            action.triggered.connect(guarded(lambda text: controller().board.say(text))(
-                lambda _=False, r=run: r(controller())))
+            action.triggered.connect(
+                guarded(lambda text: controller().board.say(text))(lambda _=False, r=run: r(controller()))
+            )
 
 
 def register() -> None:
     app = Krita.instance()
     app.addExtension(MaskGANExtension(app))
-    app.addDockWidgetFactory(DockWidgetFactory("maskgan_docker", DockWidgetFactoryBase.DockRight,
-                                               lambda: MaskGANDocker(controller())))
+    app.addDockWidgetFactory(
+        DockWidgetFactory("maskgan_docker", DockWidgetFactoryBase.DockRight, lambda: MaskGANDocker(controller()))
+    )

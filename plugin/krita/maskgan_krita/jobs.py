@@ -106,10 +106,13 @@ class Batch:
         """Fraction of the whole batch done, counting each running item's own progress."""
         if not self.items:
             return 1.0
-        return sum(1.0 if i.state in FINISHED else i.step if i.state == RUNNING else 0.0 for i in self.items) / len(self.items)
+        return sum(1.0 if i.state in FINISHED else i.step if i.state == RUNNING else 0.0 for i in self.items) / len(
+            self.items
+        )
 
     def lines(self) -> list[str]:
         """One short line per item, e.g. "“portrait”: 50 % (blending)"; why items failed is in ``summary()``."""
+
         def line(item: Item) -> str:
             if item.state == QUEUED:
                 return f"{item.label}: waiting"
@@ -121,6 +124,7 @@ class Batch:
 
     def summary(self) -> str:
         """One line: how many finished, which were skipped or failed and why, how many were cancelled."""
+
         def count(state: State) -> list[Item]:
             return [i for i in self.items if i.state == state]
 
@@ -134,14 +138,14 @@ class Batch:
 
 
 def _reasons(items: list[Item]) -> str:
-    """"“a”, “b”: why; “c” is why else": items with the same reason are named together (a daemon that
+    """ "“a”, “b”: why; “c” is why else": items with the same reason are named together (a daemon that
     stopped answering fails every running item alike). A message that already starts with its item's
     label (the plug-in's own document checks name the document) is kept as it is."""
     reasons: dict[str, list[str]] = {}  # reason -> labels, in the items' order
     for item in items:
         message = item.message.rstrip(".")  # the summary joins reasons with "; "
         if message.startswith(item.label + ": "):
-            reasons.setdefault(message[len(item.label) + 2:], []).append(item.label)
+            reasons.setdefault(message[len(item.label) + 2 :], []).append(item.label)
         elif message.startswith(item.label):
             reasons.setdefault(message, [])
         else:

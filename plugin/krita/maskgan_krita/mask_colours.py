@@ -54,8 +54,9 @@ class ColourMask:
         self._bands = []  # (top, rows, band's colours (packed, sorted), each pixel's index into them, their counts)
 
     def add(self, top: int, rgba: np.ndarray) -> None:
-        colours, inverse, counts = np.unique(_packed(pixels.mask_colours(rgba)).ravel(), return_inverse=True,
-                                             return_counts=True)
+        colours, inverse, counts = np.unique(
+            _packed(pixels.mask_colours(rgba)).ravel(), return_inverse=True, return_counts=True
+        )
         self._bands.append((top, rgba.shape[0], colours, inverse.astype(np.int32), counts))
 
     def label(self) -> np.ndarray:
@@ -66,18 +67,20 @@ class ColourMask:
         for top, rows, band_colours, inverse, band_counts in self._bands:
             where = np.searchsorted(colours, band_colours)
             counts[where] += band_counts
-            index[top:top + rows] = where[inverse].reshape(rows, -1)
+            index[top : top + rows] = where[inverse].reshape(rows, -1)
         rgb = _unpacked(colours)
         try:
             classes = table.color_to_label(rgb[None], self.tolerance)[0]  # one pixel per colour: same classes
         except table.MaskColorError as error:
             found = {tuple(colour): i for i, colour in enumerate(rgb.tolist())}
-            offending = sorted(((tuple(c), int(counts[found[tuple(c)]])) for c, _ in error.offending),
-                               key=lambda entry: -entry[1])
+            offending = sorted(
+                ((tuple(c), int(counts[found[tuple(c)]])) for c, _ in error.offending), key=lambda entry: -entry[1]
+            )
             opaque = np.concatenate([rgb, np.full((len(rgb), 1), 255, np.uint8)], axis=1)
             needed = tolerance_needed(opaque[None], self.tolerance)
-            raise PluginError(f"{self.where} has " + off_palette(offending, sum(n for _, n in offending),
-                                                                 self.tolerance, needed)) from error
+            raise PluginError(
+                f"{self.where} has " + off_palette(offending, sum(n for _, n in offending), self.tolerance, needed)
+            ) from error
         _, distances = table.nearest_palette(rgb.astype(np.float64))
         blend = distances > self.tolerance
         if blend.any():
@@ -95,10 +98,18 @@ class ColourMask:
         offending = [(tuple(int(v) for v in rgb[colours[i]]), int(counts[i])) for i in order]
         needed = int(math.ceil(distances[colours].max()))  # as a class's own colour, a larger tolerance reads them
         needed = max(needed, math.floor(self.tolerance) + 1)
-        text = off_palette(offending, int(counts.sum()), self.tolerance, needed if needed <= TOLERANCE_RANGE[1] else None)
-        raise PluginError(f"{self.where} has " + text.replace(
-            " off the palette,", f" off the palette (an area of a colour between two classes, more than {EDGE} px "
-                                 "from either: a blend only counts at an edge),", 1))
+        text = off_palette(
+            offending, int(counts.sum()), self.tolerance, needed if needed <= TOLERANCE_RANGE[1] else None
+        )
+        raise PluginError(
+            f"{self.where} has "
+            + text.replace(
+                " off the palette,",
+                f" off the palette (an area of a colour between two classes, more than {EDGE} px "
+                "from either: a blend only counts at an edge),",
+                1,
+            )
+        )
 
 
 # the plug-in runs inside Krita without the library (only labels.py is vendored): a copy of maskgan.core.masks.dilate
@@ -141,15 +152,19 @@ def tolerance_needed(rgba: np.ndarray, tolerance: float) -> int | None:
 
 
 def off_palette(offending: list, total: int, tolerance: float, needed: int | None) -> str:
-    """"N pixels off the palette, in K colours: …. <remedies>." from MaskColorError's offending
+    """ "N pixels off the palette, in K colours: …. <remedies>." from MaskColorError's offending
     [(rgb, pixel count)], commonest first."""
     table = labels()
     nearest, distances = table.nearest_palette(np.array([rgb for rgb, _ in offending[:SHOWN]], np.float64))
-    shown = [f"RGB{tuple(rgb)} x{count} (nearest {table.CLASS_NAMES[index]}, distance {distance:.1f})"
-             for (rgb, count), index, distance in zip(offending[:SHOWN], nearest, distances)]
+    shown = [
+        f"RGB{tuple(rgb)} x{count} (nearest {table.CLASS_NAMES[index]}, distance {distance:.1f})"
+        for (rgb, count), index, distance in zip(offending[:SHOWN], nearest, distances)
+    ]
     more = f" and {len(offending) - SHOWN} more" if len(offending) > SHOWN else ""
-    text = (f"{total} {_plural(total, 'pixel')} off the palette, in {len(offending)} {_plural(len(offending), 'colour')}: "
-            f"{', '.join(shown)}{more}. Repaint them with a hard brush in the palette colours")
+    text = (
+        f"{total} {_plural(total, 'pixel')} off the palette, in {len(offending)} {_plural(len(offending), 'colour')}: "
+        f"{', '.join(shown)}{more}. Repaint them with a hard brush in the palette colours"
+    )
     if needed is None:
         return text + f": no Colour tolerance up to {TOLERANCE_RANGE[1]} accepts them all."
     return text + f", or raise Colour tolerance (now {tolerance:g}) to at least {needed}."

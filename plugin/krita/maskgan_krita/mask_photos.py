@@ -39,8 +39,9 @@ class MaskPhotos:
         """Record that the masks of ``group`` in ``doc`` were made from ``photo`` (fingerprint: as it was then,
         if known)."""
         layer = photo.source if photo.source is not doc else None
-        record = MaskPhoto(uid(layer) if layer is not None else None, layer.name() if layer is not None else "",
-                           fingerprint)
+        record = MaskPhoto(
+            uid(layer) if layer is not None else None, layer.name() if layer is not None else "", fingerprint
+        )
         self._records[uid(group)] = record
         return record
 
@@ -53,8 +54,10 @@ class MaskPhotos:
             return record, None
         layer = next((node for node in document_io.walk(doc.rootNode()) if uid(node) == record.layer_id), None)
         if layer is None:
-            raise PluginError(f"{title(doc)}: the photo layer “{record.layer_name}” the masks were made from is "
-                              "gone: parse the face or import the mask again")
+            raise PluginError(
+                f"{title(doc)}: the photo layer “{record.layer_name}” the masks were made from is "
+                "gone: parse the face or import the mask again"
+            )
         return record, layer
 
     def photo(self, doc, layer=None) -> photo_source.Photo:
@@ -77,8 +80,10 @@ class MaskPhotos:
         changed = regions.changed_blocks(record.fingerprint, image, (rect.x, rect.y))
         if not changed:
             return ""
-        return (f" Note: the photo layer “{layer.name()}” changed since its masks were made (around the face): "
-                f"if you painted on it by mistake, undo that and paint on “{naming.EDITED_MASK}”.")
+        return (
+            f" Note: the photo layer “{layer.name()}” changed since its masks were made (around the face): "
+            f"if you painted on it by mistake, undo that and paint on “{naming.EDITED_MASK}”."
+        )
 
     def line(self, doc) -> str:
         """What the docker shows about the photo of ``doc`` ("" without a document)."""

@@ -23,8 +23,10 @@ def precision_note(setting: str, hello: dict | None) -> str:
     running = (hello or {}).get("precision")
     if setting == "auto" or not running or running == setting:
         return ""
-    return (f"The daemon runs in {running}; the Precision setting {setting} applies when the docker starts the "
-            "daemon next (stop this one with `maskgan daemon stop`, then press Start daemon)")
+    return (
+        f"The daemon runs in {running}; the Precision setting {setting} applies when the docker starts the "
+        "daemon next (stop this one with `maskgan daemon stop`, then press Start daemon)"
+    )
 
 
 def parsed(result: dict) -> str:
@@ -39,10 +41,14 @@ def parsed(result: dict) -> str:
     faces = result.get("faces") or []
     face = int(result.get("face", 0))
     text = f"Parsed face {face + 1} of {len(faces)} with the {result.get('parser') or 'parser'}."
-    unseen = [table.CLASS_NAMES[table.CLASS_KEYS.index(key)] for key in result.get("unseen", ()) if key in table.CLASS_KEYS]
+    unseen = [
+        table.CLASS_NAMES[table.CLASS_KEYS.index(key)] for key in result.get("unseen", ()) if key in table.CLASS_KEYS
+    ]
     if unseen:
-        text += (f" It never marks {', '.join(unseen)}: where the photo shows them, paint them on both masks "
-                 f"(unlock “{naming.SOURCE_MASK}”) before you edit.")
+        text += (
+            f" It never marks {', '.join(unseen)}: where the photo shows them, paint them on both masks "
+            f"(unlock “{naming.SOURCE_MASK}”) before you edit."
+        )
     else:
         text += f" Paint your edit on “{naming.EDITED_MASK}”, then Apply edit."
     notes = [str(note) for note in result.get("notes", ()) if note]
@@ -64,8 +70,14 @@ def drawn_looks(looks: dict) -> str:
     if not looks:
         return ""
     table = labels()
-    parts = [f"{table.CLASS_NAMES[table.CLASS_KEYS.index(key)].lower()} from {source}"
-             for key, source in looks.items() if key in table.CLASS_KEYS]
-    hint = " (Look of added parts: 0 for the photo's own style)" if any(
-        str(source).startswith("look") for source in looks.values()) else ""
+    parts = [
+        f"{table.CLASS_NAMES[table.CLASS_KEYS.index(key)].lower()} from {source}"
+        for key, source in looks.items()
+        if key in table.CLASS_KEYS
+    ]
+    hint = (
+        " (Look of added parts: 0 for the photo's own style)"
+        if any(str(source).startswith("look") for source in looks.values())
+        else ""
+    )
     return f"; drew the added {', '.join(parts)}{hint}"

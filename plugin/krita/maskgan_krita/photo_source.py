@@ -51,8 +51,10 @@ def photo(doc, source: str, layer=None) -> Photo:
     if shown:
         names = ", ".join(f"“{name}”" for name in shown[:LISTED])
         more = f" and {len(shown) - LISTED} more" if len(shown) > LISTED else ""
-        raise PluginError(f"{document_io.title(doc)}: the whole image as shown includes {names}{more}: hide the "
-                          "MaskGAN group (and result layers) to send the whole image as shown, or set Photo to Photo layer")
+        raise PluginError(
+            f"{document_io.title(doc)}: the whole image as shown includes {names}{more}: hide the "
+            "MaskGAN group (and result layers) to send the whole image as shown, or set Photo to Photo layer"
+        )
     return Photo(doc, top_shown_paint_layer(doc))
 
 

@@ -75,4 +75,3 @@ def label_to_class_layer(label: np.ndarray, class_index: int) -> np.ndarray:
     rgba[where, :3] = table.PALETTE[class_index]
     rgba[where, 3] = 255
     return rgba
-

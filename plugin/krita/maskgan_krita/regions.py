@@ -75,7 +75,7 @@ def block_sums(rgb: np.ndarray, origin: tuple[int, int] = (0, 0)) -> tuple[tuple
     col, row = -(-x0 // BLOCK), -(-y0 // BLOCK)
     left, top = col * BLOCK - x0, row * BLOCK - y0
     cols, rows = max((width - left) // BLOCK, 0), max((height - top) // BLOCK, 0)
-    part = rgb[top:top + rows * BLOCK, left:left + cols * BLOCK]
+    part = rgb[top : top + rows * BLOCK, left : left + cols * BLOCK]
     return (col, row), part.reshape(rows, BLOCK, cols, BLOCK, 3).sum((1, 3), dtype=np.uint32)
 
 
@@ -87,4 +87,4 @@ def changed_blocks(before: tuple, rgb: np.ndarray, origin: tuple[int, int]) -> i
     rows, cols = min(new.shape[0], old.shape[0] - dr), min(new.shape[1], old.shape[1] - dc)
     if dr < 0 or dc < 0 or rows <= 0 or cols <= 0:
         return 0
-    return int((old[dr:dr + rows, dc:dc + cols] != new[:rows, :cols]).any(axis=2).sum())
+    return int((old[dr : dr + rows, dc : dc + cols] != new[:rows, :cols]).any(axis=2).sum())

@@ -122,7 +122,9 @@ class Settings:
     precision = _Choice(PRECISIONS)  # for a daemon the docker starts; a running daemon keeps its own
     result_place = _Choice(RESULT_PLACES)
     photo_source = _Choice(PHOTO_SOURCES)
-    method = _Choice(METHODS)  # the daemon's `method`: the photo's own pixels first, the generator everywhere, or never the generator
+    method = _Choice(
+        METHODS
+    )  # the daemon's `method`: the photo's own pixels first, the generator everywhere, or never the generator
 
     @property
     def colour_tolerance(self) -> int:

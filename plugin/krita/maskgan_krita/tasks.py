@@ -39,6 +39,7 @@ class Tasks:
     def prepare(self, what: str, doc, steps, quiet: bool = False) -> None:
         """Run ``steps`` (a generator that reads the document and ends by submitting) a band per turn of Krita's
         event loop; Cancel stops it. ``quiet``: no message while it runs (background work)."""
+
         def done(_value):
             self.preparing.pop(task, None)
             self.board.changed()
@@ -55,8 +56,18 @@ class Tasks:
             self.board.say(f"{what}: reading {label}…")
         task.start()
 
-    def submit(self, what: str, op: str, args: dict, arrays: dict, on_result, on_error=None, on_progress=None,
-               doc=None, resend_busy: bool = True) -> str:
+    def submit(
+        self,
+        what: str,
+        op: str,
+        args: dict,
+        arrays: dict,
+        on_result,
+        on_error=None,
+        on_progress=None,
+        doc=None,
+        resend_busy: bool = True,
+    ) -> str:
         """Send a request; later exactly one of ``on_result(result, arrays)`` / ``on_error(DaemonError)`` runs.
 
         Without ``on_error``/``on_progress`` the message line reports them. ``resend_busy``: the Connection
@@ -89,8 +100,15 @@ class Tasks:
             self.board.progress = done / total if total else None
             self.board.say(f"{what}: {message}")
 
-        request_id = self.connection.submit(op, args, arrays, on_result=result, on_error=error,
-                                            on_progress=on_progress or progress, resend_busy=resend_busy)
+        request_id = self.connection.submit(
+            op,
+            args,
+            arrays,
+            on_result=result,
+            on_error=error,
+            on_progress=on_progress or progress,
+            resend_busy=resend_busy,
+        )
         self.running[request_id] = what
         if on_progress is None:
             self.board.progress = 0.0
@@ -99,6 +117,7 @@ class Tasks:
 
     def _add_in_steps(self, request_id: str, what: str, doc, steps) -> None:
         """Add a result layer by layer; its generator returns the message."""
+
         def done(message):
             self._adding.pop(request_id, None)
             self._forget(request_id)
@@ -111,7 +130,8 @@ class Tasks:
 
         title_then = title(doc) if doc is not None else "the document"
         self._adding[request_id] = self._run_steps(
-            steps, done, failed, (lambda: self._is_open(doc)) if doc is not None else (lambda: True)).start()
+            steps, done, failed, (lambda: self._is_open(doc)) if doc is not None else (lambda: True)
+        ).start()
 
     def report_steps_error(self, what: str, error, closed: str) -> None:
         """Say why work in steps (steps.Steps) ended early: ``closed`` for a document that closed (``error`` None),

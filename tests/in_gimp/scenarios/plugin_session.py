@@ -60,20 +60,26 @@ def walk(layers):
 
 def tree(layers):
     """Names of the layers, top first, a group as [name, its tree]."""
-    return [[layer.get_name(), tree(layer.get_children())] if layer.is_group() else layer.get_name()
-            for layer in layers]
+    return [
+        [layer.get_name(), tree(layer.get_children())] if layer.is_group() else layer.get_name() for layer in layers
+    ]
 
 
 def snapshot(image):
-    return {layer.get_id(): (layer.get_name(), layer.get_offsets()[1:], pixels(layer))
-            for layer in walk(image.get_layers()) if not layer.is_group()}
+    return {
+        layer.get_id(): (layer.get_name(), layer.get_offsets()[1:], pixels(layer))
+        for layer in walk(image.get_layers())
+        if not layer.is_group()
+    }
 
 
 def unchanged(before, image):
     """True when every layer of ``before`` is still there with the same name, place and pixels."""
     after = snapshot(image)
-    return all(key in after and after[key][0] == name and after[key][1] == offsets
-               and np.array_equal(after[key][2], array) for key, (name, offsets, array) in before.items())
+    return all(
+        key in after and after[key][0] == name and after[key][1] == offsets and np.array_equal(after[key][2], array)
+        for key, (name, offsets, array) in before.items()
+    )
 
 
 def run(name, image, drawables=(), **args):
@@ -230,7 +236,14 @@ def check_errors_leave_the_image_alone():
     VALUES["grey"] = run("parse-face", grey, [layer])
 
 
-for step in (check_procedures_register, check_parse_face_adds_the_mask_group, check_apply_edit_adds_a_result_layer,
-             check_deep_images_take_8_bit_results, check_variants_and_style_copy, check_batch_over_open_images, check_errors_leave_the_image_alone):
+for step in (
+    check_procedures_register,
+    check_parse_face_adds_the_mask_group,
+    check_apply_edit_adds_a_result_layer,
+    check_deep_images_take_8_bit_results,
+    check_variants_and_style_copy,
+    check_batch_over_open_images,
+    check_errors_leave_the_image_alone,
+):
     check(step)
 (OUT / "result.json").write_text(json.dumps(RESULT, indent=1, default=str))

@@ -120,7 +120,9 @@ def select_layers(ctx, names):
             yield from rows(index)
 
     chosen = [index for index in rows(tree.rootIndex()) if index.data(Qt.DisplayRole) in names]
-    assert len(chosen) == len(names), f"found {[i.data(Qt.DisplayRole) for i in chosen]} of {names} in the Layers docker"
+    assert len(chosen) == len(names), (
+        f"found {[i.data(Qt.DisplayRole) for i in chosen]} of {names} in the Layers docker"
+    )
     selection = tree.selectionModel()
     # the first becomes the current (active) layer, as a click does; Krita counts the active layer as selected
     selection.setCurrentIndex(chosen[0], QItemSelectionModel.ClearAndSelect | QItemSelectionModel.Rows)
@@ -136,14 +138,21 @@ def top_level(doc):
 
 def snapshot(doc):
     """{layer name: RGBA bytes} of every paint layer outside the MaskGAN groups (the user's own and results)."""
-    return {n.name(): bytes(n.pixelData(0, 0, doc.width(), doc.height()))
-            for n in document_io.walk(doc.rootNode()) if n.type() == "paintlayer" and not document_io.in_mask_group(n)}
+    return {
+        n.name(): bytes(n.pixelData(0, 0, doc.width(), doc.height()))
+        for n in document_io.walk(doc.rootNode())
+        if n.type() == "paintlayer" and not document_io.in_mask_group(n)
+    }
 
 
 def every_layer(ctx):
     """{document name: [(layer name, RGBA bytes)]} of every layer of every open document."""
-    return {doc.name(): [(n.name(), bytes(n.pixelData(0, 0, doc.width(), doc.height())))
-                         for n in document_io.walk(doc.rootNode())] for doc in ctx.krita.documents()}
+    return {
+        doc.name(): [
+            (n.name(), bytes(n.pixelData(0, 0, doc.width(), doc.height()))) for n in document_io.walk(doc.rootNode())
+        ]
+        for doc in ctx.krita.documents()
+    }
 
 
 def kept(before, after) -> bool:

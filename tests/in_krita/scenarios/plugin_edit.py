@@ -9,12 +9,24 @@ its edited mask. "portrait 2" is a second synthetic face whose mask is imported.
 import re
 
 import numpy as np
-
 from krita_checks import (
+    INPUTS,
+    TOLERANCE,
+    activate,
+    arrange_window,
+    choose,
+    docker,
+    idle,
+    load,
+    open_document,
     press,
-    INPUTS, TOLERANCE, activate, arrange_window, choose, docker, idle, load, open_document, save, snapshot,
-    state, top_level, wait_for,
+    save,
+    snapshot,
+    state,
+    top_level,
+    wait_for,
 )
+
 from maskgan_krita import document_io, naming, pixels
 
 GLASSES = 3  # class id of Eyeglasses
@@ -24,8 +36,10 @@ def check_docker_shows_connected(ctx):
     dock = docker(ctx)
     dock.setVisible(True)
     arrange_window(ctx)
-    yield from wait_for(lambda: dock.controller.link.daemon is not None or "Not connected" in dock.controller.link.connection_text,
-                        "the daemon's hello")
+    yield from wait_for(
+        lambda: dock.controller.link.daemon is not None or "Not connected" in dock.controller.link.connection_text,
+        "the daemon's hello",
+    )
     ctx.values["connection"] = dock.connection_label.text()
     assert dock.connection_label.text().startswith("Connected"), dock.connection_label.text()
 
@@ -77,7 +91,9 @@ def check_class_layers_convert_and_swatches_pick(ctx):
     choose(dock.mode, "classes")
     group = document_io.find_group(doc)
     ctx.values["class_mode_children"] = [n.name() for n in group.childNodes()]
-    ctx.values["class_layer_names"] = [n.name() for n in document_io.child(group, naming.CLASS_LAYERS_GROUP).childNodes()]
+    ctx.values["class_layer_names"] = [
+        n.name() for n in document_io.child(group, naming.CLASS_LAYERS_GROUP).childNodes()
+    ]
     ctx.values["class_mode_same_label"] = bool(np.array_equal(document_io.read_edited_mask(doc, TOLERANCE), edited))
     yield 200  # Krita activates the layers just added through its event loop; a user clicks later than that
     dock.swatches[13].click()
@@ -108,7 +124,9 @@ def check_variants_add_a_group_with_only_the_first_visible(ctx):
     ctx.values["variant_layers"] = [(n.name(), n.visible()) for n in group.childNodes()]
     save(ctx, "variant_layers.npy", np.stack([document_io.read_rgba(doc, n) for n in group.childNodes()]))
     ctx.values["variants_seed"] = int(re.search(r"\(seed (\d+)\)", message).group(1))
-    ctx.values["unchanged_after_variants"] = {k: v for k, v in snapshot(doc).items() if not k.startswith("Variant ")} == before
+    ctx.values["unchanged_after_variants"] = {
+        k: v for k, v in snapshot(doc).items() if not k.startswith("Variant ")
+    } == before
 
 
 def check_import_mask_keeps_a_replaced_group(ctx):
@@ -165,8 +183,9 @@ def check_added_parts_come_from_the_style_document(ctx):
     dock.controller.actions.import_mask(str(INPUTS / "wearer.png"))
     yield from activate(ctx, doc)
     dock.reference.setCurrentIndex(dock.reference.findText("wearer"))
-    ctx.values["reference_message"], result = yield from click_for_layer(ctx, doc, "apply", "MaskGAN edit 2",
-                                                                         "reference_look_layer.npy")
+    ctx.values["reference_message"], result = yield from click_for_layer(
+        ctx, doc, "apply", "MaskGAN edit 2", "reference_look_layer.npy"
+    )
     result.remove()  # the test's own result: later checks count on "portrait"'s layers as they were
     dock.looks_from_style.setChecked(False)
     state.pop("wearer")

@@ -6,8 +6,8 @@
 import re
 
 import numpy as np
+from krita_checks import INPUTS, TOLERANCE, choose, docker, idle, load, open_document, press, save, snapshot, state
 
-from krita_checks import INPUTS, TOLERANCE, choose, docker, idle, load, open_document, save, snapshot, state, press
 from maskgan_krita import document_io, naming, pixels
 
 
@@ -44,7 +44,7 @@ def check_colour_tolerance_setting_reads_slightly_off_colours(ctx):
     rows, columns = np.nonzero(edited == 1)
     row, column = int(np.median(rows)), int(np.median(columns))
     block = np.zeros(edited.shape, bool)
-    block[row - 5:row + 5, column - 5:column + 5] = True
+    block[row - 5 : row + 5, column - 5 : column + 5] = True
     rgba[block & (edited == 1), :3] = (212, 6, 3)  # skin (204, 0, 0) painted through a colour-managed brush
     document_io.write_rgba(doc, edited_layer, rgba)
     save(ctx, "off_colours_edited.npy", rgba)
@@ -78,5 +78,8 @@ def check_colour_tolerance_setting_reads_slightly_off_colours(ctx):
     state.pop("off colours")
 
 
-checks = [check_bad_colours_are_reported, check_non_rgba8_is_reported,
-          check_colour_tolerance_setting_reads_slightly_off_colours]
+checks = [
+    check_bad_colours_are_reported,
+    check_non_rgba8_is_reported,
+    check_colour_tolerance_setting_reads_slightly_off_colours,
+]

@@ -7,12 +7,26 @@ mask the plug-in refuses), "sixteen bit" (no masks, a depth the plug-in refuses)
 """
 
 import numpy as np
-
 from krita_checks import (
+    INPUTS,
+    TOLERANCE,
+    activate,
+    choose,
+    docker,
+    every_layer,
+    idle,
+    kept,
+    load,
+    open_document,
     press,
-    INPUTS, TOLERANCE, activate, choose, docker, every_layer, idle, kept, load, open_document, record_while_running, save,
-    select_layers, state, top_level, wait_for,
+    record_while_running,
+    save,
+    select_layers,
+    state,
+    top_level,
+    wait_for,
 )
+
 from maskgan_krita import document_io, naming, pixels
 
 
@@ -29,9 +43,13 @@ def check_batch_apply_runs_several_at_once(ctx):
     ctx.values["batch_apply_lines"] = dock.batch_items.text().splitlines()
     for name in ("portrait", "portrait 2", "bad colours"):
         ctx.values[f"batch_apply_layers {name}"] = top_level(state[name])
-    save(ctx, "batch_layer_portrait_2.npy", document_io.read_rgba(state["portrait 2"], document_io.child(
-        state["portrait 2"].rootNode(), "MaskGAN edit 1")))
+    save(
+        ctx,
+        "batch_layer_portrait_2.npy",
+        document_io.read_rgba(state["portrait 2"], document_io.child(state["portrait 2"].rootNode(), "MaskGAN edit 1")),
+    )
     ctx.values["batch_apply_kept_every_layer"] = kept(before, every_layer(ctx))
+
 
 def check_cancel_stops_a_batch_and_adds_nothing(ctx):
     dock = docker(ctx)
@@ -55,8 +73,9 @@ def check_cancel_stops_long_variants_and_adds_nothing(ctx):
     document_io.create_mask_group(doc, label, "colour")
     edited = label.copy()
     edited[300:450, 300:700] = 13
-    document_io.write_rgba(doc, document_io.child(document_io.find_group(doc), naming.EDITED_MASK),
-                           pixels.label_to_colour_layer(edited))
+    document_io.write_rgba(
+        doc, document_io.child(document_io.find_group(doc), naming.EDITED_MASK), pixels.label_to_colour_layer(edited)
+    )
     dock.variant_count.setValue(16)
     before = every_layer(ctx)
     progress = []
@@ -102,11 +121,14 @@ def opaque(rgb):
 
 
 def open_frames(ctx):
-    """"frames": the second portrait as "Background", brighter as "Photo B", mirrored as "Inside" in "Group 1",
+    """ "frames": the second portrait as "Background", brighter as "Photo B", mirrored as "Inside" in "Group 1",
     a vector layer "Logo", and the imported masks with the edit of edited2.npy. Saves the photos as artefacts."""
     photo = load("photo2.npy")
-    photos = {"Background": photo, "Photo B": (photo.astype(np.uint16) * 3 // 4 + 64).astype(np.uint8),
-              "Inside": np.ascontiguousarray(photo[:, ::-1])}
+    photos = {
+        "Background": photo,
+        "Photo B": (photo.astype(np.uint16) * 3 // 4 + 64).astype(np.uint8),
+        "Inside": np.ascontiguousarray(photo[:, ::-1]),
+    }
     doc = open_document(ctx, "frames", photo)
     root = doc.rootNode()
     document_io.add_layer(doc, root, None, "Photo B", opaque(photos["Photo B"]))
@@ -161,7 +183,8 @@ def check_batch_apply_over_selected_layers(ctx):
         save(ctx, f"layers_apply_result {name}.npy", document_io.read_rgba(doc, result))
     ctx.values["layers_apply_kept_every_layer"] = kept(before, every_layer(ctx))
     ctx.values["layers_apply_new_layers"] = sorted(
-        {n for n, _ in every_layer(ctx)["frames"]} - {n for n, _ in before["frames"]})
+        {n for n, _ in every_layer(ctx)["frames"]} - {n for n, _ in before["frames"]}
+    )
 
 
 def check_batch_parse_over_selected_layers(ctx):
@@ -180,8 +203,11 @@ def check_batch_parse_over_selected_layers(ctx):
         save(ctx, f"layers_parse_mask {name}.npy", document_io.read_rgba(doc, mask))
     ctx.values["layers_parse_kept_every_layer"] = kept(before, every_layer(ctx))
     ctx.values["layers_parse_group_unchanged"] = all(
-        np.array_equal(a, b) for a, b in zip(group_before, (document_io.read_source_mask(doc, TOLERANCE),
-                                                              document_io.read_edited_mask(doc, TOLERANCE))))
+        np.array_equal(a, b)
+        for a, b in zip(
+            group_before, (document_io.read_source_mask(doc, TOLERANCE), document_io.read_edited_mask(doc, TOLERANCE))
+        )
+    )
 
 
 checks = [

@@ -6,11 +6,11 @@ that needs it. "frames" (plugin_jobs) is open with its photo layers and masks.
 """
 
 import os
-import re
 import signal
 import time
 
-from krita_checks import docker, every_layer, select_layers, state, wait_for, press
+from krita_checks import docker, every_layer, press, select_layers, state, wait_for
+
 from maskgan_client import Client
 
 DAEMON_PID = int(os.environ.get("MASKGAN_TEST_DAEMON_PID", "0"))
@@ -63,7 +63,9 @@ def check_a_frozen_daemon_fails_the_batch_and_its_late_answers_are_dropped(ctx):
             else:
                 assert time.monotonic() < deadline, "the daemon never held both requests"
                 yield 5
-        yield from wait_for(lambda: controller.batches.batch is None, "the docker to notice the frozen daemon", NOTICE_S)
+        yield from wait_for(
+            lambda: controller.batches.batch is None, "the docker to notice the frozen daemon", NOTICE_S
+        )
         ctx.values["frozen_noticed_s"] = time.monotonic() - frozen[0]
         ctx.values["frozen_while"] = frozen[1]
         ctx.values["frozen_message"] = dock.message.text()
@@ -104,5 +106,7 @@ def check_a_killed_daemon_is_reported_and_nothing_is_added(ctx):
     state["frames"].setModified(False)
 
 
-checks = [check_a_frozen_daemon_fails_the_batch_and_its_late_answers_are_dropped,
-          check_a_killed_daemon_is_reported_and_nothing_is_added]
+checks = [
+    check_a_frozen_daemon_fails_the_batch_and_its_late_answers_are_dropped,
+    check_a_killed_daemon_is_reported_and_nothing_is_added,
+]

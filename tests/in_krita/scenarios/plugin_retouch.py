@@ -11,12 +11,26 @@ import time
 from pathlib import Path
 
 import numpy as np
+from krita_checks import (
+    INPUTS,
+    TOLERANCE,
+    arrange_window,
+    docker,
+    idle,
+    load,
+    open_document,
+    press,
+    save,
+    screenshot,
+    set_endpoint,
+    snapshot,
+    state,
+    top_level,
+    wait_for,
+    working,
+)
 from PyQt5.QtCore import QTimer
 
-from krita_checks import (
-    INPUTS, TOLERANCE, arrange_window, docker, idle, load, open_document, press, save, screenshot, set_endpoint, snapshot,
-    state, top_level, wait_for, working,
-)
 from maskgan_krita import document_io, naming, pixels
 
 PINK = (220, 120, 130)  # between Right eye and Upper lip: a blend only at an edge
@@ -30,8 +44,10 @@ def check_docker_fits_a_narrow_width(ctx):
     ctx.values["style_from_text"] = dock.reference.currentText()  # no document yet: its placeholder
     dock.setFloating(True)  # docked, the Layers docker beside it sets the column's width
     dock.resize(NARROW, 900)
-    dock.controller.board.say("/a/very/long/path/without/spaces/to/a/socket/that/does/not/fit/in/one/line/of/the/docker.sock"
-                        " and words after it")
+    dock.controller.board.say(
+        "/a/very/long/path/without/spaces/to/a/socket/that/does/not/fit/in/one/line/of/the/docker.sock"
+        " and words after it"
+    )
     yield 300
     scroll = dock.widget()
     viewport = scroll.viewport().width()
@@ -64,8 +80,9 @@ def check_results_are_never_taken_as_the_photo(ctx):
     yield from idle(ctx)
     second = document_io.child(doc.rootNode(), "MaskGAN edit 2")
     assert second is not None, dock.message.text()
-    ctx.values["second_apply_same"] = bool(np.array_equal(document_io.read_rgba(doc, first),
-                                                          document_io.read_rgba(doc, second)))
+    ctx.values["second_apply_same"] = bool(
+        np.array_equal(document_io.read_rgba(doc, first), document_io.read_rgba(doc, second))
+    )
     second.remove()
     dock.refresh()
     ctx.values["photo_line"] = dock.photo_line.text()
@@ -272,13 +289,15 @@ def check_screenshots_on_the_astronaut(ctx):
     assert len(boxes) == 2, f"the parser marked {len(boxes)} eyes"
     for top, bottom, left, right in boxes:  # a frame around each eye, as a user paints glasses
         frame = np.zeros(label.shape, bool)
-        frame[top - 9:bottom + 10, left - 10:right + 11] = True
-        frame[top - 5:bottom + 6, left - 6:right + 7] = False
+        frame[top - 9 : bottom + 10, left - 10 : right + 11] = True
+        frame[top - 5 : bottom + 6, left - 6 : right + 7] = False
         edited[frame] = 3  # Eyeglasses
     (top, bottom, _, right), (_, _, left, _) = sorted(boxes, key=lambda box: box[2])
-    edited[(top + bottom) // 2 - 2:(top + bottom) // 2 + 2, right + 10:left - 10] = 3  # the bridge
+    edited[(top + bottom) // 2 - 2 : (top + bottom) // 2 + 2, right + 10 : left - 10] = 3  # the bridge
     part, origin = document_io.label_part(edited)
-    document_io.write_rgba(doc, document_io.child(group, naming.EDITED_MASK), pixels.label_to_colour_layer(part), origin)
+    document_io.write_rgba(
+        doc, document_io.child(group, naming.EDITED_MASK), pixels.label_to_colour_layer(part), origin
+    )
     press(dock, "apply")
     yield from idle(ctx)
     ctx.values["astronaut_apply_message"] = dock.message.text()

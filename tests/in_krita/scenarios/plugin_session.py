@@ -12,6 +12,13 @@ import plugin_liveness
 import plugin_retouch
 import plugin_settings
 
-checks = ([plugin_retouch.check_docker_fits_a_narrow_width] + plugin_edit.checks + plugin_errors.checks
-          + plugin_retouch.checks + plugin_settings.checks + plugin_jobs.checks
-          + plugin_liveness.checks + plugin_daemon.checks)
+checks = (
+    [plugin_retouch.check_docker_fits_a_narrow_width]
+    + plugin_edit.checks
+    + plugin_errors.checks
+    + plugin_retouch.checks
+    + plugin_settings.checks
+    + plugin_jobs.checks
+    + plugin_liveness.checks
+    + plugin_daemon.checks
+)

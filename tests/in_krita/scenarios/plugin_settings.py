@@ -7,13 +7,24 @@ is closed, so that the batch checks after these see what they expect.
 """
 
 import numpy as np
-from PyQt5.QtWidgets import QApplication
-
 from krita_checks import (
+    TOLERANCE,
+    activate,
+    choose,
+    docker,
+    every_layer,
+    idle,
+    kept,
+    load,
+    open_document,
     press,
-    TOLERANCE, activate, choose, docker, every_layer, idle, kept, load, open_document, save, select_layers, state,
+    save,
+    select_layers,
+    state,
     top_level,
 )
+from PyQt5.QtWidgets import QApplication
+
 from maskgan_krita import document_io, naming, pixels
 
 GROUP_CHILDREN = "results_group_children"
@@ -35,7 +46,7 @@ def check_precision_is_shown_and_a_different_setting_noted(ctx):
 
 
 def open_layered(ctx):
-    """"layered": Background (the demo photo), "Retouch" holding "Tint" (red, half transparent, over the lower
+    """ "layered": Background (the demo photo), "Retouch" holding "Tint" (red, half transparent, over the lower
     half), a hidden "Sketch", and the MaskGAN group with the masks of "portrait"."""
     photo = load("photo.npy")
     doc = open_document(ctx, "layered", photo)
@@ -43,13 +54,16 @@ def open_layered(ctx):
     retouch = doc.createGroupLayer("Retouch")
     root.addChildNode(retouch, None)
     tint = np.zeros(photo.shape[:2] + (4,), np.uint8)
-    tint[photo.shape[0] // 2:] = (200, 40, 40, 128)
+    tint[photo.shape[0] // 2 :] = (200, 40, 40, 128)
     document_io.add_layer(doc, retouch, None, "Tint", tint)
     sketch = document_io.add_layer(doc, root, None, "Sketch", np.full(photo.shape[:2] + (4,), 255, np.uint8))
     sketch.setVisible(False)
     document_io.create_mask_group(doc, document_io.read_source_mask(state["portrait"], TOLERANCE), "colour")
-    document_io.write_rgba(doc, document_io.child(document_io.find_group(doc), naming.EDITED_MASK),
-                           pixels.label_to_colour_layer(state["edited"]))
+    document_io.write_rgba(
+        doc,
+        document_io.child(document_io.find_group(doc), naming.EDITED_MASK),
+        pixels.label_to_colour_layer(state["edited"]),
+    )
     doc.refreshProjection()
     return doc
 
@@ -115,7 +129,8 @@ def check_whole_image_is_refused_while_masks_or_results_show(ctx):
     document_io.find_group(doc).setVisible(False)  # as the user does, following the message
     ctx.values["whole_refused_results"] = yield from click(ctx, "variants")
     ctx.values["whole_refused_visible"] = [
-        (n.name(), n.visible()) for n in doc.topLevelNodes() if n.name() in (naming.GROUP, naming.RESULTS_GROUP)]
+        (n.name(), n.visible()) for n in doc.topLevelNodes() if n.name() in (naming.GROUP, naming.RESULTS_GROUP)
+    ]
     ctx.values["whole_refused_nothing_changed"] = every_layer(ctx) == before
 
 
@@ -141,8 +156,11 @@ def check_whole_image_sends_the_projection(ctx):
     doc.refreshProjection()
     doc.waitForDone()
     width, height = doc.width(), doc.height()
-    save(ctx, "projection.npy", pixels.bgra_to_rgba(bytes(doc.rootNode().projectionPixelData(0, 0, width, height)),
-                                                    width, height))
+    save(
+        ctx,
+        "projection.npy",
+        pixels.bgra_to_rgba(bytes(doc.rootNode().projectionPixelData(0, 0, width, height)), width, height),
+    )
     before = every_layer(ctx)
     sent, stop = spy_on_sent_images(dock.controller)
     try:
@@ -168,8 +186,9 @@ def check_settings_are_back_at_their_defaults(ctx):
     dock = docker(ctx)
     choose(dock.photo_source, "layer")
     choose(dock.result_place, "above_photo")
-    ctx.values["defaults_restored"] = {name: setting(ctx, name) for name in
-                                       ("precision", "photo_source", "result_place", "batch_scope")}
+    ctx.values["defaults_restored"] = {
+        name: setting(ctx, name) for name in ("precision", "photo_source", "result_place", "batch_scope")
+    }
     doc = state.pop("layered")
     doc.setModified(False)
     doc.close()

@@ -5,8 +5,10 @@ from maskgan_krita.extension import MaskGANExtension
 
 def check_imported_plugin_loads_with_its_shortcuts(ctx):
     ctx.values["dockers"] = [d.objectName() for d in ctx.krita.dockers()]
-    ctx.values["shortcuts"] = {name: ctx.krita.action(name).shortcut().toString() if ctx.krita.action(name) else None
-                               for name in MaskGANExtension.ACTIONS}
+    ctx.values["shortcuts"] = {
+        name: ctx.krita.action(name).shortcut().toString() if ctx.krita.action(name) else None
+        for name in MaskGANExtension.ACTIONS
+    }
 
 
 checks = [check_imported_plugin_loads_with_its_shortcuts]
