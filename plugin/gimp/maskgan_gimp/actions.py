@@ -56,10 +56,7 @@ def edit_arrays(image, selected, tolerance: float, photo=None) -> tuple:
     photo = image_io.chosen_photo(image, photo) if photo is not None else image_io.photo_layer(image, selected)
     source, edited = masks(image, tolerance)
     if np.array_equal(source, edited):
-        raise PluginError(
-            f"{title(image)}: “{naming.EDITED_MASK}” equals the source mask, so the edit would change "
-            f"nothing: nothing was sent or added. Paint the change on “{naming.EDITED_MASK}” first"
-        )
+        raise PluginError(messages.masks_equal(title(image), f"Paint the change on “{naming.EDITED_MASK}” first"))
     return photo, {"image": image_io.read_photo(image, photo), "source_mask": source, "edited_mask": edited}
 
 
@@ -82,7 +79,7 @@ def variants(daemon: Daemon, image, selected, look: Look, tolerance: float, n: i
     reply = daemon.call("Variants", "variants", {"n": n, "seed": seed, **look.args()}, arrays)
     with image_io.one_undo_step(image):
         group = image_io.add_result_group(image, photo, naming.VARIANTS_PREFIX, list(reply.arrays["layers"]), "Variant")
-    return f"Added “{group.get_name()}” (seed {seed}): {n} variants, the first shown; show one at a time to compare"
+    return messages.variants_added(group.get_name(), seed, n)
 
 
 def style_copy(daemon: Daemon, image, selected, reference, tolerance: float) -> str:
@@ -109,7 +106,7 @@ def style_copy(daemon: Daemon, image, selected, reference, tolerance: float) -> 
             naming.STYLE_PREFIX,
             np.concatenate([rgb, np.full(rgb.shape[:2] + (1,), 255, np.uint8)], axis=2),
         )
-    return f"Added “{layer.get_name()}” in the style of {title(reference)}"
+    return messages.style_copied(layer.get_name(), title(reference))
 
 
 def batch_edit(daemon: Daemon, images, look: Look, tolerance: float, progress) -> str:

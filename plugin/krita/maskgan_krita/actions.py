@@ -170,9 +170,11 @@ class Actions:
             anchor, rect, arrays, note = yield from self.edit_steps(doc)
             if np.array_equal(arrays["source_mask"], arrays["edited_mask"]):
                 raise PluginError(
-                    f"{title(doc)}: “{naming.EDITED_MASK}” equals the source mask, so the edit would "
-                    "change nothing: nothing was sent or added. Click a palette swatch (it selects "
-                    f"“{naming.EDITED_MASK}”) and paint the change there." + note
+                    messages.masks_equal(
+                        title(doc),
+                        f"Click a palette swatch (it selects “{naming.EDITED_MASK}”) and paint the change there.",
+                    )
+                    + note
                 )
             self.tasks.submit(
                 "Apply edit",
@@ -264,10 +266,7 @@ class Actions:
             for node in added:
                 node.remove()
             raise
-        return (
-            f"Added “{group.name()}” (seed {seed}): {len(arrays['layers'])} variants, the first shown; "
-            "show one at a time to compare" + note
-        )
+        return messages.variants_added(group.name(), seed, len(arrays["layers"])) + note
 
     def style_references(self) -> list:
         """The documents Style copy can take the style from: the other open ones with MaskGAN masks."""
@@ -301,7 +300,7 @@ class Actions:
         rgba = np.concatenate([image, np.full(image.shape[:2] + (1,), 255, np.uint8)], axis=2)
         node = document_io.add_result_layer(doc, self._result_spot(doc, anchor), rgba, naming.STYLE_PREFIX)
         doc.refreshProjection()
-        self.board.say(f"Added “{node.name()}” in the style of {reference_name}")
+        self.board.say(messages.style_copied(node.name(), reference_name))
 
     # --- what the buttons can do now -----------------------------------------------------------------
     def why_not(self, action: str) -> str | None:

@@ -81,3 +81,21 @@ def drawn_looks(looks: dict) -> str:
         else ""
     )
     return f"; drew the added {', '.join(parts)}{hint}"
+
+
+def masks_equal(where: str, hint: str) -> str:
+    """Why an edit whose edited mask equals its source mask is not sent; ``hint`` says how to paint the change
+    in this editor."""
+    return (
+        f"{where}: “{naming.EDITED_MASK}” equals the source mask, so the edit would change nothing: nothing "
+        f"was sent or added. {hint}"
+    )
+
+
+def variants_added(group: str, seed: int, count: int) -> str:
+    """The message after Variants: the group, its seed (so that a result can be redone) and how to compare."""
+    return f"Added “{group}” (seed {seed}): {count} variants, the first shown; show one at a time to compare"
+
+
+def style_copied(layer: str, reference: str) -> str:
+    return f"Added “{layer}” in the style of {reference}"
