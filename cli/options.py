@@ -33,3 +33,17 @@ def protocol_option(parser, flag: str, arg, help: str, default=None) -> None:
             default=default,
             help=f"{help}, {arg.low}..{arg.high} (default {default})",
         )
+
+
+# maskgan.core.precision's DEVICES and PRECISIONS, written here so that `maskgan --help` need not import torch
+# (tests/test_protocol.py checks that they agree)
+DEVICES = ("auto", "cpu", "cuda")
+PRECISIONS = ("auto", "fp32", "bf16")
+
+
+def device_option(parser) -> None:
+    parser.add_argument("--device", default="auto", choices=DEVICES)
+
+
+def precision_option(parser, help: str | None = None) -> None:
+    parser.add_argument("--precision", default="auto", choices=PRECISIONS, help=help)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from maskgan_cli.errors import CommandError
-from maskgan_cli.options import protocol_option
+from maskgan_cli.options import device_option, precision_option, protocol_option
 from maskgan_cli.photo_files import read_mask, read_photo
 from maskgan_client.protocol import FEATHER, LOOK, METHOD, describe_routes
 
@@ -22,13 +22,8 @@ def model_options(parser) -> None:
         metavar="ENDPOINT",
         help="send the request to a running daemon (its endpoint, default: discovered)",
     )
-    parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
-    parser.add_argument(
-        "--precision",
-        default="auto",
-        choices=["auto", "fp32", "bf16"],
-        help="auto: bf16 + channels_last on CUDA or CPUs with native bf16, else fp32",
-    )
+    device_option(parser)
+    precision_option(parser, "auto: bf16 + channels_last on CUDA or CPUs with native bf16, else fp32")
 
 
 def photo_options(parser) -> None:

@@ -93,3 +93,10 @@ def test_routes_read_biggest_part_first_in_the_order_they_are_tried():
     assert protocol.describe_routes(routes, NAMES) == "moved lower lip, upper lip; drawn eyeglasses; generated hair"
     assert protocol.describe_routes({}, NAMES) == ""
     assert protocol.describe_routes({"moved": {"not_a_class": 3}}, NAMES) == ""
+
+
+def test_the_cli_offers_the_devices_and_precisions_the_engine_takes():
+    from maskgan.core import precision
+    from maskgan_cli import options
+
+    assert (options.DEVICES, options.PRECISIONS) == (precision.DEVICES, precision.PRECISIONS)

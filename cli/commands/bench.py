@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from maskgan_cli.errors import CommandError
-from maskgan_cli.options import ranged
+from maskgan_cli.options import device_option, precision_option, ranged
 
 
 def add_commands(subparsers) -> None:
@@ -27,8 +27,8 @@ def add_commands(subparsers) -> None:
         help="random weights of this configuration (default official)",
     )
     model.add_argument("--weights", type=Path, help="a weights bundle instead")
-    bench.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16"])
-    bench.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    precision_option(bench)
+    device_option(bench)
     bench.add_argument("--runs", type=ranged(1, 1000), default=5, help="timed forwards after a first one (default 5)")
     bench.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     bench.set_defaults(func=_bench)

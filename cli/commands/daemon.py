@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from maskgan_cli.errors import CommandError
-from maskgan_cli.options import ranged
+from maskgan_cli.options import device_option, precision_option, ranged
 
 
 def add_commands(subparsers) -> None:
@@ -24,8 +24,8 @@ def add_commands(subparsers) -> None:
         help="weights bundle (default: the settings file's choice, "
         "`maskgan weights use`, else the embedded demo weights)",
     )
-    start.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
-    start.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16"])
+    device_option(start)
+    precision_option(start)
     start.add_argument(
         "--parser",
         default="auto",

@@ -13,6 +13,7 @@ import argparse
 from pathlib import Path
 
 from maskgan_cli.errors import CommandError
+from maskgan_cli.options import device_option, precision_option
 
 
 def _at_least(low: int):
@@ -78,8 +79,8 @@ def add_commands(subparsers) -> None:
         help="also write the scores into the model card of --weights (its 'evaluation' field, "
         "under synthetic_<size>px); the tensors stay as they are",
     )
-    synthetic.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
-    synthetic.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16"])
+    device_option(synthetic)
+    precision_option(synthetic)
     synthetic.set_defaults(func=_synthetic)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from maskgan_cli.errors import CommandError
+from maskgan_cli.options import device_option
 
 
 def add_commands(subparsers) -> None:
@@ -38,7 +39,7 @@ def add_commands(subparsers) -> None:
         metavar="ENDPOINT",
         help="ask a running daemon instead (its endpoint, default: discovered); it uses its own parser",
     )
-    parse.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    device_option(parse)
     parse.set_defaults(func=_parse)
 
 
