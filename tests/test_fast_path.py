@@ -49,6 +49,7 @@ def test_instance_norm_matches_torch_in_either_layout_and_keeps_channels_last():
             got = instance_norm(x[:batch].to(memory_format=layout), gamma[:batch], beta[:batch])
             assert torch.allclose(got, expected[:batch], atol=1e-5)
             assert got.is_contiguous(memory_format=layout)
+            assert got.stride() == x[:batch].to(memory_format=layout).stride()  # a reflection pad takes it as it is
     assert torch.allclose(instance_norm(x), F.instance_norm(x, eps=1e-5), atol=1e-5)
 
 

@@ -52,6 +52,9 @@ def instance_norm(x: torch.Tensor, gamma: torch.Tensor | None = None, beta: torc
             out[sample] = instance_norm(x[sample], *(None if t is None else t[sample] for t in (gamma, beta)))
         return out
     weight, bias = (None if t is None else t.reshape(-1) for t in (gamma, beta))
+    if b == 1:  # already one "batch" of c channels; reshaping would give channels_last an odd batch stride, which
+        # the next reflection pad takes for NCHW and copies
+        return F.batch_norm(x, None, None, weight, bias, True, 0.0, INSTANCE_NORM_EPS)
     return F.batch_norm(x.reshape(1, b * c, h, w), None, None, weight, bias, True, 0.0, INSTANCE_NORM_EPS).view(
         b, c, h, w
     )
