@@ -265,9 +265,10 @@ def _load_networks(path: Path, card: dict, device: str | torch.device) -> dict[s
     networks = {}
     for name, shaped in shapes.items():
         prefix = f"{name}."
-        network = type(shaped)(shaped.config)
-        network.load_state_dict({k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)})
-        networks[name] = network.to(device).eval()
+        # the meta-built network takes the file's tensors as they are (assign): no random initialisation to
+        # overwrite and no second copy, so loading holds one copy of the weights at most
+        shaped.load_state_dict({k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}, assign=True)
+        networks[name] = shaped.to(device).eval()
     return networks
 
 

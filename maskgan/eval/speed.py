@@ -70,7 +70,11 @@ def time_generator(
     precision: str = "auto",
     runs: int = 5,
 ) -> SpeedResult:
-    """Time ``runs`` forwards of ``batch`` random size x size masks and photos after one untimed first forward."""
+    """Time ``runs`` forwards of ``batch`` random size x size masks and photos after one untimed first forward.
+
+    Every forward encodes the style too (as the first edit of a photo does). The Editor casts ``generator`` in
+    place to the precision's dtype and layout: give another precision its own copy.
+    """
     if size < 1 or batch < 1 or runs < 1:
         raise ValueError(f"size, batch and runs must be at least 1, got {size}, {batch}, {runs}")
     check_size(size, size, generator.config.n_downsample)

@@ -20,8 +20,9 @@ them (looks.py). Look 0 turns that off.
 Long operations take ``progress(done, total, message)`` and ``cancel`` (anything
 with ``is_set()``); a set cancel raises ``Cancelled`` at the next step. Bad input
 raises ValueError naming what is wrong. The generator runs on the chosen device
-and fast path (maskgan.core.precision); the MaskVAE (variants, interpolation) is small and
-always runs in float32.
+and fast path (maskgan.core.precision), whose dtype and layout the Editor gives the bundle's
+generator in place; the MaskVAE (variants, interpolation) is small and always runs in float32.
+The style of the photo being edited is encoded once for all its edits (style_cache.py).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ import torch
 from maskgan.core.framing import Framing
 from maskgan.core.masks import dilate
 from maskgan.core.photo_checks import check_megapixels, check_photo
-from maskgan.core.precision import autocast, choose_device, choose_precision, memory_format
+from maskgan.core.precision import as_input, choose_device, choose_precision, compute_dtype, prepare
 from maskgan.core.tensors import image_to_tensor, tensor_to_image
 from maskgan.imageio import luma
 from maskgan.infer import align, crop
@@ -52,6 +53,7 @@ from maskgan.infer.looks import (
     part_names,
 )
 from maskgan.infer.routes import Method, RoutePlan, check_method, plan_photo_routes
+from maskgan.infer.style_cache import StyleCache
 from maskgan.infer.weights_path import default_weights_path
 from maskgan.labels import CLASS_KEYS, check_label_map, one_hot
 from maskgan.networks.generator import check_size
@@ -179,12 +181,13 @@ class Editor:
         self.framing = Framing.from_card(self.card)  # None: the loose whole-mask crop
         # weights trained on CelebAMask-HQ see faces as its photos show them: CelebA-HQ's aligned squares (align.py)
         self.face_points = FacePoints() if align.trained_on_celebahq_crops(self.card) else None
-        self.generator = bundle.generator.to(device, memory_format=memory_format(precision)).eval()
+        self.generator = prepare(bundle.generator, device, precision)  # in place: the bundle's own weights are cast
         check_size(self.resolution, self.resolution, self.generator.config.n_downsample)
         self.mask_vae = bundle.mask_vae.to(device).eval() if bundle.mask_vae is not None else None
         self.looks = LookBook(self.resolution, self._part_clarity, looks) if looks is not None else None
         # styles of reference faces: every edit drawn from a look (and every variant) reuses its face's style
         self._styles: weakref.WeakKeyDictionary[Reference, torch.Tensor] = weakref.WeakKeyDictionary()
+        self.photo_styles = StyleCache()  # styles of the photos being edited: the same for every edit of one
 
     @classmethod
     def load(cls, weights: str | Path | None = None, device: str = "auto", precision: str = "auto") -> "Editor":
@@ -202,27 +205,24 @@ class Editor:
     def warm_up(self) -> None:
         """One small forward, so that the first user request does not pay for lazy initialisation."""
         side = max(32, 2 ** (self.generator.config.n_downsample + 1))  # the smallest size check_size accepts
-        blank = np.zeros((side, side), np.uint8)
-        self._generate([blank], [blank], [np.zeros((side, side, 3), np.uint8)])
+        blank = self._onehot([np.zeros((side, side), np.uint8)])
+        self.run_generator(blank, blank, self._images([np.zeros((side, side, 3), np.uint8)]))
 
     # --- the generator, on this editor's device and fast path --------------------------
     @torch.no_grad()
     def encode_style(self, ref_label_onehot: torch.Tensor, ref_image: torch.Tensor) -> torch.Tensor:
         """float32 (B, P) style of reference photos ((B,3,H,W) in [-1,1]) and their one-hot masks."""
-        fmt = memory_format(self.precision)
-        with autocast(self.device, self.precision):
-            style = self.generator.style_params(
-                ref_label_onehot.to(self.device, memory_format=fmt), ref_image.to(self.device, memory_format=fmt)
-            )
+        style = self.generator.style_params(
+            as_input(ref_label_onehot, self.device, self.precision), as_input(ref_image, self.device, self.precision)
+        )
         return style.float()
 
     @torch.no_grad()
     def render(self, label_onehot: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
         """float32 (B,3,H,W) in [-1,1]: one-hot masks drawn in the given styles."""
-        with autocast(self.device, self.precision):
-            image = self.generator.render(
-                label_onehot.to(self.device, memory_format=memory_format(self.precision)), style
-            )
+        image = self.generator.render(
+            as_input(label_onehot, self.device, self.precision), style.to(self.device, compute_dtype(self.precision))
+        )
         return image.float()
 
     def run_generator(
@@ -237,9 +237,19 @@ class Editor:
     def _images(self, images) -> torch.Tensor:
         return torch.stack([image_to_tensor(image) for image in images]).to(self.device)
 
+    def _photo_styles(self, sources, images) -> torch.Tensor:
+        """(B, P) styles of same-sized source masks and photos, encoded only for those not in ``photo_styles``."""
+        return self.photo_styles.styles(
+            sources,
+            images,
+            lambda indices: self.encode_style(
+                self._onehot([sources[i] for i in indices]), self._images([images[i] for i in indices])
+            ),
+        )
+
     def _generate(self, targets, sources, images) -> list[np.ndarray]:
         """Raw outputs (uint8 HxWx3) for same-sized label maps and photos, in one forward."""
-        output = self.run_generator(self._onehot(targets), self._onehot(sources), self._images(images))
+        output = self.render(self._onehot(targets), self._photo_styles(sources, images))
         return [tensor_to_image(o) for o in output]
 
     def _frame(self, image, source, edited):
@@ -514,9 +524,7 @@ class Editor:
         x0, y0, x1, y1 = window = crop.change_window(source, edited, box, reach)
         region = dilate(source[y0:y1, x0:x1] != edited[y0:y1, x0:x1], reach)
         source_crop = crop.crop_mask(source, box, self.resolution)
-        style = self.encode_style(
-            self._onehot([source_crop]), self._images([crop.crop_image(image, box, self.resolution)])
-        )
+        style = self._photo_styles([source_crop], [crop.crop_image(image, box, self.resolution)])
         results = []
         for k, sample in enumerate(samples):
             _step(progress, cancel, k + 1, total, f"rendering variant {k + 1} of {n}")

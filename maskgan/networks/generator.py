@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from maskgan.networks.blocks import AdaINResBlock, ConvBlock, SpatialFeatureTransform
+from maskgan.networks.blocks import AdaINResBlock, ConvBlock, InstanceNorm, SpatialFeatureTransform
 
 ENCODER_CHANNELS = (16, 32, 64)  # fixed in the official encoders, independent of ngf
 
@@ -108,10 +108,6 @@ class StyleEncoder(nn.Module):
         return self.to_params(x).flatten(1)
 
 
-def _instance_norm(channels: int) -> nn.InstanceNorm2d:
-    return nn.InstanceNorm2d(channels, affine=False)
-
-
 class Generator(nn.Module):
     def __init__(self, config: GeneratorConfig | None = None):
         super().__init__()
@@ -119,12 +115,12 @@ class Generator(nn.Module):
         ngf, n_down = config.ngf, config.n_downsample
         bottleneck = ngf * 2**n_down
 
-        self.input_conv = ConvBlock(config.label_nc, ngf, 7, 1, 3, norm=_instance_norm(ngf))
+        self.input_conv = ConvBlock(config.label_nc, ngf, 7, 1, 3, norm=InstanceNorm())
         self.downsample = nn.ModuleList(
             nn.Sequential(
                 nn.Conv2d(ngf * 2**i, ngf * 2 ** (i + 1), 3, stride=2, padding=1),
-                _instance_norm(ngf * 2 ** (i + 1)),
-                nn.ReLU(),
+                InstanceNorm(),
+                nn.ReLU(inplace=True),
             )
             for i in range(n_down)
         )
@@ -134,8 +130,8 @@ class Generator(nn.Module):
                 nn.ConvTranspose2d(
                     bottleneck // 2**i, bottleneck // 2 ** (i + 1), 3, stride=2, padding=1, output_padding=1
                 ),
-                _instance_norm(bottleneck // 2 ** (i + 1)),
-                nn.ReLU(),
+                InstanceNorm(),
+                nn.ReLU(inplace=True),
             )
             for i in range(n_down)
         )
