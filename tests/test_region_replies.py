@@ -4,9 +4,13 @@
 import numpy as np
 import pytest
 from daemon_process import DaemonProcess
+from PIL import Image
 from vae_weights import write_tiny_vae_bundle
 
+from maskgan.imageio import load_rgb, save_mask, save_png
 from maskgan.infer.demo_samples import load_demo_sample
+from maskgan_cli.batch_runner import load_request, read_manifest
+from maskgan_cli.main import main
 from maskgan_client import Client, DaemonError
 from maskgan_client.regions import (
     changed_box,
@@ -20,6 +24,7 @@ from maskgan_client.regions import (
 
 CANVAS = (900, 1000)  # height, width
 AT = (500, 80)  # where the demo photo's top-left corner lies: its window is cut by the left and bottom edges
+FILES = {"image": "", "mask": ".mask", "edited-mask": ".edited"}  # the CLI's options and the batch folder's names
 
 
 def demo_on_canvas() -> dict:
@@ -145,3 +150,22 @@ def test_variants_box_reply_pasted_back_equals_the_full_reply(tmp_path):
     assert np.array_equal(pasted["images"], full.arrays["images"])
     assert np.array_equal(pasted["layers"], full.arrays["layers"])
     assert box.result["changed"] == full.result["changed"] == [True, True, True]
+
+
+def test_batch_and_the_cli_send_the_window_and_write_the_whole_photos_edit(demo_daemon, tmp_path):
+    arrays = demo_on_canvas()
+    save_png(tmp_path / "face.png", arrays["image"])
+    save_mask(tmp_path / "face.mask.png", arrays["source_mask"])
+    save_mask(tmp_path / "face.edited.png", arrays["edited_mask"])
+    x0, y0, x1, y1 = face_window(arrays["source_mask"], arrays["edited_mask"])
+    request = load_request(read_manifest(tmp_path, tmp_path / "out")[0], 8)
+    assert request.args["reply"] == "box" and request.arrays["image"].shape == (y1 - y0, x1 - x0, 3)
+    assert main(["batch", str(tmp_path), "--output", str(tmp_path / "out"), "--endpoint", demo_daemon.endpoint]) == 0
+    files = [f"--{name}={tmp_path / f'face{suffix}.png'}" for name, suffix in FILES.items()]
+    cli = ["edit", *files, f"--output={tmp_path / 'cli.png'}", f"--layer={tmp_path / 'cli.layer.png'}"]
+    assert main([*cli, "--daemon", demo_daemon.endpoint]) == 0
+    with Client(demo_daemon.endpoint, timeout=120) as client:
+        full = client.call("edit", {}, arrays)
+    assert np.array_equal(load_rgb(tmp_path / "out" / "face.png"), full.arrays["image"])
+    assert np.array_equal(load_rgb(tmp_path / "cli.png"), full.arrays["image"])
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "cli.layer.png")), full.arrays["layer"])
