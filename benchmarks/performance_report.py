@@ -285,6 +285,9 @@ def report(facts: dict, series: dict, official: dict | None, daemons: dict, plot
     lines += [
         "## Daemon",
         "",
+        "Through the daemon as the clients send an edit: the face's window of the photo, only the changed box back "
+        '(`reply: "box"`), pasted into the whole photo (`maskgan_client.regions`, docs/protocol.md).',
+        "",
         "| weights | hello after start (s) | first edit (s) | warm edit (s) | "
         "512 in-process / daemon (s) | 24 MP in-process / daemon (s) | peak RSS (MB) | RSS after 10 / N edits (MB) |",
         "|---|---:|---:|---:|---|---|---:|---|",

@@ -223,11 +223,7 @@ def _shaped(result: dict, arrays: dict, job) -> tuple[dict, dict]:
     box of the changed pixels (of every variant together) with ``offset`` [x, y], no arrays when none changed."""
     if job.args["reply"] == "full":
         return result, arrays
-    if "image" in arrays:
-        images, layers = arrays["image"][None], arrays["layer"][None]
-    else:
-        images, layers = arrays["images"], arrays["layers"]
-    box = changed_box(job.arrays["image"], images, layers)
+    box = changed_box(arrays["layer"][None] if "layer" in arrays else arrays["layers"])
     if box is None:
         return {**result, "offset": [0, 0]}, {}
     x0, y0, x1, y1 = box

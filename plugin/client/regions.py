@@ -49,17 +49,20 @@ def crop_edit_arrays(arrays: dict, window: tuple[int, int, int, int]) -> dict:
     return {name: (array[y0:y1, x0:x1] if name in EDIT_GROUP else array) for name, array in arrays.items()}
 
 
-def changed_box(photo: np.ndarray, images: np.ndarray, layers: np.ndarray) -> tuple[int, int, int, int] | None:
-    """(x0, y0, x1, y1) of every pixel where one of ``images`` (n x H x W x 3) differs from ``photo`` or one of
-    ``layers`` (n x H x W x 4) is not transparent; None when there is none."""
-    touched = (images != photo).any(axis=(0, 3)) | layers[..., 3].any(axis=0)
-    return label_bounds(touched)
+def changed_box(layers: np.ndarray) -> tuple[int, int, int, int] | None:
+    """(x0, y0, x1, y1) of every pixel that one of ``layers`` (n x H x W x 4 RGBA) covers; None when none does.
+    An edit changes the photo only where its layer is not transparent (docs/protocol.md), so the box holds every
+    changed pixel of the image too."""
+    return label_bounds(layers[..., 3].any(axis=0))
 
 
 def paste_box(canvas: np.ndarray, part: np.ndarray | None, offset) -> np.ndarray:
-    """A copy of ``canvas`` (H x W x C) with ``part`` (h x w x C, or n x h x w x C for a canvas of n) written at
+    """A copy of ``canvas`` (H x W x C, or n x H x W x C) with ``part`` (h x w x C, or n x h x w x C) written at
     ``offset`` [x, y]; the copy alone when ``part`` is None (a box reply without arrays: nothing changed)."""
-    whole = canvas.copy()
+    return _write(canvas.copy(), part, offset)
+
+
+def _write(whole: np.ndarray, part: np.ndarray | None, offset) -> np.ndarray:
     if part is not None:
         x, y = offset
         height, width = part.shape[-3:-1]
@@ -70,15 +73,11 @@ def paste_box(canvas: np.ndarray, part: np.ndarray | None, offset) -> np.ndarray
 def whole_photo_arrays(photo: np.ndarray, result: dict, arrays: dict, window=(0, 0)) -> dict:
     """The photo-sized arrays of a box reply (``image`` and ``layer`` of an edit, ``images`` and ``layers`` of
     variants, as a full reply has them) to a request cut to ``window`` (its x0, y0 first) of ``photo``."""
-    x, y = result["offset"][0] + window[0], result["offset"][1] + window[1]
-    transparent = np.zeros(photo.shape[:2] + (4,), np.uint8)
-    if isinstance(result["changed"], list):  # variants: one of each per variant
-        n = len(result["changed"])
-        return {
-            "images": paste_box(np.broadcast_to(photo, (n,) + photo.shape), arrays.get("images"), (x, y)),
-            "layers": paste_box(np.broadcast_to(transparent, (n,) + transparent.shape), arrays.get("layers"), (x, y)),
-        }
-    return {
-        "image": paste_box(photo, arrays.get("image"), (x, y)),
-        "layer": paste_box(transparent, arrays.get("layer"), (x, y)),
-    }
+    offset = result["offset"][0] + window[0], result["offset"][1] + window[1]
+    many = (len(result["changed"]),) if isinstance(result["changed"], list) else ()  # variants: n of each
+    images = paste_box(np.broadcast_to(photo, many + photo.shape), arrays.get("images" if many else "image"), offset)
+    # a fresh zero array is only touched where the box is written, not copied whole
+    layers = _write(
+        np.zeros(many + photo.shape[:2] + (4,), np.uint8), arrays.get("layers" if many else "layer"), offset
+    )
+    return {"images": images, "layers": layers} if many else {"image": images, "layer": layers}
