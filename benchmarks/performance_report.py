@@ -10,11 +10,13 @@
 * with --official-code: the official generator's own code (float32 eager, read from a checkout of
   switchablenorms/CelebAMask-HQ; never part of this repository) beside ours on the same weights in the same
   process, and the PSNR of our fast path against our float32 output;
-* the daemon: an edit in-process and through a real daemon on a 512x512 and a 24-megapixel photo; the time
+* the daemon: an edit in-process and through a real daemon on a 512x512 and a 24-megapixel photo (as the
+  clients send it: the face's window, the changed box back, pasted into the whole photo); the time
   from start to the first `hello` and the first edit against a warm one, with the demo and official-size
   weights; the daemon's peak memory with official-size weights, and its memory after N edits against after 10.
 
---quick shrinks every series (for trying the script, not for the report).
+--quick shrinks every series (for trying the script, not for the report); --daemon-only measures only the
+daemon's round trip (both weights, no memory-growth run) and prints its figures and targets, writing nothing.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from bench_daemon import median_seconds, photo  # noqa: E402
 from daemon_process import DaemonProcess  # noqa: E402
 
 from maskgan_client import Client  # noqa: E402
+from maskgan_client.regions import crop_edit_arrays, face_window, whole_photo_arrays  # noqa: E402
 
 FAST_FLAGS = ("avx2", "avx512f", "avx512_bf16", "amx_bf16", "amx_tile", "avx512_vnni")
 SIZES = (256, 512, 1024)
@@ -179,6 +182,14 @@ def resident_mb(pid: int, field: str) -> float:
     raise KeyError(field)
 
 
+def region_edit(client, args: dict, arrays: dict) -> dict:
+    """An edit as the clients make it through the daemon: the face's window sent, the changed box back, pasted into
+    the whole photo (image and layer)."""
+    window = face_window(arrays["source_mask"], arrays["edited_mask"])
+    reply = client.call("edit", {**args, "reply": "box"}, crop_edit_arrays(arrays, window))
+    return whole_photo_arrays(arrays["image"], reply.result, reply.arrays, window)
+
+
 def daemon_figures(folder: Path, weights: Path | None, label: str, runs: int, big_runs: int, growth_edits: int) -> dict:
     """Start-up, first and warm edits, in-process against daemon, and memory of one daemon. Every edit runs the
     generator (method generate): the photo routes alone would make a synthetic face's edit without it."""
@@ -198,14 +209,16 @@ def daemon_figures(folder: Path, weights: Path | None, label: str, runs: int, bi
             figures["first_edit_s"] = time.perf_counter() - start
             editor = Editor.load(weights, device="cpu", precision="auto")
             local, remote = median_seconds(
-                runs, lambda: editor.edit(**small, **args), lambda: client.call("edit", args, small)
+                runs, lambda: editor.edit(**small, **args), lambda: region_edit(client, args, small)
             )
             figures.update(warm_edit_s=remote, in_process_512_s=local, daemon_512_s=remote)
             local, remote = median_seconds(
-                big_runs, lambda: editor.edit(**big, **args), lambda: client.call("edit", args, big)
+                big_runs, lambda: editor.edit(**big, **args), lambda: region_edit(client, args, big)
             )
             figures.update(in_process_24mp_s=local, daemon_24mp_s=remote)
             figures["peak_rss_mb"] = resident_mb(daemon.process.pid, "VmHWM")
+            # the whole photo both ways, as before box replies (after the peak: its arrays raise it)
+            figures["daemon_24mp_whole_s"] = median_seconds(big_runs, lambda: client.call("edit", args, big))[0]
             if growth_edits:
                 for _ in range(10):
                     client.call("edit", args, small)
@@ -294,8 +307,12 @@ def report(facts: dict, series: dict, official: dict | None, daemons: dict, plot
     lines += [
         "## Daemon",
         "",
+        "Through the daemon as the clients send an edit: the face's window of the photo, only the changed box back "
+        '(`reply: "box"`), pasted into the whole photo (`maskgan_client.regions`, docs/protocol.md).',
+        "",
         "| weights | hello after start (s) | first edit (s) | warm edit (s) | "
-        "512 in-process / daemon (s) | 24 MP in-process / daemon (s) | peak RSS (MB) | RSS after 10 / N edits (MB) |",
+        "512 in-process / daemon (s) | 24 MP in-process / daemon (whole photo both ways) (s) | peak RSS (MB) | "
+        "RSS after 10 / N edits (MB) |",
         "|---|---:|---:|---:|---|---|---:|---|",
     ]
     for label, d in daemons.items():
@@ -307,7 +324,8 @@ def report(facts: dict, series: dict, official: dict | None, daemons: dict, plot
         lines.append(
             f"| {label} | {d['hello_s']:.2f} | {d['first_edit_s']:.2f} | {d['warm_edit_s']:.2f} | "
             f"{d['in_process_512_s']:.2f} / {d['daemon_512_s']:.2f} ({d['daemon_512_s'] / d['in_process_512_s'] - 1:+.0%}) | "
-            f"{d['in_process_24mp_s']:.2f} / {d['daemon_24mp_s']:.2f} | {d['peak_rss_mb']:,.0f} | {growth} |"
+            f"{d['in_process_24mp_s']:.2f} / {d['daemon_24mp_s']:.2f} ({d['daemon_24mp_whole_s']:.2f}) | "
+            f"{d['peak_rss_mb']:,.0f} | {growth} |"
         )
     lines += ["", "## Targets", "", "| target | measured | holds |", "|---|---|---|"]
     lines += [
@@ -413,9 +431,23 @@ def main() -> None:
     )
     parser.add_argument("--output", type=Path, default=REPO / "docs", help="where performance.md and its plots go")
     parser.add_argument("--quick", action="store_true", help="tiny series, to try the script")
+    parser.add_argument("--daemon-only", action="store_true", help="only the daemon's round trip; print, write nothing")
     args = parser.parse_args()
     sizes, batches, big_runs = (SIZES[:1], BATCHES[:2], 1) if args.quick else (SIZES, BATCHES, 2)
     growth, official_growth = (20, 20) if args.quick else (args.growth_edits, args.official_growth_edits)
+    if args.daemon_only:
+        with tempfile.TemporaryDirectory(prefix="maskgan-performance-") as folder:
+            folder = Path(folder)
+            daemons = {
+                "demo (embedded)": daemon_figures(folder, None, "demo", args.runs, big_runs, 0),
+                "official size": daemon_figures(
+                    folder, official_size_bundle(folder), "official", args.runs, big_runs, 0
+                ),
+            }
+        print(json.dumps(daemons, indent=1))
+        for target, measured, holds in targets(machine(), None, daemons):
+            print(f"{target}: {measured} ({'holds' if holds else 'misses'})")
+        return
 
     facts = machine()
     series = generator_series(args.runs, sizes, batches)

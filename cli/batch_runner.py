@@ -258,23 +258,47 @@ def check_outputs(items: list[Item], output_dir: Path, owned: set[str]) -> None:
 # --- loading one item --------------------------------------------------------------------------
 
 
-def load_request(item: Item, feather: int) -> tuple[str, dict, dict]:
-    """(op, args, arrays) of the daemon request for an item; raises ItemError naming what is wrong."""
+@dataclass
+class Request:
+    """The daemon request of an item; an edit sends only the face's window of the photo (maskgan_client.regions)
+    and gets the changed box back, pasted into ``photo`` when it arrives."""
+
+    op: str
+    args: dict
+    arrays: dict
+    photo: object = None  # the whole photo of an edit (numpy array)
+    window: tuple[int, int, int, int] = (0, 0, 0, 0)  # the part of it sent
+
+    def output(self, result: dict, arrays: dict):
+        """The image to write from the reply."""
+        if self.photo is None:
+            return arrays["image"]
+        from maskgan_client.regions import whole_photo_arrays
+
+        return whole_photo_arrays(self.photo, result, arrays, self.window)["image"]
+
+
+def load_request(item: Item, feather: int) -> Request:
+    """The daemon request for an item; raises ItemError naming what is wrong."""
     try:
         loaded = {k: (load_rgb(p) if k.endswith("image") else load_mask(p)) for k, p in item.inputs.items()}
     except (FileNotFoundError, ValueError) as error:  # ValueError covers unreadable files and bad mask colours
         raise ItemError(str(error)) from None
     if item.op == "edit":
         _same_size(loaded, item, ("image", "mask", "edited_mask"))
+        from maskgan_client.regions import crop_edit_arrays, face_window
+
         arrays = {"image": loaded["image"], "source_mask": loaded["mask"], "edited_mask": loaded["edited_mask"]}
-        return "edit", {"feather": feather, "method": item.method}, arrays
+        window = face_window(loaded["mask"], loaded["edited_mask"])
+        args = {"feather": feather, "method": item.method, "reply": "box"}
+        return Request("edit", args, crop_edit_arrays(arrays, window), loaded["image"], window)
     _same_size(loaded, item, ("reference_image", "reference_mask"))
     arrays = {
         "target_mask": loaded["mask"],
         "reference_image": loaded["reference_image"],
         "reference_mask": loaded["reference_mask"],
     }
-    return "style_copy", {}, arrays
+    return Request("style_copy", {}, arrays)
 
 
 def _same_size(loaded: dict, item: Item, fields: tuple[str, ...]) -> None:
@@ -367,6 +391,7 @@ class _Running:
     item: Item
     outcome_index: int
     sent_at: float  # time.monotonic() when it went out
+    request: Request
 
 
 @dataclass
@@ -427,14 +452,15 @@ class Runner:
             for _ in range(min(len(pending), flow.room(len(self._running), time.monotonic()))):
                 i = pending.popleft()
                 try:
-                    op, args, arrays = load_request(items[i], self.feather)
+                    request = load_request(items[i], self.feather)
                 except ItemError as error:
                     outcomes[i] = Outcome(items[i], Status.FAILED, str(error))
                     bar.update(failed=_failed(outcomes))
                     continue
                 if not self._running:
                     last_heard = time.monotonic()
-                self._running[self.client.submit(op, args, arrays)] = _Running(items[i], i, time.monotonic())
+                request_id = self.client.submit(request.op, request.args, request.arrays)
+                self._running[request_id] = _Running(items[i], i, time.monotonic(), request)
             self._keep_alive(PING_INTERVAL, PING_TIMEOUT)
             for event in self.client.poll(200):
                 if event.request_id == self._ping:
@@ -453,7 +479,7 @@ class Runner:
                     flow.refused(len(self._running), event.header.get("retry_after"), time.monotonic(), running.sent_at)
                     continue
                 flow.answered()
-                outcomes[running.outcome_index] = self._finish(running.item, event, state)
+                outcomes[running.outcome_index] = self._finish(running, event, state)
                 bar.update(failed=_failed(outcomes))
             if self._running and time.monotonic() - last_heard > self.silence_timeout:
                 raise DaemonUnavailable(self.client.endpoint, self.silence_timeout)
@@ -468,14 +494,15 @@ class Runner:
         if self._ping is None and self._running and now - self._ping_sent > interval:
             self._ping, self._ping_sent = self.client.submit("status"), now
 
-    def _finish(self, item: Item, event, state: State) -> Outcome:
+    def _finish(self, running: _Running, event, state: State) -> Outcome:
+        item = running.item
         if event.type != "result":
             return Outcome(
                 item, Status.FAILED, f"daemon: {event.header.get('message', '')} [{event.header.get('code')}]"
             )
         try:
             state.begin(item)
-            save_png(item.output, event.arrays["image"])
+            save_png(item.output, running.request.output(event.header["result"], event.arrays))
         except (OSError, ValueError, KeyError) as error:
             return Outcome(item, Status.FAILED, f"cannot write {item.output}: {error}")
         state.add(item, self.feather)

@@ -14,6 +14,7 @@ from maskgan.infer import Cancelled, EditRequest
 from maskgan.infer.looks import Reference
 from maskgan.labels import CLASS_KEYS, CLASS_NAMES, NUM_CLASSES, PALETTE
 from maskgan_client.protocol import ALL_OPS, CONTROL_OPS, OPTIONAL_ARRAYS, PROTOCOL_VERSION, REPLY_SIZES, WORK_OPS
+from maskgan_client.regions import changed_box
 from maskgan_client.wire import DEFAULT_MAX_BYTES, excerpt
 
 
@@ -146,7 +147,7 @@ def run_op(editor, op: str, jobs: list, progress, cancel, parsers=None) -> list[
             cancel=cancel,
         )
         return [
-            (
+            _shaped(
                 {
                     "changed": r.changed,
                     "box": list(r.box),
@@ -155,8 +156,9 @@ def run_op(editor, op: str, jobs: list, progress, cancel, parsers=None) -> list[
                     "alignment": r.alignment,
                 },
                 {"layer": r.layer, "image": r.image},
+                j,
             )
-            for r in results
+            for r, j in zip(results, jobs)
         ]
     if op == "style_copy":
         (job,) = jobs
@@ -189,7 +191,7 @@ def run_op(editor, op: str, jobs: list, progress, cancel, parsers=None) -> list[
             cancel=cancel,
         )
         return [
-            (
+            _shaped(
                 {
                     "changed": [r.changed for r in results],
                     "boxes": [list(r.box) for r in results],
@@ -197,6 +199,7 @@ def run_op(editor, op: str, jobs: list, progress, cancel, parsers=None) -> list[
                     "routes": [r.routes for r in results],
                 },
                 {"images": np.stack([r.image for r in results]), "layers": np.stack([r.layer for r in results])},
+                job,
             )
         ]
     if op == "interpolate":
@@ -213,6 +216,18 @@ def run_op(editor, op: str, jobs: list, progress, cancel, parsers=None) -> list[
         (job,) = jobs
         return [_parse(parsers.get(), job, progress, cancel)]
     raise OpError("unsupported", f"{op} is not supported by this daemon")
+
+
+def _shaped(result: dict, arrays: dict, job) -> tuple[dict, dict]:
+    """An edit's or variants' (result, arrays) as the job's ``reply`` asks: the whole photo ("full"), or only the
+    box of the changed pixels (of every variant together) with ``offset`` [x, y], no arrays when none changed."""
+    if job.args["reply"] == "full":
+        return result, arrays
+    box = changed_box(arrays["layer"][None] if "layer" in arrays else arrays["layers"])
+    if box is None:
+        return {**result, "offset": [0, 0]}, {}
+    x0, y0, x1, y1 = box
+    return {**result, "offset": [x0, y0]}, {name: array[..., y0:y1, x0:x1, :] for name, array in arrays.items()}
 
 
 def _reference(job) -> Reference | None:

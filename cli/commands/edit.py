@@ -7,6 +7,7 @@ from pathlib import Path
 from maskgan_cli.errors import CommandError
 from maskgan_cli.photo_files import check_outputs, photo_and_masks, write_png
 from maskgan_cli.run_request import (
+    edit_through_daemon,
     in_process,
     look_options,
     looks_line,
@@ -14,7 +15,6 @@ from maskgan_cli.run_request import (
     photo_options,
     reference_arrays,
     routes_line,
-    through_daemon,
 )
 
 
@@ -43,15 +43,14 @@ def _edit(args) -> int:
         return 0
     look, reference = look_options(args)
     if args.daemon is not None:
-        reply = through_daemon(
+        result, arrays = edit_through_daemon(
             args.daemon,
             "edit",
             {"feather": args.feather, "look": look, "method": args.method},
             {"image": image, "source_mask": source, "edited_mask": edited, **reference_arrays(reference)},
         )
-        result_image, layer = reply.arrays["image"], reply.arrays["layer"]
-        changed, looks, routes = reply.result["changed"], reply.result["looks"], reply.result["routes"]
-        alignment = reply.result["alignment"]
+        result_image, layer = arrays["image"], arrays["layer"]
+        changed, looks, routes, alignment = result["changed"], result["looks"], result["routes"], result["alignment"]
     else:
         result = in_process(
             args,

@@ -8,12 +8,12 @@ from pathlib import Path
 from maskgan_cli.options import protocol_option
 from maskgan_cli.photo_files import check_outputs, numbered, photo_and_masks, write_png
 from maskgan_cli.run_request import (
+    edit_through_daemon,
     in_process,
     look_options,
     model_options,
     photo_options,
     reference_arrays,
-    through_daemon,
 )
 from maskgan_client.protocol import SEED, VARIANTS
 
@@ -36,13 +36,13 @@ def _variants(args) -> int:
     check_outputs(*outputs, *layers)
     look, reference = look_options(args)
     if args.daemon is not None:
-        reply = through_daemon(
+        _, arrays = edit_through_daemon(
             args.daemon,
             "variants",
             {"n": args.n, "seed": args.seed, "feather": args.feather, "look": look, "method": args.method},
             {"image": image, "source_mask": source, "edited_mask": edited, **reference_arrays(reference)},
         )
-        images, layer_arrays = list(reply.arrays["images"]), list(reply.arrays["layers"])
+        images, layer_arrays = list(arrays["images"]), list(arrays["layers"])
     else:
         results = in_process(
             args,

@@ -34,10 +34,14 @@ MAX_LOOK = 16  # 1..MAX_LOOK: built-in looks (maskgan.infer.looks)
 # how the changed regions of an edit are made: the photo's own pixels first, the generator everywhere, or
 # never the generator (maskgan.infer.routes)
 METHODS = ("auto", "generate", "photo")
+# what an edit's (or variants') result arrays cover: the whole photo, or only the box of the pixels the edit
+# changed, with its offset (maskgan_client.regions pastes it back)
+REPLIES = ("full", "box")
 
 FEATHER = Arg(int, 8, 0, 256)  # radius in pixels of the seam where the edit meets the photo
 LOOK = Arg(int, AUTO_LOOK, AUTO_LOOK, MAX_LOOK)
 METHOD = Arg(str, "auto", choices=METHODS)
+REPLY = Arg(str, "full", choices=REPLIES)
 VARIANTS = Arg(int, 4, 1, 16)
 SEED = Arg(int, 0, 0, 2**31 - 1)
 STEPS = Arg(int, 8, 2, 64)  # masks of an interpolation, both ends included
@@ -47,12 +51,12 @@ REFERENCE_ARRAYS = {"reference_image": "image", "reference_mask": "mask"}
 # op -> (argument specs, array specs {name: "image" (H x W x 3 uint8) | "mask" (H x W uint8 labels)})
 WORK_OPS = {
     "edit": (
-        {"feather": FEATHER, "look": LOOK, "method": METHOD},
+        {"feather": FEATHER, "look": LOOK, "method": METHOD, "reply": REPLY},
         {"image": "image", "source_mask": "mask", "edited_mask": "mask"},
     ),
     "style_copy": ({}, {"target_mask": "mask", "reference_image": "image", "reference_mask": "mask"}),
     "variants": (
-        {"n": VARIANTS, "seed": SEED, "feather": FEATHER, "look": LOOK, "method": METHOD},
+        {"n": VARIANTS, "seed": SEED, "feather": FEATHER, "look": LOOK, "method": METHOD, "reply": REPLY},
         {"image": "image", "source_mask": "mask", "edited_mask": "mask"},
     ),
     "interpolate": ({"steps": STEPS}, {"mask_a": "mask", "mask_b": "mask"}),
@@ -63,7 +67,8 @@ OPTIONAL_ARRAYS = {"edit": REFERENCE_ARRAYS, "variants": REFERENCE_ARRAYS}
 # answered at once on the daemon's socket thread, outside its queue
 CONTROL_OPS = {"hello": {}, "status": {}, "cancel": {"id": Arg(str, None)}, "shutdown": {}}
 ALL_OPS = tuple(CONTROL_OPS) + tuple(WORK_OPS)
-# op -> (bytes per pixel of the reply's arrays, the argument that multiplies them, the array whose H x W they have)
+# op -> (bytes per pixel of the reply's arrays, the argument that multiplies them, the array whose H x W they have);
+# a box reply is at most that
 REPLY_SIZES = {
     "edit": (3 + 4, None, "image"),
     "variants": (3 + 4, "n", "image"),

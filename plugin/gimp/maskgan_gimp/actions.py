@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from maskgan_client.regions import crop_edit_arrays, face_window, whole_photo_arrays
 from maskgan_krita import messages, naming
 from maskgan_krita.guard import PluginError
 
@@ -60,12 +61,19 @@ def edit_arrays(image, selected, tolerance: float, photo=None) -> tuple:
     return photo, {"image": image_io.read_photo(image, photo), "source_mask": source, "edited_mask": edited}
 
 
+def call_on_face(daemon: Daemon, what: str, op: str, args: dict, arrays: dict) -> tuple[dict, dict]:
+    """An edit or variants that sends only the face's window and gets only the changed box back
+    (maskgan_client.regions); (result, the reply's arrays at the photo's size)."""
+    window = face_window(arrays["source_mask"], arrays["edited_mask"])
+    reply = daemon.call(what, op, {**args, "reply": "box"}, crop_edit_arrays(arrays, window))
+    return reply.result, whole_photo_arrays(arrays["image"], reply.result, reply.arrays, window)
+
+
 def apply_edit(daemon: Daemon, image, selected, look: Look, tolerance: float, photo=None) -> str:
     photo, arrays = edit_arrays(image, selected, tolerance, photo)
-    reply = daemon.call("Apply edit", "edit", look.args(), arrays)
+    result, whole = call_on_face(daemon, "Apply edit", "edit", look.args(), arrays)
     with image_io.one_undo_step(image):
-        layer = image_io.add_result(image, photo, naming.EDIT_PREFIX, reply.arrays["layer"])
-    result = reply.result
+        layer = image_io.add_result(image, photo, naming.EDIT_PREFIX, whole["layer"])
     return (
         f"Added “{layer.get_name()}” to {title(image)}"
         + ("" if result.get("changed", True) else ": the edit changed no pixel")
@@ -76,9 +84,9 @@ def apply_edit(daemon: Daemon, image, selected, look: Look, tolerance: float, ph
 
 def variants(daemon: Daemon, image, selected, look: Look, tolerance: float, n: int, seed: int) -> str:
     photo, arrays = edit_arrays(image, selected, tolerance)
-    reply = daemon.call("Variants", "variants", {"n": n, "seed": seed, **look.args()}, arrays)
+    _, whole = call_on_face(daemon, "Variants", "variants", {"n": n, "seed": seed, **look.args()}, arrays)
     with image_io.one_undo_step(image):
-        group = image_io.add_result_group(image, photo, naming.VARIANTS_PREFIX, list(reply.arrays["layers"]), "Variant")
+        group = image_io.add_result_group(image, photo, naming.VARIANTS_PREFIX, list(whole["layers"]), "Variant")
     return messages.variants_added(group.get_name(), seed, n)
 
 

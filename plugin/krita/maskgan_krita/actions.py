@@ -19,6 +19,14 @@ from .document_io import title
 from .guard import PluginError
 from .vendor_path import labels
 
+NOTHING_CHANGED = np.zeros((1, 1, 4), np.uint8)  # the layer of a box reply without arrays: no pixel changed
+
+
+def box_origin(rect, result: dict) -> tuple[int, int]:
+    """Where in the document a reply's layers go: the region ``rect`` sent, moved by the box reply's ``offset``."""
+    x, y = result.get("offset", (0, 0))
+    return rect.x + x, rect.y + y
+
 
 class Actions:
     def __init__(self, krita, settings, board, link, tasks, batches, photos):
@@ -192,7 +200,12 @@ class Actions:
         added = []
         try:
             node = yield from document_io.add_result_layer_steps(
-                doc, self._result_spot(doc, anchor), arrays["layer"], naming.EDIT_PREFIX, (rect.x, rect.y), added
+                doc,
+                self._result_spot(doc, anchor),
+                arrays.get("layer", NOTHING_CHANGED),
+                naming.EDIT_PREFIX,
+                box_origin(rect, result),
+                added,
             )
             yield  # a Cancel that came while the layer was added takes it away
         except GeneratorExit:
@@ -208,7 +221,13 @@ class Actions:
         )
 
     def edit_args(self) -> dict:
-        return {"feather": self.settings.feather, "look": self.settings.look, "method": self.settings.method}
+        """The settings of an edit or variants; the reply carries only the box the edit changed (box_origin)."""
+        return {
+            "feather": self.settings.feather,
+            "look": self.settings.look,
+            "method": self.settings.method,
+            "reply": "box",
+        }
 
     def look_arrays(self, style_document) -> dict:
         """The reference arrays that draw the added parts from the “Style from” document, when the setting says so."""
@@ -248,25 +267,26 @@ class Actions:
                 "variants",
                 args,
                 {**arrays, **look_arrays},
-                lambda result, out: self._add_variants_steps(doc, anchor, rect, seed, out, note),
+                lambda result, out: self._add_variants_steps(doc, anchor, rect, seed, result, out, note),
                 doc=doc,
             )
 
         self.tasks.prepare("Variants", doc, steps())
 
-    def _add_variants_steps(self, doc, anchor, rect, seed: int, arrays: dict, note: str = ""):
+    def _add_variants_steps(self, doc, anchor, rect, seed: int, result: dict, arrays: dict, note: str = ""):
         """Generator: the variants' group, a layer per step; returns the message."""
         added = []
+        layers = list(arrays["layers"]) if "layers" in arrays else [NOTHING_CHANGED] * len(result["changed"])
         try:
             group = yield from document_io.add_result_group_steps(
-                doc, self._result_spot(doc, anchor), list(arrays["layers"]), (rect.x, rect.y), added
+                doc, self._result_spot(doc, anchor), layers, box_origin(rect, result), added
             )
             yield  # a Cancel that came while the last variant was added takes the group away
         except GeneratorExit:
             for node in added:
                 node.remove()
             raise
-        return messages.variants_added(group.name(), seed, len(arrays["layers"])) + note
+        return messages.variants_added(group.name(), seed, len(layers)) + note
 
     def style_references(self) -> list:
         """The documents Style copy can take the style from: the other open ones with MaskGAN masks."""

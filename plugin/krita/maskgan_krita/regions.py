@@ -1,9 +1,7 @@
 """Rectangles of a document, the part of a photo an edit needs, and a photo's fingerprint (pure: no Krita, no Qt).
 
 A 24 MP photo is 96 MB of pixels: reading it whole stalls Krita for seconds. An edit
-only needs the face: the non-background pixels of the masks, grown by FACE_MARGIN of
-their larger side (the engine's square crop around the face, placed as in its training
-images, reaches at most about 0.72 of the face's side past it), clipped to the document.
+only needs the face's window, which every client computes alike (maskgan_client.regions).
 Work is done in bands of about BAND_PIXELS, one band per turn of Krita's event loop.
 """
 
@@ -13,7 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-FACE_MARGIN = 0.75
+from maskgan_client.regions import grow_to_face_window
+
 BAND_PIXELS = 1 << 17  # 128 K pixels: a band is read and converted in a few tens of milliseconds on a busy CPU
 BLOCK = 64  # side of the fingerprint's blocks (px)
 
@@ -58,12 +57,12 @@ class Rect:
 
 
 def face_region(masks: Rect, width: int, height: int) -> Rect:
-    """The part of a ``width`` x ``height`` document an edit sends: ``masks`` (the bounds of the masks'
-    non-background pixels) grown by FACE_MARGIN of its larger side, clipped to the document."""
-    if masks.empty:
-        return Rect(0, 0, width, height)
-    grow = int(np.ceil(max(masks.width, masks.height) * FACE_MARGIN))
-    return Rect(masks.x - grow, masks.y - grow, masks.width + 2 * grow, masks.height + 2 * grow).clip(width, height)
+    """The part of a ``width`` x ``height`` document an edit sends: the face window around ``masks`` (the bounds
+    of the masks' non-background pixels)."""
+    x0, y0, x1, y1 = grow_to_face_window(
+        None if masks.empty else (masks.x, masks.y, masks.right, masks.bottom), width, height
+    )
+    return Rect(x0, y0, x1 - x0, y1 - y0)
 
 
 def block_sums(rgb: np.ndarray, origin: tuple[int, int] = (0, 0)) -> tuple[tuple[int, int], np.ndarray]:
