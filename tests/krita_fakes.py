@@ -2,7 +2,7 @@
 
 from types import SimpleNamespace
 
-from maskgan_krita import pixels
+from maskgan_plugin_common import pixels
 
 
 class FakeStore:

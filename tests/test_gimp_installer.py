@@ -74,13 +74,13 @@ def test_install_puts_an_executable_entry_and_its_vendor_folder(profile, wheels)
         "maskgan_gimp/procedures.py",
         "maskgan_client/protocol.py",
         "maskgan_labels.py",
-        "maskgan_krita/mask_colours.py",
+        "maskgan_plugin_common/mask_colours.py",
         "zmq/__init__.py",
         "msgpack/__init__.py",
         "numpy/__init__.py",
     ):
         assert (vendor / name).is_file(), name
-    assert not [p.name for p in (vendor / "maskgan_krita").iterdir() if p.suffix != ".py"]  # no Krita files
+    assert not (vendor / "maskgan_krita").exists()  # the shared package, not the Krita plug-in
     assert receipt["files"] == [str(target)]
 
 
@@ -108,12 +108,12 @@ def test_install_refuses_a_missing_profile_and_a_folder_it_did_not_make(tmp_path
 
 
 def test_vendored_shared_modules_import_without_the_project(profile, wheels):
-    """The pure modules the plug-in shares with Krita's import from vendor/ alone (isolated Python: no site)."""
+    """The modules the plug-in shares with Krita's import from vendor/ alone (isolated Python: no site)."""
     install(GimpInstallPlan(profile, current_python_version(), wheel_platform_tags(), wheels))
     vendor = profile / "plug-ins" / PLUGIN / "vendor"
     code = (
         f"import sys; sys.path.insert(0, {str(vendor)!r}); import zmq, numpy, maskgan_client, maskgan_labels; "
-        "from maskgan_krita import mask_colours, messages, naming, pixels; "
+        "from maskgan_plugin_common import jobs, mask_colours, messages, naming, pixels; "
         "import numpy as np; rgba = np.zeros((2, 2, 4), np.uint8); rgba[0, 0] = (1, 2, 250, 255); "
         "exec('try: mask_colours.read_label(rgba, 20, \"the mask\")\\nexcept Exception as e: print(e)')"
     )

@@ -1,10 +1,10 @@
-"""The Krita plug-in's pixels.py outside Krita: BGRA bytes, flattening, mask layers and label maps."""
+"""The shared plug-in package's pixels.py: BGRA bytes, flattening, mask layers and label maps."""
 
 import numpy as np
 import pytest
 
 from maskgan.labels import DEFAULT_COLOR_TOLERANCE, PALETTE, MaskColorError
-from maskgan_krita import pixels
+from maskgan_plugin_common import pixels
 
 
 def test_bgra_round_trip_swaps_channels():

@@ -1,4 +1,4 @@
-"""Conversions between Krita's pixel bytes and the arrays the daemon speaks (pure: no Krita, no Qt).
+"""Conversions between the editors' pixels and the arrays the daemon speaks (pure: no editor).
 
 Krita's ``pixelData``/``setPixelData`` bytes of an 8-bit RGBA document are BGRA.
 Masks travel as uint8 HxW label maps (0..18); the editable mask lives in the
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .vendor_path import labels
+from .label_table import labels
 
 
 def bgra_to_rgba(data: bytes, width: int, height: int) -> np.ndarray:
@@ -37,7 +37,7 @@ def rgb_to_bgra(rgb: np.ndarray) -> bytes:
 
 
 def flatten_on_white(rgba: np.ndarray) -> np.ndarray:
-    """RGB of a photo layer; transparent parts are composited on white, as Krita shows them."""
+    """RGB of a photo layer; transparent parts are composited on white, as the editors show them."""
     alpha = rgba[..., 3:4].astype(np.uint16)
     rgb = rgba[..., :3].astype(np.uint16)
     return ((rgb * alpha + 255 * (255 - alpha) + 127) // 255).astype(np.uint8)

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from maskgan_client.protocol import METHODS
-from maskgan_krita import mask_colours, messages, pixels
-from maskgan_krita.guard import PluginError
+from maskgan_plugin_common import mask_colours, messages, pixels
+from maskgan_plugin_common.errors import PluginError
 
 MASKS = ["MaskGAN", ["Edited mask", "Source mask (locked)"]]
 

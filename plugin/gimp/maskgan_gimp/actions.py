@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from maskgan_krita import messages, naming
-from maskgan_krita.guard import PluginError
+from maskgan_plugin_common import messages, naming
+from maskgan_plugin_common.errors import PluginError
 
 from . import image_io
 from .daemon_link import Daemon, DaemonDown

@@ -8,7 +8,7 @@ machine). The two need different advice, so a short ``hello`` tells them apart.
 from __future__ import annotations
 
 from maskgan_client import Client, DaemonError, DaemonUnavailable
-from maskgan_krita.guard import PluginError
+from maskgan_plugin_common.errors import PluginError
 
 PROBE_TIMEOUT = 3.0  # seconds a daemon that stalled gets to answer hello
 

@@ -17,10 +17,9 @@ gi.require_version("Gegl", "0.4")
 import numpy as np  # noqa: E402
 from gi.repository import Gegl, Gimp  # noqa: E402
 
-from maskgan_krita import naming, pixels  # noqa: E402
-from maskgan_krita.document_io import EDITED_MASK_OPACITY  # noqa: E402
-from maskgan_krita.guard import PluginError  # noqa: E402
-from maskgan_krita.vendor_path import labels  # noqa: E402
+from maskgan_plugin_common import mask_colours, naming, pixels  # noqa: E402
+from maskgan_plugin_common.errors import PluginError  # noqa: E402
+from maskgan_plugin_common.label_table import labels  # noqa: E402
 
 FORMAT = "R'G'B'A u8"
 
@@ -170,7 +169,7 @@ def create_mask_group(image, label: np.ndarray, mode: str):
                 edited,
                 0,
             )
-    edited.set_opacity(EDITED_MASK_OPACITY * 100.0 / 255)
+    edited.set_opacity(naming.EDITED_MASK_OPACITY * 100.0 / 255)
     return group
 
 
@@ -190,8 +189,6 @@ def mask_layers(image) -> tuple:
 
 def read_label(image, node, tolerance: float, where: str) -> np.ndarray:
     """The label map of a mask: a colour layer (mask_colours' checks and wording) or a per-class group."""
-    from maskgan_krita import mask_colours
-
     if not node.is_group():
         return mask_colours.read_label(read_rgba(image, node), tolerance, where)
     table = labels()

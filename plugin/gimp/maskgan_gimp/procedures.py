@@ -1,7 +1,7 @@
 """The MaskGAN procedures GIMP 3 shows under Filters > MaskGAN, their arguments and their runs (needs GIMP).
 
 Every argument takes its range or choices from the protocol table (maskgan_client.protocol) or the
-Krita plug-in's settings, so GIMP offers exactly what the daemon accepts. A run that fails ends
+plug-ins' shared options (maskgan_plugin_common.options), so GIMP offers exactly what the daemon accepts. A run that fails ends
 with EXECUTION_ERROR and a message that says what to do; a run that works returns its message
 (the same GIMP shows) as the string return value ``message``.
 """
@@ -19,9 +19,9 @@ gi.require_version("GimpUi", "3.0")
 from gi.repository import Gimp, GimpUi, GLib, GObject  # noqa: E402
 
 from maskgan_client.protocol import FACE, FEATHER, LOOK, METHODS, SEED, VARIANTS  # noqa: E402
-from maskgan_krita.guard import PluginError  # noqa: E402
-from maskgan_krita.settings import MASK_MODES, TOLERANCE_RANGE  # noqa: E402
-from maskgan_krita.vendor_path import labels  # noqa: E402
+from maskgan_plugin_common.errors import PluginError  # noqa: E402
+from maskgan_plugin_common.label_table import labels  # noqa: E402
+from maskgan_plugin_common.options import MASK_MODES, TOLERANCE_RANGE  # noqa: E402
 
 from . import actions  # noqa: E402
 from .cancel_watch import WatchedClient  # noqa: E402

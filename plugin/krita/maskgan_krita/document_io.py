@@ -14,13 +14,13 @@ from pathlib import Path
 
 import numpy as np
 
-from . import mask_colours, naming, pixels
-from .guard import PluginError
+from maskgan_plugin_common import mask_colours, naming, pixels
+from maskgan_plugin_common.errors import PluginError
+from maskgan_plugin_common.label_table import labels
+
 from .regions import BLOCK, Rect, block_sums, face_region
-from .vendor_path import labels
 
 CONVERT_HINT = "convert it with Image > Convert Image Color Space… to RGB/Alpha, 8-bit integer/channel"
-EDITED_MASK_OPACITY = 128  # the photo shows through the mask being painted
 
 
 def title(doc) -> str:
@@ -245,7 +245,7 @@ def add_mask_layer(doc, photo, label: np.ndarray):
     node = add_result_layer(
         doc, result_spot(doc, photo, "above_photo"), pixels.label_to_colour_layer(part), naming.MASK_PREFIX, origin
     )
-    node.setOpacity(EDITED_MASK_OPACITY)
+    node.setOpacity(naming.EDITED_MASK_OPACITY)
     return node
 
 
@@ -334,12 +334,12 @@ def _add_edited_steps(doc, group, label: np.ndarray, mode: str, origin: tuple[in
     """Generator: the editable mask of ``label`` (placed at ``origin``) in ``mode``, added to ``group``."""
     if mode == "colour":
         node = doc.createNode(naming.EDITED_MASK, "paintlayer")
-        node.setOpacity(EDITED_MASK_OPACITY)
+        node.setOpacity(naming.EDITED_MASK_OPACITY)
         yield from _write_steps(doc, node, pixels.label_to_colour_layer(label), origin)
         group.addChildNode(node, None)
         return node
     node = doc.createGroupLayer(naming.CLASS_LAYERS_GROUP)
-    node.setOpacity(EDITED_MASK_OPACITY)
+    node.setOpacity(naming.EDITED_MASK_OPACITY)
     group.addChildNode(node, None)
     names = labels().CLASS_NAMES
     for index in range(1, len(names)):  # later class on top, as it wins on overlaps; background is bare

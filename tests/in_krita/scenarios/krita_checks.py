@@ -15,8 +15,9 @@ from PyQt5.QtCore import QItemSelectionModel, Qt
 from PyQt5.QtGui import QCursor
 from PyQt5.QtWidgets import QAbstractItemView, QApplication, QMdiArea
 
-from maskgan_krita import document_io, pixels
-from maskgan_krita.vendor_path import labels
+from maskgan_krita import document_io
+from maskgan_plugin_common import pixels
+from maskgan_plugin_common.label_table import labels
 
 INPUTS = Path(os.environ.get("MASKGAN_TEST_INPUTS", "."))
 WAIT_S = 90

@@ -25,7 +25,8 @@ from krita_checks import (
 )
 from PyQt5.QtWidgets import QApplication
 
-from maskgan_krita import document_io, naming, pixels
+from maskgan_krita import document_io
+from maskgan_plugin_common import naming, pixels
 
 GROUP_CHILDREN = "results_group_children"
 
