@@ -98,8 +98,10 @@ def test_variants_and_style_copy_equal_direct_editor_calls(gimp_session, demo_ed
 def test_batch_edits_every_open_image_with_masks(gimp_session, demo_editor):
     values = gimp_session.check("check_batch_over_open_images")
     assert values["batch"][0] == "success"
-    assert values["batch"][1].startswith("Batch: 2 of 3 images edited. ")
-    assert "“bare.xcf”: skipped, no MaskGAN masks" in values["batch"][1]
+    assert values["batch"][1].startswith(
+        "Batch: 2 of 3 images edited; 1 skipped: “bare.xcf”: no MaskGAN masks. "
+        "Added “MaskGAN edit 1” to “first.xcf”; drawn eyeglasses. Added “MaskGAN edit 1” to “second.xcf”"
+    )
     assert values["batch_trees"] == [[MASKS, "MaskGAN edit 1", "Photo"]] * 2
     assert values["batch_unchanged"] == [True, True]
     for index, suffix in enumerate(("", "2")):

@@ -13,9 +13,10 @@ import numpy as np
 
 from maskgan_plugin_common import messages, naming
 from maskgan_plugin_common.errors import PluginError
+from maskgan_plugin_common.jobs import DONE, SKIPPED, Batch, Item
 
-from . import image_io
-from .daemon_link import Daemon, DaemonDown
+from . import batch, image_io
+from .daemon_link import Daemon
 from .image_io import title
 
 
@@ -62,7 +63,11 @@ def edit_arrays(image, selected, tolerance: float, photo=None) -> tuple:
 
 def apply_edit(daemon: Daemon, image, selected, look: Look, tolerance: float, photo=None) -> str:
     photo, arrays = edit_arrays(image, selected, tolerance, photo)
-    reply = daemon.call("Apply edit", "edit", look.args(), arrays)
+    return add_edit(image, photo, daemon.call("Apply edit", "edit", look.args(), arrays))
+
+
+def add_edit(image, photo, reply) -> str:
+    """The edit's result layer above ``photo``, in one undo step; the message that says what it did."""
     with image_io.one_undo_step(image):
         layer = image_io.add_result(image, photo, naming.EDIT_PREFIX, reply.arrays["layer"])
     result = reply.result
@@ -110,21 +115,24 @@ def style_copy(daemon: Daemon, image, selected, reference, tolerance: float) -> 
 
 
 def batch_edit(daemon: Daemon, images, look: Look, tolerance: float, progress) -> str:
-    """Apply edit on every open image with MaskGAN masks, one after another; one line per image."""
-    lines, done, count = [], 0, max(len(images), 1)
-    for index, image in enumerate(images):
-        progress(index / count, f"Batch: {title(image)} ({index + 1} of {len(images)})")
-        if image_io.find_group(image) is None:
-            lines.append(f"{title(image)}: skipped, no MaskGAN masks")
-            continue
-        this_image = Daemon(
-            daemon.client, lambda fraction, text, index=index: progress((index + fraction) / count, text)
-        )
-        try:
-            lines.append(apply_edit(this_image, image, [], look, tolerance))
-            done += 1
-        except DaemonDown:
-            raise
-        except PluginError as error:
-            lines.append(f"{title(image)}: {error}")
-    return f"Batch: {done} of {len(images)} images edited. " + " | ".join(lines)
+    """Apply edit on every open image with MaskGAN masks, a few at the daemon at once (batch.py): the summary,
+    then what was added to each image."""
+    queue = Batch(
+        "Batch",
+        "images edited",
+        [
+            Item(title(image), image)
+            if image_io.find_group(image) is not None
+            else Item(title(image), image, state=SKIPPED, message="no MaskGAN masks")
+            for image in images
+        ],
+    )
+    photos = {}  # id(item) -> the photo layer its request was read from
+
+    def prepare(item):
+        photos[id(item)], arrays = edit_arrays(item.payload, [], tolerance)
+        return "edit", look.args(), arrays
+
+    batch.run(daemon, queue, prepare, lambda item, reply: add_edit(item.payload, photos[id(item)], reply), progress)
+    added = [item.message for item in queue.items if item.state == DONE]
+    return queue.summary() + "".join(f". {line}" for line in added)

@@ -32,11 +32,12 @@ class Daemon:
         try:
             return self.client.call(op, args, arrays, progress=shown)
         except DaemonUnavailable as error:
-            raise self._down_or_stalled(what, error) from error
+            raise self.down_or_stalled(what, error) from error
         except DaemonError as error:
             raise PluginError(f"{what} failed: {error.message}") from error
 
-    def _down_or_stalled(self, what: str, error: DaemonUnavailable) -> PluginError:
+    def down_or_stalled(self, what: str, error: DaemonUnavailable) -> PluginError:
+        """DaemonDown in words that tell a daemon that is gone from one that stalled and answers again."""
         try:
             self.client.hello(timeout=PROBE_TIMEOUT)
         except DaemonError:
