@@ -47,6 +47,52 @@ def test_profile_follows_gimp_per_platform(tmp_path):
     assert find_gimp_profile(system="Linux", env={"HOME": str(home)}) == home / ".config/GIMP/3.0"
 
 
+def test_each_platform_keeps_to_its_own_profile_rules(tmp_path):
+    """Windows and macOS are only unit-tested here: each rule of gimpenv.c's, and none of another platform's."""
+    home = tmp_path / "home"
+    xdg = {"HOME": str(home), "XDG_CONFIG_HOME": "/x"}
+    # Windows: %APPDATA%, else the user's AppData\Roaming; XDG_CONFIG_HOME means nothing there
+    assert find_gimp_profile(system="Windows", env={**xdg, "APPDATA": "A"}) == Path("A/GIMP/3.0")
+    assert find_gimp_profile(system="Windows", env={"USERPROFILE": "U"}) == Path("U/AppData/Roaming/GIMP/3.0")
+    # macOS: ~/Library/Application Support, whatever XDG_CONFIG_HOME says
+    assert find_gimp_profile(system="Darwin", env=xdg) == home / "Library/Application Support/GIMP/3.0"
+    # GIMP3_DIRECTORY wins on every platform
+    for system in ("Linux", "Windows", "Darwin"):
+        assert find_gimp_profile(system=system, env={**xdg, "APPDATA": "A", "GIMP3_DIRECTORY": "/p"}) == Path("/p")
+    # the Flatpak's folder is Linux's alone
+    (home / ".var/app/org.gimp.GIMP/config/GIMP/3.0").mkdir(parents=True)
+    assert find_gimp_profile(system="Darwin", env={"HOME": str(home)}) == home / "Library/Application Support/GIMP/3.0"
+    assert find_gimp_profile(system="Windows", env={"HOME": str(home), "APPDATA": "A"}) == Path("A/GIMP/3.0")
+
+
+def test_wheels_are_asked_for_the_target_platform():
+    assert wheel_platform_tags("Windows", "AMD64") == ["win_amd64"]
+    assert wheel_platform_tags("Darwin", "arm64")[0] == "macosx_11_0_arm64"
+    assert wheel_platform_tags("Darwin", "x86_64")[:2] == ["macosx_11_0_x86_64", "macosx_10_9_x86_64"]
+    assert "macosx_11_0_universal2" in wheel_platform_tags("Darwin", "arm64")
+    assert wheel_platform_tags("Linux", "aarch64")[0] == "manylinux_2_28_aarch64"
+    assert wheel_platform_tags("Linux", "x86_64")[0] == "manylinux_2_28_x86_64"
+
+
+@pytest.mark.parametrize(("platform", "tag"), [("windows", "win_amd64"), ("macos", "macosx_")])
+def test_cli_installs_for_another_platform_with_its_python(profile, wheels, monkeypatch, platform, tag):
+    """`--platform` with `--python-version`: the wheels are asked for that platform and Python (a Windows or macOS
+    GIMP bundles its own Python, which cannot be probed from here)."""
+    asked = []
+
+    def download(dest, python_version, platforms):
+        asked.append((python_version, platforms))
+        return sorted(wheels.glob("*.whl"))  # this machine's: only what was asked for matters here
+
+    monkeypatch.setattr("maskgan_installer.gimp_install.download_wheels", download)
+    args = ["--gimp-dir", str(profile), "--platform", platform, "--python-version", "3.12"]
+    assert main(["install", "gimp", *args]) == 0
+    ((version, platforms),) = asked
+    assert version == "3.12" and platforms[0].startswith(tag)
+    receipt = (profile / "plug-ins" / PLUGIN / RECEIPT).read_text()
+    assert '"python_version": "3.12"' in receipt and tag in receipt
+
+
 def test_gimps_python_is_found_beside_its_libraries(tmp_path):
     """Debian 13's GIMP runs plug-ins through #!/usr/bin/env python3 (a link to python3.13); a pygimp.interp,
     where a build has one, names another."""

@@ -41,28 +41,38 @@ def parse_face(daemon: Daemon, image, selected, face: int, mask_mode: str) -> st
     return messages.parsed(reply.result)
 
 
-def masks(image, tolerance: float) -> tuple[np.ndarray, np.ndarray]:
-    """(source label map, edited label map) of the MaskGAN group; PluginError in the Krita plug-in's wording
-    for colours off the palette."""
-    source, edited = image_io.mask_layers(image)
-    return (
-        image_io.read_label(image, source, tolerance, f"“{naming.SOURCE_MASK}” of {title(image)}"),
-        image_io.read_label(image, edited, tolerance, f"“{naming.EDITED_MASK}” of {title(image)}"),
+def masks(image, tolerance: float, source=None, edited=None) -> tuple[np.ndarray, np.ndarray]:
+    """(source label map, edited label map): of the layers chosen in the dialog, else of the MaskGAN group's
+    masks; PluginError in the Krita plug-in's wording for colours off the palette."""
+    if source is None or edited is None:
+        found = image_io.mask_layers(image)
+        source = found[0] if source is None else image_io.chosen_mask(image, source)
+        edited = found[1] if edited is None else image_io.chosen_mask(image, edited)
+    else:
+        source, edited = image_io.chosen_mask(image, source), image_io.chosen_mask(image, edited)
+    return tuple(
+        image_io.read_label(image, layer, tolerance, f"“{layer.get_name()}” of {title(image)}")
+        for layer in (source, edited)
     )
 
 
-def edit_arrays(image, selected, tolerance: float, photo=None) -> tuple:
-    """(photo layer, the `edit` arrays) of an image with MaskGAN masks; PluginError when the masks are equal."""
+def edit_arrays(image, selected, tolerance: float, photo=None, source=None, edited=None) -> tuple:
+    """(photo layer, the `edit` arrays) of an image with MaskGAN masks (or the layers chosen as photo and masks);
+    PluginError when the masks are equal."""
     image_io.check_rgb(image)
     photo = image_io.chosen_photo(image, photo) if photo is not None else image_io.photo_layer(image, selected)
-    source, edited = masks(image, tolerance)
+    source, edited = masks(image, tolerance, source, edited)
     if np.array_equal(source, edited):
         raise PluginError(messages.masks_equal(title(image), f"Paint the change on “{naming.EDITED_MASK}” first"))
     return photo, {"image": image_io.read_photo(image, photo), "source_mask": source, "edited_mask": edited}
 
 
-def apply_edit(daemon: Daemon, image, selected, look: Look, tolerance: float, photo=None) -> str:
-    photo, arrays = edit_arrays(image, selected, tolerance, photo)
+def apply_edit(
+    daemon: Daemon, image, selected, look: Look, tolerance: float, photo=None, source=None, edited=None
+) -> str:
+    """Apply edit; ``photo``, ``source`` and ``edited`` are the layers chosen in the dialog (None: found by the
+    names Parse face gave them)."""
+    photo, arrays = edit_arrays(image, selected, tolerance, photo, source, edited)
     return add_edit(image, photo, daemon.call("Apply edit", "edit", look.args(), arrays))
 
 

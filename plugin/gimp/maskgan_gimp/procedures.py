@@ -19,6 +19,7 @@ gi.require_version("GimpUi", "3.0")
 from gi.repository import Gimp, GimpUi, GLib, GObject  # noqa: E402
 
 from maskgan_client.protocol import FACE, FEATHER, LOOK, METHODS, SEED, VARIANTS  # noqa: E402
+from maskgan_plugin_common import naming  # noqa: E402
 from maskgan_plugin_common.errors import PluginError  # noqa: E402
 from maskgan_plugin_common.label_table import labels  # noqa: E402
 from maskgan_plugin_common.options import MASK_MODES, TOLERANCE_RANGE  # noqa: E402
@@ -113,6 +114,17 @@ def _declare(procedure, name: str) -> None:
             procedure.add_layer_argument(
                 "photo", "Photo", "The photo layer (none: the selected or bottom layer)", True, READWRITE
             )
+            for key, label, found in (
+                ("source-mask", "Source mask", naming.SOURCE_MASK),
+                ("edited-mask", "Edited mask", naming.EDITED_MASK),
+            ):
+                procedure.add_layer_argument(
+                    key,
+                    label,
+                    f"A colour mask layer or per-class group (none: the MaskGAN group's “{found}”)",
+                    True,
+                    READWRITE,
+                )
         if name == "variants":
             procedure.add_int_argument("n", "Variants", "How many", *VARIANTS.range, VARIANTS.default, READWRITE)
             procedure.add_int_argument("seed", "Seed", "-1: a fresh one each run", -1, SEED.high, -1, READWRITE)
@@ -145,7 +157,14 @@ def _work(name: str, image, drawables, config, daemon: Daemon) -> str:
         )
     tolerance = config.get_property("colour-tolerance")
     if name == "apply-edit":
-        return actions.apply_edit(daemon, image, drawables, _look(config), tolerance, config.get_property("photo"))
+        return actions.apply_edit(
+            daemon,
+            image,
+            drawables,
+            _look(config),
+            tolerance,
+            *(config.get_property(key) for key in ("photo", "source-mask", "edited-mask")),
+        )
     if name == "variants":
         seed = config.get_property("seed")
         return actions.variants(
