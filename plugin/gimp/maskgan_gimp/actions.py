@@ -44,12 +44,11 @@ def parse_face(daemon: Daemon, image, selected, face: int, mask_mode: str) -> st
 def masks(image, tolerance: float, source=None, edited=None) -> tuple[np.ndarray, np.ndarray]:
     """(source label map, edited label map): of the layers chosen in the dialog, else of the MaskGAN group's
     masks; PluginError in the Krita plug-in's wording for colours off the palette."""
-    if source is None or edited is None:
-        found = image_io.mask_layers(image)
-        source = found[0] if source is None else image_io.chosen_mask(image, source)
-        edited = found[1] if edited is None else image_io.chosen_mask(image, edited)
-    else:
-        source, edited = image_io.chosen_mask(image, source), image_io.chosen_mask(image, edited)
+    found = image_io.mask_layers(image) if source is None or edited is None else (None, None)
+    source, edited = (
+        named if chosen is None else image_io.chosen_mask(image, chosen)
+        for named, chosen in zip(found, (source, edited))
+    )
     return tuple(
         image_io.read_label(image, layer, tolerance, f"“{layer.get_name()}” of {title(image)}")
         for layer in (source, edited)

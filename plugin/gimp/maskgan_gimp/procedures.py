@@ -1,9 +1,9 @@
 """The MaskGAN procedures GIMP 3 shows under Filters > MaskGAN, their arguments and their runs (needs GIMP).
 
 Every argument takes its range or choices from the protocol table (maskgan_client.protocol) or the
-plug-ins' shared options (maskgan_plugin_common.options), so GIMP offers exactly what the daemon accepts. A run that fails ends
-with EXECUTION_ERROR and a message that says what to do; a run that works returns its message
-(the same GIMP shows) as the string return value ``message``.
+plug-ins' shared options (maskgan_plugin_common.options), so GIMP offers exactly what the daemon
+accepts. A run that fails ends with EXECUTION_ERROR and a message that says what to do; a run that
+works returns its message (the same GIMP shows) as the string return value ``message``.
 """
 
 from __future__ import annotations
