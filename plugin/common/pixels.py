@@ -1,6 +1,5 @@
-"""Conversions between the editors' pixels and the arrays the daemon speaks (pure: no editor).
+"""Conversions between the plug-ins' layers and the arrays the daemon speaks (pure: no editor).
 
-Krita's ``pixelData``/``setPixelData`` bytes of an 8-bit RGBA document are BGRA.
 Masks travel as uint8 HxW label maps (0..18); the editable mask lives in the
 document either as one colour layer in the official palette or as one paint layer
 per class (covered where alpha >= 128; where several cover a pixel the later class
@@ -12,28 +11,6 @@ from __future__ import annotations
 import numpy as np
 
 from .label_table import labels
-
-
-def bgra_to_rgba(data: bytes, width: int, height: int) -> np.ndarray:
-    """HxWx4 RGBA array (a copy) from Krita's BGRA bytes."""
-    expected = width * height * 4
-    if len(data) != expected:
-        raise ValueError(f"expected {expected} bytes of 8-bit RGBA pixels for {width}x{height}, got {len(data)}")
-    bgra = np.frombuffer(data, np.uint8).reshape(height, width, 4)
-    return bgra[..., [2, 1, 0, 3]].copy()
-
-
-def rgba_to_bgra(rgba: np.ndarray) -> bytes:
-    rgba = np.asarray(rgba)
-    if rgba.ndim != 3 or rgba.shape[2] != 4 or rgba.dtype != np.uint8:
-        raise ValueError(f"expected uint8 HxWx4 RGBA, got {rgba.dtype} {rgba.shape}")
-    return np.ascontiguousarray(rgba[..., [2, 1, 0, 3]]).tobytes()
-
-
-def rgb_to_bgra(rgb: np.ndarray) -> bytes:
-    """Opaque BGRA bytes from an HxWx3 RGB array."""
-    alpha = np.full(rgb.shape[:2] + (1,), 255, np.uint8)
-    return rgba_to_bgra(np.concatenate([rgb, alpha], axis=2))
 
 
 def flatten_on_white(rgba: np.ndarray) -> np.ndarray:

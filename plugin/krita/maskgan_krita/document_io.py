@@ -18,6 +18,7 @@ from maskgan_plugin_common import mask_colours, naming, pixels
 from maskgan_plugin_common.errors import PluginError
 from maskgan_plugin_common.label_table import labels
 
+from . import bgra
 from .regions import BLOCK, Rect, block_sums, face_region
 
 CONVERT_HINT = "convert it with Image > Convert Image Color Space… to RGB/Alpha, 8-bit integer/channel"
@@ -44,12 +45,12 @@ def whole(doc) -> Rect:
 def read_rgba(doc, node, rect: Rect | None = None) -> np.ndarray:
     """HxWx4 RGBA of ``node`` (a document: its projection) over ``rect`` (None: the document's bounds)."""
     rect = rect or whole(doc)
-    return pixels.bgra_to_rgba(bytes(node.pixelData(rect.x, rect.y, rect.width, rect.height)), rect.width, rect.height)
+    return bgra.bgra_to_rgba(bytes(node.pixelData(rect.x, rect.y, rect.width, rect.height)), rect.width, rect.height)
 
 
 def write_rgba(doc, node, rgba: np.ndarray, origin: tuple[int, int] = (0, 0)) -> None:
     """Write ``rgba`` into ``node`` with its top-left corner at ``origin``."""
-    node.setPixelData(pixels.rgba_to_bgra(rgba), origin[0], origin[1], rgba.shape[1], rgba.shape[0])
+    node.setPixelData(bgra.rgba_to_bgra(rgba), origin[0], origin[1], rgba.shape[1], rgba.shape[0])
 
 
 def run_now(steps):
