@@ -2,10 +2,11 @@
 
 What ``install`` puts into GIMP's profile (the folder that holds ``plug-ins/``):
   plug-ins/maskgan-gimp/maskgan-gimp.py   the plug-in's entry (executable: GIMP 3 runs it)
-  plug-ins/maskgan-gimp/vendor/           the plug-in's own package (maskgan_gimp), the pure modules it
-                                          shares with the Krita plug-in (maskgan_krita: mask colours,
-                                          layer names, messages), the protocol client, the label table,
-                                          and pyzmq/msgpack/numpy built for GIMP's own Python
+  plug-ins/maskgan-gimp/vendor/           the plug-in's own package (maskgan_gimp), the modules it
+                                          shares with the Krita plug-in (maskgan_plugin_common: mask
+                                          colours, layer names, messages, the batch queue), the protocol
+                                          client, the label table, and pyzmq/msgpack/numpy built for
+                                          GIMP's own Python
 and a receipt (``install.json`` in that folder) naming what it added, so that
 ``uninstall`` removes exactly that. The plug-in lives in a folder of its own, as
 GIMP 3 requires, so everything added is inside it. Re-running install replaces
@@ -24,7 +25,6 @@ from maskgan_installer.vendor import InstallError, download_wheels, fill_vendor,
 
 PLUGIN = "maskgan-gimp"  # a name no Python can import, so the entry never shadows a package
 PACKAGE = "maskgan_gimp"
-SHARED = ("maskgan_krita",)  # pure modules of the Krita plug-in that the GIMP one reuses (see docs/gimp.md)
 RECEIPT = "install.json"
 
 
@@ -59,10 +59,7 @@ def install(plan: GimpInstallPlan) -> dict:
             else download_wheels(Path(scratch), plan.python_version, plan.platforms)
         )
         staging = Path(scratch) / PLUGIN
-        fill_vendor(staging / "vendor", wheels, packages=(PACKAGE, *SHARED))
-        for name in SHARED:  # only their pure modules are imported; the editor's own files are left out
-            for extra in (staging / "vendor" / name).glob("*.[!p]*"):
-                extra.unlink()
+        fill_vendor(staging / "vendor", wheels, packages=(PACKAGE,))
         entry = staging / f"{PLUGIN}.py"
         shutil.copy2(package_dir(PACKAGE) / "__main__.py", entry)
         entry.chmod(0o755)

@@ -2,7 +2,8 @@
 
 What ``install`` puts into Krita's resource folder:
   pykrita/maskgan_krita/            the plug-in package
-  pykrita/maskgan_krita/vendor/     the protocol client, the label table and
+  pykrita/maskgan_krita/vendor/     the protocol client, the modules shared with the GIMP
+                                    plug-in (maskgan_plugin_common), the label table and
                                     pyzmq/msgpack/numpy built for Krita's own Python
   pykrita/maskgan_krita/daemon.json how to start the daemon (this environment's Python)
   pykrita/maskgan_krita.desktop     Krita's plug-in descriptor

@@ -1,7 +1,8 @@
 """What every editor plug-in carries in its ``vendor/`` folder, built for the editor's own Python.
 
-The protocol client (``maskgan_client``), the label table (``maskgan/labels.py`` as
-``maskgan_labels``) and binary wheels of pyzmq, msgpack and numpy for the editor's
+The protocol client (``maskgan_client``), the modules the plug-ins share
+(``maskgan_plugin_common``: mask colours, layer names, messages, the batch queue), the
+label table (``maskgan/labels.py`` as ``maskgan_labels``) and binary wheels of pyzmq, msgpack and numpy for the editor's
 Python version and platform, unpacked. Shared by the Krita and GIMP installers.
 """
 
@@ -72,10 +73,10 @@ def pick_wheels(folder: Path) -> list[Path]:
 
 
 def fill_vendor(vendor: Path, wheels: list[Path], packages: tuple[str, ...] = ()) -> None:
-    """Put the client, the label table, ``packages`` (more of this installation's packages) and the unpacked
-    ``wheels`` into ``vendor``."""
+    """Put the client, the plug-ins' shared package, the label table, ``packages`` (more of this installation's
+    packages) and the unpacked ``wheels`` into ``vendor``."""
     vendor.mkdir(parents=True, exist_ok=True)
-    for name in ("maskgan_client", *packages):
+    for name in ("maskgan_client", "maskgan_plugin_common", *packages):
         shutil.copytree(package_dir(name), vendor / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     shutil.copy2(package_dir("maskgan") / "labels.py", vendor / "maskgan_labels.py")
     for wheel in wheels:

@@ -2,7 +2,7 @@
 
 from types import SimpleNamespace
 
-from maskgan_krita import pixels
+from maskgan_krita import bgra
 
 
 class FakeStore:
@@ -94,7 +94,7 @@ class FakeDocument:
     def pixelData(self, x, y, width, height):
         assert (x, y, width, height) == (0, 0, self.width(), self.height())
         self.calls.append("pixelData")
-        return pixels.rgba_to_bgra(self._projection)
+        return bgra.rgba_to_bgra(self._projection)
 
 
 # --- the daemon side and the event loop, for the plug-in's UI-free parts --------------------------------------

@@ -59,3 +59,11 @@ def test_a_plug_in_that_ends_normally_cancels_nothing(tmp_path):
     watch("ipc:///nowhere", log, iter(["+a\n", "clear\n", "+b\n", "stop\n"]))
     watch("ipc:///nowhere", log, iter(["+c\n", "clear\n"]))  # died between calls: nothing open
     assert not log.exists()
+
+
+def test_requests_the_batch_saw_answered_are_not_cancelled(tmp_path):
+    """The batch polls for answers (no blocking call to clear after): each answered request is struck off."""
+    log = tmp_path / "cancelled.log"
+    watch("ipc:///nowhere", log, iter(["+a\n", "+b\n", "+c\n", "-a\n", "-c\n"]))  # died with b still open
+    lines = log.read_text().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("could not cancel b: ")

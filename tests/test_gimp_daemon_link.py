@@ -9,7 +9,7 @@ from daemon_process import DaemonProcess
 
 from maskgan_client import Client
 from maskgan_gimp.daemon_link import Daemon, DaemonDown
-from maskgan_krita.guard import PluginError
+from maskgan_plugin_common.errors import PluginError
 
 MASKS = {"mask_a": np.zeros((8, 8), np.uint8), "mask_b": np.zeros((8, 8), np.uint8)}
 

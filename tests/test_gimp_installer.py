@@ -47,6 +47,52 @@ def test_profile_follows_gimp_per_platform(tmp_path):
     assert find_gimp_profile(system="Linux", env={"HOME": str(home)}) == home / ".config/GIMP/3.0"
 
 
+def test_each_platform_keeps_to_its_own_profile_rules(tmp_path):
+    """Windows and macOS are only unit-tested here: each rule of gimpenv.c's, and none of another platform's."""
+    home = tmp_path / "home"
+    xdg = {"HOME": str(home), "XDG_CONFIG_HOME": "/x"}
+    # Windows: %APPDATA%, else the user's AppData\Roaming; XDG_CONFIG_HOME means nothing there
+    assert find_gimp_profile(system="Windows", env={**xdg, "APPDATA": "A"}) == Path("A/GIMP/3.0")
+    assert find_gimp_profile(system="Windows", env={"USERPROFILE": "U"}) == Path("U/AppData/Roaming/GIMP/3.0")
+    # macOS: ~/Library/Application Support, whatever XDG_CONFIG_HOME says
+    assert find_gimp_profile(system="Darwin", env=xdg) == home / "Library/Application Support/GIMP/3.0"
+    # GIMP3_DIRECTORY wins on every platform
+    for system in ("Linux", "Windows", "Darwin"):
+        assert find_gimp_profile(system=system, env={**xdg, "APPDATA": "A", "GIMP3_DIRECTORY": "/p"}) == Path("/p")
+    # the Flatpak's folder is Linux's alone
+    (home / ".var/app/org.gimp.GIMP/config/GIMP/3.0").mkdir(parents=True)
+    assert find_gimp_profile(system="Darwin", env={"HOME": str(home)}) == home / "Library/Application Support/GIMP/3.0"
+    assert find_gimp_profile(system="Windows", env={"HOME": str(home), "APPDATA": "A"}) == Path("A/GIMP/3.0")
+
+
+def test_wheels_are_asked_for_the_target_platform():
+    assert wheel_platform_tags("Windows", "AMD64") == ["win_amd64"]
+    assert wheel_platform_tags("Darwin", "arm64")[0] == "macosx_11_0_arm64"
+    assert wheel_platform_tags("Darwin", "x86_64")[:2] == ["macosx_11_0_x86_64", "macosx_10_9_x86_64"]
+    assert "macosx_11_0_universal2" in wheel_platform_tags("Darwin", "arm64")
+    assert wheel_platform_tags("Linux", "aarch64")[0] == "manylinux_2_28_aarch64"
+    assert wheel_platform_tags("Linux", "x86_64")[0] == "manylinux_2_28_x86_64"
+
+
+@pytest.mark.parametrize(("platform", "tag"), [("windows", "win_amd64"), ("macos", "macosx_")])
+def test_cli_installs_for_another_platform_with_its_python(profile, wheels, monkeypatch, platform, tag):
+    """`--platform` with `--python-version`: the wheels are asked for that platform and Python (a Windows or macOS
+    GIMP bundles its own Python, which cannot be probed from here)."""
+    asked = []
+
+    def download(dest, python_version, platforms):
+        asked.append((python_version, platforms))
+        return sorted(wheels.glob("*.whl"))  # this machine's: only what was asked for matters here
+
+    monkeypatch.setattr("maskgan_installer.gimp_install.download_wheels", download)
+    args = ["--gimp-dir", str(profile), "--platform", platform, "--python-version", "3.12"]
+    assert main(["install", "gimp", *args]) == 0
+    ((version, platforms),) = asked
+    assert version == "3.12" and platforms[0].startswith(tag)
+    receipt = (profile / "plug-ins" / PLUGIN / RECEIPT).read_text()
+    assert '"python_version": "3.12"' in receipt and tag in receipt
+
+
 def test_gimps_python_is_found_beside_its_libraries(tmp_path):
     """Debian 13's GIMP runs plug-ins through #!/usr/bin/env python3 (a link to python3.13); a pygimp.interp,
     where a build has one, names another."""
@@ -74,13 +120,13 @@ def test_install_puts_an_executable_entry_and_its_vendor_folder(profile, wheels)
         "maskgan_gimp/procedures.py",
         "maskgan_client/protocol.py",
         "maskgan_labels.py",
-        "maskgan_krita/mask_colours.py",
+        "maskgan_plugin_common/mask_colours.py",
         "zmq/__init__.py",
         "msgpack/__init__.py",
         "numpy/__init__.py",
     ):
         assert (vendor / name).is_file(), name
-    assert not [p.name for p in (vendor / "maskgan_krita").iterdir() if p.suffix != ".py"]  # no Krita files
+    assert not (vendor / "maskgan_krita").exists()  # the shared package, not the Krita plug-in
     assert receipt["files"] == [str(target)]
 
 
@@ -108,12 +154,12 @@ def test_install_refuses_a_missing_profile_and_a_folder_it_did_not_make(tmp_path
 
 
 def test_vendored_shared_modules_import_without_the_project(profile, wheels):
-    """The pure modules the plug-in shares with Krita's import from vendor/ alone (isolated Python: no site)."""
+    """The modules the plug-in shares with Krita's import from vendor/ alone (isolated Python: no site)."""
     install(GimpInstallPlan(profile, current_python_version(), wheel_platform_tags(), wheels))
     vendor = profile / "plug-ins" / PLUGIN / "vendor"
     code = (
         f"import sys; sys.path.insert(0, {str(vendor)!r}); import zmq, numpy, maskgan_client, maskgan_labels; "
-        "from maskgan_krita import mask_colours, messages, naming, pixels; "
+        "from maskgan_plugin_common import jobs, mask_colours, messages, naming, pixels; "
         "import numpy as np; rgba = np.zeros((2, 2, 4), np.uint8); rgba[0, 0] = (1, 2, 250, 255); "
         "exec('try: mask_colours.read_label(rgba, 20, \"the mask\")\\nexcept Exception as e: print(e)')"
     )

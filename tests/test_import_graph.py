@@ -13,6 +13,7 @@ PACKAGES = {
     "maskgan_cli": "cli",
     "maskgan_daemon": "daemon",
     "maskgan_client": "plugin/client",
+    "maskgan_plugin_common": "plugin/common",
     "maskgan_installer": "installer",
     "maskgan_krita": "plugin/krita/maskgan_krita",
     "maskgan_gimp": "plugin/gimp/maskgan_gimp",
@@ -23,8 +24,11 @@ MAY_IMPORT = {
     "maskgan_client": set(),
     "maskgan_daemon": {"maskgan", "maskgan_client"},
     "maskgan_installer": {"maskgan_client"},
-    "maskgan_krita": {"maskgan_client", "maskgan"},  # maskgan.labels only, vendored into Krita (vendor_path)
-    "maskgan_gimp": {"maskgan_client", "maskgan_krita"},  # the Krita plug-in's pure modules, vendored beside it
+    # maskgan.labels only, vendored into the editors as maskgan_labels (label_table)
+    "maskgan_plugin_common": {"maskgan_client", "maskgan"},
+    # each plug-in stands on the shared package, both vendored into the editor; neither imports the other
+    "maskgan_krita": {"maskgan_client", "maskgan_plugin_common"},
+    "maskgan_gimp": {"maskgan_client", "maskgan_plugin_common"},
     "maskgan_cli": {"maskgan", "maskgan_client", "maskgan_daemon", "maskgan_installer"},
 }
 
@@ -139,41 +143,48 @@ def test_the_layer_check_finds_an_arrow_upwards_and_between_siblings():
     ]
 
 
-def test_the_krita_plug_in_takes_only_the_label_table_from_the_library():
+def test_the_plug_ins_take_only_the_label_table_from_the_library():
     taken = {
         target
         for name, targets in graph().items()
-        if name.startswith("maskgan_krita")
+        if name.split(".")[0] in ("maskgan_plugin_common", "maskgan_krita", "maskgan_gimp")
         for target in targets
         if target.split(".")[0] == "maskgan"
     }
     assert taken <= {"maskgan.labels"}
 
 
-def test_the_gimp_plug_in_reaches_no_krita_or_qt_module():
-    """What the GIMP plug-in takes from the Krita plug-in, and all that imports in turn, imports without Krita
-    or Qt (document_io imports Qt inside the one function that draws swatches, which GIMP never calls)."""
-    edges, seen, todo = graph(), set(), [name for name in graph() if name.startswith("maskgan_gimp")]
-    while todo:
-        name = todo.pop()
-        if name not in seen:
-            seen.add(name)
-            todo.extend(edges.get(name, ()))
-    editor_bound = sorted(
-        name
-        for name in seen
-        if name.startswith("maskgan_krita")
-        and any(
-            isinstance(node, (ast.Import, ast.ImportFrom))
-            and any(
-                n.split(".")[0] in ("krita", "PyQt5")
-                for n in [getattr(node, "module", None) or ""] + [alias.name for alias in node.names]
-            )
-            for node in ast.parse(modules()[name].read_text()).body
-        )
+EDITOR_BOUND = ("krita", "PyQt5", "gi", "torch")  # an editor's own modules, or what only the library may load
+
+
+def editor_bound_imports(source: str) -> list[str]:
+    """The imports of ``source`` (anywhere in it, inside functions too) of an editor's modules or torch."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found += [alias.name for alias in node.names if alias.name.split(".")[0] in EDITOR_BOUND]
+        elif isinstance(node, ast.ImportFrom) and not node.level and (node.module or "").split(".")[0] in EDITOR_BOUND:
+            found.append(node.module)
+    return found
+
+
+def test_the_editor_bound_import_finder_finds_them_anywhere():
+    source = (
+        "import numpy\nfrom gi.repository import Gimp\ndef f():\n    import PyQt5.QtGui\n    from torch import nn\n"
     )
-    assert editor_bound == []
-    assert "maskgan_krita.mask_colours" in seen  # the bad-colour wording is the Krita plug-in's
+    assert editor_bound_imports(source) == ["gi.repository", "PyQt5.QtGui", "torch"]
+
+
+def test_the_shared_plug_in_package_imports_no_editor():
+    """What both plug-ins share runs in Krita's Python and in GIMP's: no Krita, Qt, GIMP or torch in it (the
+    package rule above keeps the plug-ins and the library out)."""
+    bound = {
+        name: editor_bound_imports(path.read_text())
+        for name, path in modules().items()
+        if name.split(".")[0] == "maskgan_plugin_common"
+    }
+    assert "maskgan_plugin_common.mask_colours" in bound  # the finder saw the package
+    assert {name: found for name, found in bound.items() if found} == {}
 
 
 def test_the_library_opens_no_sockets():

@@ -73,6 +73,7 @@ def test_install_vendors_client_and_enables_plugin(profile, wheels):
     assert (profile.actions / "maskgan_krita.action").exists()
     for vendored in (
         "maskgan_client/__init__.py",
+        "maskgan_plugin_common/mask_colours.py",
         "maskgan_labels.py",
         "zmq/__init__.py",
         "msgpack/__init__.py",
@@ -115,12 +116,13 @@ def test_vendored_packages_import_in_kritas_own_python(profile, wheels):
     vendor = profile.pykrita / "maskgan_krita" / "vendor"
     code = (
         f"import sys; sys.path.insert(0, {str(vendor)!r}); import zmq, msgpack, numpy, maskgan_labels, maskgan_client; "
-        "print(zmq.zmq_version(), maskgan_labels.NUM_CLASSES)"
+        "from maskgan_plugin_common import jobs, mask_colours, messages, naming, pixels; "
+        "print(zmq.zmq_version(), maskgan_labels.NUM_CLASSES, len(naming.class_layer_name(13, maskgan_labels.CLASS_NAMES)))"
     )
     system_python = shutil.which("python3", path="/usr/bin")
     completed = subprocess.run([system_python, "-c", code], capture_output=True, text=True)
     assert completed.returncode == 0, completed.stderr
-    assert completed.stdout.split()[1] == "19"
+    assert completed.stdout.split()[1:] == ["19", "7"]  # "13 Hair": the shared package found the vendored table
 
 
 def test_zip_has_krita_importer_layout(tmp_path, wheels):
@@ -133,6 +135,8 @@ def test_zip_has_krita_importer_layout(tmp_path, wheels):
     names = zipfile.ZipFile(build_zip(tmp_path / "maskgan.zip", plan)).namelist()
     assert "maskgan_krita.desktop" in names and "maskgan_krita/__init__.py" in names
     assert "maskgan_krita/vendor/maskgan_client/__init__.py" in names
+    assert "maskgan_krita/vendor/maskgan_plugin_common/" in names  # a folder entry, as Krita's importer wants
+    assert "maskgan_krita/vendor/maskgan_plugin_common/mask_colours.py" in names
     assert not any(name.endswith("install.json") for name in names)
     assert not (tmp_path / "unused").exists()
 
@@ -152,6 +156,7 @@ def test_krita_importer_takes_the_zip_with_its_shortcuts(tmp_path, wheels):
     assert import_zip(build_zip(tmp_path / "maskgan.zip", plan), resources) == ["maskgan_krita"]
     package = resources / "pykrita" / "maskgan_krita"
     assert (package / "__init__.py").is_file() and (package / "vendor" / "maskgan_labels.py").is_file()
+    assert (package / "vendor" / "maskgan_plugin_common" / "mask_colours.py").is_file()
     assert (resources / "pykrita" / "maskgan_krita.desktop").is_file()
     action = (resources / "actions" / "maskgan_krita.action").read_text()
     assert "<shortcut>Ctrl+Alt+Shift+E</shortcut>" in action

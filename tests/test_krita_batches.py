@@ -9,8 +9,8 @@ from krita_fakes import FakeWork
 
 from maskgan_client.client import PING_INTERVAL, PING_TIMEOUT
 from maskgan_daemon.server import Server
-from maskgan_krita.guard import PluginError
-from maskgan_krita.jobs import Batch, Item
+from maskgan_plugin_common.errors import PluginError
+from maskgan_plugin_common.jobs import Batch, Item
 
 
 class Sender:

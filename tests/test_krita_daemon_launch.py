@@ -5,7 +5,7 @@ import pytest
 
 def test_daemon_start_command_comes_from_daemon_json(tmp_path):
     from maskgan_krita.daemon_launch import start_command
-    from maskgan_krita.guard import PluginError
+    from maskgan_plugin_common.errors import PluginError
 
     config = tmp_path / "daemon.json"
     config.write_text('{"command": ["/py", "-m", "maskgan_cli", "daemon"]}')

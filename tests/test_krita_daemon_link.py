@@ -6,8 +6,8 @@ from krita_fakes import FakeClock, FakeLater, FakeStore, fake_connection
 from maskgan_client import PROTOCOL_VERSION
 from maskgan_krita.board import Board
 from maskgan_krita.daemon_link import START_TRIES, DaemonLink
-from maskgan_krita.guard import PluginError
 from maskgan_krita.settings import Settings
+from maskgan_plugin_common.errors import PluginError
 
 HELLO = {
     "protocol": PROTOCOL_VERSION,
@@ -121,4 +121,14 @@ def test_the_precision_note_compares_the_setting_with_the_connected_daemon():
     changes = []
     link.board = Board(lambda: changes.append(1))
     link.set_precision("bf16")
-    assert changes and link.precision_note().startswith("The daemon runs in fp32; the Precision setting bf16 applies")
+    assert changes and link.precision_note() == (
+        "The daemon runs in fp32; the Precision setting bf16 applies when the docker starts the daemon next "
+        "(stop this one with `maskgan daemon stop`, then press Start daemon)"
+    )
+    link.set_precision("fp32")
+    assert link.precision_note() == ""  # the same
+    link.set_precision("auto")
+    assert link.precision_note() == ""  # auto accepts whatever the daemon chose
+    link.set_precision("bf16")
+    link.daemon = None
+    assert link.precision_note() == ""  # no daemon connected: nothing to compare

@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 from krita_fakes import FakeDocument, FakeNode
 
-from maskgan_krita import naming
+from maskgan_plugin_common import naming
 
 
 def test_photo_layer_is_the_active_one_outside_the_group_else_the_bottom_most():
     from maskgan_krita import document_io
-    from maskgan_krita.guard import PluginError
+    from maskgan_plugin_common.errors import PluginError
 
     edited, old_edited = FakeNode(naming.EDITED_MASK), FakeNode(naming.EDITED_MASK)
     group = FakeNode(naming.GROUP, "grouplayer", [FakeNode(naming.SOURCE_MASK), edited])
@@ -86,7 +86,7 @@ def test_style_references_are_the_other_documents_with_masks():
 
 def test_non_rgba8_documents_are_told_how_to_convert():
     from maskgan_krita import document_io
-    from maskgan_krita.guard import PluginError
+    from maskgan_plugin_common.errors import PluginError
 
     class Doc:
         def colorModel(self):

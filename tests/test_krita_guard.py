@@ -2,7 +2,8 @@
 
 
 def test_guarded_slots_report_instead_of_raising():
-    from maskgan_krita.guard import PluginError, guarded
+    from maskgan_krita.guard import guarded
+    from maskgan_plugin_common.errors import PluginError
 
     said = []
 

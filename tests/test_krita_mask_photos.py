@@ -4,12 +4,13 @@ import numpy as np
 import pytest
 from krita_fakes import FakeDocument, FakeNode, FakeStore
 
-from maskgan_krita import naming, regions
-from maskgan_krita.guard import PluginError
+from maskgan_krita import regions
 from maskgan_krita.mask_photos import MaskPhotos
 from maskgan_krita.photo_source import of_layer
 from maskgan_krita.regions import Rect
 from maskgan_krita.settings import Settings
+from maskgan_plugin_common import naming
+from maskgan_plugin_common.errors import PluginError
 
 
 def portrait():

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from krita_fakes import FakeDocument, FakeNode
 
-from maskgan_krita import naming
+from maskgan_plugin_common import naming
 
 
 def test_what_the_plugin_made_is_known_by_name():
@@ -52,7 +52,7 @@ def layered_document(masks_visible, results_visible=True):
 
 def test_the_whole_image_is_refused_while_anything_the_plugin_made_shows():
     from maskgan_krita import photo_source
-    from maskgan_krita.guard import PluginError
+    from maskgan_plugin_common.errors import PluginError
 
     doc, _, _ = layered_document(masks_visible=True)
     with pytest.raises(PluginError) as error:

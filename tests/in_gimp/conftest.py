@@ -58,11 +58,26 @@ class GimpSession:
         return np.load(self.folder / "inputs" / f"{name}.npy")
 
 
-def write_inputs(folder: Path) -> None:
+ASTRONAUT_GLASSES = 0.012  # the frame's half-thickness as a share of the face box's side (RETOUCH_EDITS')
+
+
+def astronaut_masks(parser) -> tuple[np.ndarray, np.ndarray]:
+    """(the parse of the astronaut, that mask with glasses painted on): what the daemon's Parse face gives and
+    what a user paints on it."""
+    from maskgan.data.real_photos import load_astronaut
+    from maskgan.eval.retouch_edits import glasses_on
+
+    parsed = parser.parse(load_astronaut())
+    x0, y0, x1, y1 = parsed.summary()["faces"][0]
+    return parsed.labels, glasses_on(parsed.labels, max(1, round(ASTRONAUT_GLASSES * max(x1 - x0, y1 - y0))))
+
+
+def write_inputs(folder: Path, parser) -> None:
     """The photos and masks the scenario opens as images (arrays; the scenario has the plug-in's numpy)."""
     from maskgan.data.real_photos import load_astronaut
     from maskgan.infer.demo_samples import load_demo_sample
     from maskgan.labels import label_to_color
+    from maskgan_plugin_common.pixels import label_to_colour_layer
 
     folder.mkdir(parents=True)
     sample = load_demo_sample()
@@ -76,10 +91,12 @@ def write_inputs(folder: Path) -> None:
         "source2": source,
         "edited2": edited,
     }
+    arrays["astronaut_source"], arrays["astronaut_edited"] = astronaut_masks(parser)
     for name, array in arrays.items():
         np.save(folder / f"{name}.npy", array)
         if name.startswith(("source", "edited")):
             np.save(folder / f"{name}_colour.npy", label_to_color(array))
+    np.save(folder / "astronaut_edited_rgba.npy", label_to_colour_layer(arrays["astronaut_edited"]))
 
 
 @pytest.fixture(scope="session")
@@ -112,7 +129,7 @@ def load_parser_now(endpoint: str, photo: np.ndarray) -> None:
 
 
 @pytest.fixture(scope="session")
-def gimp_session(gimp_wheels, tmp_path_factory):
+def gimp_session(gimp_wheels, landmark_parser, tmp_path_factory):
     """The plug-in installed by our installer into a fresh GIMP profile, against a real daemon (demo weights,
     the landmark parser, as a daemon started with its defaults has) that GIMP finds through its discovery file, driven through every check of
     plugin_session.py in one GIMP start."""
@@ -127,7 +144,7 @@ def gimp_session(gimp_wheels, tmp_path_factory):
     profile = folder / "profile"
     profile.mkdir()
     install(GimpInstallPlan(profile, GIMP_PYTHON, wheel_platform_tags(), gimp_wheels))
-    write_inputs(folder / "inputs")
+    write_inputs(folder / "inputs", landmark_parser)
     (folder / "out").mkdir()
     daemon = DaemonProcess(folder / "daemon", DEFAULT_WEIGHTS, parser_args=("--parser", "landmarks")).start()
     load_parser_now(daemon.endpoint, np.load(folder / "inputs" / "astronaut.npy"))

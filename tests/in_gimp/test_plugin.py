@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from maskgan_client.protocol import METHODS
-from maskgan_krita import mask_colours, messages, pixels
-from maskgan_krita.guard import PluginError
+from maskgan_plugin_common import mask_colours, messages, pixels
+from maskgan_plugin_common.errors import PluginError
 
 MASKS = ["MaskGAN", ["Edited mask", "Source mask (locked)"]]
 
@@ -60,6 +60,45 @@ def test_apply_edit_layer_equals_a_direct_editor_call(gimp_session, demo_editor)
     assert (layer[..., 3] == 0).mean() > 0.5  # transparent where unchanged
 
 
+def test_apply_edit_on_the_astronaut_draws_the_painted_glasses(gimp_session, demo_editor):
+    """The docs' picture: the parsed astronaut with glasses painted on the edited mask; the result layer is the
+    engine's, byte for byte."""
+    values = gimp_session.check("check_apply_edit_on_the_astronaut")
+    assert values["astronaut_parse"][0] == "success"
+    assert values["astronaut_edit"] == ["success", "Added “MaskGAN edit 1” to “astronaut.xcf”; drawn eyeglasses"]
+    assert values["astronaut_tree"] == [MASKS, "MaskGAN edit 1", "Photo"]
+    source, edited = gimp_session.input("astronaut_source"), gimp_session.input("astronaut_edited")
+    assert (edited != source).sum() > 500  # frames, bridge and temples: a visible change
+    expected = demo_editor.edit(gimp_session.input("astronaut"), source, edited, feather=8)
+    assert np.array_equal(gimp_session.out("astronaut_edit_layer.npy"), expected.layer)
+
+
+def test_the_dialogs_choices_given_as_arguments_are_what_the_edit_uses(gimp_session, demo_editor):
+    """Apply edit's dialog as a script fills it: photo and masks chosen (their names are not Parse face's), the
+    generator everywhere, no look, feather 3, colour tolerance 30."""
+    values = gimp_session.check("check_dialog_choices_as_arguments")
+    assert values["unnamed_masks"] == [
+        "execution-error",
+        "“renamed.xcf” has no MaskGAN masks yet: run Filters > MaskGAN > Parse face first",
+    ]
+    assert values["chosen_tree"] == ["mask after", "mask before", "MaskGAN edit 1", "Portrait"]
+    assert values["chosen_unchanged"] is True
+    photo, source, edited = (gimp_session.input(name) for name in ("photo", "source", "edited"))
+    expected = demo_editor.edit(photo, source, edited, feather=3, look=0, method="generate")
+    assert values["chosen"] == [
+        "success",
+        "Added “MaskGAN edit 1” to “renamed.xcf”" + messages.routes_taken(expected.routes),
+    ]
+    assert "generated eyeglasses" in values["chosen"][1]  # not drawn, as the default route would
+    assert np.array_equal(gimp_session.out("chosen_edit_layer.npy"), expected.layer)
+    default = demo_editor.edit(photo, source, edited, feather=8)
+    assert not np.array_equal(expected.layer, default.layer)  # the choices made a difference
+    assert values["result_as_mask"] == [
+        "execution-error",
+        "the chosen mask “MaskGAN edit 1” is a MaskGAN result; choose a mask layer",
+    ]
+
+
 def test_16_bit_and_float_images_get_the_same_result(gimp_session, demo_editor):
     """GEGL converts the image's pixels to 8 bits for the daemon and the 8-bit result into the image's precision."""
     values = gimp_session.check("check_deep_images_take_8_bit_results")
@@ -98,8 +137,10 @@ def test_variants_and_style_copy_equal_direct_editor_calls(gimp_session, demo_ed
 def test_batch_edits_every_open_image_with_masks(gimp_session, demo_editor):
     values = gimp_session.check("check_batch_over_open_images")
     assert values["batch"][0] == "success"
-    assert values["batch"][1].startswith("Batch: 2 of 3 images edited. ")
-    assert "“bare.xcf”: skipped, no MaskGAN masks" in values["batch"][1]
+    summary, *added = values["batch"][1].split(". ")  # the images in GIMP's order: the newest first
+    assert summary == "Batch: 2 of 3 images edited; 1 skipped: “bare.xcf”: no MaskGAN masks"
+    assert sorted(added)[0] == "Added “MaskGAN edit 1” to “first.xcf”; drawn eyeglasses"
+    assert sorted(added)[1].startswith("Added “MaskGAN edit 1” to “second.xcf”")
     assert values["batch_trees"] == [[MASKS, "MaskGAN edit 1", "Photo"]] * 2
     assert values["batch_unchanged"] == [True, True]
     for index, suffix in enumerate(("", "2")):

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from maskgan_krita.pixels import flatten_on_white
+from maskgan_plugin_common.pixels import flatten_on_white
 
 TOP_LEVEL = ["Background", "Retouch", "Sketch", "MaskGAN", "MaskGAN results"]
 LOOK_1 = (

@@ -29,6 +29,8 @@ def test_zip_imported_by_krita_loads_with_its_shortcuts(krita_template, wheels, 
     check = result["checks"]["check_imported_plugin_loads_with_its_shortcuts"]
     assert check["ok"], check.get("error")
     assert "maskgan_docker" in result["values"]["dockers"]
+    shared = Path(result["values"]["shared_package"])
+    assert shared == profile.data / "krita/pykrita/maskgan_krita/vendor/maskgan_plugin_common/__init__.py"
     assert result["values"]["shortcuts"] == {
         "maskgan_parse_face": "Ctrl+Alt+Shift+P",
         "maskgan_apply_edit": "Ctrl+Alt+Shift+E",

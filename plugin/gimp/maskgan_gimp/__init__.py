@@ -2,6 +2,6 @@
 
 GIMP runs ``__main__.py`` (installed as ``plug-ins/maskgan-gimp/maskgan-gimp.py``);
 it puts ``vendor/`` on sys.path and hands GIMP the procedures of ``procedures.py``.
-What is not GIMP-specific (mask colours, layer names, messages) comes from the Krita
-plug-in's pure modules, vendored beside this package.
+What is not GIMP-specific (mask colours, layer names, messages, the batch queue) comes
+from the plug-ins' shared package (maskgan_plugin_common), vendored beside this one.
 """

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from maskgan_client.regions import crop_edit_arrays, face_window, whole_photo_arrays
-from maskgan_krita import messages, naming
-from maskgan_krita.guard import PluginError
+from maskgan_plugin_common import messages, naming
+from maskgan_plugin_common.errors import PluginError
+from maskgan_plugin_common.jobs import DONE, SKIPPED, Batch, Item
 
-from . import image_io
-from .daemon_link import Daemon, DaemonDown
+from . import batch, image_io
+from .daemon_link import Daemon
 from .image_io import title
 
 
@@ -41,39 +42,59 @@ def parse_face(daemon: Daemon, image, selected, face: int, mask_mode: str) -> st
     return messages.parsed(reply.result)
 
 
-def masks(image, tolerance: float) -> tuple[np.ndarray, np.ndarray]:
-    """(source label map, edited label map) of the MaskGAN group; PluginError in the Krita plug-in's wording
-    for colours off the palette."""
-    source, edited = image_io.mask_layers(image)
-    return (
-        image_io.read_label(image, source, tolerance, f"“{naming.SOURCE_MASK}” of {title(image)}"),
-        image_io.read_label(image, edited, tolerance, f"“{naming.EDITED_MASK}” of {title(image)}"),
+def masks(image, tolerance: float, source=None, edited=None) -> tuple[np.ndarray, np.ndarray]:
+    """(source label map, edited label map): of the layers chosen in the dialog, else of the MaskGAN group's
+    masks; PluginError in the Krita plug-in's wording for colours off the palette."""
+    found = image_io.mask_layers(image) if source is None or edited is None else (None, None)
+    source, edited = (
+        named if chosen is None else image_io.chosen_mask(image, chosen)
+        for named, chosen in zip(found, (source, edited))
+    )
+    return tuple(
+        image_io.read_label(image, layer, tolerance, f"“{layer.get_name()}” of {title(image)}")
+        for layer in (source, edited)
     )
 
 
-def edit_arrays(image, selected, tolerance: float, photo=None) -> tuple:
-    """(photo layer, the `edit` arrays) of an image with MaskGAN masks; PluginError when the masks are equal."""
+def edit_arrays(image, selected, tolerance: float, photo=None, source=None, edited=None) -> tuple:
+    """(photo layer, the `edit` arrays) of an image with MaskGAN masks (or the layers chosen as photo and masks);
+    PluginError when the masks are equal."""
     image_io.check_rgb(image)
     photo = image_io.chosen_photo(image, photo) if photo is not None else image_io.photo_layer(image, selected)
-    source, edited = masks(image, tolerance)
+    source, edited = masks(image, tolerance, source, edited)
     if np.array_equal(source, edited):
         raise PluginError(messages.masks_equal(title(image), f"Paint the change on “{naming.EDITED_MASK}” first"))
     return photo, {"image": image_io.read_photo(image, photo), "source_mask": source, "edited_mask": edited}
 
 
-def call_on_face(daemon: Daemon, what: str, op: str, args: dict, arrays: dict) -> tuple[dict, dict]:
-    """An edit or variants that sends only the face's window and gets only the changed box back
-    (maskgan_client.regions); (result, the reply's arrays at the photo's size)."""
-    window = face_window(arrays["source_mask"], arrays["edited_mask"])
-    reply = daemon.call(what, op, {**args, "reply": "box"}, crop_edit_arrays(arrays, window))
-    return reply.result, whole_photo_arrays(arrays["image"], reply.result, reply.arrays, window)
+class FaceRequest:
+    """An edit or variants request that sends only the face's window and asks for only the changed box back
+    (maskgan_client.regions); ``whole`` gives the reply's arrays at the photo's size."""
+
+    def __init__(self, op: str, args: dict, arrays: dict):
+        self.photo = arrays["image"]
+        self.window = face_window(arrays["source_mask"], arrays["edited_mask"])
+        self.op, self.args, self.arrays = op, {**args, "reply": "box"}, crop_edit_arrays(arrays, self.window)
+
+    def whole(self, reply) -> dict:
+        return whole_photo_arrays(self.photo, reply.result, reply.arrays, self.window)
 
 
-def apply_edit(daemon: Daemon, image, selected, look: Look, tolerance: float, photo=None) -> str:
-    photo, arrays = edit_arrays(image, selected, tolerance, photo)
-    result, whole = call_on_face(daemon, "Apply edit", "edit", look.args(), arrays)
+def apply_edit(
+    daemon: Daemon, image, selected, look: Look, tolerance: float, photo=None, source=None, edited=None
+) -> str:
+    """Apply edit; ``photo``, ``source`` and ``edited`` are the layers chosen in the dialog (None: found by the
+    names Parse face gave them)."""
+    photo, arrays = edit_arrays(image, selected, tolerance, photo, source, edited)
+    request = FaceRequest("edit", look.args(), arrays)
+    return add_edit(image, photo, request, daemon.call("Apply edit", request.op, request.args, request.arrays))
+
+
+def add_edit(image, photo, request: FaceRequest, reply) -> str:
+    """The edit's result layer above ``photo``, in one undo step; the message that says what it did."""
     with image_io.one_undo_step(image):
-        layer = image_io.add_result(image, photo, naming.EDIT_PREFIX, whole["layer"])
+        layer = image_io.add_result(image, photo, naming.EDIT_PREFIX, request.whole(reply)["layer"])
+    result = reply.result
     return (
         f"Added “{layer.get_name()}” to {title(image)}"
         + ("" if result.get("changed", True) else ": the edit changed no pixel")
@@ -84,9 +105,10 @@ def apply_edit(daemon: Daemon, image, selected, look: Look, tolerance: float, ph
 
 def variants(daemon: Daemon, image, selected, look: Look, tolerance: float, n: int, seed: int) -> str:
     photo, arrays = edit_arrays(image, selected, tolerance)
-    _, whole = call_on_face(daemon, "Variants", "variants", {"n": n, "seed": seed, **look.args()}, arrays)
+    request = FaceRequest("variants", {"n": n, "seed": seed, **look.args()}, arrays)
+    layers = request.whole(daemon.call("Variants", request.op, request.args, request.arrays))["layers"]
     with image_io.one_undo_step(image):
-        group = image_io.add_result_group(image, photo, naming.VARIANTS_PREFIX, list(whole["layers"]), "Variant")
+        group = image_io.add_result_group(image, photo, naming.VARIANTS_PREFIX, list(layers), "Variant")
     return messages.variants_added(group.get_name(), seed, n)
 
 
@@ -118,21 +140,30 @@ def style_copy(daemon: Daemon, image, selected, reference, tolerance: float) -> 
 
 
 def batch_edit(daemon: Daemon, images, look: Look, tolerance: float, progress) -> str:
-    """Apply edit on every open image with MaskGAN masks, one after another; one line per image."""
-    lines, done, count = [], 0, max(len(images), 1)
-    for index, image in enumerate(images):
-        progress(index / count, f"Batch: {title(image)} ({index + 1} of {len(images)})")
-        if image_io.find_group(image) is None:
-            lines.append(f"{title(image)}: skipped, no MaskGAN masks")
-            continue
-        this_image = Daemon(
-            daemon.client, lambda fraction, text, index=index: progress((index + fraction) / count, text)
-        )
-        try:
-            lines.append(apply_edit(this_image, image, [], look, tolerance))
-            done += 1
-        except DaemonDown:
-            raise
-        except PluginError as error:
-            lines.append(f"{title(image)}: {error}")
-    return f"Batch: {done} of {len(images)} images edited. " + " | ".join(lines)
+    """Apply edit on every open image with MaskGAN masks, a few at the daemon at once (batch.py): the summary,
+    then what was added to each image."""
+    queue = Batch(
+        "Batch",
+        "images edited",
+        [
+            Item(title(image), image)
+            if image_io.find_group(image) is not None
+            else Item(title(image), image, state=SKIPPED, message="no MaskGAN masks")
+            for image in images
+        ],
+    )
+    sent = {}  # id(item) -> (the photo layer its request was read from, the request)
+
+    def prepare(item):
+        photo, arrays = edit_arrays(item.payload, [], tolerance)
+        request = FaceRequest("edit", look.args(), arrays)
+        sent[id(item)] = photo, request
+        return request.op, request.args, request.arrays
+
+    def add(item, reply):
+        photo, request = sent.pop(id(item))  # the whole photo is let go once its result is in
+        return add_edit(item.payload, photo, request, reply)
+
+    batch.run(daemon, queue, prepare, add, progress)
+    added = [item.message for item in queue.items if item.state == DONE]
+    return queue.summary() + "".join(f". {line}" for line in added)

@@ -3,8 +3,9 @@
 GIMP's Cancel on a plug-in's progress ends the plug-in at once (a quit message, then
 SIGKILL 10 ms later), so the plug-in cannot tell the daemon itself, and the daemon
 would finish work no one waits for. A watcher process started beside it reads what
-the plug-in sent through a pipe: ``+ID`` (a work request went out), ``clear`` (the
-call it belonged to ended), ``stop`` (the plug-in ends normally). When the pipe
+the plug-in sent through a pipe: ``+ID`` (a work request went out), ``-ID`` (it was
+answered, as the batch's polling sees), ``clear`` (the blocking call it belonged to
+ended), ``stop`` (the plug-in ends normally). When the pipe
 closes without ``stop``, the plug-in died: the watcher sends ``cancel`` for every
 request still open and writes the daemon's answers to its log.
 
@@ -49,6 +50,13 @@ class WatchedClient(Client):
             self._tell("+" + request_id)
         return request_id
 
+    def poll(self, timeout_ms: int = 0):
+        events = super().poll(timeout_ms)
+        for event in events:
+            if event.type != "progress":
+                self._tell("-" + event.request_id)  # answered: nothing of it is left to cancel
+        return events
+
     def call(self, *args, **kwargs):
         try:
             return super().call(*args, **kwargs)
@@ -74,6 +82,8 @@ def watch(endpoint: str, log: Path, lines) -> None:
             open_ids.clear()
         elif line.startswith("+"):
             open_ids.append(line[1:])
+        elif line.startswith("-") and line[1:] in open_ids:
+            open_ids.remove(line[1:])
     if not open_ids:
         return
     with Client(endpoint) as client, open(log, "a") as out:

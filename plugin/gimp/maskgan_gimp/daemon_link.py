@@ -8,7 +8,7 @@ machine). The two need different advice, so a short ``hello`` tells them apart.
 from __future__ import annotations
 
 from maskgan_client import Client, DaemonError, DaemonUnavailable
-from maskgan_krita.guard import PluginError
+from maskgan_plugin_common.errors import PluginError
 
 PROBE_TIMEOUT = 3.0  # seconds a daemon that stalled gets to answer hello
 
@@ -32,11 +32,12 @@ class Daemon:
         try:
             return self.client.call(op, args, arrays, progress=shown)
         except DaemonUnavailable as error:
-            raise self._down_or_stalled(what, error) from error
+            raise self.down_or_stalled(what, error) from error
         except DaemonError as error:
             raise PluginError(f"{what} failed: {error.message}") from error
 
-    def _down_or_stalled(self, what: str, error: DaemonUnavailable) -> PluginError:
+    def down_or_stalled(self, what: str, error: DaemonUnavailable) -> PluginError:
+        """DaemonDown in words that tell a daemon that is gone from one that stalled and answers again."""
         try:
             self.client.hello(timeout=PROBE_TIMEOUT)
         except DaemonError:

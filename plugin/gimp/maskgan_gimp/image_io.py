@@ -17,10 +17,9 @@ gi.require_version("Gegl", "0.4")
 import numpy as np  # noqa: E402
 from gi.repository import Gegl, Gimp  # noqa: E402
 
-from maskgan_krita import naming, pixels  # noqa: E402
-from maskgan_krita.document_io import EDITED_MASK_OPACITY  # noqa: E402
-from maskgan_krita.guard import PluginError  # noqa: E402
-from maskgan_krita.vendor_path import labels  # noqa: E402
+from maskgan_plugin_common import mask_colours, naming, pixels  # noqa: E402
+from maskgan_plugin_common.errors import PluginError  # noqa: E402
+from maskgan_plugin_common.label_table import labels  # noqa: E402
 
 FORMAT = "R'G'B'A u8"
 
@@ -93,14 +92,21 @@ def find_group(image, name: str = naming.GROUP):
     return next((layer for layer in image.get_layers() if layer.is_group() and layer.get_name() == name), None)
 
 
+def _ancestry(layer):
+    """The layer, then the groups it is in, innermost first."""
+    while layer is not None:
+        yield layer
+        layer = layer.get_parent()
+
+
+def _is_result(layer) -> bool:
+    return any(naming.is_result_name(node.get_name()) for node in _ancestry(layer))
+
+
 def _made_by_plugin(layer) -> bool:
-    node = layer
-    while node is not None:
-        name = node.get_name()
-        if (node.is_group() and naming.is_mask_group_name(name)) or naming.is_result_name(name):
-            return True
-        node = node.get_parent()
-    return False
+    return _is_result(layer) or any(
+        node.is_group() and naming.is_mask_group_name(node.get_name()) for node in _ancestry(layer)
+    )
 
 
 def _can_be_photo(layer) -> bool:
@@ -126,6 +132,16 @@ def chosen_photo(image, layer):
             f"the chosen photo “{layer.get_name()}” is a group, a MaskGAN mask or a MaskGAN result; "
             "choose the photo's layer"
         )
+    return layer
+
+
+def chosen_mask(image, layer):
+    """The layer the user chose as a mask (a colour layer or a group of per-class layers), when it can be one:
+    in this image, not a MaskGAN result; PluginError otherwise."""
+    if layer.get_image() != image:
+        raise PluginError(f"the chosen mask “{layer.get_name()}” is not a layer of {title(image)}")
+    if _is_result(layer):
+        raise PluginError(f"the chosen mask “{layer.get_name()}” is a MaskGAN result; choose a mask layer")
     return layer
 
 
@@ -170,7 +186,7 @@ def create_mask_group(image, label: np.ndarray, mode: str):
                 edited,
                 0,
             )
-    edited.set_opacity(EDITED_MASK_OPACITY * 100.0 / 255)
+    edited.set_opacity(naming.EDITED_MASK_OPACITY * 100.0 / 255)
     return group
 
 
@@ -190,8 +206,6 @@ def mask_layers(image) -> tuple:
 
 def read_label(image, node, tolerance: float, where: str) -> np.ndarray:
     """The label map of a mask: a colour layer (mask_colours' checks and wording) or a per-class group."""
-    from maskgan_krita import mask_colours
-
     if not node.is_group():
         return mask_colours.read_label(read_rgba(image, node), tolerance, where)
     table = labels()

@@ -1,9 +1,9 @@
 """The MaskGAN procedures GIMP 3 shows under Filters > MaskGAN, their arguments and their runs (needs GIMP).
 
 Every argument takes its range or choices from the protocol table (maskgan_client.protocol) or the
-Krita plug-in's settings, so GIMP offers exactly what the daemon accepts. A run that fails ends
-with EXECUTION_ERROR and a message that says what to do; a run that works returns its message
-(the same GIMP shows) as the string return value ``message``.
+plug-ins' shared options (maskgan_plugin_common.options), so GIMP offers exactly what the daemon
+accepts. A run that fails ends with EXECUTION_ERROR and a message that says what to do; a run that
+works returns its message (the same GIMP shows) as the string return value ``message``.
 """
 
 from __future__ import annotations
@@ -19,9 +19,10 @@ gi.require_version("GimpUi", "3.0")
 from gi.repository import Gimp, GimpUi, GLib, GObject  # noqa: E402
 
 from maskgan_client.protocol import FACE, FEATHER, LOOK, METHODS, SEED, VARIANTS  # noqa: E402
-from maskgan_krita.guard import PluginError  # noqa: E402
-from maskgan_krita.settings import MASK_MODES, TOLERANCE_RANGE  # noqa: E402
-from maskgan_krita.vendor_path import labels  # noqa: E402
+from maskgan_plugin_common import naming  # noqa: E402
+from maskgan_plugin_common.errors import PluginError  # noqa: E402
+from maskgan_plugin_common.label_table import labels  # noqa: E402
+from maskgan_plugin_common.options import MASK_MODES, TOLERANCE_RANGE  # noqa: E402
 
 from . import actions  # noqa: E402
 from .cancel_watch import WatchedClient  # noqa: E402
@@ -113,6 +114,17 @@ def _declare(procedure, name: str) -> None:
             procedure.add_layer_argument(
                 "photo", "Photo", "The photo layer (none: the selected or bottom layer)", True, READWRITE
             )
+            for key, label, found in (
+                ("source-mask", "Source mask", naming.SOURCE_MASK),
+                ("edited-mask", "Edited mask", naming.EDITED_MASK),
+            ):
+                procedure.add_layer_argument(
+                    key,
+                    label,
+                    f"A colour mask layer or per-class group (none: the MaskGAN group's “{found}”)",
+                    True,
+                    READWRITE,
+                )
         if name == "variants":
             procedure.add_int_argument("n", "Variants", "How many", *VARIANTS.range, VARIANTS.default, READWRITE)
             procedure.add_int_argument("seed", "Seed", "-1: a fresh one each run", -1, SEED.high, -1, READWRITE)
@@ -145,7 +157,14 @@ def _work(name: str, image, drawables, config, daemon: Daemon) -> str:
         )
     tolerance = config.get_property("colour-tolerance")
     if name == "apply-edit":
-        return actions.apply_edit(daemon, image, drawables, _look(config), tolerance, config.get_property("photo"))
+        return actions.apply_edit(
+            daemon,
+            image,
+            drawables,
+            _look(config),
+            tolerance,
+            *(config.get_property(key) for key in ("photo", "source-mask", "edited-mask")),
+        )
     if name == "variants":
         seed = config.get_property("seed")
         return actions.variants(

@@ -14,10 +14,12 @@ from pathlib import Path
 
 import numpy as np
 
-from . import document_io, mask_colours, messages, naming
+from maskgan_plugin_common import mask_colours, messages, naming
+from maskgan_plugin_common.errors import PluginError
+from maskgan_plugin_common.label_table import labels
+
+from . import document_io
 from .document_io import title
-from .guard import PluginError
-from .vendor_path import labels
 
 NOTHING_CHANGED = np.zeros((1, 1, 4), np.uint8)  # the layer of a box reply without arrays: no pixel changed
 

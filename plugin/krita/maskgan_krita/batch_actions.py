@@ -9,10 +9,11 @@ batches.Batches, which reads and sends each (again after a busy answer) through 
 
 from __future__ import annotations
 
+from maskgan_plugin_common.errors import PluginError
+from maskgan_plugin_common.jobs import SKIPPED, Batch, Item
+
 from . import document_io
 from .document_io import title
-from .guard import PluginError
-from .jobs import SKIPPED, Batch, Item
 
 
 class BatchActions:

@@ -19,8 +19,10 @@ from __future__ import annotations
 import math
 import time
 
-from .guard import PluginError, log
-from .jobs import CANCELLED, DONE, FAILED, Batch, Item
+from maskgan_plugin_common.errors import PluginError
+from maskgan_plugin_common.jobs import CANCELLED, DONE, FAILED, Batch, Item
+
+from .guard import log
 
 
 class Batches:

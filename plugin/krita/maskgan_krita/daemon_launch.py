@@ -11,7 +11,7 @@ import json
 import subprocess
 from pathlib import Path
 
-from .guard import PluginError
+from maskgan_plugin_common.errors import PluginError
 
 CONFIG = Path(__file__).resolve().parent / "daemon.json"
 

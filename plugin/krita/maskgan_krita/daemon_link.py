@@ -14,10 +14,12 @@ Krita), ``launcher`` has daemon_launch's ``start_command`` and ``launch``.
 from __future__ import annotations
 
 from maskgan_client import PROTOCOL_VERSION
+from maskgan_plugin_common import messages
+from maskgan_plugin_common.errors import PluginError
 
-from . import daemon_launch, messages
+from . import daemon_launch
 from .connection import STOPPED_ANSWERING
-from .guard import PluginError, guarded
+from .guard import guarded
 
 START_RETRY_MS = 1000
 START_TRIES = 60
@@ -98,8 +100,15 @@ class DaemonLink:
             raise error
 
     def precision_note(self) -> str:
-        """Says so when the Precision setting differs from the connected daemon's ("" otherwise)."""
-        return messages.precision_note(self.settings.precision, self.daemon)
+        """What the docker says when the Precision setting differs from the connected daemon's ("" when it does
+        not). A running daemon keeps its precision; the setting goes with the next daemon the docker starts."""
+        setting, running = self.settings.precision, (self.daemon or {}).get("precision")
+        if setting == "auto" or not running or running == setting:
+            return ""
+        return (
+            f"The daemon runs in {running}; the Precision setting {setting} applies when the docker starts the "
+            "daemon next (stop this one with `maskgan daemon stop`, then press Start daemon)"
+        )
 
     def set_precision(self, precision: str) -> None:
         self.settings.precision = precision

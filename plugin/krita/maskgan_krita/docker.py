@@ -37,12 +37,12 @@ from PyQt5.QtWidgets import (
 )
 
 from maskgan_client.protocol import FACE, FEATHER, LOOK, METHODS, VARIANTS
+from maskgan_plugin_common.label_table import labels
+from maskgan_plugin_common.naming import RESULTS_GROUP
+from maskgan_plugin_common.options import TOLERANCE_RANGE
 
 from .document_io import title
 from .guard import guarded
-from .naming import RESULTS_GROUP
-from .settings import TOLERANCE_RANGE
-from .vendor_path import labels
 
 TITLE = "MaskGAN"
 # (setting value, what the docker shows) of each choice setting

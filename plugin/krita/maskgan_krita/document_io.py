@@ -14,13 +14,14 @@ from pathlib import Path
 
 import numpy as np
 
-from . import mask_colours, naming, pixels
-from .guard import PluginError
+from maskgan_plugin_common import mask_colours, naming, pixels
+from maskgan_plugin_common.errors import PluginError
+from maskgan_plugin_common.label_table import labels
+
+from . import bgra
 from .regions import BLOCK, Rect, block_sums, face_region
-from .vendor_path import labels
 
 CONVERT_HINT = "convert it with Image > Convert Image Color Space… to RGB/Alpha, 8-bit integer/channel"
-EDITED_MASK_OPACITY = 128  # the photo shows through the mask being painted
 
 
 def title(doc) -> str:
@@ -44,12 +45,12 @@ def whole(doc) -> Rect:
 def read_rgba(doc, node, rect: Rect | None = None) -> np.ndarray:
     """HxWx4 RGBA of ``node`` (a document: its projection) over ``rect`` (None: the document's bounds)."""
     rect = rect or whole(doc)
-    return pixels.bgra_to_rgba(bytes(node.pixelData(rect.x, rect.y, rect.width, rect.height)), rect.width, rect.height)
+    return bgra.bgra_to_rgba(bytes(node.pixelData(rect.x, rect.y, rect.width, rect.height)), rect.width, rect.height)
 
 
 def write_rgba(doc, node, rgba: np.ndarray, origin: tuple[int, int] = (0, 0)) -> None:
     """Write ``rgba`` into ``node`` with its top-left corner at ``origin``."""
-    node.setPixelData(pixels.rgba_to_bgra(rgba), origin[0], origin[1], rgba.shape[1], rgba.shape[0])
+    node.setPixelData(bgra.rgba_to_bgra(rgba), origin[0], origin[1], rgba.shape[1], rgba.shape[0])
 
 
 def run_now(steps):
@@ -245,7 +246,7 @@ def add_mask_layer(doc, photo, label: np.ndarray):
     node = add_result_layer(
         doc, result_spot(doc, photo, "above_photo"), pixels.label_to_colour_layer(part), naming.MASK_PREFIX, origin
     )
-    node.setOpacity(EDITED_MASK_OPACITY)
+    node.setOpacity(naming.EDITED_MASK_OPACITY)
     return node
 
 
@@ -334,12 +335,12 @@ def _add_edited_steps(doc, group, label: np.ndarray, mode: str, origin: tuple[in
     """Generator: the editable mask of ``label`` (placed at ``origin``) in ``mode``, added to ``group``."""
     if mode == "colour":
         node = doc.createNode(naming.EDITED_MASK, "paintlayer")
-        node.setOpacity(EDITED_MASK_OPACITY)
+        node.setOpacity(naming.EDITED_MASK_OPACITY)
         yield from _write_steps(doc, node, pixels.label_to_colour_layer(label), origin)
         group.addChildNode(node, None)
         return node
     node = doc.createGroupLayer(naming.CLASS_LAYERS_GROUP)
-    node.setOpacity(EDITED_MASK_OPACITY)
+    node.setOpacity(naming.EDITED_MASK_OPACITY)
     group.addChildNode(node, None)
     names = labels().CLASS_NAMES
     for index in range(1, len(names)):  # later class on top, as it wins on overlaps; background is bare

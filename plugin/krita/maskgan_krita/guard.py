@@ -10,11 +10,9 @@ from __future__ import annotations
 import functools
 import logging
 
+from maskgan_plugin_common.errors import PluginError
+
 log = logging.getLogger("maskgan_krita")
-
-
-class PluginError(Exception):
-    """A problem the user can fix; its text is shown in the docker as it is."""
 
 
 def guarded(report=None):

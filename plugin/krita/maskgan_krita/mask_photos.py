@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import document_io, naming, photo_source, regions
+from maskgan_plugin_common import naming
+from maskgan_plugin_common.errors import PluginError
+
+from . import document_io, photo_source, regions
 from .document_io import title
-from .guard import PluginError
 
 
 @dataclass

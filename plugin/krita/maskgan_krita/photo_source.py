@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from maskgan_plugin_common.errors import PluginError
+
 from . import document_io
-from .guard import PluginError
 
 LISTED = 3  # shown nodes a refusal names before "and N more"
 made_by_plugin = document_io.made_by_plugin

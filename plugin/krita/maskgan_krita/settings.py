@@ -8,18 +8,14 @@ fake in tests. Values are strings on disk; this module owns their types and defa
 from __future__ import annotations
 
 from maskgan_client.protocol import FEATHER, LOOK, METHODS, VARIANTS
-
-from .vendor_path import labels
+from maskgan_plugin_common.label_table import labels
+from maskgan_plugin_common.options import MASK_MODES, TOLERANCE_RANGE
 
 GROUP = "MaskGAN"
-MASK_MODES = ("colour", "classes")  # one colour layer, or one paint layer per class
 BATCH_SCOPES = ("documents", "layers")  # every open document, or the selected layers of the active one
 PRECISIONS = ("auto", "fp32", "bf16")  # `maskgan daemon start --precision`, for daemons the docker starts
 RESULT_PLACES = ("above_photo", "results_group")  # above the photo layer, or in the group "MaskGAN results"
 PHOTO_SOURCES = ("layer", "image")  # the active (or bottom-most) paint layer, or the document's projection
-# Colour tolerance (RGB distance, see maskgan.labels.color_to_label). Above 50 a colour would count as a
-# class although it is as far from it as two different classes are from each other (the eyebrows, 51).
-TOLERANCE_RANGE = (0, 50)
 
 
 class _Choice:

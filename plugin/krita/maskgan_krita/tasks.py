@@ -17,9 +17,10 @@ No Qt here: ``run_steps(generator, on_done, on_error, alive)`` starts the work i
 from __future__ import annotations
 
 from maskgan_client import DaemonError
+from maskgan_plugin_common.errors import PluginError
 
 from .document_io import title
-from .guard import PluginError, guarded, log
+from .guard import guarded, log
 
 
 class Tasks:

@@ -1,4 +1,5 @@
-"""Puts the plug-in's vendor folder (client, label table, pyzmq, msgpack, numpy) on sys.path.
+"""Puts the plug-in's vendor folder (client, shared plug-in modules, label table, pyzmq, msgpack, numpy) on
+sys.path.
 
 Krita's Python has none of these; the installer unpacks them, built for that
 Python, into ``vendor/`` beside this file.
@@ -13,12 +14,3 @@ VENDOR = Path(__file__).resolve().parent / "vendor"
 def activate() -> None:
     if VENDOR.is_dir() and str(VENDOR) not in sys.path:
         sys.path.insert(0, str(VENDOR))
-
-
-def labels():
-    """The label table module: vendored inside Krita, the project's own elsewhere (tests)."""
-    try:
-        import maskgan_labels as module
-    except ImportError:
-        from maskgan import labels as module
-    return module

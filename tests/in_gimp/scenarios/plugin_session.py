@@ -166,7 +166,48 @@ def check_apply_edit_adds_a_result_layer():
     VALUES["edit_unchanged"] = unchanged(before, image)
     result = next(layer for layer in image.get_layers() if layer.get_name() == "MaskGAN edit 1")
     np.save(OUT / "edit_layer.npy", pixels(result))
+    image.delete()
+
+
+def check_apply_edit_on_the_astronaut():
+    """Parse face, then the edited mask painted as a user paints glasses (the pytest side made it from the same
+    parse), then Apply edit: the picture of docs/gimp.md."""
+    astronaut = load("astronaut")
+    image = Gimp.Image.new(astronaut.shape[1], astronaut.shape[0], Gimp.ImageBaseType.RGB)
+    image.set_file(Gio.File.new_for_path("/astronaut.xcf"))
+    photo = add_layer(image, "Photo", astronaut)
+    VALUES["astronaut_parse"] = run("parse-face", image, [photo])
+    edited = next(layer for layer in walk(image.get_layers()) if layer.get_name() == "Edited mask")
+    painted = load("astronaut_edited_rgba")
+    buffer = edited.get_buffer()
+    buffer.set(Gegl.Rectangle.new(0, 0, painted.shape[1], painted.shape[0]), "R'G'B'A u8", painted.tobytes())
+    buffer.flush()
+    VALUES["astronaut_edit"] = run("apply-edit", image, [])
+    VALUES["astronaut_tree"] = tree(image.get_layers())
+    result = next(layer for layer in image.get_layers() if layer.get_name() == "MaskGAN edit 1")
+    np.save(OUT / "astronaut_edit_layer.npy", pixels(result))
     export(image, "apply_edit.png", hide=("MaskGAN",))
+    image.delete()
+
+
+def check_dialog_choices_as_arguments():
+    """What the Apply edit dialog offers, given as a script gives it: the photo and both masks chosen where the
+    names are not Parse face's, the route, look, feather and colour tolerance."""
+    h, w = load("photo").shape[:2]
+    image = Gimp.Image.new(w, h, Gimp.ImageBaseType.RGB)
+    image.set_file(Gio.File.new_for_path("/renamed.xcf"))
+    photo = add_layer(image, "Portrait", load("photo"))
+    source = add_layer(image, "mask before", load("source_colour"))
+    edited = add_layer(image, "mask after", load("edited_colour"))
+    before = snapshot(image)
+    VALUES["unnamed_masks"] = run("apply-edit", image, [])
+    chosen = {"photo": photo, "source_mask": source, "edited_mask": edited}
+    VALUES["chosen"] = run("apply-edit", image, [], method="generate", look=0, feather=3, colour_tolerance=30, **chosen)
+    VALUES["chosen_tree"] = tree(image.get_layers())
+    VALUES["chosen_unchanged"] = unchanged(before, image)
+    result = next(layer for layer in image.get_layers() if layer.get_name() == "MaskGAN edit 1")
+    np.save(OUT / "chosen_edit_layer.npy", pixels(result))
+    VALUES["result_as_mask"] = run("apply-edit", image, [], **{**chosen, "edited_mask": result})
     image.delete()
 
 
@@ -240,6 +281,8 @@ for step in (
     check_procedures_register,
     check_parse_face_adds_the_mask_group,
     check_apply_edit_adds_a_result_layer,
+    check_apply_edit_on_the_astronaut,
+    check_dialog_choices_as_arguments,
     check_deep_images_take_8_bit_results,
     check_variants_and_style_copy,
     check_batch_over_open_images,

@@ -15,8 +15,8 @@ from PyQt5.QtCore import QItemSelectionModel, Qt
 from PyQt5.QtGui import QCursor
 from PyQt5.QtWidgets import QAbstractItemView, QApplication, QMdiArea
 
-from maskgan_krita import document_io, pixels
-from maskgan_krita.vendor_path import labels
+from maskgan_krita import bgra, document_io
+from maskgan_plugin_common.label_table import labels
 
 INPUTS = Path(os.environ.get("MASKGAN_TEST_INPUTS", "."))
 WAIT_S = 90
@@ -87,7 +87,7 @@ def open_document(ctx, name, photo, depth="U8"):
     ctx.krita.activeWindow().addView(doc)
     if depth == "U8":
         background = doc.topLevelNodes()[0]
-        background.setPixelData(pixels.rgb_to_bgra(photo), 0, 0, width, height)
+        background.setPixelData(bgra.rgb_to_bgra(photo), 0, 0, width, height)
         doc.setActiveNode(background)
     state[name] = doc
     return doc

@@ -8,7 +8,8 @@ import re
 import numpy as np
 from krita_checks import INPUTS, TOLERANCE, choose, docker, idle, load, open_document, press, save, snapshot, state
 
-from maskgan_krita import document_io, naming, pixels
+from maskgan_krita import document_io
+from maskgan_plugin_common import naming, pixels
 
 
 def check_bad_colours_are_reported(ctx):

@@ -27,7 +27,8 @@ from krita_checks import (
     wait_for,
 )
 
-from maskgan_krita import document_io, naming, pixels
+from maskgan_krita import document_io
+from maskgan_plugin_common import naming, pixels
 
 
 def check_batch_apply_runs_several_at_once(ctx):

@@ -31,7 +31,8 @@ from krita_checks import (
 )
 from PyQt5.QtCore import QTimer
 
-from maskgan_krita import document_io, naming, pixels
+from maskgan_krita import document_io
+from maskgan_plugin_common import naming, pixels
 
 PINK = (220, 120, 130)  # between Right eye and Upper lip: a blend only at an edge
 NARROW = 190  # Krita's default docker width

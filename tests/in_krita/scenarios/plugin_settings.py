@@ -25,7 +25,8 @@ from krita_checks import (
 )
 from PyQt5.QtWidgets import QApplication
 
-from maskgan_krita import document_io, naming, pixels
+from maskgan_krita import bgra, document_io
+from maskgan_plugin_common import naming, pixels
 
 GROUP_CHILDREN = "results_group_children"
 
@@ -159,7 +160,7 @@ def check_whole_image_sends_the_projection(ctx):
     save(
         ctx,
         "projection.npy",
-        pixels.bgra_to_rgba(bytes(doc.rootNode().projectionPixelData(0, 0, width, height)), width, height),
+        bgra.bgra_to_rgba(bytes(doc.rootNode().projectionPixelData(0, 0, width, height)), width, height),
     )
     before = every_layer(ctx)
     sent, stop = spy_on_sent_images(dock.controller)

@@ -1,7 +1,7 @@
-"""The Krita plug-in's naming.py outside Krita: the names of what the plug-in makes."""
+"""The shared plug-in package's naming.py: the names of what the plug-ins make."""
 
 from maskgan.labels import CLASS_NAMES
-from maskgan_krita import naming
+from maskgan_plugin_common import naming
 
 
 def test_next_numbered_and_class_layer_names():

@@ -1,10 +1,11 @@
-"""Names of the layers the plug-in creates (pure)."""
+"""Names of the layers the plug-ins create, and how the mask being painted shows (pure)."""
 
 from __future__ import annotations
 
 import re
 
 GROUP = "MaskGAN"
+EDITED_MASK_OPACITY = 128  # of 255: the photo shows through the mask being painted
 SOURCE_MASK = "Source mask (locked)"
 EDITED_MASK = "Edited mask"
 CLASS_LAYERS_GROUP = "Edited mask (per class)"
@@ -35,7 +36,7 @@ def is_result_name(name: str) -> bool:
 
 
 def class_layer_name(class_index: int, names) -> str:
-    """Per-class layer name, e.g. '13 Hair' (the number keeps Krita's list in class order)."""
+    """Per-class layer name, e.g. '13 Hair' (the number keeps the editor's layer list in class order)."""
     return f"{class_index:02d} {names[class_index]}"
 
 

@@ -21,9 +21,9 @@ import math
 import numpy as np
 
 from . import pixels
-from .guard import PluginError
-from .settings import TOLERANCE_RANGE
-from .vendor_path import labels
+from .errors import PluginError
+from .label_table import labels
+from .options import TOLERANCE_RANGE
 
 SHOWN = 4  # off colours named in the message; the rest are counted
 
@@ -112,7 +112,7 @@ class ColourMask:
         )
 
 
-# the plug-in runs inside Krita without the library (only labels.py is vendored): a copy of maskgan.core.masks.dilate
+# the plug-ins run inside the editors without the library (only labels.py is vendored): a copy of maskgan.core.masks.dilate
 def dilate(mask: np.ndarray, radius: int) -> np.ndarray:
     """``mask`` grown by ``radius`` pixels in every direction (a square of side 2 radius + 1)."""
     out = mask.copy()

@@ -1,8 +1,8 @@
-"""The Krita plug-in's messages.py outside Krita: the texts the docker shows."""
+"""The shared plug-in package's messages.py: the texts both plug-ins show."""
 
 
 def test_parse_message_names_the_parser_the_face_and_what_to_paint():
-    from maskgan_krita import messages
+    from maskgan_plugin_common import messages
 
     result = {
         "parser": "landmark parser",
@@ -21,25 +21,18 @@ def test_parse_message_names_the_parser_the_face_and_what_to_paint():
     )
 
 
-def test_the_connection_line_names_the_precision_and_a_different_setting_is_noted():
-    from maskgan_krita import messages
+def test_the_connection_line_names_the_precision():
+    from maskgan_plugin_common import messages
 
     hello = {"version": "0.1.0", "device": "cpu", "precision": "fp32", "model": {"name": "demo"}}
     assert messages.connected(hello) == "Connected: MaskGAN 0.1.0 on cpu (fp32), demo"
     assert messages.connected({"version": "0.0.9", "device": "cuda", "model": {}}) == (
         "Connected: MaskGAN 0.0.9 on cuda, unnamed model"
     )  # a daemon that does not report its precision
-    assert messages.precision_note("bf16", hello) == (
-        "The daemon runs in fp32; the Precision setting bf16 applies when the docker starts the daemon next "
-        "(stop this one with `maskgan daemon stop`, then press Start daemon)"
-    )
-    assert messages.precision_note("fp32", hello) == ""  # the same
-    assert messages.precision_note("auto", hello) == ""  # auto accepts whatever the daemon chose
-    assert messages.precision_note("bf16", None) == ""  # no daemon connected: nothing to compare
 
 
 def test_the_edit_message_says_which_added_parts_came_from_a_look():
-    from maskgan_krita import messages
+    from maskgan_plugin_common import messages
 
     assert messages.drawn_looks({}) == ""
     assert messages.drawn_looks({"eye_g": "look 2", "hat": "look 2"}) == (
@@ -52,7 +45,7 @@ def test_the_edit_message_says_which_added_parts_came_from_a_look():
 
 
 def test_the_edit_message_says_how_each_region_was_made():
-    from maskgan_krita import messages
+    from maskgan_plugin_common import messages
 
     assert messages.routes_taken({}) == ""
     assert messages.routes_taken({"transferred": {"u_lip": 117}, "moved": {"u_lip": 64, "l_lip": 186}}) == (

@@ -1,10 +1,10 @@
-"""The Krita plug-in's jobs.py outside Krita: the batch queue."""
+"""The shared plug-in package's jobs.py: the batch queue."""
 
 import pytest
 
 
 def test_batch_keeps_a_few_items_in_flight_and_reports_each():
-    from maskgan_krita.jobs import CANCELLED, DONE, FAILED, RUNNING, Batch, Item
+    from maskgan_plugin_common.jobs import CANCELLED, DONE, FAILED, RUNNING, Batch, Item
 
     batch = Batch("Batch apply", "applied", [Item(f"“{name}”") for name in "abcde"], in_flight=2)
     first = batch.start_next(0.0)
@@ -35,7 +35,7 @@ def test_batch_keeps_a_few_items_in_flight_and_reports_each():
 
 
 def test_cancelling_a_batch_before_it_runs_cancels_every_item():
-    from maskgan_krita.jobs import Batch, Item
+    from maskgan_plugin_common.jobs import Batch, Item
 
     batch = Batch("Batch parse", "parsed", [Item("“a”"), Item("“b”")])
     assert batch.stop() == [] and batch.over
@@ -44,7 +44,7 @@ def test_cancelling_a_batch_before_it_runs_cancels_every_item():
 
 
 def test_skipped_items_are_never_sent_and_the_summary_names_each_reason_once():
-    from maskgan_krita.jobs import FAILED, SKIPPED, Batch, Item
+    from maskgan_plugin_common.jobs import FAILED, SKIPPED, Batch, Item
 
     group = Item("“Group 1”", state=SKIPPED, message="a group layer: select the paint layers inside it")
     vector = Item(
@@ -70,7 +70,7 @@ def test_skipped_items_are_never_sent_and_the_summary_names_each_reason_once():
 
 
 def test_a_refused_item_goes_back_first_in_line_and_nothing_is_sent_until_the_wait_is_over():
-    from maskgan_krita.jobs import DONE, QUEUED, RUNNING, Batch, Item
+    from maskgan_plugin_common.jobs import DONE, QUEUED, RUNNING, Batch, Item
 
     batch = Batch("Batch apply", "applied", [Item(f"“{name}”") for name in "abcd"], in_flight=3)
     a, b, c = batch.start_next(0.0)
@@ -86,7 +86,7 @@ def test_a_refused_item_goes_back_first_in_line_and_nothing_is_sent_until_the_wa
 
 
 def test_an_item_refused_after_the_batch_stopped_ends_as_the_other_unsent_ones():
-    from maskgan_krita.jobs import CANCELLED, Batch, Item
+    from maskgan_plugin_common.jobs import CANCELLED, Batch, Item
 
     batch = Batch("Batch parse", "parsed", [Item("“a”"), Item("“b”")])
     a, b = batch.start_next(0.0)

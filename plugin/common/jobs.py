@@ -1,8 +1,8 @@
 """The batch queue (pure): a few items in flight at once, each ends done, failed, skipped or cancelled.
 
-The batch feeder (batch_feed.py) sends what ``start_next(now)`` hands out, records each
-running item's progress in ``item.step``/``item.message`` and its outcome with ``finish``,
-and shows ``progress()``, ``lines()`` (one per item) and ``summary()``. Up to ``IN_FLIGHT``
+A plug-in's batch feeder (Krita's batches.py, GIMP's batch.py) sends what ``start_next(now)``
+hands out, records each running item's progress in ``item.step``/``item.message`` and its
+outcome with ``finish``, and shows ``progress()``, ``lines()`` (one per item) and ``summary()``. Up to ``IN_FLIGHT``
 requests at once let the daemon batch same-size edits while staying well under its queue
 limit (8 by default), so other clients are rarely refused as 'busy'. When the daemon is
 full anyway, ``refused`` puts the item back in the queue and its ``FlowControl``
@@ -24,7 +24,7 @@ IN_FLIGHT = 3
 
 
 class State(str, Enum):
-    """Where an item of a batch is; its value is the word the docker shows."""
+    """Where an item of a batch is; its value is the word the plug-in shows."""
 
     QUEUED = "queued"
     RUNNING = "running"

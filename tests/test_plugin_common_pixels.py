@@ -1,19 +1,10 @@
-"""The Krita plug-in's pixels.py outside Krita: BGRA bytes, flattening, mask layers and label maps."""
+"""The shared plug-in package's pixels.py: flattening, mask layers and label maps."""
 
 import numpy as np
 import pytest
 
 from maskgan.labels import DEFAULT_COLOR_TOLERANCE, PALETTE, MaskColorError
-from maskgan_krita import pixels
-
-
-def test_bgra_round_trip_swaps_channels():
-    rgba = np.array([[[1, 2, 3, 4], [5, 6, 7, 8]]], np.uint8)
-    data = pixels.rgba_to_bgra(rgba)
-    assert data == bytes([3, 2, 1, 4, 7, 6, 5, 8])
-    assert np.array_equal(pixels.bgra_to_rgba(data, 2, 1), rgba)
-    with pytest.raises(ValueError, match="expected 8 bytes of 8-bit RGBA pixels for 2x1, got 7"):
-        pixels.bgra_to_rgba(data[:7], 2, 1)
+from maskgan_plugin_common import pixels
 
 
 def test_flatten_on_white():

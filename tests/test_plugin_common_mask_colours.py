@@ -1,15 +1,15 @@
-"""The Krita plug-in's mask_colours.py outside Krita: reading painted masks."""
+"""The shared plug-in package's mask_colours.py: reading painted masks."""
 
 import numpy as np
 import pytest
 
 from maskgan.labels import DEFAULT_COLOR_TOLERANCE, PALETTE, MaskColorError, color_to_label
-from maskgan_krita import pixels
+from maskgan_plugin_common import pixels
 
 
 def test_off_palette_colours_name_the_nearest_class_and_the_tolerance_that_reads_them():
-    from maskgan_krita import mask_colours
-    from maskgan_krita.guard import PluginError
+    from maskgan_plugin_common import mask_colours
+    from maskgan_plugin_common.errors import PluginError
 
     label = np.zeros((4, 8), np.uint8)
     label[:, 4:] = 13  # background and hair
@@ -37,7 +37,7 @@ def painted(label, colours):
 
 
 def test_the_tolerance_needed_counts_blends_of_painted_classes():
-    from maskgan_krita import mask_colours
+    from maskgan_plugin_common import mask_colours
 
     label = np.array([[1, 1, 9, 9]], np.uint8)  # skin (204, 0, 0) and right ear (255, 0, 0)
     rgba = painted(label, {(0, 1): (228, 6, 3)})  # 6.7 off the blend of the two, 24.9 and 27.8 off their colours
@@ -48,8 +48,8 @@ def test_the_tolerance_needed_counts_blends_of_painted_classes():
 
 
 def test_colours_no_allowed_tolerance_reads_say_repaint_only():
-    from maskgan_krita import mask_colours
-    from maskgan_krita.guard import PluginError
+    from maskgan_plugin_common import mask_colours
+    from maskgan_plugin_common.errors import PluginError
 
     label = np.zeros((3, 3), np.uint8)
     many = {
@@ -74,7 +74,7 @@ def test_colours_no_allowed_tolerance_reads_say_repaint_only():
 
 
 def test_a_mask_read_in_bands_equals_the_mask_read_whole():
-    from maskgan_krita import mask_colours
+    from maskgan_plugin_common import mask_colours
 
     label = np.zeros((60, 50), np.uint8)
     label[10:50, 10:40] = 1
@@ -90,8 +90,8 @@ def test_a_mask_read_in_bands_equals_the_mask_read_whole():
 
 
 def test_a_flat_patch_of_an_in_between_colour_is_refused():
-    from maskgan_krita import mask_colours
-    from maskgan_krita.guard import PluginError
+    from maskgan_plugin_common import mask_colours
+    from maskgan_plugin_common.errors import PluginError
 
     label = np.zeros((80, 80), np.uint8)
     label[5:75, 5:75] = 1

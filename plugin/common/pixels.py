@@ -1,6 +1,5 @@
-"""Conversions between Krita's pixel bytes and the arrays the daemon speaks (pure: no Krita, no Qt).
+"""Conversions between the plug-ins' layers and the arrays the daemon speaks (pure: no editor).
 
-Krita's ``pixelData``/``setPixelData`` bytes of an 8-bit RGBA document are BGRA.
 Masks travel as uint8 HxW label maps (0..18); the editable mask lives in the
 document either as one colour layer in the official palette or as one paint layer
 per class (covered where alpha >= 128; where several cover a pixel the later class
@@ -11,33 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .vendor_path import labels
-
-
-def bgra_to_rgba(data: bytes, width: int, height: int) -> np.ndarray:
-    """HxWx4 RGBA array (a copy) from Krita's BGRA bytes."""
-    expected = width * height * 4
-    if len(data) != expected:
-        raise ValueError(f"expected {expected} bytes of 8-bit RGBA pixels for {width}x{height}, got {len(data)}")
-    bgra = np.frombuffer(data, np.uint8).reshape(height, width, 4)
-    return bgra[..., [2, 1, 0, 3]].copy()
-
-
-def rgba_to_bgra(rgba: np.ndarray) -> bytes:
-    rgba = np.asarray(rgba)
-    if rgba.ndim != 3 or rgba.shape[2] != 4 or rgba.dtype != np.uint8:
-        raise ValueError(f"expected uint8 HxWx4 RGBA, got {rgba.dtype} {rgba.shape}")
-    return np.ascontiguousarray(rgba[..., [2, 1, 0, 3]]).tobytes()
-
-
-def rgb_to_bgra(rgb: np.ndarray) -> bytes:
-    """Opaque BGRA bytes from an HxWx3 RGB array."""
-    alpha = np.full(rgb.shape[:2] + (1,), 255, np.uint8)
-    return rgba_to_bgra(np.concatenate([rgb, alpha], axis=2))
+from .label_table import labels
 
 
 def flatten_on_white(rgba: np.ndarray) -> np.ndarray:
-    """RGB of a photo layer; transparent parts are composited on white, as Krita shows them."""
+    """RGB of a photo layer; transparent parts are composited on white, as the editors show them."""
     alpha = rgba[..., 3:4].astype(np.uint16)
     rgb = rgba[..., :3].astype(np.uint16)
     return ((rgb * alpha + 255 * (255 - alpha) + 127) // 255).astype(np.uint8)

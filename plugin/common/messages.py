@@ -1,11 +1,11 @@
-"""What the docker says about a daemon and its results (pure: no Krita, no Qt)."""
+"""What the plug-ins say about a daemon and its results (pure: no editor); each editor adds only its own hints."""
 
 from __future__ import annotations
 
 from maskgan_client.protocol import describe_routes
 
 from . import naming
-from .vendor_path import labels
+from .label_table import labels
 
 
 def connected(hello: dict) -> str:
@@ -13,20 +13,6 @@ def connected(hello: dict) -> str:
     model = (hello.get("model") or {}).get("name", "unnamed model")
     precision = f" ({hello['precision']})" if hello.get("precision") else ""
     return f"Connected: MaskGAN {hello.get('version')} on {hello.get('device')}{precision}, {model}"
-
-
-def precision_note(setting: str, hello: dict | None) -> str:
-    """What the docker says when the Precision setting differs from the running daemon's ("" when it does not).
-
-    A running daemon keeps its precision; the setting goes with the next daemon the docker starts.
-    """
-    running = (hello or {}).get("precision")
-    if setting == "auto" or not running or running == setting:
-        return ""
-    return (
-        f"The daemon runs in {running}; the Precision setting {setting} applies when the docker starts the "
-        "daemon next (stop this one with `maskgan daemon stop`, then press Start daemon)"
-    )
 
 
 def parsed(result: dict) -> str:
