@@ -83,7 +83,8 @@ def test_only_a_daemon_this_docker_started_is_restarted():
     assert after_switch(connected=True, started_here=False) == ASK
     assert after_switch(connected=False, started_here=False) == NEXT_START
     assert switched(EDITING, "official", RESTART, "ipc:///e") == (
-        "The daemon's weights are now official: restarting the daemon this docker started."
+        "The daemon's weights are now official: the daemon this docker started restarts to load it (the connection "
+        "line names what it runs)."
     )
     assert switched(PARSER, "official-parser", ASK, "ipc:///e") == (
         "The daemon's face parser is now official-parser from the daemon's next start. The daemon at ipc:///e was "

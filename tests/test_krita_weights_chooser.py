@@ -12,7 +12,7 @@ from maskgan_krita.board import Board
 from maskgan_krita.daemon_link import START_RETRY_MS, STOP_POLL_MS, STOP_TRIES, DaemonLink
 from maskgan_krita.guard import PluginError
 from maskgan_krita.settings import Settings
-from maskgan_krita.weights_choice import EDITING, PARSER
+from maskgan_krita.weights_choice import EDITING, PARSER, RESTART, switched
 from maskgan_krita.weights_chooser import IDLE_POLL_MS, WeightsChooser
 
 DEMO = {"name": "MaskGAN trained on synthetic (192 px)"}
@@ -152,7 +152,7 @@ def test_importing_official_weights_shows_its_steps_then_restarts_the_daemon_thi
     s.running().end(0, listing(weights="official", extra=INSTALLED))
     assert s.chooser.listing.in_use(EDITING).name == "official"
 
-    assert s.chooser.status == "The daemon's weights are now official: restarting the daemon this docker started."
+    assert s.chooser.status == switched(EDITING, "official", RESTART, "ipc:///fake.sock")
     assert ops(s.daemon)[-1] == "shutdown" and s.link.connection_text == "Restarting the daemon…"
     with pytest.raises(PluginError, match="the daemon is restarting with the chosen weights"):
         s.link.require()  # the buttons wait for the new daemon

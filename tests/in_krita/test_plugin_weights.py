@@ -1,6 +1,15 @@
 """The docker's Weights tab in real Krita: official-format weights and parser imported through it, the daemon
 the docker started restarted with them (its hello's model card and parser on the connection line), and back."""
 
+import os
+import shutil
+from pathlib import Path
+
+from maskgan_krita.weights_choice import EDITING, RESTART, switched
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+SCREENSHOT = "krita_weights_tab.png"
+
 
 def test_the_weights_tab_lists_the_installed_weights_once_shown(weights_session):
     values = weights_session.check("check_weights_tab_lists_what_is_installed")
@@ -43,7 +52,7 @@ def test_importing_official_weights_restarts_the_started_daemon_with_them(weight
     ]  # read from the CLI's stderr while it ran
     progress = [fraction for text, fraction in values["import_statuses"] if text in steps]
     assert progress == [0.0, 0.25, 0.5, 0.75]
-    assert statuses[-1] == "The daemon's weights are now official: restarting the daemon this docker started."
+    assert statuses[-1] == switched(EDITING, "official", RESTART, values["endpoint"])
     assert values["busy_box_enabled"] is False
     assert values["restarting_connection"] == "Restarting the daemon…"
     assert values["official_connection"] == values["demo_connection"].replace(
@@ -64,6 +73,10 @@ def test_importing_the_official_parser_makes_the_daemon_and_parse_face_use_it(we
     assert 'weights = "official"\nparser_weights = "official-parser"' in values["parser_settings"]
     # random weights may find no face; either way the message names the imported parser
     assert "learned parser (official CelebAMask-HQ face_parsing UNet (model.pth))" in values["parse_message"]
+    shot = weights_session.artefacts / SCREENSHOT
+    assert shot.stat().st_size > 10_000
+    if os.environ.get("MASKGAN_UPDATE_SCREENSHOTS") == "1":  # refresh the docs' picture on request only
+        shutil.copy2(shot, DOCS / SCREENSHOT)
 
 
 def test_the_demo_weights_and_the_landmark_parser_can_be_chosen_again(weights_session):

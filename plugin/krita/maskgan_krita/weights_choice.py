@@ -125,7 +125,7 @@ def switched(kind: str, name: str, plan: str, endpoint: str) -> str:
     """What the docker says after ``name`` became the daemon's ``kind``, given what ``after_switch`` decided."""
     what = SWITCHED[kind].format(name)
     if plan == RESTART:
-        return f"{what}: restarting the daemon this docker started."
+        return f"{what}: the daemon this docker started restarts to load it (the connection line names what it runs)."
     if plan == ASK:
         return (
             f"{what} from the daemon's next start. The daemon at {endpoint} was not started by this docker: "

@@ -11,8 +11,9 @@ import json
 import os
 from pathlib import Path
 
-from krita_checks import INPUTS, docker, idle, load, open_document, press, set_endpoint, wait_for
+from krita_checks import INPUTS, arrange_window, docker, idle, load, open_document, press, set_endpoint, wait_for
 from plugin_daemon import ANNOUNCED, START_S, shut_down_started_daemon
+from PyQt5.QtCore import QPoint, QRect
 
 import maskgan_krita.docker as docker_module
 from maskgan_krita.weights_choice import EDITING, PARSER
@@ -21,6 +22,7 @@ CLI_S = 120  # a `maskgan weights` command imports torch: slow on a loaded machi
 SETTINGS = Path(os.environ["XDG_CONFIG_HOME"]) / "maskgan" / "config.toml"
 WEIGHTS_FOLDER = Path(os.environ["XDG_DATA_HOME"]) / "maskgan" / "weights"
 OFFICIAL = "official MaskGAN generator (latest_net_G.pth)"
+SCREENSHOT = "krita_weights_tab.png"
 
 
 class PickedFile:
@@ -86,7 +88,8 @@ def announced_pid():
 def check_docker_starts_a_daemon_with_the_demo_weights(ctx):
     dock = docker(ctx)
     dock.setVisible(True)
-    set_endpoint(dock, "ipc://" + str(Path(ctx.artefacts) / "weights.sock"))
+    ctx.values["endpoint"] = "ipc://" + str(Path(ctx.artefacts) / "weights.sock")
+    set_endpoint(dock, ctx.values["endpoint"])
     yield from wait_for(lambda: dock.connection_label.text().startswith("Not connected"), "the failed hello")
     dock.start_button.click()
     yield from wait_for(lambda: serving(dock), "the started daemon's hello", START_S)
@@ -158,6 +161,12 @@ def check_importing_the_official_parser_makes_parse_face_use_it(ctx):
     yield from wait_for(lambda: serving(dock, OFFICIAL, parser), "the daemon with the official parser", CLI_S + START_S)
     ctx.values["parser_connection"] = dock.connection_label.text()
     ctx.values["parser_settings"] = SETTINGS.read_text()
+    arrange_window(ctx)
+    dock.refresh()
+    yield 500  # let the docker repaint at its new size
+    # the docker alone, on its Weights tab, down to the tab's line (the empty rest of the tall docker left out)
+    bottom = dock.weights_status.mapTo(dock, QPoint(0, dock.weights_status.height())).y() + 12
+    dock.grab(QRect(0, 0, dock.width(), bottom)).save(str(Path(ctx.artefacts) / SCREENSHOT))
     open_document(ctx, "portrait", load("photo.npy"))
     press(dock, "parse")
     yield from idle(ctx)
