@@ -49,7 +49,7 @@ def test_importing_official_weights_restarts_the_started_daemon_with_them(weight
         "Importing latest_net_G.pth: step 2 of 4, converting its tensors",
         "Importing latest_net_G.pth: step 3 of 4, fingerprinting the checkpoint",
         "Importing latest_net_G.pth: step 4 of 4, writing the bundle",
-    ]  # read from the CLI's stderr while it ran
+    ]  # each line of the CLI's stderr, in order
     progress = [fraction for text, fraction in values["import_statuses"] if text in steps]
     assert progress == [0.0, 0.25, 0.5, 0.75]
     assert statuses[-1] == switched(EDITING, "official", RESTART, values["endpoint"])
