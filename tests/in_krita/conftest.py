@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from krita_runner import build_template_profile, krita_available, run_scenario
 
 TESTS = Path(__file__).resolve().parents[1]
@@ -121,15 +122,11 @@ def stop_started_daemons(profile) -> None:
             pass
 
 
-@pytest.fixture(scope="session")
-def plugin_session(krita_template, wheels, tmp_path_factory):
-    """The plug-in installed by our installer, against a real daemon with the demo weights and the
-    shipped learned parser, driven through every check of plugin_session.py in one Krita start."""
-    from maskgan.infer.weights_path import DEFAULT_WEIGHTS
+def installed_profile(krita_template, wheels, root: Path):
+    """A copy of the warm template profile under ``root`` with the plug-in installed by our installer."""
     from maskgan_installer.krita_install import InstallPlan, install
     from maskgan_installer.krita_paths import KritaLocation, current_python_version, wheel_platform_tags
 
-    root = tmp_path_factory.mktemp("plugin")
     profile = krita_template.copy_to(root / "profile")
     install(
         InstallPlan(
@@ -139,6 +136,17 @@ def plugin_session(krita_template, wheels, tmp_path_factory):
             wheels=wheels,
         )
     )
+    return profile
+
+
+@pytest.fixture(scope="session")
+def plugin_session(krita_template, wheels, tmp_path_factory):
+    """The plug-in installed by our installer, against a real daemon with the demo weights and the
+    shipped learned parser, driven through every check of plugin_session.py in one Krita start."""
+    from maskgan.infer.weights_path import DEFAULT_WEIGHTS
+
+    root = tmp_path_factory.mktemp("plugin")
+    profile = installed_profile(krita_template, wheels, root)
     inputs = write_inputs(root / "inputs")
     daemon = DaemonProcess(root / "daemon", DEFAULT_WEIGHTS, parser_args=("--parser", "learned")).start()
     # the screenshots parse a real photo: with the landmark parser, as a daemon started with its defaults does
@@ -154,6 +162,32 @@ def plugin_session(krita_template, wheels, tmp_path_factory):
         daemon.stop()
         landmarks.stop()
         stop_started_daemons(profile)
+    return PluginSession(result, Path(profile.root), inputs)
+
+
+@pytest.fixture(scope="session")
+def weights_session(krita_template, wheels, tmp_path_factory, official_reference):
+    """The plug-in with no daemon running, driven through scenarios/plugin_weights.py in one Krita start: the
+    docker starts a daemon, switches it to official-format weights and parser imported through the Weights tab,
+    and back. The settings file and the weights folder are the profile's own (its XDG folders)."""
+    from official_unet import official_state_dict
+
+    from maskgan.infer.demo_samples import load_demo_sample
+
+    root = tmp_path_factory.mktemp("weights")
+    profile = installed_profile(krita_template, wheels, root)
+    inputs = root / "inputs"
+    inputs.mkdir()
+    torch.save(official_reference["state_dict"], inputs / "latest_net_G.pth")  # the shared reference's generator
+    torch.save(official_state_dict(feature_scale=16), inputs / "model.pth")  # a face_parsing unet, 4 base channels
+    (inputs / "notes.pth").write_bytes(b"not a checkpoint")
+    np.save(inputs / "photo.npy", load_demo_sample().image)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MASKGAN_TEST_INPUTS", str(inputs))
+        try:
+            result = run_scenario(profile, SCENARIOS / "plugin_weights.py", timeout=600)
+        finally:
+            stop_started_daemons(profile)
     return PluginSession(result, Path(profile.root), inputs)
 
 

@@ -9,7 +9,8 @@ The parts marked (no Qt) take Krita's timers as arguments and are tested outside
 * ``tasks`` (tasks.py): requests, the document reading before and the result adding after each (no Qt);
 * ``batches`` (batches.py): feeding a batch, waiting out busy answers, Cancel (no Qt);
 * ``photos`` (mask_photos.py): which photo each document's masks were made from (no Qt);
-* ``actions`` (actions.py) and ``batch_actions`` (batch_actions.py): what the buttons do.
+* ``actions`` (actions.py) and ``batch_actions`` (batch_actions.py): what the buttons do;
+* ``weights`` (weights_chooser.py): the Weights tab, running `maskgan weights` commands as QProcesses (no Qt).
 
 Nothing waits on the daemon: each reply arrives as a callback on Krita's event loop, and
 ``changed`` tells the dockers to show the new state.
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 from PyQt5.QtCore import QObject, QTimer, pyqtSignal
 
+from . import cli_process
 from .actions import Actions
 from .batch_actions import BatchActions
 from .batches import Batches
@@ -30,6 +32,7 @@ from .mask_photos import MaskPhotos
 from .settings import Settings
 from .steps import Steps
 from .tasks import Tasks
+from .weights_chooser import WeightsChooser
 
 
 class Controller(QObject):
@@ -57,6 +60,13 @@ class Controller(QObject):
         self.batches = Batches(self.tasks, self.link, self.board, QTimer.singleShot)
         self.actions = Actions(krita, self.settings, self.board, self.link, self.tasks, self.batches, self.photos)
         self.batch_actions = BatchActions(krita, self.settings, self.actions, self.batches)
+        self.weights = WeightsChooser(
+            self.link,
+            self.board,
+            lambda command, on_line, on_done: cli_process.run(command, on_line, on_done, parent=self),
+            QTimer.singleShot,
+            busy=lambda: self.batches.busy,
+        )
 
     def _run_steps(self, generator, on_done, on_error, alive):
         return Steps(generator, on_done, on_error, alive, parent=self)

@@ -7,6 +7,11 @@ session (one that cannot start is not started again on every reconnect). After a
 start, hello is tried again every START_RETRY_MS, START_TRIES times, while the daemon
 loads its weights.
 
+A daemon this session started (``started_here``) can be restarted after the weights
+chooser picked other weights: ``restart`` asks it to shut down, says hello every
+STOP_POLL_MS until none answers (its socket and lock are gone), then starts one as
+Start daemon does, which loads the new choice from the settings file.
+
 No Qt here: ``later(ms, function)`` is the event loop's timer (QTimer.singleShot in
 Krita), ``launcher`` has daemon_launch's ``start_command`` and ``launch``.
 """
@@ -14,15 +19,17 @@ Krita), ``launcher`` has daemon_launch's ``start_command`` and ``launch``.
 from __future__ import annotations
 
 from maskgan_client import PROTOCOL_VERSION
-from maskgan_plugin_common import messages
 from maskgan_plugin_common.errors import PluginError
 
-from . import daemon_launch
+from . import daemon_launch, weights_choice
 from .connection import STOPPED_ANSWERING
 from .guard import guarded
 
 START_RETRY_MS = 1000
 START_TRIES = 60
+STOP_POLL_MS = 250
+STOP_TRIES = 120  # hellos a stopping daemon may still answer (about 40 s) before the restart gives up
+STOP_HELLO_TIMEOUT = 0.5  # a stopping daemon's socket closes within its poll interval (0.2 s)
 
 
 class DaemonLink:
@@ -34,6 +41,14 @@ class DaemonLink:
         self.connection_detail = ""  # the full reason, for the connection line's tooltip
         self._start_tries = 0  # hellos tried since this session started a daemon (0: none started)
         self._auto_started: set[str] = set()  # endpoints auto-start already tried this session (no start loops)
+        self.started_here = False  # the connected daemon is one this session started (so it may restart it)
+        self.restarting = False  # between a restart's shutdown and the new daemon's start
+        self._stop_tries = 0  # hellos a stopping daemon answered
+
+    @property
+    def starting(self) -> bool:
+        """A daemon this session started has not answered yet."""
+        return self._start_tries > 0
 
     def connect(self) -> None:
         """Say hello; on no answer, offer (or with auto-start, do) a daemon start."""
@@ -44,12 +59,13 @@ class DaemonLink:
     def set_endpoint(self, endpoint: str) -> None:
         self.settings.endpoint = endpoint
         self.connection.set_endpoint(endpoint)
-        self.daemon = None
+        self.daemon, self.started_here = None, False
         self.connect()
 
     def _on_hello(self, result: dict, arrays: dict) -> None:
         if self._start_tries:
             self.board.say("The daemon started.")
+        self.started_here = self.started_here or self._start_tries > 0  # reset whenever the daemon goes
         self._start_tries = 0
         if result.get("protocol") != PROTOCOL_VERSION:
             self.daemon = None
@@ -59,11 +75,11 @@ class DaemonLink:
             )
         else:
             self.daemon = result
-            self.connection_text = messages.connected(result)
+            self.connection_text = weights_choice.connection_line(result)
         self.board.changed()
 
     def _on_hello_failed(self, error) -> None:
-        self.daemon = None
+        self.daemon, self.started_here = None, False
         if 0 < self._start_tries < START_TRIES:  # a daemon we started is still loading
             self._start_tries += 1
             self._later(START_RETRY_MS, self.connect)
@@ -78,6 +94,7 @@ class DaemonLink:
     def not_connected(self, why: str) -> None:
         """The connection line says so briefly; why (with the endpoint) goes to its tooltip."""
         self.daemon = None
+        self.started_here = False  # whatever answers here next was not started by this session
         self.connection_text = "Not connected: " + (why if why == STOPPED_ANSWERING else "no MaskGAN daemon answers")
         self.connection_detail = why
         self.board.changed()
@@ -90,8 +107,38 @@ class DaemonLink:
         self.board.say("Starting the daemon…", "Started with: " + " ".join(command))
         self._later(START_RETRY_MS, self.connect)
 
+    def restart(self) -> None:
+        """Stop the daemon this session started and start a new one (which loads the weights chosen since)."""
+        if not self.started_here:
+            raise PluginError("this docker did not start the connected daemon: restart it with `maskgan daemon stop`")
+        self.daemon, self.started_here, self.restarting, self._stop_tries = None, False, True, 0
+        self.connection_text = "Restarting the daemon…"
+        self.board.changed()
+        self.connection.submit("shutdown", on_result=self._wait_until_stopped, on_error=self._wait_until_stopped)
+
+    def _wait_until_stopped(self, *_) -> None:
+        """Hello until no answer comes: then the old daemon is gone, and a new one can take the lock."""
+        self.connection.submit(
+            "hello", on_result=self._still_answers, on_error=self._stopped, timeout=STOP_HELLO_TIMEOUT
+        )
+
+    def _still_answers(self, *_) -> None:
+        self._stop_tries += 1
+        if self._stop_tries < STOP_TRIES:
+            self._later(STOP_POLL_MS, self._wait_until_stopped)
+            return
+        self.restarting = False
+        self.connect()  # it is still there: the connection line shows it again
+        self.board.say("The daemon accepted shutdown but still answers: stop it with `maskgan daemon stop`.")
+
+    def _stopped(self, _error) -> None:
+        self.restarting = False
+        guarded(self.board.say)(self.start)()
+
     def require(self) -> None:
         """PluginError when no daemon is connected (and a hello, so that the next click works once one answers)."""
+        if self.restarting:
+            raise PluginError("the daemon is restarting with the chosen weights: try again in a moment")
         if self.daemon is None:
             error = PluginError(
                 "no MaskGAN daemon is connected: press Start daemon or run `maskgan daemon start`, then try again"

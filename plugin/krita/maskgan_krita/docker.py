@@ -4,8 +4,8 @@ lines) and forwards clicks to them.
 Layout, top to bottom: connection line (+ Start daemon), a note when the
 Precision setting differs from the running daemon's, the photo the actions use,
 action buttons (disabled, with the reason as tooltip, when they cannot work now),
-progress bar, message line, one line per item of a batch, then the palette and the
-settings on two tabs (actions and feedback first, so that they stay visible in a
+progress bar, message line, one line per item of a batch, then the palette, the
+settings and the weights on three tabs (actions and feedback first, so that they stay visible in a
 short docker; the rest scrolls). Everything wraps to fit Krita's default docker
 width (about 190 px). Every slot is guarded: an error becomes the message line,
 never Krita's error dialog.
@@ -43,6 +43,7 @@ from maskgan_plugin_common.options import TOLERANCE_RANGE
 
 from .document_io import title
 from .guard import guarded
+from .weights_choice import EDITING, PARSER
 
 TITLE = "MaskGAN"
 # (setting value, what the docker shows) of each choice setting
@@ -53,6 +54,11 @@ METHOD_NAMES = {"auto": "Photo first (auto)", "generate": "Generator everywhere"
 RESULT_PLACES = [("above_photo", "Above the photo layer"), ("results_group", f"In the group “{RESULTS_GROUP}”")]
 PRECISIONS = [("auto", "auto"), ("fp32", "fp32"), ("bf16", "bf16")]
 NO_REFERENCE = "no other open document has MaskGAN masks"
+# per kind of bundle: the Weights tab's label, its import entry, the file dialog's title
+WEIGHTS_ROWS = [
+    (EDITING, "Generator weights", "Import official weights…", "The official MaskGAN generator (latest_net_G.pth)"),
+    (PARSER, "Face parser", "Import official parser…", "The official face-parsing UNet (model.pth)"),
+]
 REFRESH_MS = 1000  # the buttons follow layers and documents the user adds or removes
 COMBO_CHARACTERS = 10  # a combo box asks for this much width, whatever its longest choice
 
@@ -138,6 +144,45 @@ class SettingChoice(QComboBox):
 
     def show_setting(self) -> None:
         self.setCurrentIndex(self._values.index(self._read()))
+
+
+class WeightsChoice(QComboBox):
+    """The installed bundles of one kind (``maskgan weights list``), the one in use shown, and an entry that
+    imports an official checkpoint. A user's choice goes to the chooser; the box keeps showing what is in use
+    until the chooser's listing says otherwise."""
+
+    IMPORT = "import"  # the import entry's data
+
+    def __init__(self, kind: str, import_text: str, chooser, ask_path, report, parent):
+        super().__init__(parent)
+        self._kind, self._import_text, self._chooser, self._ask_path = kind, import_text, chooser, ask_path
+        self._shown = None  # the listing shown
+        _narrow(self)
+        self.addItem("reading `maskgan weights list`…")
+        self.activated.connect(guarded(report)(self._activated))
+
+    def show_listing(self, listing, again: bool = False) -> None:
+        if listing is None or (listing is self._shown and not again):
+            return
+        self._shown = listing
+        self.clear()
+        for bundle in listing.of_kind(self._kind):
+            self.addItem(bundle.name, bundle.name)
+            self.setItemData(self.count() - 1, bundle.problem or bundle.title, Qt.ToolTipRole)
+            self.model().item(self.count() - 1).setEnabled(not bundle.problem)
+        self.addItem(self._import_text, self.IMPORT)
+        in_use = listing.in_use(self._kind)
+        self.setCurrentIndex(self.findData(in_use.name) if in_use else -1)
+
+    def _activated(self, index: int) -> None:
+        value = self.itemData(index)
+        self.show_listing(self._shown, again=True)  # what is in use, until the listing changes
+        if value == self.IMPORT:
+            path = self._ask_path(self._kind)
+            if path:
+                self._chooser.import_official(self._kind, path)
+        elif value is not None:
+            self._chooser.choose(self._kind, value)
 
 
 class MaskGANDocker(DockWidget):
@@ -328,6 +373,7 @@ class MaskGANDocker(DockWidget):
         self.auto_start.toggled.connect(guarded(say)(lambda on: setattr(settings, "auto_start", on)))
         form.addRow(self.auto_start)
         self.tabs.addTab(settings_page, "Settings")
+        self._add_weights_tab()
         root = self.tabs.parentWidget()
 
         layout.addStretch(1)
@@ -343,6 +389,43 @@ class MaskGANDocker(DockWidget):
         self._timer.timeout.connect(guarded()(self.refresh))
         self._timer.start(REFRESH_MS)
         self.refresh()
+
+    def _add_weights_tab(self) -> None:
+        """The Weights tab: the daemon's generator weights and face parser, their imports' progress and Cancel."""
+        chooser = self.controller.weights
+        page = QWidget(self.tabs)
+        form = QFormLayout(page)
+        form.setContentsMargins(4, 4, 4, 4)
+        form.setRowWrapPolicy(QFormLayout.WrapLongRows)
+        self.weights_boxes = {}
+        for kind, label, import_text, _ in WEIGHTS_ROWS:
+            box = WeightsChoice(kind, import_text, chooser, self.ask_checkpoint, chooser.say, page)
+            form.addRow(label, box)
+            self.weights_boxes[kind] = box
+        self.weights_status = _wrapping_label(page)
+        form.addRow(self.weights_status)
+        self.weights_progress = QProgressBar(page)
+        self.weights_progress.setRange(0, 1000)
+        form.addRow(self.weights_progress)
+        self.weights_cancel = QPushButton("Cancel import", page)
+        self.weights_cancel.clicked.connect(guarded(chooser.say)(lambda _=False: chooser.cancel()))
+        form.addRow(self.weights_cancel)
+        page.setToolTip(
+            "What the daemon loads at its start (`maskgan weights use`, kept in the settings file that "
+            "`maskgan daemon start` reads). A daemon this docker started restarts with the new choice"
+        )
+        self.weights_tab = self.tabs.addTab(page, "Weights")
+        self.tabs.currentChanged.connect(guarded(chooser.say)(self._tab_shown))
+
+    def _tab_shown(self, index: int) -> None:
+        if index == self.weights_tab:
+            self.controller.weights.refresh()  # the command line may have changed the choice
+
+    def ask_checkpoint(self, kind: str) -> str:
+        """The downloaded official checkpoint to import as ``kind`` ("" when the user cancels)."""
+        title = next(title for row_kind, _, _, title in WEIGHTS_ROWS if row_kind == kind)
+        path, _ = QFileDialog.getOpenFileName(self, title, "", "PyTorch checkpoints (*.pth *.pt);;All files (*)")
+        return path
 
     def _endpoint_edited(self) -> None:
         if self.endpoint.text().strip() != self.controller.settings.endpoint:
@@ -363,7 +446,7 @@ class MaskGANDocker(DockWidget):
         note = link.precision_note()
         self.precision_note.setText(note)
         self.precision_note.setVisible(bool(note))
-        self.start_button.setVisible(link.daemon is None)
+        self.start_button.setVisible(link.daemon is None and not link.restarting)
         self.message.setText(board.message)
         self.message.setToolTip(board.message_detail)
         self.batch_items.setText("\n".join(lines))
@@ -377,6 +460,20 @@ class MaskGANDocker(DockWidget):
             button.setToolTip(why or "")
         for box in (self.mode, self.photo_source, self.result_place, self.scope, self.precision):
             box.show_setting()  # another window's docker may have changed it
+        self._refresh_weights()
+
+    def _refresh_weights(self) -> None:
+        chooser = self.controller.weights
+        why = chooser.why_not()
+        for box in self.weights_boxes.values():
+            box.show_listing(chooser.listing)
+            box.setEnabled(chooser.listing is not None and why is None)
+            box.setToolTip(why or "")
+        self.weights_status.setText(chooser.status)
+        self.weights_status.setVisible(bool(chooser.status))
+        self.weights_progress.setVisible(chooser.progress is not None)
+        self.weights_progress.setValue(int((chooser.progress or 0.0) * 1000))
+        self.weights_cancel.setVisible(chooser.progress is not None)  # an import runs
 
     def canvasChanged(self, canvas) -> None:
         guarded(self.controller.board.say)(self.reference.refill)()  # the active document changed: so do the choices
