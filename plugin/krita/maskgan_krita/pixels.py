@@ -30,10 +30,14 @@ def rgba_to_bgra(rgba: np.ndarray) -> bytes:
     return np.ascontiguousarray(rgba[..., [2, 1, 0, 3]]).tobytes()
 
 
+def opaque(rgb: np.ndarray) -> np.ndarray:
+    """HxWx4 RGBA of an HxWx3 RGB array, opaque."""
+    return np.concatenate([rgb, np.full(rgb.shape[:2] + (1,), 255, np.uint8)], axis=2)
+
+
 def rgb_to_bgra(rgb: np.ndarray) -> bytes:
     """Opaque BGRA bytes from an HxWx3 RGB array."""
-    alpha = np.full(rgb.shape[:2] + (1,), 255, np.uint8)
-    return rgba_to_bgra(np.concatenate([rgb, alpha], axis=2))
+    return rgba_to_bgra(opaque(rgb))
 
 
 def flatten_on_white(rgba: np.ndarray) -> np.ndarray:

@@ -57,6 +57,16 @@ class Rect:
             yield Rect(self.x, top, self.width, min(rows, self.bottom - top))
 
 
+def run_now(steps):
+    """Run a generator of steps (work that yields after each band) to its end, without handing control back;
+    its value."""
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return done.value
+
+
 def face_region(masks: Rect, width: int, height: int) -> Rect:
     """The part of a ``width`` x ``height`` document an edit sends: ``masks`` (the bounds of the masks'
     non-background pixels) grown by FACE_MARGIN of its larger side, clipped to the document."""
