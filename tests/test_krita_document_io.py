@@ -300,3 +300,33 @@ def test_an_image_file_is_decoded_on_a_thread_while_steps_go_on(monkeypatch):
     assert document_io.run_now(steps) is decoded
     with pytest.raises(PluginError, match="could not read an image from bad.png"):
         document_io.run_now(document_io.read_image_file_steps("bad.png"))
+
+
+def test_layers_added_in_steps_at_once_are_numbered_as_they_join():
+    """A batch adds several results at once, each in steps: each is numbered when it joins the document."""
+    from maskgan_krita import document_io, pixels
+
+    doc, label = large_document()
+    spot = (doc.rootNode(), None)
+    image = np.zeros((40, 60, 3), np.uint8)
+    masks = [document_io.add_mask_layer_steps(doc, None, label, []) for _ in range(2)]
+    styles = [document_io.add_layer_steps(doc, spot, naming.STYLE_PREFIX, image, pixels.opaque, []) for _ in range(2)]
+    results = [
+        document_io.add_result_layer_steps(
+            doc, spot, np.full((40, 60, 4), 255, np.uint8), naming.EDIT_PREFIX, (0, 0), []
+        )
+        for _ in range(2)
+    ]
+    for steps in (masks, styles, results):
+        next(steps[0]), next(steps[1])  # both started before either joins
+        document_io.run_now(steps[1]), document_io.run_now(steps[0])
+    assert names(doc.rootNode()) == [
+        "Background",
+        "MaskGAN mask 1",
+        "MaskGAN mask 2",
+        "MaskGAN style 1",
+        "MaskGAN style 2",
+        "MaskGAN edit 1",
+        "MaskGAN edit 2",
+    ]
+    assert doc.rootNode().childNodes()[1].opacity() == document_io.EDITED_MASK_OPACITY

@@ -192,11 +192,13 @@ def result_spot(doc, anchor, place: str):
 def add_result_layer_steps(doc, spot, rgba: np.ndarray, prefix: str, origin: tuple[int, int], added: list):
     """Generator: a new layer "<prefix> N" at ``spot`` holding ``rgba`` at ``origin``, written band by band
     (yielding after each) before it joins the document (Krita then updates just its extent); it goes into
-    ``added`` once there (a cancel can take it away); returns it."""
-    node = doc.createNode(naming.next_numbered(prefix, layer_names(doc)), "paintlayer")
+    ``added`` once there (a cancel can take it away); returns it. It is numbered as it joins: a batch adds
+    several results at once."""
+    node = doc.createNode(prefix, "paintlayer")
     (rgba,), origin = opaque_part([rgba], origin)
     yield
     yield from _write_steps(doc, node, rgba, origin)
+    node.setName(naming.next_numbered(prefix, layer_names(doc)))
     parent, above = spot
     parent.addChildNode(node, above)
     added.append(node)
@@ -241,10 +243,12 @@ def taken_back_if_closed(build):
 def add_layer_steps(doc, spot, prefix: str, array: np.ndarray, to_rgba, added: list, origin=(0, 0), opacity=255):
     """Generator: a new layer "<prefix> N" (N counts the whole document) holding ``to_rgba(array)`` at ``origin``,
     converted and written band by band before it joins the document at ``spot`` (result_spot); it goes into
-    ``added`` once there (a cancel can take it away); returns it."""
-    node = doc.createNode(naming.next_numbered(prefix, layer_names(doc)), "paintlayer")
+    ``added`` once there (a cancel can take it away); returns it. It is numbered as it joins: a batch adds
+    several at once."""
+    node = doc.createNode(prefix, "paintlayer")
     node.setOpacity(opacity)  # before it joins: Krita redraws it then, not on later property changes
     yield from _write_converted_steps(doc, node, array, to_rgba, origin)
+    node.setName(naming.next_numbered(prefix, layer_names(doc)))
     parent, above = spot
     parent.addChildNode(node, above)
     added.append(node)

@@ -55,6 +55,7 @@ def check_cancel_stops_a_batch_and_adds_nothing(ctx):
     dock = docker(ctx)
     before = every_layer(ctx)
     press(dock, "batch_apply")
+    yield from wait_for(lambda: not dock.controller.tasks.preparing, "the items to be read")  # in steps
     ctx.values["batch_cancel_in_flight"] = len(dock.controller.tasks.running)
     press(dock, "cancel")
     yield from idle(ctx)
