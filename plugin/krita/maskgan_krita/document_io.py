@@ -163,11 +163,6 @@ def photo_layer(doc):
     raise PluginError(f"{title(doc)} has no paint layer with the photo outside the MaskGAN group and its results")
 
 
-def read_photo(doc, node) -> np.ndarray:
-    """The photo as HxWx3 RGB; transparent parts are composited on white."""
-    return pixels.flatten_on_white(read_rgba(doc, node))
-
-
 def add_layer(doc, parent, above, name: str, rgba: np.ndarray, origin: tuple[int, int] = (0, 0)):
     """A new paint layer holding ``rgba`` at ``origin``, placed in ``parent`` above ``above`` (None: on top)."""
     node = doc.createNode(name, "paintlayer")
