@@ -55,10 +55,30 @@ def record_calls(events):
         wrap(krita.Node, name, f"Node.{name}")
     for name in ("createNode", "createGroupLayer", "refreshProjection", "waitForDone"):
         wrap(krita.Document, name, f"Document.{name}")
-    wrap(steps.Steps, "_step", "a step of the plug-in")
+    step = vars(steps.Steps)["_step"]
+    undo.append((steps.Steps, "_step", step))
+
+    def timed_step(self):
+        where = _where(self._generator)
+        start = now()
+        try:
+            step(self)
+        finally:
+            events.append((f"a step of the plug-in ({where})", start, now()))
+
+    steps.Steps._step = timed_step
 
     def unwrap():
         for owner, name, original in undo:
             setattr(owner, name, original)
 
     return unwrap
+
+
+def _where(generator) -> str:
+    """The innermost two functions a suspended generator of steps is in (its ``yield from`` chain)."""
+    names = []
+    while generator is not None and getattr(generator, "gi_frame", None) is not None:
+        names.append(generator.gi_code.co_name)
+        generator = generator.gi_yieldfrom
+    return " > ".join(names[-2:])

@@ -127,8 +127,11 @@ class Actions:
             edited = yield from document_io.read_edited_mask_steps(doc, tolerance, rect)
         else:
             rect, source, edited = masks
-        image = yield from photo.read_steps(doc, rect)
-        note = self.photos.change_note(doc, photo, image, rect) if layer is None else ""
+        if layer is None:  # with its fingerprint, to notice a photo changed since its masks were made
+            image, sums = yield from photo.read_steps(doc, rect, fingerprint=True)
+            note = self.photos.change_note(doc, photo, sums)
+        else:
+            image, note = (yield from photo.read_steps(doc, rect)), ""
         return photo.anchor, rect, {"image": image, "source_mask": source, "edited_mask": edited}, note
 
     def _result_spot(self, doc, anchor):

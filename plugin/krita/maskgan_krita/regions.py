@@ -89,10 +89,11 @@ def block_sums(rgb: np.ndarray, origin: tuple[int, int] = (0, 0)) -> tuple[tuple
     return (col, row), part.reshape(rows, BLOCK, cols, BLOCK, 3).sum((1, 3), dtype=np.uint32)
 
 
-def changed_blocks(before: tuple, rgb: np.ndarray, origin: tuple[int, int]) -> int:
-    """How many blocks of ``before`` (block_sums of the photo as it was) that ``rgb`` at ``origin`` holds now differ."""
+def changed_blocks(before: tuple, after: tuple) -> int:
+    """How many blocks differ between ``before`` (block_sums of the photo as it was) and ``after`` (block_sums of a
+    part of it as it is now) where both have them."""
     (col0, row0), old = before
-    (col, row), new = block_sums(rgb, origin)
+    (col, row), new = after
     dc, dr = col - col0, row - row0
     rows, cols = min(new.shape[0], old.shape[0] - dr), min(new.shape[1], old.shape[1] - dc)
     if dr < 0 or dc < 0 or rows <= 0 or cols <= 0:
