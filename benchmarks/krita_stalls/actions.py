@@ -17,15 +17,16 @@ def check_actions(ctx):
     report = ctx.values["report"] = []
     dock = docker(ctx)
     doc = open_document(ctx, "large", load("large_photo.npy"))
-    document_io.create_mask_group(doc, load("large_source.npy"), "colour")
-    edited = document_io.child(document_io.find_group(doc), naming.EDITED_MASK)
-    part, origin = document_io.label_part(load("large_edited.npy"))
-    document_io.write_rgba(doc, edited, pixels.label_to_colour_layer(part), origin)
-    doc.refreshProjection()
-    doc.waitForDone()
-    yield 1500
+    source, (part, origin) = load("large_source.npy"), document_io.label_part(load("large_edited.npy"))
     for run in range(int(os.environ["MASKGAN_STALL_RUNS"])):
-        for action in ("parse", "apply"):
+        # the sample's masks, as Import mask makes them, and its edit painted, as a user paints it
+        document_io.create_mask_group(doc, source, "colour")
+        edited = document_io.child(document_io.find_group(doc), naming.EDITED_MASK)
+        document_io.write_rgba(doc, edited, pixels.label_to_colour_layer(part), origin)
+        doc.refreshProjection()
+        doc.waitForDone()
+        yield 1500
+        for action in ("apply", "parse"):
             events = []
             unwrap, stop = record_calls(events), heartbeat()
             started = now()
@@ -35,7 +36,10 @@ def check_actions(ctx):
             gaps = stop()
             unwrap()
             longest = max((end - start for start, end in gaps), default=0.0)
-            report.append(f"{action} run {run + 1}: longest stall {longest:.3f} s in {now() - started:.1f} s")
+            report.append(
+                f"{action} run {run + 1}: longest stall {longest:.3f} s in {now() - started:.1f} s "
+                f"({dock.message.text()[:60]}…)"
+            )
             for start, end in gaps:
                 if end - start > SHOWN:
                     inside = [f"{what} {e - s:.3f}" for what, s, e in events if s < end and e > start and e - s > 0.01]
