@@ -330,3 +330,25 @@ def test_layers_added_in_steps_at_once_are_numbered_as_they_join():
         "MaskGAN edit 2",
     ]
     assert doc.rootNode().childNodes()[1].opacity() == document_io.EDITED_MASK_OPACITY
+
+
+def test_a_layer_numbered_while_another_is_being_added_takes_the_next_number():
+    """Krita turns its event loop inside addChildNode: another result's step may number its layer then."""
+    from maskgan_krita import document_io, pixels
+
+    doc, _ = large_document()
+    image = np.zeros((40, 60, 3), np.uint8)
+    first, second = (
+        document_io.add_layer_steps(doc, (doc.rootNode(), None), naming.STYLE_PREFIX, image, pixels.opaque, [])
+        for _ in range(2)
+    )
+    add = doc.rootNode().addChildNode
+
+    def add_with_event_loop(node, above):
+        if node.name() == "MaskGAN style 1":  # the first, on its way in: the second's steps run meanwhile
+            document_io.run_now(second)
+        add(node, above)
+
+    doc.rootNode().addChildNode = add_with_event_loop
+    document_io.run_now(first)
+    assert sorted(names(doc.rootNode())) == ["Background", "MaskGAN style 1", "MaskGAN style 2"]

@@ -193,11 +193,25 @@ def add_result_layer_steps(doc, spot, rgba: np.ndarray, prefix: str, origin: tup
     (rgba,), origin = opaque_part([rgba], origin)
     yield
     yield from _write_steps(doc, node, rgba, origin)
-    node.setName(naming.next_numbered(prefix, layer_names(doc)))
-    parent, above = spot
-    parent.addChildNode(node, above)
+    _add_numbered(doc, spot, node, prefix)
     added.append(node)
     return node
+
+
+_joining: set[str] = set()  # names of layers on their way into a document
+
+
+def _add_numbered(doc, spot, node, prefix: str) -> None:
+    """Add ``node`` at ``spot`` as "<prefix> N", N one more than any in the document or joining it: Krita turns its
+    event loop inside addChildNode, where another result (of a batch) may be numbered before this one is there."""
+    name = naming.next_numbered(prefix, layer_names(doc) + sorted(_joining))
+    node.setName(name)
+    _joining.add(name)
+    try:
+        parent, above = spot
+        parent.addChildNode(node, above)
+    finally:
+        _joining.discard(name)
 
 
 def opaque_part(layers: list[np.ndarray], origin: tuple[int, int]) -> tuple[list[np.ndarray], tuple[int, int]]:
@@ -243,9 +257,7 @@ def add_layer_steps(doc, spot, prefix: str, array: np.ndarray, to_rgba, added: l
     node = doc.createNode(prefix, "paintlayer")
     node.setOpacity(opacity)  # before it joins: Krita redraws it then, not on later property changes
     yield from _write_converted_steps(doc, node, array, to_rgba, origin)
-    node.setName(naming.next_numbered(prefix, layer_names(doc)))
-    parent, above = spot
-    parent.addChildNode(node, above)
+    _add_numbered(doc, spot, node, prefix)
     added.append(node)
     return node
 
