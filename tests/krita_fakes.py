@@ -2,7 +2,10 @@
 
 from types import SimpleNamespace
 
+import numpy as np
+
 from maskgan_krita import bgra
+from maskgan_plugin_common.bands import Rect
 
 
 class FakeStore:
@@ -19,10 +22,13 @@ class FakeStore:
 
 
 class FakeNode:
-    """The few Krita Node methods the plug-in uses for choosing and placing layers (children bottom to top)."""
+    """The Krita Node methods the plug-in uses for choosing and placing layers (children bottom to top); a node
+    made by FakeDocument.createNode also holds pixels (document size), and its document logs pixel I/O and
+    additions."""
 
-    def __init__(self, name, kind="paintlayer", children=(), visible=True):
+    def __init__(self, name, kind="paintlayer", children=(), visible=True, document=None):
         self._name, self._kind, self._children, self._parent, self._visible = name, kind, list(children), None, visible
+        self._document, self._rgba, self._opacity, self._locked = document, None, 255, False
         for node in self._children:
             node._parent = self
 
@@ -45,10 +51,63 @@ class FakeNode:
         """As Krita's: right above ``above``, or on top for None."""
         self._children.insert(self._children.index(above) + 1 if above is not None else len(self._children), node)
         node._parent = self
+        if self._document is not None:
+            self._document.io.append(("add", node.name()))
+
+    def setChildNodes(self, nodes):
+        """As Krita's on a node without children (the only use the plug-in makes of it): ``nodes``, bottom to top."""
+        assert not self._children, "Krita 5.1's setChildNodes takes away only the first of the children there"
+        self._children = list(nodes)
+        for node in nodes:
+            node._parent = self
 
     def remove(self):
         self._parent._children.remove(self)
         self._parent = None
+
+    def setName(self, name):
+        self._name = name
+
+    def setVisible(self, visible):
+        self._visible = visible
+
+    def opacity(self):
+        return self._opacity
+
+    def setOpacity(self, opacity):
+        self._opacity = opacity
+
+    def locked(self):
+        return self._locked
+
+    def setLocked(self, locked):
+        self._locked = locked
+
+    def _pixels(self):
+        if self._rgba is None:
+            self._rgba = np.zeros((self._document.height(), self._document.width(), 4), np.uint8)
+        return self._rgba
+
+    def pixelData(self, x, y, width, height):
+        self._document.io.append(("read", width * height))
+        return bgra.rgba_to_bgra(self._pixels()[y : y + height, x : x + width])
+
+    def setPixelData(self, data, x, y, width, height):
+        self._document.io.append(("write", width * height))
+        self._pixels()[y : y + height, x : x + width] = bgra.bgra_to_rgba(bytes(data), width, height)
+
+    def bounds(self):
+        """As Krita's: the bounds of the non-transparent pixels (of a group: its children's)."""
+        if self._kind == "grouplayer":
+            rect = Rect(0, 0, 0, 0)
+            for node in self._children:
+                box = node.bounds()
+                rect = rect.union(Rect(box.x(), box.y(), box.width(), box.height()))
+        else:
+            from maskgan_krita.document_io import label_bounds
+
+            rect = label_bounds(self._pixels()[..., 3]) if self._document is not None else Rect(0, 0, 0, 0)
+        return SimpleNamespace(x=lambda: rect.x, y=lambda: rect.y, width=lambda: rect.width, height=lambda: rect.height)
 
     def uniqueId(self):
         """As Krita's QUuid: a value whose toString() names this node for the document's life."""
@@ -60,6 +119,8 @@ class FakeDocument:
 
     def __init__(self, root, active=None, projection=None):
         self._root, self._active, self._projection, self.calls = root, active, projection, []
+        self.io = []  # ("read"/"write", pixels) and ("add", name) of the document's nodes, in order
+        root._document = root._document or self
 
     def rootNode(self):
         return self._root
@@ -77,7 +138,10 @@ class FakeDocument:
         return "U8"
 
     def createGroupLayer(self, name):
-        return FakeNode(name, "grouplayer")
+        return FakeNode(name, "grouplayer", document=self)
+
+    def createNode(self, name, kind):
+        return FakeNode(name, kind, document=self)
 
     def width(self):
         return self._projection.shape[1]

@@ -5,7 +5,7 @@ import time
 from types import SimpleNamespace
 
 import numpy as np
-from krita_fakes import FakeWork
+from krita_fakes import FakeDocument, FakeNode, FakeWork
 
 from maskgan_client.client import PING_INTERVAL, PING_TIMEOUT
 from maskgan_daemon.server import Server
@@ -170,3 +170,75 @@ def test_a_batch_against_a_real_daemon_with_a_full_queue_waits_out_its_busy_answ
         editor.release.set()
         server.stop_requested.set()
         thread.join(30)
+
+
+class SteppedSender:
+    """A batch action that reads each item in two steps (through read_item) and adds each result in two steps;
+    an item named in ``broken`` fails while it is read."""
+
+    def __init__(self, work, broken=()):
+        self.work, self.broken, self.added, self.removed = work, broken, [], []
+
+    def __call__(self, item):
+        doc = FakeDocument(FakeNode("root", "grouplayer"))
+
+        def read():
+            yield  # a band
+            if item.label in self.broken:
+                raise PluginError(f"{item.label}: the mask has 3 pixels in 1 colour that match no class")
+            yield  # another
+            self.work.batches.send_item(item, "edit", {}, {"image": np.zeros((4, 4, 3), np.uint8)}, self.add, doc)
+
+        self.work.batches.read_item(item, doc, read())
+
+    def add(self, result, arrays):
+        label = result["label"]
+        try:
+            self.added.append(label)
+            yield
+            yield
+        except GeneratorExit:
+            self.removed.append(label)
+            raise
+        return f"Added {label}"
+
+
+def test_items_are_read_and_their_results_added_in_steps_and_a_failed_read_fails_its_item_alone():
+    from krita_fakes import FakeSteps
+
+    work = FakeWork()
+    sender = SteppedSender(work, broken=("“b”",))
+    work.batches.start(Batch("Batch apply", "applied", [Item(label) for label in ("“a”", "“b”", "“c”")]), sender)
+    assert work.sent("edit") == [] and work.batches.lines == ["“a”: 0 %", "“b”: 0 %", "“c”: 0 %"]
+    FakeSteps.run_all()  # the reads: “b” fails, “a” and “c” are sent
+    a, c = work.sent("edit")
+    assert work.batches.lines == ["“a”: 0 %", "“b”: failed", "“c”: 0 %"]
+    work.answer(a, "result", result={"label": "“a”"})
+    assert sender.added == [] and work.batches.lines[0] == "“a”: 0 %"  # its result is added in steps
+    FakeSteps.run_all()
+    work.answer(c, "result", result={"label": "“c”"})
+    FakeSteps.run_all()
+    assert sender.added == ["“a”", "“c”"] and sender.removed == []
+    assert work.board.message == (
+        "Batch apply: 2 of 3 applied; 1 failed: “b”: the mask has 3 pixels in 1 colour that match no class"
+    )
+    assert not work.batches.busy
+
+
+def test_cancel_while_items_are_read_or_added_ends_them_cancelled_and_takes_away_what_was_added():
+    from krita_fakes import FakeSteps
+
+    work = FakeWork()
+    sender = SteppedSender(work)
+    work.batches.start(Batch("Batch apply", "applied", [Item(label) for label in ("“a”", "“b”", "“c”")]), sender)
+    first = FakeSteps.started.pop(0)
+    first.run()  # “a” is read and sent; “b” is still being read, “c” waits
+    (a,) = work.sent("edit")
+    work.answer(a, "result", result={"label": "“a”"})
+    adding = FakeSteps.started.pop(-1)
+    next(adding.generator)  # “a”'s result is partly added
+    work.batches.cancel()
+    assert sender.added == ["“a”"] and sender.removed == ["“a”"]
+    assert work.board.message == "Batch apply: 0 of 3 applied; 3 cancelled" and work.batches.batch is None
+    FakeSteps.run_all()  # what was stopped does not go on
+    assert work.sent("edit") == [a] and not work.batches.busy

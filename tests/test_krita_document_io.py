@@ -178,3 +178,179 @@ def test_a_result_is_written_only_where_it_covers():
     (part_a, part_b), origin = opaque_part([layer, other], (100, 50))
     assert origin == (120, 60) and part_a.shape == part_b.shape == (10, 10, 4)
     assert (part_a[:5] == 200).all() and part_b[2:, 5:8, 3].min() == 100
+
+
+def run_by_step(doc, steps):
+    """Run a generator of steps to its end: (its value, [what the document logged during each step])."""
+    turns = []
+    while True:
+        start = len(doc.io)
+        try:
+            next(steps)
+        except StopIteration as done:
+            turns.append(doc.io[start:])
+            return done.value, turns
+        turns.append(doc.io[start:])
+
+
+def large_document():
+    """A 900x700 document with a photo layer, and a face's label map on it (the rest background)."""
+    doc = FakeDocument(FakeNode("root", "grouplayer"), projection=np.zeros((700, 900, 4), np.uint8))
+    doc.rootNode().addChildNode(doc.createNode("Background", "paintlayer"), None)
+    label = np.zeros((700, 900), np.uint8)
+    label[100:650, 150:800] = 1
+    label[200:300, 300:700] = 13
+    label[400:420, 200:780] = 4
+    return doc, label
+
+
+def pixels_per_step(turns, kind):
+    return [sum(amount for what, amount in turn if what == kind) for turn in turns]
+
+
+@pytest.mark.parametrize("mode", ["colour", "classes"])
+def test_the_mask_group_is_written_band_by_band_and_joins_the_document_at_once(mode):
+    from maskgan_krita import document_io
+    from maskgan_plugin_common.bands import BAND_PIXELS
+    from maskgan_plugin_common.label_table import labels
+
+    doc, label = large_document()
+    group, turns = run_by_step(doc, document_io.create_mask_group_steps(doc, label, mode))
+    written = pixels_per_step(turns, "write")
+    assert max(written) <= BAND_PIXELS and sum(written) >= 550 * 650 * (2 if mode == "colour" else 19)
+    adds = [(index, entry) for index, turn in enumerate(turns) for entry in turn if entry[0] == "add"]
+    assert adds == [(len(turns) - 2, ("add", naming.GROUP))]  # once, whole, after every write; then a last step
+    assert turns[-1] == [] and not any(entry[0] == "write" for entry in turns[-2])
+    assert names(doc.rootNode()) == ["Background", naming.GROUP]
+    assert document_io.edited_mode(doc) == mode
+    tolerance = labels().DEFAULT_COLOR_TOLERANCE
+    assert np.array_equal(document_io.read_source_mask(doc, tolerance), label)
+    assert np.array_equal(document_io.read_edited_mask(doc, tolerance), label)
+    source = document_io.child(group, naming.SOURCE_MASK)
+    assert source.locked() and not source.visible()
+
+
+def test_a_mask_group_closed_after_it_joined_is_taken_away_and_the_replaced_one_restored():
+    from maskgan_krita import document_io
+
+    doc, label = large_document()
+    first = document_io.create_mask_group(doc, label, "colour")
+    doc.io.clear()
+    steps = document_io.create_mask_group_steps(doc, label, "colour")
+    while ("add", naming.GROUP) not in doc.io[-1:]:
+        next(steps)
+    assert names(doc.rootNode()) == ["Background", "MaskGAN replaced 1", naming.GROUP] and not first.visible()
+    steps.close()  # Cancel
+    assert names(doc.rootNode()) == ["Background", naming.GROUP] and first.visible()
+    assert document_io.find_group(doc) is first
+
+
+def test_the_editable_mask_converts_in_bands_and_keeps_its_label():
+    from maskgan_krita import document_io
+    from maskgan_plugin_common.bands import BAND_PIXELS
+    from maskgan_plugin_common.label_table import labels
+
+    doc, label = large_document()
+    group = document_io.create_mask_group(doc, label, "colour")
+    tolerance = labels().DEFAULT_COLOR_TOLERANCE
+    for mode, name in (("classes", naming.CLASS_LAYERS_GROUP), ("colour", naming.EDITED_MASK)):
+        doc.io.clear()
+        node, turns = run_by_step(doc, document_io.convert_edited_steps(doc, mode, tolerance))
+        assert max(pixels_per_step(turns, "read")) <= BAND_PIXELS
+        assert sum(pixels_per_step(turns, "read")) < 900 * 700 * (1 if mode == "classes" else 18)  # the face only
+        assert max(pixels_per_step(turns, "write")) <= BAND_PIXELS
+        assert names(group) == [naming.SOURCE_MASK, name] and node.name() == name
+        assert np.array_equal(document_io.read_edited_mask(doc, tolerance), label)
+
+
+def test_a_conversion_closed_before_the_old_mask_left_keeps_it():
+    from maskgan_krita import document_io
+    from maskgan_plugin_common.label_table import labels
+
+    doc, label = large_document()
+    group = document_io.create_mask_group(doc, label, "colour")
+    doc.io.clear()
+    steps = document_io.convert_edited_steps(doc, "classes", labels().DEFAULT_COLOR_TOLERANCE)
+    while ("add", naming.CLASS_LAYERS_GROUP) not in doc.io[-1:]:
+        next(steps)
+    assert names(group) == [naming.SOURCE_MASK, naming.EDITED_MASK, naming.CLASS_LAYERS_GROUP]
+    steps.close()
+    assert names(group) == [naming.SOURCE_MASK, naming.EDITED_MASK] and document_io.edited_mode(doc) == "colour"
+
+
+def test_an_image_file_is_decoded_on_a_thread_while_steps_go_on(monkeypatch):
+    import threading
+
+    from maskgan_krita import document_io
+    from maskgan_plugin_common.errors import PluginError
+
+    decoded, release = np.zeros((2, 3, 4), np.uint8), threading.Event()
+
+    def slow_read(path):
+        release.wait(10)
+        if path == "bad.png":
+            raise PluginError("could not read an image from bad.png")
+        return decoded
+
+    monkeypatch.setattr(document_io, "read_image_file", slow_read)
+    steps = document_io.read_image_file_steps("mask.png")
+    for _ in range(3):
+        next(steps)  # the file is not decoded yet: the event loop goes on
+    release.set()
+    assert document_io.run_now(steps) is decoded
+    with pytest.raises(PluginError, match="could not read an image from bad.png"):
+        document_io.run_now(document_io.read_image_file_steps("bad.png"))
+
+
+def test_layers_added_in_steps_at_once_are_numbered_as_they_join():
+    """A batch adds several results at once, each in steps: each is numbered when it joins the document."""
+    from maskgan_krita import document_io
+    from maskgan_plugin_common import pixels
+
+    doc, label = large_document()
+    spot = (doc.rootNode(), None)
+    image = np.zeros((40, 60, 3), np.uint8)
+    masks = [document_io.add_mask_layer_steps(doc, None, label, []) for _ in range(2)]
+    styles = [document_io.add_layer_steps(doc, spot, naming.STYLE_PREFIX, image, pixels.opaque, []) for _ in range(2)]
+    results = [
+        document_io.add_result_layer_steps(
+            doc, spot, np.full((40, 60, 4), 255, np.uint8), naming.EDIT_PREFIX, (0, 0), []
+        )
+        for _ in range(2)
+    ]
+    for steps in (masks, styles, results):
+        next(steps[0]), next(steps[1])  # both started before either joins
+        document_io.run_now(steps[1]), document_io.run_now(steps[0])
+    assert names(doc.rootNode()) == [
+        "Background",
+        "MaskGAN mask 1",
+        "MaskGAN mask 2",
+        "MaskGAN style 1",
+        "MaskGAN style 2",
+        "MaskGAN edit 1",
+        "MaskGAN edit 2",
+    ]
+    assert doc.rootNode().childNodes()[1].opacity() == naming.EDITED_MASK_OPACITY
+
+
+def test_a_layer_numbered_while_another_is_being_added_takes_the_next_number():
+    """Krita turns its event loop inside addChildNode: another result's step may number its layer then."""
+    from maskgan_krita import document_io
+    from maskgan_plugin_common import pixels
+
+    doc, _ = large_document()
+    image = np.zeros((40, 60, 3), np.uint8)
+    first, second = (
+        document_io.add_layer_steps(doc, (doc.rootNode(), None), naming.STYLE_PREFIX, image, pixels.opaque, [])
+        for _ in range(2)
+    )
+    add = doc.rootNode().addChildNode
+
+    def add_with_event_loop(node, above):
+        if node.name() == "MaskGAN style 1":  # the first, on its way in: the second's steps run meanwhile
+            document_io.run_now(second)
+        add(node, above)
+
+    doc.rootNode().addChildNode = add_with_event_loop
+    document_io.run_now(first)
+    assert sorted(names(doc.rootNode())) == ["Background", "MaskGAN style 1", "MaskGAN style 2"]

@@ -7,7 +7,6 @@ from krita_fakes import FakeDocument, FakeNode, FakeStore
 from maskgan_krita import regions
 from maskgan_krita.mask_photos import MaskPhotos
 from maskgan_krita.photo_source import of_layer
-from maskgan_krita.regions import Rect
 from maskgan_krita.settings import Settings
 from maskgan_plugin_common import naming
 from maskgan_plugin_common.errors import PluginError
@@ -46,12 +45,13 @@ def test_a_photo_changed_since_its_masks_were_made_is_noted():
     photos = MaskPhotos(Settings(FakeStore()))
     rgb = np.full((64, 64, 3), 120, np.uint8)
     photos.remember(doc, group, of_layer(retouch), regions.block_sums(rgb))
-    rect = Rect(0, 0, 64, 64)
-    assert photos.change_note(doc, of_layer(retouch), rgb, rect) == ""
+    assert photos.change_note(doc, of_layer(retouch), regions.block_sums(rgb)) == ""
     rgb[20:24, 20:30] = 0  # a stroke meant for the mask
-    assert photos.change_note(doc, of_layer(retouch), rgb, rect) == (
+    assert photos.change_note(doc, of_layer(retouch), regions.block_sums(rgb)) == (
         " Note: the photo layer “Retouch” changed since its masks were made (around the face): if you painted on it "
         f"by mistake, undo that and paint on “{naming.EDITED_MASK}”."
     )
     other = FakeNode("Other")
-    assert photos.change_note(doc, of_layer(other), rgb, rect) == ""  # another layer sent: nothing to compare
+    assert (
+        photos.change_note(doc, of_layer(other), regions.block_sums(rgb)) == ""
+    )  # another layer sent: nothing to compare

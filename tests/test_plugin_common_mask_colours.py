@@ -113,3 +113,39 @@ def test_a_flat_patch_of_an_in_between_colour_is_refused():
     rgba[30:50, 50:70] = pixels.label_to_colour_layer(label)[30:50, 50:70]
     rgba[30:50, 50:54] = (*pink, 255)  # a band 4 px wide: an edge, accepted
     mask_colours.read_label(rgba, DEFAULT_COLOR_TOLERANCE, "x")
+
+
+def test_a_large_mask_is_labelled_band_by_band_as_it_would_be_whole():
+    """A 4096 px wide mask: bands of BAND_PIXELS are 32 rows. A blend's distance to the pixels painted in a class's
+    own colour is measured across the bands' edges: a thin edge there is accepted, a flat patch there refused with
+    the pixels the whole mask's dilation finds."""
+    from maskgan_plugin_common import mask_colours
+    from maskgan_plugin_common.bands import BAND_PIXELS, run_now
+    from maskgan_plugin_common.errors import PluginError
+
+    rows = BAND_PIXELS // 4096
+    label = np.full((4 * rows, 4096), 5, np.uint8)  # right eye
+    label[:, 2000:] = 11  # upper lip
+    rgba = pixels.label_to_colour_layer(label)
+    pink = (220, 120, 130)  # near the blend of the two
+    rgba[rows - 2 : rows + 2, 100:200] = (*pink, 255)  # 4 rows across the first band's bottom edge: an edge
+    steps = mask_colours.read_label_steps(rgba, DEFAULT_COLOR_TOLERANCE, "x")
+    taken = 0
+    while True:
+        try:
+            next(steps)
+            taken += 1
+        except StopIteration as done:
+            read = done.value
+            break
+    assert taken >= 3 * 4  # each band read, indexed and labelled in a step of its own
+    edge = np.zeros(label.shape, bool)
+    edge[rows - 2 : rows + 2, 100:200] = True
+    assert np.array_equal(read[~edge], label[~edge]) and set(np.unique(read[edge])) <= {5, 11}
+    rgba[rows - 12 : rows + 12, 300:340] = (*pink, 255)  # 24 rows across the edge: its middle is far from a class
+    blend = (rgba[..., :3] == pink).all(-1)
+    wide = int((blend & ~mask_colours.dilate(~blend, mask_colours.EDGE)).sum())  # the whole mask's verdict
+    assert wide > 0
+    with pytest.raises(PluginError) as error:
+        run_now(mask_colours.read_label_steps(rgba, DEFAULT_COLOR_TOLERANCE, "“x”"))
+    assert str(error.value).startswith(f"“x” has {wide} pixels off the palette (an area of a colour between")

@@ -21,6 +21,7 @@ import math
 import numpy as np
 
 from . import pixels
+from .bands import Rect, run_now
 from .errors import PluginError
 from .label_table import labels
 from .options import TOLERANCE_RANGE
@@ -36,6 +37,15 @@ def read_label(rgba: np.ndarray, tolerance: float, where: str) -> np.ndarray:
     mask = ColourMask(rgba.shape[0], rgba.shape[1], tolerance, where)
     mask.add(0, rgba)
     return mask.label()
+
+
+def read_label_steps(rgba: np.ndarray, tolerance: float, where: str):
+    """Generator: read_label's label map, read band by band (a step per band)."""
+    mask = ColourMask(rgba.shape[0], rgba.shape[1], tolerance, where)
+    for band in Rect(0, 0, rgba.shape[1], rgba.shape[0]).bands():
+        mask.add(band.y, rgba[band.y : band.bottom])
+        yield
+    return (yield from mask.label_steps())
 
 
 def _packed(rgb: np.ndarray) -> np.ndarray:
@@ -60,6 +70,11 @@ class ColourMask:
         self._bands.append((top, rgba.shape[0], colours, inverse.astype(np.int32), counts))
 
     def label(self) -> np.ndarray:
+        return run_now(self.label_steps())
+
+    def label_steps(self):
+        """Generator: the label map, worked out band by band (yielding after each band: a large mask's label
+        is a few short pieces of work); PluginError names colours off the palette and blends away from an edge."""
         table = labels()
         colours = np.unique(np.concatenate([band[2] for band in self._bands]))
         counts = np.zeros(len(colours), np.int64)
@@ -68,6 +83,7 @@ class ColourMask:
             where = np.searchsorted(colours, band_colours)
             counts[where] += band_counts
             index[top : top + rows] = where[inverse].reshape(rows, -1)
+            yield
         rgb = _unpacked(colours)
         try:
             classes = table.color_to_label(rgb[None], self.tolerance)[0]  # one pixel per colour: same classes
@@ -84,13 +100,23 @@ class ColourMask:
         _, distances = table.nearest_palette(rgb.astype(np.float64))
         blend = distances > self.tolerance
         if blend.any():
-            self._refuse_wide_blends(index, blend, rgb, distances)
-        return classes.astype(np.uint8)[index]
+            yield from self._refuse_wide_blends(index, blend, rgb, distances)
+        label = np.empty(self.shape, np.uint8)
+        classes = classes.astype(np.uint8)
+        for top, bottom in _row_bands(self.shape):
+            label[top:bottom] = classes[index[top:bottom]]
+            yield
+        return label
 
-    def _refuse_wide_blends(self, index, blend_colour, rgb, distances) -> None:
-        """PluginError when blend pixels lie further than EDGE from every pixel of a class's own colour."""
-        blend = blend_colour[index]
-        wide = blend & ~dilate(~blend, EDGE)
+    def _refuse_wide_blends(self, index, blend_colour, rgb, distances):
+        """Generator (a band per step): PluginError when blend pixels lie further than EDGE from every pixel of a
+        class's own colour."""
+        wide = np.zeros(self.shape, bool)
+        for top, bottom in _row_bands(self.shape):
+            above, below = max(top - EDGE, 0), min(bottom + EDGE, self.shape[0])  # the rows a dilation reaches from
+            blend = blend_colour[index[above:below]]
+            wide[top:bottom] = (blend & ~dilate(~blend, EDGE))[top - above : top - above + bottom - top]
+            yield
         if not wide.any():
             return
         colours, counts = np.unique(index[wide], return_counts=True)
@@ -110,6 +136,11 @@ class ColourMask:
                 1,
             )
         )
+
+
+def _row_bands(shape: tuple[int, int]):
+    """(top, bottom) rows of the bands (bands.Rect.bands) covering a ``shape`` (rows, columns) array."""
+    return [(band.y, band.bottom) for band in Rect(0, 0, shape[1], shape[0]).bands()]
 
 
 # the plug-ins run inside the editors without the library (only labels.py is vendored): a copy of maskgan.core.masks.dilate

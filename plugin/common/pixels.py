@@ -13,6 +13,11 @@ import numpy as np
 from .label_table import labels
 
 
+def opaque(rgb: np.ndarray) -> np.ndarray:
+    """HxWx4 RGBA of an HxWx3 RGB array, opaque."""
+    return np.concatenate([rgb, np.full(rgb.shape[:2] + (1,), 255, np.uint8)], axis=2)
+
+
 def flatten_on_white(rgba: np.ndarray) -> np.ndarray:
     """RGB of a photo layer; transparent parts are composited on white, as the editors show them."""
     alpha = rgba[..., 3:4].astype(np.uint16)

@@ -91,8 +91,8 @@ def write_inputs(folder: Path) -> Path:
     return folder
 
 
-LARGE = (3000, 4000)  # the large photo of the responsiveness check: 12 MP
-LARGE_SCALE, LARGE_AT = 4, (800, 1400)  # the demo sample, 4 times enlarged, with its top-left corner there
+LARGE = (4000, 6000)  # the large photo of the responsiveness check: 24 MP
+LARGE_SCALE, LARGE_AT = 6, (900, 2100)  # the demo sample, 6 times enlarged, with its top-left corner there
 
 
 def large(array, fill=0):

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
-from maskgan_plugin_common import mask_colours, messages, naming
+from maskgan_plugin_common import mask_colours, messages, naming, pixels
 from maskgan_plugin_common.errors import PluginError
 from maskgan_plugin_common.label_table import labels
 
-from . import document_io
+from . import document_io, photo_source
 from .document_io import title
 
 NOTHING_CHANGED = np.zeros((1, 1, 4), np.uint8)  # the layer of a box reply without arrays: no pixel changed
@@ -51,22 +51,27 @@ class Actions:
         return self.photos.line(self.krita.activeDocument())
 
     def import_mask(self, path: str) -> None:
-        """Make the MaskGAN group of the active document from a colour mask file (official palette)."""
+        """Make the MaskGAN group of the active document from a colour mask file (official palette), in steps: the
+        file is decoded on a thread, its colours read and the group written band by band."""
         doc = self.document()
         document_io.check_rgba8(doc)
         photo = self.photos.photo(doc)
-        label = mask_colours.read_label(
-            document_io.read_image_file(path), self.settings.colour_tolerance, f"“{Path(path).name}”"
-        )
-        record, kept = document_io.run_now(self._make_mask_group_steps(doc, label, photo))
-        self.board.say(
-            f"Imported the mask: paint on “{naming.EDITED_MASK}” with the palette colours, then Apply edit." + kept
-        )
+        tolerance = self.settings.colour_tolerance
 
-        def fingerprint():  # of the photo as it is now, to notice later changes; read in steps
+        def steps():
+            rgba = yield from document_io.read_image_file_steps(path)
+            label = yield from mask_colours.read_label_steps(rgba, tolerance, f"“{Path(path).name}”")
+            del rgba
+            record, kept = yield from self._make_mask_group_steps(doc, label, photo)
+            self.board.say(
+                f"Imported the mask: paint on “{naming.EDITED_MASK}” with the palette colours, then Apply edit." + kept
+            )
+            self.tasks.prepare("Import mask", doc, fingerprint(record), quiet=True)
+
+        def fingerprint(record):  # of the photo as it is now, to notice later changes
             _, record.fingerprint = yield from photo.read_steps(doc, document_io.whole(doc), fingerprint=True)
 
-        self.tasks.prepare("Import mask", doc, fingerprint(), quiet=True)
+        self.tasks.prepare("Import mask", doc, steps())
 
     def _make_mask_group_steps(self, doc, label, photo, fingerprint=None):
         """Generator: make the MaskGAN group of ``label`` layer by layer and remember the photo it belongs to;
@@ -77,18 +82,21 @@ class Actions:
         return record, f" The previous masks are kept, hidden, as “{previous.name()}”." if previous is not None else ""
 
     def set_mask_mode(self, mode: str) -> None:
-        """Remember the mode; convert the active document's editable mask when it has one."""
+        """Remember the mode; convert the active document's editable mask when it has one (in steps; a mask with
+        colours off the palette is refused: the conversion would lose them)."""
         self.settings.mask_mode = mode
         doc = self.krita.activeDocument()
-        if doc is not None and document_io.find_group(doc) is not None and document_io.edited_mode(doc) != mode:
-            self._masks(doc)  # refuse to convert a mask with unknown colours (it would lose them)
-            document_io.convert_edited(doc, mode, self.settings.colour_tolerance)
-            doc.refreshProjection()
+        if doc is None or document_io.find_group(doc) is None or document_io.edited_mode(doc) == mode:
+            self.board.changed()
+            return
+
+        def steps():
+            yield from document_io.convert_edited_steps(doc, mode, self.settings.colour_tolerance)
             self.board.say(
                 "The editable mask is now " + ("one layer per class" if mode == "classes" else "one colour layer")
             )
-        else:
-            self.board.changed()
+
+        self.tasks.prepare("Converting the editable mask", doc, steps())
 
     def pick_class(self, index: int) -> None:
         """Palette swatch: set the foreground colour and select the layer to paint it on: the class's layer in
@@ -116,11 +124,6 @@ class Actions:
         doc.setActiveNode(layer)
         self.board.say(f"Painting {name} on “{layer.name()}”")
 
-    def _masks(self, doc):
-        """(source, edited) label maps of the whole document, read with the Colour tolerance setting."""
-        tolerance = self.settings.colour_tolerance
-        return document_io.read_source_mask(doc, tolerance), document_io.read_edited_mask(doc, tolerance)
-
     def edit_steps(self, doc, layer=None, masks=None):
         """Generator: (the layer results go above, the region read, arrays, a note on the photo) of an edit of
         ``doc``, reading only the face's region of the document (document_io.edit_region), band by band.
@@ -134,8 +137,11 @@ class Actions:
             edited = yield from document_io.read_edited_mask_steps(doc, tolerance, rect)
         else:
             rect, source, edited = masks
-        image = yield from photo.read_steps(doc, rect)
-        note = self.photos.change_note(doc, photo, image, rect) if layer is None else ""
+        if layer is None:  # with its fingerprint, to notice a photo changed since its masks were made
+            image, sums = yield from photo.read_steps(doc, rect, fingerprint=True)
+            note = self.photos.change_note(doc, photo, sums)
+        else:
+            image, note = (yield from photo.read_steps(doc, rect)), ""
         return photo.anchor, rect, {"image": image, "source_mask": source, "edited_mask": edited}, note
 
     def _result_spot(self, doc, anchor):
@@ -172,12 +178,13 @@ class Actions:
         An edited mask equal to the source mask is not sent: the edit would change nothing."""
         self.link.require()
         doc = self.document()
-        look_arrays = self.look_arrays(style_document)
+        reference = self.look_reference(style_document)
         self.photos.photo(doc)  # before reading: a missing photo layer or mask is said at once
         document_io.mask_nodes(doc)
 
         def steps():
             anchor, rect, arrays, note = yield from self.edit_steps(doc)
+            look_arrays = yield from self.look_arrays_steps(reference)
             if np.array_equal(arrays["source_mask"], arrays["edited_mask"]):
                 raise PluginError(
                     messages.masks_equal(
@@ -231,37 +238,53 @@ class Actions:
             "reply": "box",
         }
 
-    def look_arrays(self, style_document) -> dict:
-        """The reference arrays that draw the added parts from the “Style from” document, when the setting says so."""
+    def look_reference(self, style_document):
+        """The “Style from” document added parts are drawn from, when the setting says so (else None); PluginError
+        when none is chosen or it cannot be read."""
         if not self.settings.looks_from_style:
-            return {}
+            return None
         if style_document is None:
             raise PluginError(
                 "“Added parts from Style from” is on, but no document is chosen under “Style from”: open "
                 "a photo of a face that wears the parts, parse or import its mask, and choose it there"
             )
-        photo, mask = self._reference_face(style_document)
+        self._check_reference(style_document)
+        return style_document
+
+    def look_arrays_steps(self, reference):
+        """Generator: the reference arrays that draw the added parts from ``reference`` (look_reference; None: no
+        arrays), read band by band."""
+        if reference is None:
+            return {}
+        photo, mask = yield from self._reference_face_steps(reference)
         return {"reference_image": photo, "reference_mask": mask}
 
-    def _reference_face(self, reference) -> tuple:
-        """(photo, source mask) of a reference document; PluginError when it closed or cannot be read."""
+    def _check_reference(self, reference) -> None:
+        """PluginError when a reference document closed or cannot be read."""
         if not self.is_open(reference):
             raise PluginError("the chosen style reference is no longer open; pick another under “Style from”")
         document_io.check_rgba8(reference)
+        document_io.mask_group(reference)
+
+    def _reference_face_steps(self, reference):
+        """Generator: (photo, source mask) of a reference document, read band by band."""
+        self._check_reference(reference)
         layer = self.photos.mask_photo(reference)[1] or document_io.photo_layer(reference)
-        photo = document_io.read_photo(reference, layer)
-        return photo, document_io.read_source_mask(reference, self.settings.colour_tolerance)
+        photo = yield from photo_source.of_layer(layer).read_steps(reference, document_io.whole(reference))
+        mask = yield from document_io.read_mask_steps(reference, self.settings.colour_tolerance, "source")
+        return photo, mask
 
     def variants(self, style_document=None) -> None:
         """A group of variants; a fresh seed per click, named in the message so that a result can be redone."""
         self.link.require()
         doc = self.document()
-        look_arrays = self.look_arrays(style_document)
+        reference = self.look_reference(style_document)
         self.photos.photo(doc)
         document_io.mask_nodes(doc)
 
         def steps():
             anchor, rect, arrays, note = yield from self.edit_steps(doc)
+            look_arrays = yield from self.look_arrays_steps(reference)
             seed = random.randrange(2**31)
             args = {"n": self.settings.variants, "seed": seed, **self.edit_args()}
             self.tasks.submit(
@@ -304,25 +327,33 @@ class Actions:
                 "Style copy needs a reference: open a second photo, parse or import its mask, "
                 "and pick it under “Style from”"
             )
+        self._check_reference(reference)
+        document_io.mask_nodes(doc)
         anchor = self.photos.anchor(doc)
-        _, target = self._masks(doc)
-        reference_photo, reference_mask = self._reference_face(reference)
-        arrays = {"target_mask": target, "reference_image": reference_photo, "reference_mask": reference_mask}
-        self.tasks.submit(
-            "Style copy",
-            "style_copy",
-            {},
-            arrays,
-            lambda result, out: self._add_style(doc, anchor, title(reference), out),
-            doc=doc,
-        )
 
-    def _add_style(self, doc, anchor, reference_name: str, arrays: dict) -> None:
-        image = arrays["image"]
-        rgba = np.concatenate([image, np.full(image.shape[:2] + (1,), 255, np.uint8)], axis=2)
-        node = document_io.add_result_layer(doc, self._result_spot(doc, anchor), rgba, naming.STYLE_PREFIX)
-        doc.refreshProjection()
-        self.board.say(messages.style_copied(node.name(), reference_name))
+        def steps():
+            target = yield from document_io.read_mask_steps(doc, self.settings.colour_tolerance, "edited")
+            reference_photo, reference_mask = yield from self._reference_face_steps(reference)
+            arrays = {"target_mask": target, "reference_image": reference_photo, "reference_mask": reference_mask}
+            self.tasks.submit(
+                "Style copy",
+                "style_copy",
+                {},
+                arrays,
+                lambda result, out: self._add_style_steps(doc, anchor, title(reference), out),
+                doc=doc,
+            )
+
+        self.tasks.prepare("Style copy", doc, steps())
+
+    def _add_style_steps(self, doc, anchor, reference_name: str, arrays: dict):
+        """Generator: the style copy's opaque layer, converted and added band by band; returns the message."""
+        node = yield from document_io.taken_back_if_closed(
+            lambda added: document_io.add_layer_steps(
+                doc, self._result_spot(doc, anchor), naming.STYLE_PREFIX, arrays["image"], pixels.opaque, added
+            )
+        )
+        return messages.style_copied(node.name(), reference_name)
 
     # --- what the buttons can do now -----------------------------------------------------------------
     def why_not(self, action: str) -> str | None:

@@ -1,7 +1,7 @@
 """Feeding a batch (jobs.Batch) through the plug-in's requests, and Cancel for everything that runs.
 
-``start`` takes a Batch and ``send(item)``, the action that reads one item and sends it with
-``send_item``; items go out as the batch allows (a few at once), each outcome finishes its
+``start`` takes a Batch and ``send(item)``, the action that reads one item (in steps, through
+``read_item``) and sends it with ``send_item``; items go out as the batch allows (a few at once), each outcome finishes its
 item and sends the next, and the summary shows once all have finished. A ``busy`` answer
 puts its item back in the queue: after the wait the batch's FlowControl asks for, the item
 is read and sent again (its arrays are not kept meanwhile). A daemon that is gone fails
@@ -22,8 +22,6 @@ import time
 from maskgan_plugin_common.errors import PluginError
 from maskgan_plugin_common.jobs import CANCELLED, DONE, FAILED, Batch, Item
 
-from .guard import log
-
 
 class Batches:
     def __init__(self, tasks, link, board, later, clock=time.monotonic):
@@ -33,6 +31,7 @@ class Batches:
         self._send_item = None  # (Item) -> None: reads and sends one item of the running batch
         self.lines: list[str] = []  # one line per item of the running or last batch
         self._wake_due = False  # a timer will feed the batch once a busy answer's wait is over
+        self._reading: dict[object, Item] = {}  # items being read, band by band, by their work (steps.Steps)
 
     @property
     def busy(self) -> bool:
@@ -74,21 +73,41 @@ class Batches:
         self._wake_due = False
         self.feed()
 
-    def send_item(self, item: Item, op: str, args: dict, arrays: dict, add, doc=None) -> None:
-        """One item's request: its progress shows on its line, its outcome finishes it and feeds the batch."""
+    def read_item(self, item: Item, doc, steps) -> None:
+        """Read ``item`` from ``doc`` in steps (``steps`` ends by send_item); a read that fails fails the item."""
         batch = self.batch
+
+        def failed(reason):
+            self._reading.pop(task, None)
+            batch.finish(item, FAILED, reason)
+            self.feed()
+
+        def sent(value):
+            self._reading.pop(task, None)
+            return value
+
+        task = self.tasks.prepare(f"{batch.title} {item.label}", doc, _then(steps, sent), on_error=failed)
+        self._reading[task] = item
+
+    def send_item(self, item: Item, op: str, args: dict, arrays: dict, add, doc=None) -> None:
+        """One item's request: its progress shows on its line, its outcome finishes it and feeds the batch.
+        ``add(result, arrays)`` may return a generator: the result is then added in steps (tasks.Tasks)."""
+        batch = self.batch
+
+        def finish(state, why=""):
+            batch.finish(item, state, why)
+            self.feed()
 
         def result(header, out):
             try:
-                add(header, out)
-                batch.finish(item, DONE)
+                outcome = add(header, out)
             except Exception as error:  # noqa: BLE001 - one item's failure must not stop the batch
-                if not isinstance(error, PluginError):
-                    log.exception("MaskGAN: adding the result of %s failed", item.label)
-                why = str(error) if isinstance(error, PluginError) else f"{type(error).__name__}: {error}"
-                batch.finish(item, FAILED, why)
-            finally:
-                self.feed()
+                finish(FAILED, self.tasks.reason(f"adding the result of {item.label}", error))
+                return None
+            if hasattr(outcome, "send"):
+                return outcome  # added in steps; ``finish`` once it is all there
+            finish(DONE)
+            return None
 
         def failed(error):
             if error.code == "busy":  # the daemon's queue is full: the item goes again, later
@@ -105,16 +124,33 @@ class Batches:
             self.board.changed()
 
         self.tasks.submit(
-            f"{batch.title} {item.label}", op, args, arrays, result, failed, progress, doc, resend_busy=False
+            f"{batch.title} {item.label}",
+            op,
+            args,
+            arrays,
+            result,
+            failed,
+            progress,
+            doc,
+            resend_busy=False,
+            on_added=finish,
         )
 
     def cancel(self) -> None:
         """Cancel every running request, the reading before one, the adding of results and the rest of a batch;
         results that still arrive are dropped, and layers added for a cancelled result are taken away."""
         stopped = self.tasks.stop_preparing()
+        for item in self._reading.values():
+            self.batch.finish(item, CANCELLED, "cancelled before it was sent")
+        self._reading.clear()
         if self.batch is not None:
             self.batch.stop()
             if not self.tasks.running:
                 self.feed()
                 return
         self.tasks.cancel_running(stopped)
+
+
+def _then(steps, after):
+    """Generator: ``steps``, then ``after(its value)``."""
+    return after((yield from steps))

@@ -10,16 +10,18 @@ replaces is kept, hidden and renamed, with what was painted on it.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
 
 from maskgan_plugin_common import mask_colours, naming, pixels
+from maskgan_plugin_common.bands import Rect, run_now
 from maskgan_plugin_common.errors import PluginError
 from maskgan_plugin_common.label_table import labels
 
 from . import bgra
-from .regions import BLOCK, Rect, block_sums, face_region
+from .regions import BLOCK, block_sums, face_region
 
 CONVERT_HINT = "convert it with Image > Convert Image Color Space… to RGB/Alpha, 8-bit integer/channel"
 
@@ -53,15 +55,6 @@ def write_rgba(doc, node, rgba: np.ndarray, origin: tuple[int, int] = (0, 0)) ->
     node.setPixelData(bgra.rgba_to_bgra(rgba), origin[0], origin[1], rgba.shape[1], rgba.shape[0])
 
 
-def run_now(steps):
-    """Run a generator of steps (see ``read_photo_steps``) to its end, without handing control back; its value."""
-    while True:
-        try:
-            next(steps)
-        except StopIteration as done:
-            return done.value
-
-
 def read_photo_steps(doc, node, rect: Rect):
     """Generator: the photo ``node`` (the document: its projection) over ``rect`` as HxWx3 RGB composited on
     white, read band by band, yielding after each band (Krita repaints in between); returns the array."""
@@ -89,7 +82,7 @@ def _read_colour_mask_steps(doc, node, rect: Rect, tolerance: float):
     for band in rect.bands():
         mask.add(band.y - rect.y, read_rgba(doc, node, band))
         yield
-    return mask.label()
+    return (yield from mask.label_steps())
 
 
 def walk(node):
@@ -172,11 +165,6 @@ def photo_layer(doc):
     raise PluginError(f"{title(doc)} has no paint layer with the photo outside the MaskGAN group and its results")
 
 
-def read_photo(doc, node) -> np.ndarray:
-    """The photo as HxWx3 RGB; transparent parts are composited on white."""
-    return pixels.flatten_on_white(read_rgba(doc, node))
-
-
 def add_layer(doc, parent, above, name: str, rgba: np.ndarray, origin: tuple[int, int] = (0, 0)):
     """A new paint layer holding ``rgba`` at ``origin``, placed in ``parent`` above ``above`` (None: on top)."""
     node = doc.createNode(name, "paintlayer")
@@ -201,15 +189,31 @@ def result_spot(doc, anchor, place: str):
 def add_result_layer_steps(doc, spot, rgba: np.ndarray, prefix: str, origin: tuple[int, int], added: list):
     """Generator: a new layer "<prefix> N" at ``spot`` holding ``rgba`` at ``origin``, written band by band
     (yielding after each) before it joins the document (Krita then updates just its extent); it goes into
-    ``added`` once there (a cancel can take it away); returns it."""
-    node = doc.createNode(naming.next_numbered(prefix, layer_names(doc)), "paintlayer")
+    ``added`` once there (a cancel can take it away); returns it. It is numbered as it joins: a batch adds
+    several results at once."""
+    node = doc.createNode(prefix, "paintlayer")
     (rgba,), origin = opaque_part([rgba], origin)
     yield
     yield from _write_steps(doc, node, rgba, origin)
-    parent, above = spot
-    parent.addChildNode(node, above)
+    _add_numbered(doc, spot, node, prefix)
     added.append(node)
     return node
+
+
+_joining: set[str] = set()  # names of layers on their way into a document
+
+
+def _add_numbered(doc, spot, node, prefix: str) -> None:
+    """Add ``node`` at ``spot`` as "<prefix> N", N one more than any in the document or joining it: Krita turns its
+    event loop inside addChildNode, where another result (of a batch) may be numbered before this one is there."""
+    name = naming.next_numbered(prefix, layer_names(doc) + sorted(_joining))
+    node.setName(name)
+    _joining.add(name)
+    try:
+        parent, above = spot
+        parent.addChildNode(node, above)
+    finally:
+        _joining.discard(name)
 
 
 def opaque_part(layers: list[np.ndarray], origin: tuple[int, int]) -> tuple[list[np.ndarray], tuple[int, int]]:
@@ -232,22 +236,50 @@ def _write_steps(doc, node, rgba: np.ndarray, origin: tuple[int, int]):
         yield
 
 
-def add_result_layer(doc, spot, rgba: np.ndarray, prefix: str = naming.EDIT_PREFIX, origin: tuple[int, int] = (0, 0)):
-    """A new layer "<prefix> N" at ``spot`` (result_spot) holding ``rgba`` at ``origin``; N counts the whole
-    document."""
-    name = naming.next_numbered(prefix, layer_names(doc))
-    return add_layer(doc, *spot, name, rgba, origin)
+def taken_back_if_closed(build):
+    """Generator: ``build(added)`` (a generator that adds layers, each into ``added`` once in the document), then
+    one more step, so that a Cancel that came while the last was added still takes it away; closed early, it
+    removes what ``added`` holds. Returns what ``build`` returned."""
+    added = []
+    try:
+        value = yield from build(added)
+        yield
+    except GeneratorExit:
+        for node in added:
+            node.remove()
+        raise
+    return value
 
 
-def add_mask_layer(doc, photo, label: np.ndarray):
-    """The colour mask of ``label`` as a new layer "MaskGAN mask N" right above ``photo``, half opaque
-    like the editable mask (a layer's own parse, beside the document's MaskGAN group)."""
-    part, origin = label_part(label)
-    node = add_result_layer(
-        doc, result_spot(doc, photo, "above_photo"), pixels.label_to_colour_layer(part), naming.MASK_PREFIX, origin
-    )
-    node.setOpacity(naming.EDITED_MASK_OPACITY)
+def add_layer_steps(doc, spot, prefix: str, array: np.ndarray, to_rgba, added: list, origin=(0, 0), opacity=255):
+    """Generator: a new layer "<prefix> N" (N counts the whole document) holding ``to_rgba(array)`` at ``origin``,
+    converted and written band by band before it joins the document at ``spot`` (result_spot); it goes into
+    ``added`` once there (a cancel can take it away); returns it. It is numbered as it joins: a batch adds
+    several at once."""
+    node = doc.createNode(prefix, "paintlayer")
+    node.setOpacity(opacity)  # before it joins: Krita redraws it then, not on later property changes
+    yield from _write_converted_steps(doc, node, array, to_rgba, origin)
+    _add_numbered(doc, spot, node, prefix)
+    added.append(node)
     return node
+
+
+def add_mask_layer_steps(doc, photo, label: np.ndarray, added: list):
+    """Generator: the colour mask of ``label`` as a new layer "MaskGAN mask N" right above ``photo``, half opaque
+    like the editable mask (a layer's own parse, beside the document's MaskGAN group); see add_layer_steps."""
+    part, origin = label_part(label)
+    return (
+        yield from add_layer_steps(
+            doc,
+            result_spot(doc, photo, "above_photo"),
+            naming.MASK_PREFIX,
+            part,
+            pixels.label_to_colour_layer,
+            added,
+            origin,
+            naming.EDITED_MASK_OPACITY,
+        )
+    )
 
 
 def add_result_group_steps(doc, spot, layers, origin: tuple[int, int] = (0, 0), added: list | None = None):
@@ -296,8 +328,10 @@ def create_mask_group(doc, label: np.ndarray, mode: str):
 
 def create_mask_group_steps(doc, label: np.ndarray, mode: str):
     """Generator: a new MaskGAN group, the locked source mask and the editable mask of ``label``, each layer
-    written band by band before it joins the group; returns the group. Closed early, it takes the group away.
+    converted and written band by band; returns the group. Closed early, it takes the group away.
 
+    The group is built outside the document and joins it whole, in one step: Krita redraws the whole
+    image for every layer added to it (Node.addChildNode), so one addition instead of one per layer.
     A MaskGAN group already there is kept, hidden, as "MaskGAN replaced N" (it may hold
     the user's painting); only the new group is used from then on.
     """
@@ -306,22 +340,22 @@ def create_mask_group_steps(doc, label: np.ndarray, mode: str):
             f"the mask is {label.shape[1]}x{label.shape[0]} but {title(doc)} is "
             f"{doc.width()}x{doc.height()}; use a mask of the document's size"
         )
+    face, origin = label_part(label)
+    source = doc.createNode(naming.SOURCE_MASK, "paintlayer")
+    yield from _write_converted_steps(doc, source, face, pixels.label_to_colour_layer, origin)
+    source.setVisible(False)
+    source.setLocked(True)
+    edited = yield from _edited_steps(doc, face, mode, origin)
+    group = doc.createGroupLayer(naming.GROUP)
+    group.setChildNodes([source, edited])  # outside the document: no redraw
     old = find_group(doc)
     old_visible = old.visible() if old is not None else False
     if old is not None:
         old.setName(naming.next_numbered(naming.REPLACED_PREFIX, layer_names(doc)))
         old.setVisible(False)
-    group = doc.createGroupLayer(naming.GROUP)
     doc.rootNode().addChildNode(group, None)
     try:
-        face, origin = label_part(label)
-        source = doc.createNode(naming.SOURCE_MASK, "paintlayer")
-        yield from _write_steps(doc, source, pixels.label_to_colour_layer(face), origin)
-        source.setVisible(False)
-        source.setLocked(True)
-        group.addChildNode(source, None)
-        yield from _add_edited_steps(doc, group, face, mode, origin)
-        yield  # a Cancel that came while the last layer was added takes the group away
+        yield  # a Cancel that came while the group was added takes it away
     except GeneratorExit:
         group.remove()
         if old is not None:
@@ -331,22 +365,33 @@ def create_mask_group_steps(doc, label: np.ndarray, mode: str):
     return group
 
 
-def _add_edited_steps(doc, group, label: np.ndarray, mode: str, origin: tuple[int, int] = (0, 0)):
-    """Generator: the editable mask of ``label`` (placed at ``origin``) in ``mode``, added to ``group``."""
+def _write_converted_steps(doc, node, array: np.ndarray, to_rgba, origin: tuple[int, int]):
+    """Generator: write ``to_rgba(rows of array)`` (a label map, an RGB image) into ``node`` at ``origin``,
+    converting and writing a band per step (a face's label map of a large photo converts in seconds as a whole)."""
+    for band in Rect(0, 0, array.shape[1], array.shape[0]).bands():
+        write_rgba(doc, node, to_rgba(array[band.y : band.bottom]), (origin[0], origin[1] + band.y))
+        yield
+
+
+def _edited_steps(doc, label: np.ndarray, mode: str, origin: tuple[int, int] = (0, 0)):
+    """Generator: the editable mask of ``label`` (placed at ``origin``) in ``mode``, a new node outside the
+    document (its caller adds it); returns it."""
     if mode == "colour":
         node = doc.createNode(naming.EDITED_MASK, "paintlayer")
         node.setOpacity(naming.EDITED_MASK_OPACITY)
-        yield from _write_steps(doc, node, pixels.label_to_colour_layer(label), origin)
-        group.addChildNode(node, None)
+        yield from _write_converted_steps(doc, node, label, pixels.label_to_colour_layer, origin)
         return node
     node = doc.createGroupLayer(naming.CLASS_LAYERS_GROUP)
     node.setOpacity(naming.EDITED_MASK_OPACITY)
-    group.addChildNode(node, None)
     names = labels().CLASS_NAMES
+    layers = []
     for index in range(1, len(names)):  # later class on top, as it wins on overlaps; background is bare
         layer = doc.createNode(naming.class_layer_name(index, names), "paintlayer")
-        yield from _write_steps(doc, layer, pixels.label_to_class_layer(label, index), origin)
-        node.addChildNode(layer, None)
+        yield from _write_converted_steps(
+            doc, layer, label, lambda rows, index=index: pixels.label_to_class_layer(rows, index), origin
+        )
+        layers.append(layer)
+    node.setChildNodes(layers)
     return node
 
 
@@ -396,35 +441,63 @@ def read_edited_mask_steps(doc, tolerance: float, rect: Rect):
     for node in edited.childNodes():
         index = naming.class_of_layer(node.name(), names)
         if index is not None:
-            alphas[index] = read_rgba(doc, node, rect)[..., 3]
-            yield
+            alpha = alphas[index] = np.empty((rect.height, rect.width), np.uint8)
+            for band in rect.bands():
+                alpha[band.y - rect.y : band.bottom - rect.y] = read_rgba(doc, node, band)[..., 3]
+                yield
     if not alphas:
         return np.zeros((rect.height, rect.width), np.uint8)
     return pixels.class_layers_to_label(alphas)
 
 
+def masks_region(doc) -> Rect:
+    """The bounds of the masks' non-background pixels (outside, both masks are background), clipped to ``doc``."""
+    source, edited = mask_nodes(doc)
+    return _bounds(source).union(_bounds(edited)).clip(doc.width(), doc.height())
+
+
+def read_mask_steps(doc, tolerance: float, which: str = "edited"):
+    """Generator: the whole-document label map of ``doc``'s "source" or "edited" mask, reading only the masks'
+    region (regions.Rect.bands: a band per step)."""
+    rect = masks_region(doc)
+    read = read_source_mask_steps if which == "source" else read_edited_mask_steps
+    part = yield from read(doc, tolerance, rect)
+    label = np.zeros((doc.height(), doc.width()), np.uint8)
+    label[rect.y : rect.bottom, rect.x : rect.right] = part
+    return label
+
+
 def read_source_mask(doc, tolerance: float) -> np.ndarray:
-    return run_now(read_source_mask_steps(doc, tolerance, whole(doc)))
+    return run_now(read_mask_steps(doc, tolerance, "source"))
 
 
 def read_edited_mask(doc, tolerance: float) -> np.ndarray:
-    return run_now(read_edited_mask_steps(doc, tolerance, whole(doc)))
+    return run_now(read_mask_steps(doc, tolerance, "edited"))
 
 
 def edited_mode(doc) -> str:
     return "classes" if child(mask_group(doc), naming.CLASS_LAYERS_GROUP) is not None else "colour"
 
 
-def convert_edited(doc, mode: str, tolerance: float):
-    """Rebuild the editable mask in ``mode`` ('colour' or 'classes') from its current content."""
+def convert_edited_steps(doc, mode: str, tolerance: float):
+    """Generator: rebuild the editable mask in ``mode`` ('colour' or 'classes') from its current content (read
+    with ``tolerance``: a PluginError names colours off the palette, which a conversion would lose), band by
+    band; the new node joins the group before the old one leaves it. Returns the new node."""
     group = mask_group(doc)
-    label = read_edited_mask(doc, tolerance)
-    for name in (naming.EDITED_MASK, naming.CLASS_LAYERS_GROUP):
-        old = child(group, name)
-        if old is not None:
-            old.remove()
+    _, old = mask_nodes(doc)
+    rect = masks_region(doc)
+    label = yield from read_edited_mask_steps(doc, tolerance, rect)
     part, origin = label_part(label)
-    return run_now(_add_edited_steps(doc, group, part, mode, origin))
+    node = yield from _edited_steps(doc, part, mode, (rect.x + origin[0], rect.y + origin[1]))
+    group.addChildNode(node, old)
+    try:
+        yield
+    except GeneratorExit:
+        node.remove()
+        raise
+    old.remove()
+    yield
+    return node
 
 
 def class_layer(doc, class_index: int):
@@ -432,6 +505,26 @@ def class_layer(doc, class_index: int):
     group = find_group(doc)
     classes = child(group, naming.CLASS_LAYERS_GROUP)
     return child(classes, naming.class_layer_name(class_index, labels().CLASS_NAMES)) if class_index else None
+
+
+def read_image_file_steps(path: str):
+    """Generator: read_image_file's array, the file decoded on a thread of its own (a large PNG takes seconds)
+    while Krita's event loop turns."""
+    outcome = {}
+
+    def read():
+        try:
+            outcome["rgba"] = read_image_file(path)
+        except Exception as error:  # noqa: BLE001 - raised again on the event loop
+            outcome["error"] = error
+
+    thread = threading.Thread(target=read, name="MaskGAN image file", daemon=True)
+    thread.start()
+    while thread.is_alive():
+        yield
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["rgba"]
 
 
 def read_image_file(path: str) -> np.ndarray:

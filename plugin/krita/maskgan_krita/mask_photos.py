@@ -74,12 +74,12 @@ class MaskPhotos:
         """The layer results go above, as the Photo setting says."""
         return photo_source.anchor(doc, self.settings.photo_source, self.mask_photo(doc)[1])
 
-    def change_note(self, doc, photo, image, rect) -> str:
+    def change_note(self, doc, photo, sums) -> str:
         """A note when the photo layer changed since its masks were made ("" when not, or not known)."""
         record, layer = self.mask_photo(doc)
         if record is None or record.fingerprint is None or layer is None or photo.source != layer:
             return ""
-        changed = regions.changed_blocks(record.fingerprint, image, (rect.x, rect.y))
+        changed = regions.changed_blocks(record.fingerprint, sums)
         if not changed:
             return ""
         return (

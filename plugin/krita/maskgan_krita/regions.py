@@ -2,58 +2,17 @@
 
 A 24 MP photo is 96 MB of pixels: reading it whole stalls Krita for seconds. An edit
 only needs the face's window, which every client computes alike (maskgan_client.regions).
-Work is done in bands of about BAND_PIXELS, one band per turn of Krita's event loop.
+Work is done in bands (maskgan_plugin_common.bands), one band per turn of Krita's event loop.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from maskgan_client.regions import grow_to_face_window
+from maskgan_plugin_common.bands import Rect
 
-BAND_PIXELS = 1 << 17  # 128 K pixels: a band is read and converted in a few tens of milliseconds on a busy CPU
 BLOCK = 64  # side of the fingerprint's blocks (px)
-
-
-@dataclass(frozen=True)
-class Rect:
-    x: int
-    y: int
-    width: int
-    height: int
-
-    @property
-    def empty(self) -> bool:
-        return self.width <= 0 or self.height <= 0
-
-    @property
-    def right(self) -> int:
-        return self.x + self.width
-
-    @property
-    def bottom(self) -> int:
-        return self.y + self.height
-
-    def union(self, other: "Rect") -> "Rect":
-        if self.empty:
-            return other
-        if other.empty:
-            return self
-        x, y = min(self.x, other.x), min(self.y, other.y)
-        return Rect(x, y, max(self.right, other.right) - x, max(self.bottom, other.bottom) - y)
-
-    def clip(self, width: int, height: int) -> "Rect":
-        x, y = max(self.x, 0), max(self.y, 0)
-        return Rect(x, y, max(min(self.right, width) - x, 0), max(min(self.bottom, height) - y, 0))
-
-    def bands(self, pixels: int = BAND_PIXELS, rows_multiple: int = 1):
-        """Horizontal bands (Rects) covering this one, each of about ``pixels`` pixels and a multiple of
-        ``rows_multiple`` rows high (but the last)."""
-        rows = max(1, pixels // max(self.width, 1) // rows_multiple) * rows_multiple
-        for top in range(self.y, self.bottom, rows):
-            yield Rect(self.x, top, self.width, min(rows, self.bottom - top))
 
 
 def face_region(masks: Rect, width: int, height: int) -> Rect:
@@ -78,10 +37,11 @@ def block_sums(rgb: np.ndarray, origin: tuple[int, int] = (0, 0)) -> tuple[tuple
     return (col, row), part.reshape(rows, BLOCK, cols, BLOCK, 3).sum((1, 3), dtype=np.uint32)
 
 
-def changed_blocks(before: tuple, rgb: np.ndarray, origin: tuple[int, int]) -> int:
-    """How many blocks of ``before`` (block_sums of the photo as it was) that ``rgb`` at ``origin`` holds now differ."""
+def changed_blocks(before: tuple, after: tuple) -> int:
+    """How many blocks differ between ``before`` (block_sums of the photo as it was) and ``after`` (block_sums of a
+    part of it as it is now) where both have them."""
     (col0, row0), old = before
-    (col, row), new = block_sums(rgb, origin)
+    (col, row), new = after
     dc, dr = col - col0, row - row0
     rows, cols = min(new.shape[0], old.shape[0] - dr), min(new.shape[1], old.shape[1] - dc)
     if dr < 0 or dc < 0 or rows <= 0 or cols <= 0:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from maskgan_client import DaemonError
 from maskgan_plugin_common.errors import PluginError
+from maskgan_plugin_common.jobs import CANCELLED, DONE, FAILED
 
 from .document_io import title
 from .guard import guarded, log
@@ -30,16 +31,18 @@ class Tasks:
         self.running: dict[str, str] = {}  # request id -> what it is, for Cancel
         self.preparing: dict[object, str] = {}  # photos and masks being read for a request, band by band: what for
         self._cancelled: set[str] = set()  # running requests the user cancelled: their results are dropped
-        self._adding: dict[str, object] = {}  # request id -> its result being added, layer by layer
+        self._adding: dict[str, tuple] = {}  # request id -> (its result being added layer by layer, on_added)
 
     @property
     def busy(self) -> bool:
         """Whether a request runs or a document is read for one (a quiet read, a fingerprint, does not count)."""
         return bool(self.running or any(self.preparing.values()))
 
-    def prepare(self, what: str, doc, steps, quiet: bool = False) -> None:
+    def prepare(self, what: str, doc, steps, quiet: bool = False, on_error=None):
         """Run ``steps`` (a generator that reads the document and ends by submitting) a band per turn of Krita's
-        event loop; Cancel stops it. ``quiet``: no message while it runs (background work)."""
+        event loop; Cancel stops it. ``quiet``: no message while it runs (background work), and Cancel leaves it.
+        ``on_error(reason)``: gets why it ended early (a text) instead of the message line, and no message shows
+        while it runs (a batch item's own line does). Returns the running work (steps.Steps)."""
 
         def done(_value):
             self.preparing.pop(task, None)
@@ -47,15 +50,20 @@ class Tasks:
 
         def failed(error):
             self.preparing.pop(task, None)
-            self.report_steps_error(what, error, f"{label} was closed while {what} read it; nothing was sent")
+            closed = f"{label} was closed while {what} read it; nothing was sent"
+            if on_error is None:
+                self.report_steps_error(what, error, closed)
+            else:
+                on_error(closed if error is None else self.reason(what, error))
 
         label = title(doc)
         task = self._run_steps(steps, done, failed, lambda: self._is_open(doc))
         self.preparing[task] = "" if quiet else what
-        if not quiet:
+        if not quiet and on_error is None:
             self.board.progress = 0.0
             self.board.say(f"{what}: reading {label}…")
         task.start()
+        return task
 
     def submit(
         self,
@@ -68,11 +76,14 @@ class Tasks:
         on_progress=None,
         doc=None,
         resend_busy: bool = True,
+        on_added=None,
     ) -> str:
         """Send a request; later exactly one of ``on_result(result, arrays)`` / ``on_error(DaemonError)`` runs.
 
         Without ``on_error``/``on_progress`` the message line reports them. ``resend_busy``: the Connection
-        sends it again after a busy answer (else on_error gets it).
+        sends it again after a busy answer (else on_error gets it). ``on_added(state, reason)``: once a result
+        that ``on_result`` adds in steps is all there (jobs.DONE), failed or was cancelled, instead of the
+        message line.
         """
         # The request leaves ``running`` only after its handler is done (a generator: after its last step),
         # so that Cancel can still take its layers away and others do not see it finished early.
@@ -87,7 +98,7 @@ class Tasks:
                 return
             outcome = guarded(self.board.say)(on_result)(header, reply_arrays)
             if hasattr(outcome, "send"):
-                self._add_in_steps(request_id, what, doc, outcome)
+                self._add_in_steps(request_id, what, doc, outcome, on_added)
             else:
                 self._forget(request_id)
 
@@ -116,34 +127,43 @@ class Tasks:
             self.board.say(f"{what}: sent to the daemon…")
         return request_id
 
-    def _add_in_steps(self, request_id: str, what: str, doc, steps) -> None:
-        """Add a result layer by layer; its generator returns the message."""
+    def _add_in_steps(self, request_id: str, what: str, doc, steps, on_added=None) -> None:
+        """Add a result layer by layer; its generator returns the message (see submit for ``on_added``)."""
 
         def done(message):
             self._adding.pop(request_id, None)
             self._forget(request_id)
-            self.board.say(message)
+            if on_added is None:
+                self.board.say(message)
+            else:
+                on_added(DONE, "")
 
         def failed(error):
             self._adding.pop(request_id, None)
             self._forget(request_id)
-            self.report_steps_error(what, error, f"{title_then} was closed while {what}'s result was being added")
+            closed = f"{title_then} was closed while {what}'s result was being added"
+            if on_added is None:
+                self.report_steps_error(what, error, closed)
+            else:
+                on_added(FAILED, closed if error is None else self.reason(what, error))
 
         title_then = title(doc) if doc is not None else "the document"
-        self._adding[request_id] = self._run_steps(
-            steps, done, failed, (lambda: self._is_open(doc)) if doc is not None else (lambda: True)
-        ).start()
+        task = self._run_steps(steps, done, failed, (lambda: self._is_open(doc)) if doc is not None else (lambda: True))
+        self._adding[request_id] = (task, on_added)
+        task.start()
 
     def report_steps_error(self, what: str, error, closed: str) -> None:
         """Say why work in steps (steps.Steps) ended early: ``closed`` for a document that closed (``error`` None),
-        a PluginError as it is, anything else logged and summarised."""
-        if error is None:
-            self.board.say(closed)
-        elif isinstance(error, PluginError):
-            self.board.say(str(error))
-        else:
-            log.error("MaskGAN: %s failed", what, exc_info=error)
-            self.board.say(f"{what} failed: {type(error).__name__}: {error}")
+        else its reason."""
+        self.board.say(closed if error is None else self.reason(what, error))
+
+    @staticmethod
+    def reason(what: str, error: Exception) -> str:
+        """A PluginError as it is; anything else logged and summarised."""
+        if isinstance(error, PluginError):
+            return str(error)
+        log.error("MaskGAN: %s failed", what, exc_info=error)
+        return f"{what} failed: {type(error).__name__}: {error}"
 
     def _forget(self, request_id: str) -> None:
         self.running.pop(request_id, None)
@@ -181,9 +201,13 @@ class Tasks:
         for request_id, what in list(self.running.items()):
             adding = self._adding.pop(request_id, None)
             if adding is not None:  # its result is being added: take away what was added
-                adding.cancel()
+                task, on_added = adding
+                task.cancel()
                 self._forget(request_id)
-                self.board.say(f"{what} cancelled while its result was being added; nothing was added")
+                if on_added is None:
+                    self.board.say(f"{what} cancelled while its result was being added; nothing was added")
+                else:
+                    on_added(CANCELLED, "cancelled while its result was being added; nothing was added")
                 continue
             self._cancelled.add(request_id)
             self.connection.cancel(request_id)

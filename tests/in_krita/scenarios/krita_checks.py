@@ -201,3 +201,53 @@ def screenshot(ctx, doc, name):
     ctx.krita.action("toggle_zoom_to_fit").trigger()
     yield 1500  # let the canvas repaint
     QApplication.primaryScreen().grabWindow(0).save(str(Path(ctx.artefacts) / name))
+
+
+def record_work_per_turn():
+    """Start recording, per turn of Krita's event loop that the plug-in's work in steps takes (steps.Steps), the
+    pixels it reads and writes, the pixels of label maps and images it converts to layers, and the layers it adds
+    to the document; work done outside a step (a click's handler, a reply's) counts as a turn of its own.
+    Returns a function that stops recording and gives [{"read", "written", "converted", "added", "step"}]."""
+    import krita
+
+    from maskgan_krita import steps
+    from maskgan_plugin_common import pixels
+
+    turns = [{"read": 0, "written": 0, "converted": 0, "added": 0, "step": False}]
+    originals = []
+
+    def patch(owner, name, count):
+        original = getattr(owner, name)
+        originals.append((owner, name, vars(owner)[name]))  # a class's own descriptor: set back, it binds again
+
+        def recorded(*args, **kwargs):
+            key, amount = count(*args)
+            turns[-1][key] += amount
+            return original(*args, **kwargs)
+
+        setattr(owner, name, recorded)
+
+    patch(krita.Node, "pixelData", lambda node, x, y, width, height: ("read", width * height))
+    patch(krita.Node, "setPixelData", lambda node, data, x, y, width, height: ("written", width * height))
+    patch(krita.Node, "addChildNode", lambda *args: ("added", 1))
+    patch(pixels, "label_to_colour_layer", lambda label: ("converted", label.size))
+    patch(pixels, "label_to_class_layer", lambda label, index: ("converted", label.size))
+    patch(pixels, "opaque", lambda rgb: ("converted", rgb.shape[0] * rgb.shape[1]))
+    step = steps.Steps._step
+
+    def one_step(self):
+        turns.append({"read": 0, "written": 0, "converted": 0, "added": 0, "step": True})
+        try:
+            step(self)
+        finally:
+            turns.append({"read": 0, "written": 0, "converted": 0, "added": 0, "step": False})
+
+    steps.Steps._step = one_step
+
+    def stop():
+        steps.Steps._step = step
+        for owner, name, original in originals:
+            setattr(owner, name, original)
+        return [turn for turn in turns if turn["read"] or turn["written"] or turn["converted"] or turn["added"]]
+
+    return stop

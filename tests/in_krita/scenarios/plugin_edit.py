@@ -90,6 +90,7 @@ def check_class_layers_convert_and_swatches_pick(ctx):
     dock = docker(ctx)
     edited = state["edited"]
     choose(dock.mode, "classes")
+    yield from idle(ctx)  # the conversion runs in steps
     group = document_io.find_group(doc)
     ctx.values["class_mode_children"] = [n.name() for n in group.childNodes()]
     ctx.values["class_layer_names"] = [
@@ -104,6 +105,7 @@ def check_class_layers_convert_and_swatches_pick(ctx):
     ctx.values["foreground"] = [colour.red(), colour.green(), colour.blue()]
     ctx.values["active_layer"] = doc.activeNode().name()
     choose(dock.mode, "colour")
+    yield from idle(ctx)
     ctx.values["colour_mode_children"] = [n.name() for n in group.childNodes()]
     ctx.values["colour_mode_same_label"] = bool(np.array_equal(document_io.read_edited_mask(doc, TOLERANCE), edited))
     ctx.values["mask_mode_setting"] = ctx.krita.readSetting("MaskGAN", "mask_mode", "")
@@ -134,12 +136,14 @@ def check_import_mask_keeps_a_replaced_group(ctx):
     dock = docker(ctx)
     doc = open_document(ctx, "portrait 2", load("photo2.npy"))
     dock.controller.actions.import_mask(str(INPUTS / "source2.png"))
+    yield from idle(ctx)  # the mask is read and its group made in steps
     group = document_io.find_group(doc)
     ctx.values["import_group_children"] = [n.name() for n in group.childNodes()]
     ctx.values["import_source_locked"] = document_io.child(group, naming.SOURCE_MASK).locked()
     ctx.values["import_top_level"] = top_level(doc)
     save(ctx, "imported_source.npy", document_io.read_source_mask(doc, TOLERANCE))
     dock.controller.actions.import_mask(str(INPUTS / "source2.png"))  # again: the first group stays
+    yield from idle(ctx)
     ctx.values["reimport_message"] = dock.message.text()
     ctx.values["reimport_top_level"] = top_level(doc)
     ctx.values["replaced_visible"] = document_io.child(doc.rootNode(), "MaskGAN replaced 1").visible()
@@ -182,6 +186,7 @@ def check_added_parts_come_from_the_style_document(ctx):
     ctx.values["unchanged_after_refusal"] = snapshot(doc) == before
     wearer = open_document(ctx, "wearer", load("wearer.npy"))
     dock.controller.actions.import_mask(str(INPUTS / "wearer.png"))
+    yield from idle(ctx)
     yield from activate(ctx, doc)
     dock.reference.setCurrentIndex(dock.reference.findText("wearer"))
     ctx.values["reference_message"], result = yield from click_for_layer(

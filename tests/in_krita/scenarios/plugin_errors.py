@@ -16,6 +16,7 @@ def check_bad_colours_are_reported(ctx):
     dock = docker(ctx)
     doc = open_document(ctx, "bad colours", load("photo2.npy"))
     dock.controller.actions.import_mask(str(INPUTS / "source2.png"))
+    yield from idle(ctx)  # the mask is read and its group made in steps
     edited_layer = document_io.child(document_io.find_group(doc), naming.EDITED_MASK)
     rgba = document_io.read_rgba(doc, edited_layer)
     rgba[:4, :4] = (250, 0, 250, 255)  # magenta (painted: opaque): no class of the palette, nor a blend of two
@@ -39,6 +40,7 @@ def check_colour_tolerance_setting_reads_slightly_off_colours(ctx):
     dock = docker(ctx)
     doc = open_document(ctx, "off colours", load("photo2.npy"))
     dock.controller.actions.import_mask(str(INPUTS / "source2.png"))
+    yield from idle(ctx)
     edited_layer = document_io.child(document_io.find_group(doc), naming.EDITED_MASK)
     edited = load("edited2.npy")
     rgba = pixels.label_to_colour_layer(edited)
@@ -56,6 +58,7 @@ def check_colour_tolerance_setting_reads_slightly_off_colours(ctx):
     yield from idle(ctx)
     ctx.values["tolerance_low_message"] = low = dock.message.text()
     choose(dock.mode, "classes")  # to one layer per class: refused, the colours would be lost
+    yield from idle(ctx)  # the conversion reads the mask in steps
     ctx.values["tolerance_convert_message"] = dock.message.text()
     ctx.values["tolerance_convert_children"] = [n.name() for n in document_io.find_group(doc).childNodes()]
     choose(dock.mode, "colour")

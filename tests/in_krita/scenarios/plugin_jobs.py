@@ -56,6 +56,7 @@ def check_cancel_stops_a_batch_and_adds_nothing(ctx):
     dock = docker(ctx)
     before = every_layer(ctx)
     press(dock, "batch_apply")
+    yield from wait_for(lambda: not dock.controller.tasks.preparing, "the items to be read")  # in steps
     ctx.values["batch_cancel_in_flight"] = len(dock.controller.tasks.running)
     press(dock, "cancel")
     yield from idle(ctx)
@@ -122,7 +123,7 @@ def opaque(rgb):
 
 
 def open_frames(ctx):
-    """ "frames": the second portrait as "Background", brighter as "Photo B", mirrored as "Inside" in "Group 1",
+    """Generator: "frames": the second portrait as "Background", brighter as "Photo B", mirrored as "Inside" in "Group 1",
     a vector layer "Logo", and the imported masks with the edit of edited2.npy. Saves the photos as artefacts."""
     photo = load("photo2.npy")
     photos = {
@@ -138,6 +139,7 @@ def open_frames(ctx):
     document_io.add_layer(doc, group, None, "Inside", opaque(photos["Inside"]))
     root.addChildNode(doc.createVectorLayer("Logo"), None)
     docker(ctx).controller.actions.import_mask(str(INPUTS / "source2.png"))
+    yield from idle(ctx)  # the mask is read and its group made in steps
     edited_layer = document_io.child(document_io.find_group(doc), naming.EDITED_MASK)
     document_io.write_rgba(doc, edited_layer, pixels.label_to_colour_layer(load("edited2.npy")))
     for name, rgb in photos.items():
@@ -164,7 +166,7 @@ def choose_layer_scope(ctx):
 
 def check_batch_apply_over_selected_layers(ctx):
     dock = docker(ctx)
-    open_frames(ctx)
+    yield from open_frames(ctx)
     doc = state["frames"]
     choose_layer_scope(ctx)
     yield from activate(ctx, doc)
