@@ -230,6 +230,24 @@ def test_the_mask_group_is_written_band_by_band_and_joins_the_document_at_once(m
     assert source.locked() and not source.visible()
 
 
+def test_variants_are_filled_outside_the_document_and_join_it_as_one_group():
+    """Each addChildNode redraws the whole image in Krita: the variants' group joins once, after every write."""
+    from maskgan_krita import document_io
+
+    doc, _ = large_document()
+    background = doc.rootNode().childNodes()[0]
+    layers = np.zeros((3, 300, 400, 4), np.uint8)
+    layers[:, 50:250, 100:300] = (10, 20, 30, 255)
+    added = []
+    steps = document_io.add_result_group_steps(doc, (doc.rootNode(), background), list(layers), (200, 100), added)
+    group, turns = run_by_step(doc, steps)
+    adds = [(index, entry) for index, turn in enumerate(turns) for entry in turn if entry[0] == "add"]
+    assert adds == [(len(turns) - 1, ("add", "MaskGAN variants 1"))]
+    assert added == [group] and names(doc.rootNode()) == ["Background", "MaskGAN variants 1"]
+    assert [node.name() for node in group.childNodes()] == ["Variant 1", "Variant 2", "Variant 3"]
+    assert [node.visible() for node in group.childNodes()] == [True, False, False]
+
+
 def test_a_mask_group_closed_after_it_joined_is_taken_away_and_the_replaced_one_restored():
     from maskgan_krita import document_io
 

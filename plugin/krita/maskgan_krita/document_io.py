@@ -284,20 +284,21 @@ def add_mask_layer_steps(doc, photo, label: np.ndarray, added: list):
 
 def add_result_group_steps(doc, spot, layers, origin: tuple[int, int] = (0, 0), added: list | None = None):
     """Generator: a group "MaskGAN variants N" at ``spot`` (result_spot), one layer per result (each at
-    ``origin``), only the first visible; yields after each layer. The group goes into ``added`` as soon as it
-    exists (so that a cancel can take it away); returns it."""
-    group = doc.createGroupLayer(naming.next_numbered(naming.VARIANTS_PREFIX, layer_names(doc)))
-    parent, above = spot
-    parent.addChildNode(group, above)
-    if added is not None:
-        added.append(group)
+    ``origin``), only the first visible; yields after each band. The group is filled outside the document and
+    joins it in one call (each addChildNode redraws the whole image: one per variant stalled Krita once per
+    variant); it goes into ``added`` once there (a cancel can take it away); returns it."""
+    group = doc.createGroupLayer(naming.VARIANTS_PREFIX)
     layers, origin = opaque_part(layers, origin)
-    yield
+    nodes = []
     for index, rgba in enumerate(layers):
         node = doc.createNode(f"Variant {index + 1}", "paintlayer")
         node.setVisible(index == 0)
         yield from _write_steps(doc, node, rgba, origin)
-        group.addChildNode(node, None)
+        nodes.append(node)
+    group.setChildNodes(nodes)
+    _add_numbered(doc, spot, group, naming.VARIANTS_PREFIX)
+    if added is not None:
+        added.append(group)
     return group
 
 
