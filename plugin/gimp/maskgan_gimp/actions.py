@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from maskgan_client.regions import crop_edit_arrays, face_window, whole_photo_arrays
-from maskgan_plugin_common import messages, naming
+from maskgan_plugin_common import messages, naming, pixels
 from maskgan_plugin_common.errors import PluginError
 from maskgan_plugin_common.jobs import DONE, SKIPPED, Batch, Item
 
@@ -130,12 +130,7 @@ def style_copy(daemon: Daemon, image, selected, reference, tolerance: float) -> 
     }
     rgb = daemon.call("Style copy", "style_copy", {}, arrays).arrays["image"]
     with image_io.one_undo_step(image):
-        layer = image_io.add_result(
-            image,
-            photo,
-            naming.STYLE_PREFIX,
-            np.concatenate([rgb, np.full(rgb.shape[:2] + (1,), 255, np.uint8)], axis=2),
-        )
+        layer = image_io.add_result(image, photo, naming.STYLE_PREFIX, pixels.opaque(rgb))
     return messages.style_copied(layer.get_name(), title(reference))
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from maskgan_plugin_common import pixels
+
 
 def bgra_to_rgba(data: bytes, width: int, height: int) -> np.ndarray:
     """HxWx4 RGBA array (a copy) from Krita's BGRA bytes."""
@@ -23,5 +25,4 @@ def rgba_to_bgra(rgba: np.ndarray) -> bytes:
 
 def rgb_to_bgra(rgb: np.ndarray) -> bytes:
     """Opaque BGRA bytes from an HxWx3 RGB array."""
-    alpha = np.full(rgb.shape[:2] + (1,), 255, np.uint8)
-    return rgba_to_bgra(np.concatenate([rgb, alpha], axis=2))
+    return rgba_to_bgra(pixels.opaque(rgb))
