@@ -357,18 +357,23 @@ def test_a_layer_numbered_while_another_is_being_added_takes_the_next_number():
     from maskgan_plugin_common import pixels
 
     doc, _ = large_document()
+    other, _ = large_document()  # another document of the batch: its numbers are its own
     image = np.zeros((40, 60, 3), np.uint8)
-    first, second = (
-        document_io.add_layer_steps(doc, (doc.rootNode(), None), naming.STYLE_PREFIX, image, pixels.opaque, [])
-        for _ in range(2)
+    first, second, elsewhere = (
+        document_io.add_layer_steps(
+            document, (document.rootNode(), None), naming.STYLE_PREFIX, image, pixels.opaque, []
+        )
+        for document in (doc, doc, other)
     )
     add = doc.rootNode().addChildNode
 
     def add_with_event_loop(node, above):
-        if node.name() == "MaskGAN style 1":  # the first, on its way in: the second's steps run meanwhile
+        if node.name() == "MaskGAN style 1":  # the first, on its way in: the others' steps run meanwhile
             document_io.run_now(second)
+            document_io.run_now(elsewhere)
         add(node, above)
 
     doc.rootNode().addChildNode = add_with_event_loop
     document_io.run_now(first)
     assert sorted(names(doc.rootNode())) == ["Background", "MaskGAN style 1", "MaskGAN style 2"]
+    assert names(other.rootNode()) == ["Background", "MaskGAN style 1"]

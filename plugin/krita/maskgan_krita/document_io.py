@@ -200,20 +200,22 @@ def add_result_layer_steps(doc, spot, rgba: np.ndarray, prefix: str, origin: tup
     return node
 
 
-_joining: set[str] = set()  # names of layers on their way into a document
+_joining: list[tuple[object, str]] = []  # (document, name) of layers on their way into a document
 
 
 def _add_numbered(doc, spot, node, prefix: str) -> None:
     """Add ``node`` at ``spot`` as "<prefix> N", N one more than any in the document or joining it: Krita turns its
-    event loop inside addChildNode, where another result (of a batch) may be numbered before this one is there."""
-    name = naming.next_numbered(prefix, layer_names(doc) + sorted(_joining))
+    event loop inside addChildNode, where another result (of a batch) may be numbered before this one is there.
+    Each document counts its own (libkis documents compare equal when they wrap the same one)."""
+    name = naming.next_numbered(prefix, layer_names(doc) + sorted(joining for to, joining in _joining if to == doc))
     node.setName(name)
-    _joining.add(name)
+    entry = (doc, name)
+    _joining.append(entry)
     try:
         parent, above = spot
         parent.addChildNode(node, above)
     finally:
-        _joining.discard(name)
+        _joining.remove(entry)
 
 
 def opaque_part(layers: list[np.ndarray], origin: tuple[int, int]) -> tuple[list[np.ndarray], tuple[int, int]]:
