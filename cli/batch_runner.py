@@ -266,16 +266,11 @@ class Request:
     op: str
     args: dict
     arrays: dict
-    photo: object = None  # the whole photo of an edit (numpy array)
-    window: tuple[int, int, int, int] = (0, 0, 0, 0)  # the part of it sent
+    face: object = None  # an edit's maskgan_client.regions.FaceRequest, which pastes its box back
 
     def output(self, result: dict, arrays: dict):
         """The image to write from the reply."""
-        if self.photo is None:
-            return arrays["image"]
-        from maskgan_client.regions import whole_photo_arrays
-
-        return whole_photo_arrays(self.photo, result, arrays, self.window)["image"]
+        return arrays["image"] if self.face is None else self.face.whole(result, arrays)["image"]
 
 
 def load_request(item: Item, feather: int) -> Request:
@@ -286,12 +281,11 @@ def load_request(item: Item, feather: int) -> Request:
         raise ItemError(str(error)) from None
     if item.op == "edit":
         _same_size(loaded, item, ("image", "mask", "edited_mask"))
-        from maskgan_client.regions import crop_edit_arrays, face_window
+        from maskgan_client.regions import FaceRequest
 
         arrays = {"image": loaded["image"], "source_mask": loaded["mask"], "edited_mask": loaded["edited_mask"]}
-        window = face_window(loaded["mask"], loaded["edited_mask"])
-        args = {"feather": feather, "method": item.method, "reply": "box"}
-        return Request("edit", args, crop_edit_arrays(arrays, window), loaded["image"], window)
+        face = FaceRequest("edit", {"feather": feather, "method": item.method}, arrays)
+        return Request(face.op, face.args, face.arrays, face)
     _same_size(loaded, item, ("reference_image", "reference_mask"))
     arrays = {
         "target_mask": loaded["mask"],

@@ -120,11 +120,11 @@ def through_daemon(endpoint: str, op: str, args: dict, arrays: dict):
 def edit_through_daemon(endpoint: str, op: str, args: dict, arrays: dict) -> tuple[dict, dict]:
     """An ``edit`` or ``variants`` through the daemon that sends only the face's window of the photo and gets only
     the changed box back (maskgan_client.regions); (result, the reply's arrays at the photo's size)."""
-    from maskgan_client.regions import crop_edit_arrays, face_window, whole_photo_arrays
+    from maskgan_client.regions import FaceRequest
 
-    window = face_window(arrays["source_mask"], arrays["edited_mask"])
-    reply = through_daemon(endpoint, op, {**args, "reply": "box"}, crop_edit_arrays(arrays, window))
-    return reply.result, whole_photo_arrays(arrays["image"], reply.result, reply.arrays, window)
+    request = FaceRequest(op, args, arrays)
+    reply = through_daemon(endpoint, request.op, request.args, request.arrays)
+    return reply.result, request.whole(reply.result, reply.arrays)
 
 
 def in_process(args, operation):

@@ -81,3 +81,16 @@ def whole_photo_arrays(photo: np.ndarray, result: dict, arrays: dict, window=(0,
         np.zeros(many + photo.shape[:2] + (4,), np.uint8), arrays.get("layers" if many else "layer"), offset
     )
     return {"images": images, "layers": layers} if many else {"image": images, "layer": layers}
+
+
+class FaceRequest:
+    """An ``edit`` or ``variants`` request that sends only the face's window of the photo and asks for only the
+    changed box back; ``whole`` gives the reply's arrays at the photo's size. Every client builds its requests so."""
+
+    def __init__(self, op: str, args: dict, arrays: dict):
+        self.photo = arrays["image"]
+        self.window = face_window(arrays["source_mask"], arrays["edited_mask"])
+        self.op, self.args, self.arrays = op, {**args, "reply": "box"}, crop_edit_arrays(arrays, self.window)
+
+    def whole(self, result: dict, arrays: dict) -> dict:
+        return whole_photo_arrays(self.photo, result, arrays, self.window)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from maskgan_client.regions import crop_edit_arrays, face_window, whole_photo_arrays
+from maskgan_client.regions import FaceRequest
 from maskgan_plugin_common import messages, naming, pixels
 from maskgan_plugin_common.errors import PluginError
 from maskgan_plugin_common.jobs import DONE, SKIPPED, Batch, Item
@@ -67,19 +67,6 @@ def edit_arrays(image, selected, tolerance: float, photo=None, source=None, edit
     return photo, {"image": image_io.read_photo(image, photo), "source_mask": source, "edited_mask": edited}
 
 
-class FaceRequest:
-    """An edit or variants request that sends only the face's window and asks for only the changed box back
-    (maskgan_client.regions); ``whole`` gives the reply's arrays at the photo's size."""
-
-    def __init__(self, op: str, args: dict, arrays: dict):
-        self.photo = arrays["image"]
-        self.window = face_window(arrays["source_mask"], arrays["edited_mask"])
-        self.op, self.args, self.arrays = op, {**args, "reply": "box"}, crop_edit_arrays(arrays, self.window)
-
-    def whole(self, reply) -> dict:
-        return whole_photo_arrays(self.photo, reply.result, reply.arrays, self.window)
-
-
 def apply_edit(
     daemon: Daemon, image, selected, look: Look, tolerance: float, photo=None, source=None, edited=None
 ) -> str:
@@ -93,7 +80,9 @@ def apply_edit(
 def add_edit(image, photo, request: FaceRequest, reply) -> str:
     """The edit's result layer above ``photo``, in one undo step; the message that says what it did."""
     with image_io.one_undo_step(image):
-        layer = image_io.add_result(image, photo, naming.EDIT_PREFIX, request.whole(reply)["layer"])
+        layer = image_io.add_result(
+            image, photo, naming.EDIT_PREFIX, request.whole(reply.result, reply.arrays)["layer"]
+        )
     result = reply.result
     return (
         f"Added “{layer.get_name()}” to {title(image)}"
@@ -106,7 +95,8 @@ def add_edit(image, photo, request: FaceRequest, reply) -> str:
 def variants(daemon: Daemon, image, selected, look: Look, tolerance: float, n: int, seed: int) -> str:
     photo, arrays = edit_arrays(image, selected, tolerance)
     request = FaceRequest("variants", {"n": n, "seed": seed, **look.args()}, arrays)
-    layers = request.whole(daemon.call("Variants", request.op, request.args, request.arrays))["layers"]
+    reply = daemon.call("Variants", request.op, request.args, request.arrays)
+    layers = request.whole(reply.result, reply.arrays)["layers"]
     with image_io.one_undo_step(image):
         group = image_io.add_result_group(image, photo, naming.VARIANTS_PREFIX, list(layers), "Variant")
     return messages.variants_added(group.get_name(), seed, n)
