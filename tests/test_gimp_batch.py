@@ -34,6 +34,7 @@ class ScriptedDaemon:
         self.sent: list[tuple[str, float]] = []  # (item label, clock) of every work request
         self.most_in_flight = 0
         self.pings: list[str] = []
+        self.busy_at: list[tuple[str, float]] = []  # (item label, clock) of every busy answer
 
     def submit(self, op, args=None, arrays=None):
         request_id = f"r{len(self.sent)}-{op}"
@@ -56,6 +57,7 @@ class ScriptedDaemon:
             if answer == "ok":
                 events.append(Event(request_id, "result", {"result": {"label": label}}))
             elif answer == "busy":
+                self.busy_at.append((label, self.clock.now))
                 events.append(Event(request_id, "error", {"code": "busy", "message": "busy", "retry_after": 0.5}))
             else:
                 events.append(Event(request_id, "error", {"code": "bad_args", "message": answer}))
@@ -96,8 +98,10 @@ def test_a_batch_keeps_several_images_at_the_daemon_and_sends_a_busy_one_again_a
     queue, shown = run_batch(client, ["a", "b", "c", "d", "e"])
     assert client.most_in_flight == 3  # the queue's IN_FLIGHT, not one at a time
     assert outcome(queue) == [(label, DONE, f"added to {label}") for label in "abcde"]
+    [(_, refused_at)] = client.busy_at
     first, again = [time for label, time in client.sent if label == "c"]
-    assert again - first >= 0.5  # sent again only after the daemon's retry_after (jittered upwards)
+    # sent again only after the daemon's retry_after of 0.5 s, jittered by [0.5, 1.5): at least 0.25 s later
+    assert first < refused_at and again - refused_at >= 0.25
     assert shown[-1] == 1.0 and shown == sorted(shown)
     assert queue.summary() == "Batch: 5 of 5 images edited"
 
