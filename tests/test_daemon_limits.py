@@ -32,9 +32,11 @@ class StandInEditor:
         self.release = threading.Event()
         self.release.set()
         self.calls = 0
+        self.batch_sizes: list[int] = []
 
     def edit_batch(self, requests, feather, progress, cancel):
         self.calls += 1
+        self.batch_sizes.append(len(requests))
         self.release.wait(30)
         return [_Result(r.image) for r in requests]
 
@@ -224,6 +226,39 @@ def test_retry_after_before_any_batch_was_timed_follows_the_running_one():
         with pytest.raises(QueueFull) as info:
             worker.submit(job(2))
         assert 0.3 <= info.value.retry_after <= 5.0
+    finally:
+        editor.release.set()
+        worker.stop()
+        worker.join(10)
+
+
+def _edit_job(n: int) -> Job:
+    return Job(b"c", f"j{n}", "edit", validate_args("edit", {}), _arrays())
+
+
+def _wait_for(condition, what: str, seconds: float = 20.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.005)
+
+
+def test_a_lone_edit_runs_at_once_and_a_burst_waits_out_the_window_to_run_as_one_batch():
+    """The batch window is 60 s here: a lone edit that waited it out could not be served within the 20 s allowed."""
+    editor = StandInEditor()
+    replies = []
+    worker = Worker(editor, lambda job, header, arrays=None: replies.append(job.id), batch_window=60.0, max_batch=2)
+    worker.start()
+    try:
+        worker.submit(_edit_job(0))  # nothing came before it: it runs without waiting for company
+        _wait_for(lambda: replies == ["j0"], "the lone edit's reply")
+        editor.release.clear()
+        worker.submit(_edit_job(1))  # came within the window of j0: a burst, so it waits for one more
+        worker.submit(_edit_job(2))
+        _wait_for(lambda: len(replies) == 1 and worker.status()["running"] == ["j1", "j2"], "the burst's batch")
+        editor.release.set()
+        _wait_for(lambda: len(replies) == 3, "the burst's replies")
+        assert editor.batch_sizes == [1, 2]
     finally:
         editor.release.set()
         worker.stop()
