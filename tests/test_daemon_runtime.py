@@ -139,3 +139,14 @@ def test_a_daemon_paused_briefly_still_answers_a_waiting_call(tiny_weights, tmp_
     finally:
         process.process.send_signal(signal.SIGCONT)
         process.stop()
+
+
+def test_the_engine_loads_off_the_main_thread_and_its_errors_reach_the_caller():
+    """serve.py loads the Editor so: torch work on the main thread would leave an OpenMP pool beside the worker's."""
+    import threading
+
+    from maskgan_daemon.serve import off_main_thread
+
+    assert off_main_thread(lambda: threading.current_thread() is threading.main_thread()) is False
+    with pytest.raises(FileNotFoundError, match="no such weights"):
+        off_main_thread(lambda: (_ for _ in ()).throw(FileNotFoundError("no such weights")))
