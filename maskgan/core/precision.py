@@ -16,6 +16,8 @@ from pathlib import Path
 
 import torch
 
+from maskgan.core.prepacked import prepack_convolutions
+
 PRECISIONS = ("auto", "fp32", "bf16")
 DEVICES = ("auto", "cpu", "cuda")
 NATIVE_BF16_FLAGS = ("amx_bf16", "avx512_bf16")  # /proc/cpuinfo names
@@ -67,11 +69,15 @@ def compute_dtype(precision: str) -> torch.dtype:
 
 
 def prepare(network: torch.nn.Module, device: str, precision: str) -> torch.nn.Module:
-    """``network`` itself moved to ``device``, cast to the precision's dtype and memory format, in eval mode.
+    """``network`` itself moved to ``device``, cast to the precision's dtype and memory format, in eval mode, its
+    convolutions prepacked for oneDNN on the CPU where that runs faster (maskgan.core.prepacked).
 
     In place: the float32 weights are dropped when cast, so only one copy is ever resident.
     """
-    return network.to(device, compute_dtype(precision), memory_format=memory_format(precision)).eval()
+    network = network.to(device, compute_dtype(precision), memory_format=memory_format(precision)).eval()
+    if device == "cpu":
+        prepack_convolutions(network, precision)
+    return network
 
 
 def as_input(tensor: torch.Tensor, device: str, precision: str) -> torch.Tensor:
