@@ -275,9 +275,9 @@ def daemon_figures(folder: Path, weights: Path | None, label: str, runs: int, bi
             figures.update(warm_edit_s=remote, in_process_512_s=local, daemon_512_s=remote)
             # the first edit encodes its photo's style, which later edits of that photo keep: a warm daemon's
             # first edit of another photo is what start-up is compared with
+            others = [photo(512, 512, seed=seed) for seed in range(11, 16)]
             figures["new_photo_edit_s"] = statistics.median(
-                seconds_of(lambda seed=seed: client.call("edit", args, photo(512, 512, seed=seed)))
-                for seed in range(11, 16)
+                seconds_of(lambda other=other: client.call("edit", args, other)) for other in others
             )
             figures["bytes_512"] = region_bytes(client, args, small)
             figures["socket_floor_512_s"] = socket_floor_s(folder, *figures["bytes_512"])

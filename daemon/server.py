@@ -161,9 +161,10 @@ class Server:
         self._reply(identity, request_id, {"type": "result", "result": result})
 
     # --- loop -------------------------------------------------------------------------
-    def serve(self) -> None:
+    def serve(self, warm_up=None) -> None:
+        """Answer requests until a shutdown; ``warm_up`` runs first, on the worker thread (Worker.start)."""
         self._local.is_server = True
-        self.worker.start()
+        self.worker.start(warm_up)
         poller = zmq.Poller()
         poller.register(self.router, zmq.POLLIN)
         poller.register(self.replies, zmq.POLLIN)

@@ -243,22 +243,29 @@ def _wait_for(condition, what: str, seconds: float = 20.0) -> None:
         time.sleep(0.005)
 
 
-def test_a_lone_edit_runs_at_once_and_a_burst_waits_out_the_window_to_run_as_one_batch():
+def test_a_lone_edit_runs_at_once_and_one_sent_while_busy_waits_out_the_window_for_company():
     """The batch window is 60 s here: a lone edit that waited it out could not be served within the 20 s allowed."""
     editor = StandInEditor()
     replies = []
     worker = Worker(editor, lambda job, header, arrays=None: replies.append(job.id), batch_window=60.0, max_batch=2)
     worker.start()
     try:
-        worker.submit(_edit_job(0))  # nothing came before it: it runs without waiting for company
+        worker.submit(_edit_job(0))  # the worker is idle: it runs without waiting for company
         _wait_for(lambda: replies == ["j0"], "the lone edit's reply")
+        worker.submit(_edit_job(1))  # idle again, though it came at once after j0's reply: no wait either
+        _wait_for(lambda: replies == ["j0", "j1"], "the second lone edit's reply")
         editor.release.clear()
-        worker.submit(_edit_job(1))  # came within the window of j0: a burst, so it waits for one more
         worker.submit(_edit_job(2))
-        _wait_for(lambda: len(replies) == 1 and worker.status()["running"] == ["j1", "j2"], "the burst's batch")
+        _wait_for(lambda: worker.status()["running"] == ["j2"], "j2 to run")
+        worker.submit(_edit_job(3))  # came while the worker was busy: taken next, it waits for company
         editor.release.set()
-        _wait_for(lambda: len(replies) == 3, "the burst's replies")
-        assert editor.batch_sizes == [1, 2]
+        _wait_for(
+            lambda: len(replies) == 3 and worker.status()["queued"] == 0 and not worker.status()["running"],
+            "j3 taken from the queue, waiting for company",
+        )
+        worker.submit(_edit_job(4))
+        _wait_for(lambda: len(replies) == 5, "the last two replies")
+        assert editor.batch_sizes == [1, 1, 1, 2]
     finally:
         editor.release.set()
         worker.stop()
@@ -348,3 +355,26 @@ def test_zeromq_reads_only_a_few_messages_ahead_of_the_socket_loop(tmp_path):
         socket.close(0)
         server.router.close(0)
         server.replies.close(0)
+
+
+def test_the_warm_up_runs_on_the_worker_thread_before_start_returns():
+    ran_on = []
+    worker = Worker(StandInEditor(), lambda *a: None)
+    worker.start(warm_up=lambda: ran_on.append(threading.current_thread().name))
+    try:
+        assert ran_on == ["maskgan-worker"]  # done when start returned: the first request finds the thread warm
+    finally:
+        worker.stop()
+        worker.join(10)
+
+
+def test_a_failed_warm_up_leaves_the_worker_serving():
+    replies = []
+    worker = Worker(StandInEditor(), lambda job, header, arrays=None: replies.append(header["type"]))
+    worker.start(warm_up=lambda: 1 / 0)
+    try:
+        worker.submit(_edit_job(0))
+        _wait_for(lambda: replies == ["result"], "the edit's reply after a failed warm-up")
+    finally:
+        worker.stop()
+        worker.join(10)

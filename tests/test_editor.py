@@ -198,3 +198,15 @@ def test_edit_batch_takes_typed_requests_and_says_so(editor):
     assert np.array_equal(by_enum.image, by_name.image)
     with pytest.raises(ValueError, match="method must be one of auto, generate, photo, got 'liquify'"):
         editor.edit_batch([EditRequest(image, source, edited, method="liquify")])
+
+
+def test_warm_up_runs_at_the_model_resolution_only_within_its_time_allowance(editor, monkeypatch):
+    sizes = []
+    run = editor.run_generator
+    monkeypatch.setattr(
+        editor, "run_generator", lambda labels, *rest: sizes.append(labels.shape[-1]) or run(labels, *rest)
+    )
+    editor.warm_up()  # no allowance: the smallest size alone
+    editor.warm_up(full_size_within=float("inf"))
+    small = max(32, 2 ** (editor.generator.config.n_downsample + 1))
+    assert sizes == [small, small, editor.resolution]

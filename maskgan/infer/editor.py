@@ -27,6 +27,7 @@ The style of the photo being edited is encoded once for all its edits (style_cac
 
 from __future__ import annotations
 
+import time
 import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -202,9 +203,17 @@ class Editor:
     def has_mask_vae(self) -> bool:
         return self.mask_vae is not None
 
-    def warm_up(self) -> None:
-        """One small forward, so that the first user request does not pay for lazy initialisation."""
-        side = max(32, 2 ** (self.generator.config.n_downsample + 1))  # the smallest size check_size accepts
+    def warm_up(self, full_size_within: float = 0.0) -> None:
+        """One small forward, so that the first user request does not pay for lazy initialisation; then one at the
+        model's resolution (oneDNN makes its kernels per shape) if the small one's time, scaled by the pixels, says
+        it takes at most ``full_size_within`` seconds."""
+        small = max(32, 2 ** (self.generator.config.n_downsample + 1))  # the smallest size check_size accepts
+        start = time.perf_counter()
+        self._blank_forward(small)
+        if (time.perf_counter() - start) * (self.resolution / small) ** 2 <= full_size_within:
+            self._blank_forward(self.resolution)
+
+    def _blank_forward(self, side: int) -> None:
         blank = self._onehot([np.zeros((side, side), np.uint8)])
         self.run_generator(blank, blank, self._images([np.zeros((side, side, 3), np.uint8)]))
 
