@@ -139,3 +139,20 @@ def test_a_daemon_paused_briefly_still_answers_a_waiting_call(tiny_weights, tmp_
     finally:
         process.process.send_signal(signal.SIGCONT)
         process.stop()
+
+
+def test_a_detached_start_that_fails_says_the_daemons_own_error_and_not_an_earlier_starts(tiny_weights, tmp_path):
+    corrupt = tmp_path / "corrupt.safetensors"
+    data = bytearray(tiny_weights.read_bytes())
+    data[-1] ^= 0xFF  # a tensor's last byte: the header and card still read, the tensors' digest no longer holds
+    corrupt.write_bytes(bytes(data))
+    daemon = DaemonProcess(tmp_path / "d", corrupt)
+    out = tmp_path / "d" / "state" / "maskgan" / "daemon.out"
+    out.parent.mkdir(parents=True)
+    out.write_text("maskgan daemon: error: an earlier start's error\nINFO stopping\n")  # the log outlives starts
+    result = subprocess.run([*daemon.command, "--detach"], env=daemon.env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"maskgan daemon: error: the daemon exited at start (2): {corrupt}: the tensors do not match the card's "
+        "tensors_sha256; the file is corrupt or was edited. Export or import it again.\n"
+    )
