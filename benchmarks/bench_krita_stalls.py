@@ -61,8 +61,9 @@ def main() -> None:
 
     from maskgan.infer.demo_samples import load_demo_sample
     from maskgan.infer.weights_path import DEFAULT_WEIGHTS
-    from maskgan_installer.krita_install import InstallPlan, download_wheels, install
+    from maskgan_installer.krita_install import InstallPlan, install
     from maskgan_installer.krita_paths import KritaLocation, current_python_version, wheel_platform_tags
+    from maskgan_installer.vendor import download_wheels
 
     if not krita_available():
         sys.exit("needs Krita 5 and xvfb-run (apt-get install krita xvfb)")

@@ -38,7 +38,25 @@ def read_photo(path: Path, size: tuple[int, int]):
     return image
 
 
+def require_inputs(*named: tuple[str, Path | None]) -> None:
+    """Refuse, before any work, input files that are not there: every missing one in one message, each with the
+    option that named it, in the options' order (``named``: (option, path) pairs; a None path was not given)."""
+    missing = [f"{path} ({option})" for option, path in named if path is not None and not path.is_file()]
+    if missing:
+        files = "no such file" if len(missing) == 1 else "no such files"
+        raise CommandError(f"{files}: {', '.join(missing)}; check the paths")
+
+
 def photo_and_masks(args):
+    """The photo, its mask and the edited mask of the photo options (run_request.photo_options); every input
+    file of those options is checked first."""
+    require_inputs(
+        ("--image", args.image),
+        ("--mask", args.mask),
+        ("--edited-mask", args.edited_mask),
+        ("--look-reference", args.look_reference),
+        ("--look-reference-mask", args.look_reference_mask),
+    )
     source = read_mask(args.mask)
     edited = read_mask(args.edited_mask)
     if edited.shape != source.shape:

@@ -15,17 +15,16 @@ the previous installation in place.
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from maskgan_installer.vendor import InstallError, download_wheels, fill_vendor, package_dir, pick_wheels
+from maskgan_installer.receipt import RECEIPT, read_receipt, remove_recorded, write_receipt
+from maskgan_installer.vendor import InstallError, fill_vendor, package_dir, plugin_wheels
 
 PLUGIN = "maskgan-gimp"  # a name no Python can import, so the entry never shadows a package
 PACKAGE = "maskgan_gimp"
-RECEIPT = "install.json"
 
 
 @dataclass
@@ -53,11 +52,7 @@ def install(plan: GimpInstallPlan) -> dict:
     elif target.exists():
         raise InstallError(f"{target} exists but was not made by this installer (no {RECEIPT}); move it away first")
     with tempfile.TemporaryDirectory() as scratch:
-        wheels = (
-            pick_wheels(plan.wheels)
-            if plan.wheels
-            else download_wheels(Path(scratch), plan.python_version, plan.platforms)
-        )
+        wheels = plugin_wheels(plan.wheels, Path(scratch), plan.python_version, plan.platforms)
         staging = Path(scratch) / PLUGIN
         fill_vendor(staging / "vendor", wheels, packages=(PACKAGE,))
         entry = staging / f"{PLUGIN}.py"
@@ -71,22 +66,9 @@ def install(plan: GimpInstallPlan) -> dict:
         "platforms": plan.platforms,
         "files": [str(target)],
     }
-    (target / RECEIPT).write_text(json.dumps(receipt, indent=1))
-    return receipt
+    return write_receipt(target, receipt)
 
 
 def uninstall(profile: Path) -> list[str]:
     """Remove exactly what install added; returns the removed paths."""
-    receipt_path = Path(profile) / "plug-ins" / PLUGIN / RECEIPT
-    if not receipt_path.exists():
-        raise InstallError(f"no MaskGAN plug-in installed in {profile} (no {receipt_path})")
-    removed = []
-    for path in map(Path, json.loads(receipt_path.read_text())["files"]):
-        if path.is_dir():
-            shutil.rmtree(path)
-        elif path.exists():
-            path.unlink()
-        else:
-            continue
-        removed.append(str(path))
-    return removed
+    return remove_recorded(read_receipt(Path(profile) / "plug-ins" / PLUGIN, profile))

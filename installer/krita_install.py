@@ -27,10 +27,10 @@ from pathlib import Path
 
 from maskgan_installer.krita_paths import KritaLocation
 from maskgan_installer.kritarc import read_python_setting, write_python_setting
-from maskgan_installer.vendor import InstallError, download_wheels, fill_vendor, pick_wheels
+from maskgan_installer.receipt import RECEIPT, read_receipt, remove_recorded, write_receipt
+from maskgan_installer.vendor import InstallError, fill_vendor, plugin_wheels
 
 PLUGIN = "maskgan_krita"
-RECEIPT = "install.json"
 
 
 def plugin_source() -> Path:
@@ -56,17 +56,13 @@ def install(plan: InstallPlan) -> dict:
     target = location.pykrita / PLUGIN
     previous_rc = None
     if (target / RECEIPT).exists():
-        previous_rc = json.loads((target / RECEIPT).read_text()).get("kritarc_before")
+        previous_rc = read_receipt(target, location.resources).get("kritarc_before")
         uninstall(location, restore_kritarc=False)
     else:
         previous_rc = read_python_setting(location.kritarc, f"enable_{PLUGIN}")
 
     with tempfile.TemporaryDirectory() as scratch:
-        wheels = (
-            pick_wheels(plan.wheels)
-            if plan.wheels
-            else download_wheels(Path(scratch), plan.python_version, plan.platforms)
-        )
+        wheels = plugin_wheels(plan.wheels, Path(scratch), plan.python_version, plan.platforms)
         staging = Path(scratch) / PLUGIN
         shutil.copytree(
             plugin_source(), staging, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.desktop", "*.action")
@@ -94,25 +90,13 @@ def install(plan: InstallPlan) -> dict:
         "kritarc_before": previous_rc,
         "daemon_command": plan.daemon_command,
     }
-    (target / RECEIPT).write_text(json.dumps(receipt, indent=1))
-    return receipt
+    return write_receipt(target, receipt)
 
 
 def uninstall(location: KritaLocation, restore_kritarc: bool = True) -> list[str]:
     """Remove exactly what install added; returns the removed paths."""
-    receipt_path = location.pykrita / PLUGIN / RECEIPT
-    if not receipt_path.exists():
-        raise InstallError(f"no MaskGAN plug-in installed in {location.resources} (no {receipt_path})")
-    receipt = json.loads(receipt_path.read_text())
-    removed = []
-    for path in map(Path, receipt["files"]):
-        if path.is_dir():
-            shutil.rmtree(path)
-        elif path.exists():
-            path.unlink()
-        else:
-            continue
-        removed.append(str(path))
+    receipt = read_receipt(location.pykrita / PLUGIN, location.resources)
+    removed = remove_recorded(receipt)
     if restore_kritarc:
         write_python_setting(Path(receipt["kritarc"]), f"enable_{PLUGIN}", receipt["kritarc_before"])
     return removed

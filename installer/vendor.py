@@ -72,6 +72,12 @@ def pick_wheels(folder: Path) -> list[Path]:
     return wheels
 
 
+def plugin_wheels(folder: Path | None, scratch: Path, python_version: str, platforms: list[str]) -> list[Path]:
+    """The wheels to vendor: those in ``folder`` (pre-downloaded, for offline installs), else downloaded into
+    ``scratch`` for the editor's Python ``python_version`` on ``platforms``."""
+    return pick_wheels(folder) if folder else download_wheels(scratch, python_version, platforms)
+
+
 def fill_vendor(vendor: Path, wheels: list[Path], packages: tuple[str, ...] = ()) -> None:
     """Put the client, the plug-ins' shared package, the label table, ``packages`` (more of this installation's
     packages) and the unpacked ``wheels`` into ``vendor``."""

@@ -45,8 +45,8 @@ def tiny_weights(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def wheels(tmp_path_factory):
     """pyzmq/msgpack/numpy wheels for this Python, downloaded once per session (installer and Krita tests)."""
-    from maskgan_installer.krita_install import download_wheels
     from maskgan_installer.krita_paths import current_python_version, wheel_platform_tags
+    from maskgan_installer.vendor import download_wheels
 
     folder = tmp_path_factory.mktemp("wheels")
     download_wheels(folder, current_python_version(), wheel_platform_tags())

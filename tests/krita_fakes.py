@@ -294,6 +294,11 @@ class FakeSteps:
             cls.started.pop(0).run()
 
 
+def starts_nothing(command, on_line, on_done):
+    """DaemonLink's ``run`` for rigs whose daemon is there from the start: a start would be a test's mistake."""
+    raise AssertionError(f"this rig starts no daemon, yet ran {command}")
+
+
 class FakeWork:
     """The plug-in's request side (Board, DaemonLink, Tasks, Batches), connected to a daemon: by default a
     FakeClient on a FakeClock; ``endpoint``: a real daemon's, with the real client and clock."""
@@ -315,7 +320,7 @@ class FakeWork:
             self.connection, self.daemon, self.clock = Connection(endpoint, FakeTimer()), None, time.monotonic
         self.later = FakeLater(self.clock)
         self.board = Board()
-        self.link = DaemonLink(self.connection, Settings(FakeStore()), self.board, self.later)
+        self.link = DaemonLink(self.connection, Settings(FakeStore()), self.board, self.later, run=starts_nothing)
         self.link.daemon = {"protocol": 1}  # as after a hello
         self.closed = set()  # documents the test closed
         self.tasks = Tasks(

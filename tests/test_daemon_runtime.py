@@ -150,3 +150,20 @@ def test_the_engine_loads_off_the_main_thread_and_its_errors_reach_the_caller():
     assert off_main_thread(lambda: threading.current_thread() is threading.main_thread()) is False
     with pytest.raises(FileNotFoundError, match="no such weights"):
         off_main_thread(lambda: (_ for _ in ()).throw(FileNotFoundError("no such weights")))
+
+
+def test_a_detached_start_that_fails_says_the_daemons_own_error_and_not_an_earlier_starts(tiny_weights, tmp_path):
+    corrupt = tmp_path / "corrupt.safetensors"
+    data = bytearray(tiny_weights.read_bytes())
+    data[-1] ^= 0xFF  # a tensor's last byte: the header and card still read, the tensors' digest no longer holds
+    corrupt.write_bytes(bytes(data))
+    daemon = DaemonProcess(tmp_path / "d", corrupt)
+    out = tmp_path / "d" / "state" / "maskgan" / "daemon.out"
+    out.parent.mkdir(parents=True)
+    out.write_text("maskgan daemon: error: an earlier start's error\nINFO stopping\n")  # the log outlives starts
+    result = subprocess.run([*daemon.command, "--detach"], env=daemon.env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"maskgan daemon: error: the daemon exited at start (2): {corrupt}: the tensors do not match the card's "
+        "tensors_sha256; the file is corrupt or was edited. Export or import it again.\n"
+    )

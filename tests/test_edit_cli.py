@@ -104,7 +104,7 @@ def test_edit_errors_are_one_line(inputs, tiny_weights, capsys):
         "(colour tolerance 24): RGB(128, 128, 128) x19200. Paint masks only with the 19 palette colours" in grey
     )
     missing = error("--mask", str(folder / "nope.png"), "--edited-mask", str(folder / "grey.png"))
-    assert f"no such image file: {folder / 'nope.png'}" in missing
+    assert missing == f"maskgan edit: error: no such file: {folder / 'nope.png'} (--mask); check the paths\n"
     small = error("--mask", str(folder / "photo.mask.png"), "--edited-mask", str(folder / "small.png"))
     assert (
         f"{folder / 'small.png'} is 160x112, but {folder / 'photo.mask.png'} is 160x120; masks must have the same size"
@@ -419,3 +419,44 @@ def test_a_16_bit_grey_png_loads_as_its_greys(tmp_path):
     assert loaded.shape == (16, 16, 3) and loaded.dtype == np.uint8
     assert np.array_equal(loaded[..., 0], np.arange(256, dtype=np.uint8).reshape(16, 16))
     assert np.array_equal(loaded[..., 0], loaded[..., 2])
+
+
+def test_every_missing_input_is_named_with_its_option_in_one_message(inputs, tmp_path, capsys):
+    folder = inputs[0]
+    gone = tmp_path / "gone"
+    edit = ["--image", str(gone / "photo.png"), "--mask", str(gone / "mask.png")]
+    edit += ["--edited-mask", str(folder / "photo.edited.png"), "--output", str(tmp_path / "o.png")]
+    assert main(["edit", *edit]) == 2
+    assert capsys.readouterr().err == (
+        f"maskgan edit: error: no such files: {gone / 'photo.png'} (--image), {gone / 'mask.png'} (--mask); "
+        "check the paths\n"
+    )
+    look = ["--look-reference", str(folder / "photo.png"), "--look-reference-mask", str(gone / "ref.png")]
+    assert main(["variants", *edit, *look]) == 2
+    assert capsys.readouterr().err == (
+        f"maskgan variants: error: no such files: {gone / 'photo.png'} (--image), {gone / 'mask.png'} (--mask), "
+        f"{gone / 'ref.png'} (--look-reference-mask); check the paths\n"
+    )
+    style = ["--mask", str(folder / "photo.mask.png"), "--reference-image", str(gone / "ref.png")]
+    assert main(["style-copy", *style, "--reference-mask", str(gone), "--output", str(tmp_path / "s.png")]) == 2
+    assert capsys.readouterr().err == (
+        f"maskgan style-copy: error: no such files: {gone / 'ref.png'} (--reference-image), {gone} "
+        "(--reference-mask); check the paths\n"
+    )
+    assert (
+        main(
+            [
+                "interpolate",
+                "--mask-a",
+                str(gone / "a.png"),
+                "--mask-b",
+                str(folder / "photo.mask.png"),
+                "--output",
+                str(tmp_path / "m.png"),
+            ]
+        )
+        == 2
+    )
+    assert capsys.readouterr().err == (
+        f"maskgan interpolate: error: no such file: {gone / 'a.png'} (--mask-a); check the paths\n"
+    )

@@ -7,7 +7,7 @@ import pytest
 from daemon_process import DaemonProcess
 
 from maskgan_client import Client, DaemonError
-from maskgan_client.client import PING_TIMEOUT, Event
+from maskgan_client.client import PING_INTERVAL, PING_TIMEOUT, Event
 from maskgan_gimp import batch
 from maskgan_gimp.daemon_link import Daemon, DaemonDown
 from maskgan_plugin_common.errors import PluginError
@@ -160,7 +160,7 @@ def test_a_daemon_that_stops_answering_ends_the_batch_in_the_plug_ins_words():
         "Batch: no MaskGAN daemon answered at ipc://scripted. Start it with `maskgan daemon start` (in the "
         "environment where maskgan is installed), then run the filter again"
     )
-    assert clock.now - 100.0 <= batch.PING_INTERVAL + PING_TIMEOUT + 1  # given up at the unanswered ping
+    assert clock.now - 100.0 <= PING_INTERVAL + PING_TIMEOUT + 1  # given up at the unanswered ping
 
 
 def test_a_real_daemon_with_a_short_queue_takes_the_whole_batch(tmp_path):

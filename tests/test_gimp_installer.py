@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from maskgan_cli.main import main
-from maskgan_installer.gimp_install import PLUGIN, RECEIPT, GimpInstallPlan, install, uninstall
+from maskgan_installer.gimp_install import PLUGIN, GimpInstallPlan, install, uninstall
 from maskgan_installer.gimp_paths import detect_gimp_python_version, find_gimp_profile
 from maskgan_installer.krita_paths import current_python_version, wheel_platform_tags
+from maskgan_installer.receipt import RECEIPT
 from maskgan_installer.vendor import InstallError
 
 
@@ -84,7 +85,7 @@ def test_cli_installs_for_another_platform_with_its_python(profile, wheels, monk
         asked.append((python_version, platforms))
         return sorted(wheels.glob("*.whl"))  # this machine's: only what was asked for matters here
 
-    monkeypatch.setattr("maskgan_installer.gimp_install.download_wheels", download)
+    monkeypatch.setattr("maskgan_installer.vendor.download_wheels", download)
     args = ["--gimp-dir", str(profile), "--platform", platform, "--python-version", "3.12"]
     assert main(["install", "gimp", *args]) == 0
     ((version, platforms),) = asked

@@ -19,17 +19,19 @@ HELLO = {
 
 
 class FakeLauncher:
-    """daemon_launch's two functions: records each start instead of running it."""
+    """daemon_launch's start command, and the link's ``run``: records each start instead of running it."""
 
     def __init__(self):
-        self.launched = []
+        self.launched, self.ends = [], []
 
     @staticmethod
     def start_command(endpoint, precision):
         return ["maskgan", "daemon", "start", "--detach", "--precision", precision, "--endpoint", endpoint]
 
-    def launch(self, command):
+    def run(self, command, on_line, on_done):
+        """The start command runs until the test ends it: ``ends[i](exit_code, stdout, stderr_lines)``."""
         self.launched.append(command)
+        self.ends.append(on_done)
 
 
 def make_link(auto_start=False):
@@ -37,7 +39,7 @@ def make_link(auto_start=False):
     settings = Settings(FakeStore())
     settings.endpoint, settings.auto_start = "ipc:///fake.sock", auto_start
     launcher, later = FakeLauncher(), FakeLater(clock)
-    link = DaemonLink(connection, settings, Board(), later, launcher)
+    link = DaemonLink(connection, settings, Board(), later, launcher.run, launcher)
     return link, connection, daemon, clock, launcher, later
 
 
@@ -132,3 +134,36 @@ def test_the_precision_note_compares_the_setting_with_the_connected_daemon():
     link.set_precision("bf16")
     link.daemon = None
     assert link.precision_note() == ""  # no daemon connected: nothing to compare
+
+
+def test_a_start_that_fails_says_the_daemons_error_at_once_and_stops_waiting():
+    link, connection, daemon, clock, launcher, later = make_link(auto_start=True)
+    link.start()
+    heard = []
+    link.start(on_failed=heard.append)  # the second start's failure goes to its caller too
+    error = "the daemon exited at start (2): /w/broken.safetensors: the tensors do not match the card's tensors_sha256"
+    launcher.ends[1](2, "", [f"maskgan daemon: error: {error}"])
+    assert heard == [error] and not link.starting and link.daemon is None
+    assert link.board.message == f"The daemon did not start: {error}" and link.board.message_detail == error
+    assert link.connection_text == "Not connected: no MaskGAN daemon answers"
+    assert link.connection_detail == f"the daemon did not start: {error}"
+    hellos = len(daemon.sent)
+    clock.now += 1.0
+    later.run_due()  # the retry that was due: no hello, the start is over
+    assert len(daemon.sent) == hellos
+    link.connect()
+    clock.now += 3.1
+    connection.tick()
+    assert len(launcher.launched) == 2  # auto-start does not try the failing start again
+
+
+def test_a_start_that_fails_because_another_daemon_answers_leaves_that_one_connected_but_not_as_its_own():
+    link, connection, daemon, clock, launcher, later = make_link()
+    link.start()
+    clock.now += 1.0
+    later.run_due()
+    daemon.answer(last_hello(daemon), "result", result=HELLO)  # the one already running answers
+    connection.tick()
+    launcher.ends[0](2, "", ["maskgan daemon: error: another MaskGAN daemon (pid 7) is listening"])
+    assert link.daemon == HELLO and not link.started_here  # so the weights chooser never restarts it
+    assert link.board.message == "The daemon did not start: another MaskGAN daemon (pid 7) is listening"

@@ -11,7 +11,7 @@ from maskgan_client import PROTOCOL_VERSION
 from maskgan_krita.board import Board
 from maskgan_krita.daemon_link import START_RETRY_MS, STOP_POLL_MS, STOP_TRIES, DaemonLink
 from maskgan_krita.settings import Settings
-from maskgan_krita.weights_choice import EDITING, PARSER, RESTART, switched
+from maskgan_krita.weights_choice import EDITING, PARSER, RESTART, START, cannot_load, switched
 from maskgan_krita.weights_chooser import IDLE_POLL_MS, WeightsChooser
 from maskgan_plugin_common.errors import PluginError
 
@@ -59,10 +59,10 @@ class FakeProcess:
 
 
 class FakeLauncher:
-    """daemon_launch: daemon.json names /py; starts are recorded, not run."""
+    """daemon_launch: daemon.json names /py; and the link's ``run``: each start command is a FakeProcess."""
 
     def __init__(self):
-        self.launched = []
+        self.launched, self.starts = [], []
 
     @staticmethod
     def start_command(endpoint, precision):
@@ -72,8 +72,10 @@ class FakeLauncher:
     def cli_command(arguments):
         return ["/py", "-m", "maskgan_cli", *arguments]
 
-    def launch(self, command):
+    def run(self, command, on_line, on_done):
         self.launched.append(command)
+        self.starts.append(FakeProcess(command, on_line, on_done))
+        return self.starts[-1]
 
 
 class Setup:
@@ -83,7 +85,7 @@ class Setup:
         self.launcher = FakeLauncher()
         self.board = Board()
         settings = Settings(FakeStore())
-        self.link = DaemonLink(self.connection, settings, self.board, self.later, self.launcher)
+        self.link = DaemonLink(self.connection, settings, self.board, self.later, self.launcher.run, self.launcher)
         self.processes = []
         self.busy = False
         self.chooser = WeightsChooser(
@@ -275,3 +277,59 @@ def test_a_daemon_this_docker_did_not_start_is_never_restarted():
     s.connect_to_started_daemon()
     s.link.not_connected("the daemon stopped answering; start it again from the docker")
     assert not s.link.started_here  # whatever answers next may be another daemon
+
+
+def test_a_restart_with_weights_the_daemon_cannot_load_says_its_error_and_the_previous_choice_starts_it_again():
+    s = Setup()
+    s.connect_to_started_daemon()
+    broken = (("broken", EDITING, DEMO["name"]),)  # its card reads; its tensors were damaged since
+    s.chooser.refresh()
+    s.running().end(0, listing(extra=INSTALLED + broken))
+    s.chooser.choose(EDITING, "broken")
+    s.running().end(0)
+    s.running().end(0, listing(weights="broken", extra=INSTALLED + broken))
+    s.answer_last("shutdown", result={"stopping": True})
+    s.no_answer(0.6)
+    assert len(s.launcher.starts) == 2  # the restart's start command runs
+    error = (
+        "the daemon exited at start (2): /data/maskgan/weights/broken.safetensors: the tensors do not match "
+        "the card's tensors_sha256; the file is corrupt or was edited. Export or import it again."
+    )
+    s.launcher.starts[1].end(2, "", [f"maskgan daemon: error: {error}"])  # at once, not after a minute of hellos
+    assert s.chooser.status == cannot_load(EDITING, "broken", error)
+    assert s.chooser.status.startswith(f"The daemon could not start with the editing weights broken: {error}. ")
+    assert "Choose other editing weights here (demo always loads)" in s.chooser.status
+    assert "`maskgan weights use demo`" in s.chooser.status
+    assert s.board.message == f"The daemon did not start: {error}"
+    assert s.link.daemon is None and not s.link.restarting and not s.link.starting
+    assert s.chooser.why_not() is None  # the tab can choose again
+    assert [bundle.name for bundle in s.chooser.listing.of_kind(EDITING)] == ["demo", "official", "broken"]
+
+    s.chooser.choose(EDITING, "demo")  # back: the daemon starts again, with the weights that load
+    assert s.running().command[-3:] == ["weights", "use", "demo"]
+    s.running().end(0)
+    s.running().end(0, listing(weights="demo", extra=INSTALLED + broken))
+    assert s.chooser.status == switched(EDITING, "demo", START, "ipc:///fake.sock")
+    assert len(s.launcher.starts) == 3
+    s.wait(START_RETRY_MS)
+    s.answer_last("hello", result=hello(DEMO))
+    assert s.link.started_here and s.link.connection_text.endswith(DEMO["name"])
+
+
+def test_after_a_start_that_failed_and_one_that_worked_a_switch_restarts_as_usual():
+    s = Setup()
+    s.connect_to_started_daemon()
+    s.listed()
+    s.chooser.choose(EDITING, "official")
+    s.running().end(0)
+    s.running().end(0, listing(weights="official", extra=INSTALLED))
+    s.answer_last("shutdown", result={"stopping": True})
+    s.no_answer(0.6)
+    s.launcher.starts[1].end(2, "", ["maskgan daemon: error: cannot load it"])
+    s.link.start()  # Start daemon, by hand, after `maskgan weights use demo` in a terminal
+    s.wait(START_RETRY_MS)
+    s.answer_last("hello", result=hello(DEMO))
+    s.chooser.choose(EDITING, "official")
+    s.running().end(0)
+    s.running().end(0, listing(weights="official", extra=INSTALLED))
+    assert s.chooser.status == switched(EDITING, "official", RESTART, "ipc:///fake.sock")

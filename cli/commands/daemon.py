@@ -11,6 +11,8 @@ from pathlib import Path
 from maskgan_cli.errors import CommandError
 from maskgan_cli.options import device_option, precision_option, ranged
 
+ERROR_MARK = "maskgan daemon: error: "  # how maskgan_cli.main prints a CommandError of `maskgan daemon start`
+
 
 def add_commands(subparsers) -> None:
     daemon = subparsers.add_parser("daemon", help="run the local MaskGAN daemon that editor plug-ins talk to")
@@ -128,7 +130,9 @@ def _start_detached(args, endpoint: str) -> int:
     command += ["--parser", args.parser] + (
         ["--parser-weights", str(args.parser_weights)] if args.parser_weights else []
     )
-    log = open(runtime.state_dir() / "daemon.out", "ab")
+    out = runtime.state_dir() / "daemon.out"
+    log = open(out, "ab")
+    written_before = log.tell()  # the file gathers every start's output: this start's begins here
     process = subprocess.Popen(
         command,
         stdout=log,
@@ -141,8 +145,9 @@ def _start_detached(args, endpoint: str) -> int:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             if process.poll() is not None:
-                tail = (runtime.state_dir() / "daemon.out").read_text(errors="replace").strip().splitlines()[-3:]
-                raise CommandError(f"the daemon exited at start ({process.returncode}): {' / '.join(tail)}")
+                raise CommandError(
+                    f"the daemon exited at start ({process.returncode}): {_why_it_exited(out, written_before)}"
+                )
             try:
                 hello = client.hello(timeout=1.0)
                 print(
@@ -155,6 +160,16 @@ def _start_detached(args, endpoint: str) -> int:
     raise CommandError(
         f"the daemon (pid {process.pid}) did not answer on {endpoint} within 120 s; see `maskgan daemon logs`"
     )
+
+
+def _why_it_exited(out: Path, offset: int) -> str:
+    """What a daemon that failed to start wrote to ``out`` from ``offset`` on: its error in its own words (the
+    StartError the foreground start printed), else the last lines it wrote."""
+    with open(out, "rb") as log:
+        log.seek(offset)
+        lines = log.read().decode("utf-8", "replace").strip().splitlines()
+    errors = [line.split(ERROR_MARK, 1)[1] for line in lines if ERROR_MARK in line]
+    return errors[-1] if errors else " / ".join(lines[-3:]) or "it wrote nothing"
 
 
 def _status(args) -> int:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from maskgan_cli.options import protocol_option
-from maskgan_cli.photo_files import check_outputs, numbered, read_mask, write_png
+from maskgan_cli.photo_files import check_outputs, numbered, read_mask, require_inputs, write_png
 from maskgan_cli.run_request import in_process, model_options, through_daemon
 from maskgan_client.protocol import STEPS
 
@@ -24,6 +24,7 @@ def add_commands(subparsers) -> None:
 def _interpolate(args) -> int:
     from maskgan.labels import label_to_color
 
+    require_inputs(("--mask-a", args.mask_a), ("--mask-b", args.mask_b))
     mask_a, mask_b = read_mask(args.mask_a), read_mask(args.mask_b)
     outputs = numbered(args.output, args.steps)
     check_outputs(*outputs)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from maskgan_cli.photo_files import check_outputs, read_mask, read_photo, write_png
+from maskgan_cli.photo_files import check_outputs, read_mask, read_photo, require_inputs, write_png
 from maskgan_cli.run_request import in_process, model_options, through_daemon
 
 
@@ -20,6 +20,9 @@ def add_commands(subparsers) -> None:
 
 def _style_copy(args) -> int:
     check_outputs(args.output)
+    require_inputs(
+        ("--mask", args.mask), ("--reference-image", args.reference_image), ("--reference-mask", args.reference_mask)
+    )
     target = read_mask(args.mask)
     reference_mask = read_mask(args.reference_mask)
     reference = read_photo(args.reference_image, reference_mask.shape)

@@ -79,6 +79,24 @@ def test_importing_the_official_parser_makes_the_daemon_and_parse_face_use_it(we
         shutil.copy2(shot, DOCS / SCREENSHOT)
 
 
+def test_weights_the_restarted_daemon_cannot_load_are_named_with_its_error_and_the_tab_stays_usable(weights_session):
+    values = weights_session.check("check_weights_the_daemon_cannot_load_are_named_with_its_error")
+    error = (
+        "the tensors do not match the card's tensors_sha256; the file is corrupt or was edited. "
+        "Export or import it again."
+    )
+    status = values["broken_status"]
+    assert status.startswith("The daemon could not start with the editing weights broken: the daemon exited at start")
+    assert f"broken.safetensors: {error}. Choose other editing weights here (demo always loads)" in status
+    assert status.endswith("from a terminal: `maskgan weights use demo`.")
+    assert values["broken_message"].startswith("The daemon did not start: ") and error in values["broken_message"]
+    assert values["broken_connection"] == "Not connected: no MaskGAN daemon answers"
+    assert 'weights = "broken"' in values["broken_settings"]  # still chosen: the message says the way back
+    assert values["broken_box_enabled"] is True
+    assert values["broken_entries"] == ["demo", "broken", "official", "Import official weights…"]
+    assert values["broken_start_visible"] is True
+
+
 def test_the_demo_weights_and_the_landmark_parser_can_be_chosen_again(weights_session):
     values = weights_session.check("check_choosing_the_demo_weights_and_landmarks_goes_back")
     assert values["demo_again_connection"].endswith(f", {values['demo_model']}; parser official-parser")

@@ -6,9 +6,9 @@ send what the queue allows (``prepare`` reads an image into a request), poll the
 daemon's answers, add each result as it comes (``add``), and show the queue's progress.
 A ``busy`` answer puts its image back in line (read again when it goes out again),
 with fewer in flight for a while; an image that cannot be read, or whose request
-fails, ends FAILED with its reason and the others go on. While requests run, a
-``status`` ping goes out every PING_INTERVAL: one unanswered for PING_TIMEOUT means
-the daemon is gone (or stalled), which ends the batch with the plug-in's words for it.
+fails, ends FAILED with its reason and the others go on. While requests run, the
+daemon is pinged (maskgan_client.liveness): a daemon gone (or stalled) ends the batch
+with the plug-in's words for it.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from __future__ import annotations
 import time
 
 from maskgan_client import DaemonUnavailable
-from maskgan_client.client import PING_INTERVAL, PING_TIMEOUT, Reply
+from maskgan_client.client import Reply
+from maskgan_client.liveness import Liveness
 from maskgan_plugin_common.errors import PluginError
 from maskgan_plugin_common.jobs import DONE, FAILED, RUNNING, Batch, Item
 
@@ -29,7 +30,7 @@ def run(daemon, batch: Batch, prepare, add, progress, clock=time.monotonic) -> N
     DaemonDown, after failing the items left, when the daemon stops answering."""
     client = daemon.client
     running: dict[str, Item] = {}
-    ping, ping_sent = None, clock()
+    liveness = Liveness(client, clock())
     while not batch.over:
         for item in batch.start_next(clock()):
             try:
@@ -39,17 +40,16 @@ def run(daemon, batch: Batch, prepare, add, progress, clock=time.monotonic) -> N
         if batch.over:
             break
         now = clock()
-        if running and ping is None and now - ping_sent >= PING_INTERVAL:
-            ping, ping_sent = client.submit("status"), now
-        if ping is not None and now - ping_sent > PING_TIMEOUT:
+        try:
+            liveness.check(bool(running), now)
+        except DaemonUnavailable as gone:
             reason = "not finished: the daemon stopped answering"
             for item in [*batch.stop(FAILED, reason), *running.values()]:
                 batch.finish(item, FAILED, reason)
-            raise daemon.down_or_stalled(batch.title, DaemonUnavailable(client.endpoint, PING_TIMEOUT))
+            raise daemon.down_or_stalled(batch.title, gone) from None
         wait = batch.flow.wait(now) if not running else 0.0  # nothing out: only a busy pause to wait out
         for event in client.poll(max(1, min(POLL_MS, round(wait * 1000)) if wait else POLL_MS)):
-            if event.request_id == ping:
-                ping, ping_sent = None, clock()
+            if liveness.answered(event, clock()):
                 continue
             item = running.get(event.request_id)
             if item is None:

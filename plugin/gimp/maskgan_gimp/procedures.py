@@ -77,6 +77,11 @@ def _look_args(procedure) -> None:
     procedure.add_int_argument(
         "feather", "Feather", "Soft edge of the pasted-back edit, pixels", *FEATHER.range, FEATHER.default, READWRITE
     )
+    _tolerance_arg(procedure)
+
+
+def _tolerance_arg(procedure) -> None:
+    """The masks' colour tolerance: every procedure that reads painted masks takes it (after its own arguments)."""
     procedure.add_int_argument(
         "colour-tolerance",
         "Colour tolerance",
@@ -100,14 +105,7 @@ def _declare(procedure, name: str) -> None:
         )
     elif name == "style-copy":
         procedure.add_image_argument("reference", "Reference", "Another open image with MaskGAN masks", True, READWRITE)
-        procedure.add_int_argument(
-            "colour-tolerance",
-            "Colour tolerance",
-            "How far a painted colour may be from a palette colour and still count as it",
-            *TOLERANCE_RANGE,
-            round(labels().DEFAULT_COLOR_TOLERANCE),
-            READWRITE,
-        )
+        _tolerance_arg(procedure)
     else:
         _look_args(procedure)
         if name == "apply-edit":

@@ -47,7 +47,7 @@ class Controller(QObject):
         poll.setInterval(POLL_MS)
         self.connection = Connection(self.settings.endpoint, poll)
         poll.timeout.connect(guarded()(self.connection.tick))
-        self.link = DaemonLink(self.connection, self.settings, self.board, QTimer.singleShot)
+        self.link = DaemonLink(self.connection, self.settings, self.board, QTimer.singleShot, self._run_cli)
         self.photos = MaskPhotos(self.settings)
         self.tasks = Tasks(
             self.connection,
@@ -63,10 +63,13 @@ class Controller(QObject):
         self.weights = WeightsChooser(
             self.link,
             self.board,
-            lambda command, on_line, on_done: cli_process.run(command, on_line, on_done, parent=self),
+            self._run_cli,
             QTimer.singleShot,
             busy=lambda: self.batches.busy,
         )
+
+    def _run_cli(self, command, on_line, on_done):
+        return cli_process.run(command, on_line, on_done, parent=self)
 
     def _run_steps(self, generator, on_done, on_error, alive):
         return Steps(generator, on_done, on_error, alive, parent=self)

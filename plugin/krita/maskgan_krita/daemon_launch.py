@@ -10,7 +10,6 @@ same command without its ``daemon`` runs any other `maskgan` command (the weight
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 from maskgan_plugin_common.errors import PluginError
@@ -46,17 +45,3 @@ def cli_command(arguments: list[str], config: Path = CONFIG) -> list[str]:
             '(it should be [python, "-m", "maskgan_cli", "daemon"]); run `maskgan install krita` again'
         )
     return command[:-1] + arguments
-
-
-def launch(command: list[str]) -> None:
-    """Start the command in its own session and return at once (the UI never waits for it)."""
-    try:
-        subprocess.Popen(
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-    except OSError as error:
-        raise PluginError(f"cannot start the daemon with {' '.join(command)}: {error}") from error

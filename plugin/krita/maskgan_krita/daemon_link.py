@@ -5,7 +5,10 @@
 says so, and with the Auto-start setting a daemon is started, once per endpoint and
 session (one that cannot start is not started again on every reconnect). After a
 start, hello is tried again every START_RETRY_MS, START_TRIES times, while the daemon
-loads its weights.
+loads its weights. The start command (`maskgan daemon start --detach`) runs as a child
+process that ends once the daemon answers, or at once with the daemon's own error when it
+cannot start (weights it cannot load, another daemon at the endpoint): then the waiting
+ends and the message line says that error.
 
 A daemon this session started (``started_here``) can be restarted after the weights
 chooser picked other weights: ``restart`` asks it to shut down, says hello every
@@ -13,7 +16,8 @@ STOP_POLL_MS until none answers (its socket and lock are gone), then starts one 
 Start daemon does, which loads the new choice from the settings file.
 
 No Qt here: ``later(ms, function)`` is the event loop's timer (QTimer.singleShot in
-Krita), ``launcher`` has daemon_launch's ``start_command`` and ``launch``.
+Krita), ``run(command, on_line, on_done)`` runs a child process (cli_process.run in Krita),
+``launcher`` has daemon_launch's ``start_command``.
 """
 
 from __future__ import annotations
@@ -33,9 +37,9 @@ STOP_HELLO_TIMEOUT = 0.5  # a stopping daemon's socket closes within its poll in
 
 
 class DaemonLink:
-    def __init__(self, connection, settings, board, later, launcher=daemon_launch):
+    def __init__(self, connection, settings, board, later, run, launcher=daemon_launch):
         self.connection, self.settings, self.board = connection, settings, board
-        self._later, self._launcher = later, launcher
+        self._later, self._run, self._launcher = later, run, launcher
         self.daemon: dict | None = None  # the hello result while connected
         self.connection_text = "Not connected"
         self.connection_detail = ""  # the full reason, for the connection line's tooltip
@@ -44,6 +48,7 @@ class DaemonLink:
         self.started_here = False  # the connected daemon is one this session started (so it may restart it)
         self.restarting = False  # between a restart's shutdown and the new daemon's start
         self._stop_tries = 0  # hellos a stopping daemon answered
+        self._on_restart_failed = lambda why: None  # what the restart's caller does when the new daemon fails
 
     @property
     def starting(self) -> bool:
@@ -82,7 +87,7 @@ class DaemonLink:
         self.daemon, self.started_here = None, False
         if 0 < self._start_tries < START_TRIES:  # a daemon we started is still loading
             self._start_tries += 1
-            self._later(START_RETRY_MS, self.connect)
+            self._later(START_RETRY_MS, self._hello_while_starting)
             return
         self._start_tries = 0
         self.not_connected(error.message)
@@ -99,19 +104,39 @@ class DaemonLink:
         self.connection_detail = why
         self.board.changed()
 
-    def start(self) -> None:
-        """Start a daemon with the command the installer recorded, then say hello until it answers."""
+    def start(self, on_failed=lambda why: None) -> None:
+        """Start a daemon with the command the installer recorded, then say hello until it answers. When the
+        start command fails, the message line says its error and ``on_failed(why)`` hears it too."""
         command = self._launcher.start_command(self.settings.endpoint, self.settings.precision)
-        self._launcher.launch(command)
+        self._auto_started.add(self.connection.endpoint)  # a start that fails is not repeated by auto-start
+        self._run(command, lambda line: None, guarded(self.board.say)(lambda *end: self._start_ended(on_failed, *end)))
         self._start_tries = 1
         self.board.say("Starting the daemon…", "Started with: " + " ".join(command))
-        self._later(START_RETRY_MS, self.connect)
+        self._later(START_RETRY_MS, self._hello_while_starting)
 
-    def restart(self) -> None:
-        """Stop the daemon this session started and start a new one (which loads the weights chosen since)."""
+    def _hello_while_starting(self) -> None:
+        if self._start_tries:  # not when the start failed meanwhile (or the daemon answered)
+            self.connect()
+
+    def _start_ended(self, on_failed, exit_code, stdout, stderr_lines) -> None:
+        """The start command ended: with 0 the daemon answers (the hellos connect); else its error says why not."""
+        if exit_code == 0:
+            return
+        why = weights_choice.cli_failure(exit_code, stderr_lines)
+        self._start_tries = 0
+        self.started_here = False  # a daemon that answers here anyway (one already ran) is not this docker's
+        if self.daemon is None:
+            self.not_connected(f"the daemon did not start: {why}")
+        self.board.say(f"The daemon did not start: {why}", why)
+        on_failed(why)
+
+    def restart(self, on_failed=lambda why: None) -> None:
+        """Stop the daemon this session started and start a new one (which loads the weights chosen since);
+        ``on_failed(why)`` when the new one cannot start."""
         if not self.started_here:
             raise PluginError("this docker did not start the connected daemon: restart it with `maskgan daemon stop`")
         self.daemon, self.started_here, self.restarting, self._stop_tries = None, False, True, 0
+        self._on_restart_failed = on_failed
         self.connection_text = "Restarting the daemon…"
         self.board.changed()
         self.connection.submit("shutdown", on_result=self._wait_until_stopped, on_error=self._wait_until_stopped)
@@ -133,7 +158,7 @@ class DaemonLink:
 
     def _stopped(self, _error) -> None:
         self.restarting = False
-        guarded(self.board.say)(self.start)()
+        guarded(self.board.say)(self.start)(self._on_restart_failed)
 
     def require(self) -> None:
         """PluginError when no daemon is connected (and a hello, so that the next click works once one answers)."""

@@ -29,6 +29,8 @@ CLI_ERROR = re.compile(r"^maskgan [\w-]+: error: ")  # how the CLI prints a fail
 RESTART = "restart"  # the connected daemon is one this docker started: stop it and start it again
 ASK = "ask"  # the connected daemon was started elsewhere: the user restarts it
 NEXT_START = "next start"  # no daemon answers: the next start loads the new choice
+START = "start"  # no daemon answers because this docker's start with the last choice failed: start one with this
+FALLBACK = {EDITING: "demo", PARSER: "landmarks"}  # the choices that always load: shipped in the package
 
 
 @dataclass(frozen=True)
@@ -114,10 +116,11 @@ def import_arguments(kind: str, path: str) -> list[str]:
     return ["weights", IMPORT_COMMANDS[kind], path, "--use"]
 
 
-def after_switch(connected: bool, started_here: bool) -> str:
-    """What to do with the daemon once the settings file chose other weights: RESTART, ASK or NEXT_START."""
+def after_switch(connected: bool, started_here: bool, start_failed: bool = False) -> str:
+    """What to do with the daemon once the settings file chose other weights: RESTART, ASK, START or NEXT_START
+    (``start_failed``: this docker's last start, with the choice before, did not start a daemon)."""
     if not connected:
-        return NEXT_START
+        return START if start_failed else NEXT_START
     return RESTART if started_here else ASK
 
 
@@ -131,7 +134,20 @@ def switched(kind: str, name: str, plan: str, endpoint: str) -> str:
             f"{what} from the daemon's next start. The daemon at {endpoint} was not started by this docker: "
             f"restart it (`maskgan daemon stop`, then Start daemon or `maskgan daemon start`) so that it loads {name}."
         )
+    if plan == START:
+        return f"{what}: the daemon starts with it (the connection line names what it runs)."
     return f"{what}: the next daemon start loads {name} (Start daemon)."
+
+
+def cannot_load(kind: str, name: str, why: str) -> str:
+    """What the docker says when the daemon did not start with ``name`` as its ``kind``: the daemon's own
+    error, and the way back (the settings file still chooses ``name``, so every start would fail the same)."""
+    fallback = FALLBACK[kind]
+    return (
+        f"The daemon could not start with the {kind} {name}: {why}. Choose other {kind} here ({fallback} "
+        f"always loads): the daemon then starts with them. Every start loads {name} until then; from a "
+        f"terminal: `maskgan weights use {fallback}`."
+    )
 
 
 def parser_named(hello: dict) -> str:

@@ -9,7 +9,8 @@ it). Both write the settings file that `maskgan daemon start` reads, so the choi
 outlives Krita. Then the listing is read again (`weights list --json`) and the daemon
 follows (weights_choice.after_switch): one this session started is restarted (once
 no request runs), one started elsewhere is left to the user, and with none the next
-start loads the choice.
+start loads the choice. When the restarted daemon cannot load the choice, the tab says the
+daemon's error and the way back; the next choice then starts the daemon again.
 
 No Qt here: ``run(command, on_line, on_done)`` starts the command and returns something
 with ``cancel()``; ``on_line(line)`` hears each stderr line as it comes, ``on_done(exit_code,
@@ -27,8 +28,10 @@ from . import daemon_launch
 from .guard import guarded
 from .weights_choice import (
     RESTART,
+    START,
     Listing,
     after_switch,
+    cannot_load,
     cli_failure,
     import_arguments,
     parse_listing,
@@ -50,6 +53,7 @@ class WeightsChooser:
         self.progress: float | None = None  # 0..1 while an import runs
         self._process = None  # the command running now (one at a time)
         self._cancelled = False
+        self._start_failed = False  # the daemon this tab (re)started could not load the choice (none answers)
 
     @property
     def running(self) -> bool:
@@ -145,16 +149,29 @@ class WeightsChooser:
         chosen = self.listing.in_use(kind) if self.listing else None
         if chosen is None:
             return
-        plan = after_switch(self.link.daemon is not None, self.link.started_here)
+        plan = after_switch(self.link.daemon is not None, self.link.started_here, self._start_failed)
+        self._start_failed = False
         self.say(switched(kind, chosen.name, plan, self.link.connection.endpoint))
         if plan == RESTART:
-            self._restart_when_idle()
+            self._restart_when_idle(kind, chosen.name)
+        elif plan == START:
+            guarded(self.say)(self.link.start)(self._could_not_load(kind, chosen.name))
 
-    def _restart_when_idle(self) -> None:
+    def _restart_when_idle(self, kind: str, name: str) -> None:
         """Restart the daemon once no request runs (a restart would fail them); not if it went meanwhile."""
         if not self.link.started_here:
             return  # it stopped or another answers now: the next start loads the choice
         if self._busy():
-            self._later(IDLE_POLL_MS, self._restart_when_idle)
+            self._later(IDLE_POLL_MS, lambda: self._restart_when_idle(kind, name))
             return
-        guarded(self.say)(self.link.restart)()
+        guarded(self.say)(self.link.restart)(self._could_not_load(kind, name))
+
+    def _could_not_load(self, kind: str, name: str):
+        """What happens when the daemon does not start with ``name``: the tab says why and the way back, and
+        the next choice starts the daemon (nothing else would: it was this tab that stopped the last one)."""
+
+        def failed(why: str) -> None:
+            self._start_failed = True
+            self.say(cannot_load(kind, name, why))
+
+        return failed

@@ -173,6 +173,34 @@ def check_importing_the_official_parser_makes_parse_face_use_it(ctx):
     ctx.values["parse_message"] = dock.message.text()
 
 
+def check_weights_the_daemon_cannot_load_are_named_with_its_error(ctx):
+    """A bundle whose card reads but whose tensors were damaged since (`maskgan weights use` takes it, the daemon
+    refuses it): the restart ends at once with the daemon's own error, and the tab can choose again."""
+    dock = docker(ctx)
+    official = WEIGHTS_FOLDER / "official.safetensors"
+    damaged = bytearray(official.read_bytes())
+    damaged[-1] ^= 0xFF  # the last tensor's last byte: the tensors' digest no longer holds
+    (WEIGHTS_FOLDER / "broken.safetensors").write_bytes(bytes(damaged))
+    chooser, link = dock.controller.weights, dock.controller.link
+    yield from wait_for(lambda: chooser.why_not() is None, "the chooser", CLI_S)
+    chooser.refresh()  # the tab lists the folder again when shown; here it is shown already
+    yield from wait_for(lambda: not chooser.running, "the listing", CLI_S)
+    dock.refresh()
+    pick(dock.weights_boxes[EDITING], "broken")
+    yield from wait_for(lambda: link.restarting, "the restart", CLI_S)
+    yield from wait_for(
+        lambda: not (link.restarting or link.starting or chooser.running), "the failed start", CLI_S + START_S
+    )
+    dock.refresh()
+    ctx.values["broken_status"] = dock.weights_status.text()
+    ctx.values["broken_message"] = dock.message.text()
+    ctx.values["broken_connection"] = dock.connection_label.text()
+    ctx.values["broken_settings"] = SETTINGS.read_text()
+    ctx.values["broken_box_enabled"] = dock.weights_boxes[EDITING].isEnabled()
+    ctx.values["broken_entries"] = entries(dock.weights_boxes[EDITING])
+    ctx.values["broken_start_visible"] = dock.start_button.isVisible()
+
+
 def check_choosing_the_demo_weights_and_landmarks_goes_back(ctx):
     dock = docker(ctx)
     yield from wait_for(lambda: dock.controller.weights.why_not() is None, "the chooser", CLI_S)
@@ -200,5 +228,6 @@ checks = [
     check_cancel_stops_an_import,
     check_importing_official_weights_restarts_the_daemon_with_them,
     check_importing_the_official_parser_makes_parse_face_use_it,
+    check_weights_the_daemon_cannot_load_are_named_with_its_error,
     check_choosing_the_demo_weights_and_landmarks_goes_back,
 ]
