@@ -143,8 +143,6 @@ def test_a_daemon_paused_briefly_still_answers_a_waiting_call(tiny_weights, tmp_
 
 def test_the_engine_loads_off_the_main_thread_and_its_errors_reach_the_caller():
     """serve.py loads the Editor so: torch work on the main thread would leave an OpenMP pool beside the worker's."""
-    import threading
-
     from maskgan_daemon.serve import off_main_thread
 
     assert off_main_thread(lambda: threading.current_thread() is threading.main_thread()) is False
