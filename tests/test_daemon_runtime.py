@@ -3,6 +3,7 @@
 import os
 import stat
 import subprocess
+import threading
 
 import pytest
 from daemon_process import DaemonProcess
