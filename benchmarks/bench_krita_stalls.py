@@ -10,12 +10,17 @@ benchmarks/krita_stalls/:
   0.1 s, the plug-in's steps (steps.Steps) and Krita calls (Node/Document methods,
   timed by wrapping them) that ran during it;
 * ``calls``: times Krita's own Node.addChildNode (an empty layer, a face-sized one, a
-  group filled outside the document, a hidden group), Node.remove, setBlendingMode and
-  Document.refreshProjection on that document, each with the longest heartbeat gap it
-  caused (the call and the redraw after it).
+  group filled outside the document, a hidden group), Krita's own Layer > New > Add Paint
+  Layer action, a layer put into a group with setChildNodes (no undo entry) and shown with
+  setBlendingMode, Node.remove, setBlendingMode and Document.refreshProjection on that
+  document, each with the longest heartbeat gap it caused (the call and the redraw after it).
+
+``--canvas qpainter`` starts Krita with its OpenGL canvas off (kritadisplayrc
+``OpenGLRenderer=none``); under Xvfb the default OpenGL canvas runs on Mesa's software
+renderer (llvmpipe), where uploading a redrawn image's textures is what stalls.
 
   flock /work/wt/suite.lock .venv/bin/python benchmarks/bench_krita_stalls.py [--scenario actions|calls]
-      [--size 4000x6000] [--runs 3]
+      [--size 4000x6000] [--runs 3] [--canvas opengl|qpainter]
 
 Wall-clock figures from a shared machine: compare runs made at the same time, and
 read the load (printed) alongside.
@@ -53,6 +58,7 @@ def main() -> None:
     parser.add_argument("--scenario", choices=("actions", "calls"), default="actions")
     parser.add_argument("--size", default="4000x6000", help="the photo's HEIGHTxWIDTH")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--canvas", choices=("opengl", "qpainter"), default="opengl", help="Krita's canvas")
     options = parser.parse_args()
     size = tuple(int(v) for v in options.size.split("x"))
 
@@ -73,6 +79,9 @@ def main() -> None:
     profile = build_template_profile(root / "template").copy_to(root / "profile")
     location = KritaLocation(profile.data / "krita", profile.kritarc)
     install(InstallPlan(location, current_python_version(), wheel_platform_tags(), wheels=root / "wheels"))
+    if options.canvas == "qpainter":
+        display = profile.config / "kritadisplayrc"
+        display.write_text("[General]\nOpenGLRenderer=none\n" + (display.read_text() if display.exists() else ""))
     inputs = root / "inputs"
     inputs.mkdir()
     sample = load_demo_sample()
@@ -93,7 +102,9 @@ def main() -> None:
         daemon.stop()
     if result["errors"] or not all(check["ok"] for check in result["checks"].values()):
         sys.exit(json.dumps(result, indent=1)[:4000])
-    print(f"{options.size} photo; load average {os.getloadavg()[0]:.1f} (1 min) on {os.cpu_count()} cores")
+    print(
+        f"{options.size} photo, {result['values']['canvas']} canvas; load average {os.getloadavg()[0]:.1f} (1 min) on {os.cpu_count()} cores"
+    )
     for line in result["values"]["report"]:
         print(line)
 

@@ -5,6 +5,7 @@ import sys
 
 sys.path.insert(0, os.environ["MASKGAN_STALL_SCENARIOS"])
 
+from canvas import canvas_kind  # noqa: E402
 from krita_checks import docker, idle, load, open_document, press  # noqa: E402
 from timing import heartbeat, now, record_calls  # noqa: E402
 
@@ -18,6 +19,7 @@ def check_actions(ctx):
     report = ctx.values["report"] = []
     dock = docker(ctx)
     doc = open_document(ctx, "large", load("large_photo.npy"))
+    ctx.values["canvas"] = canvas_kind(ctx)
     source, (part, origin) = load("large_source.npy"), document_io.label_part(load("large_edited.npy"))
     for run in range(int(os.environ["MASKGAN_STALL_RUNS"])):
         # the sample's masks, as Import mask makes them, and its edit painted, as a user paints it

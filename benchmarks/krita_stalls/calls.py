@@ -8,6 +8,7 @@ import numpy as np
 
 sys.path.insert(0, os.environ["MASKGAN_STALL_SCENARIOS"])
 
+from canvas import canvas_kind  # noqa: E402
 from krita_checks import load, open_document  # noqa: E402
 from timing import heartbeat, now  # noqa: E402
 
@@ -30,8 +31,21 @@ def filled_group(doc, name, visible=True):
     return group
 
 
+def joined_into(doc, group):
+    """A 600x600 layer put into ``group`` (in the document) with setChildNodes, which adds without redrawing and
+    without an undo entry (libkis's loop takes out the group's first child and puts it back on top), then drawn
+    by setBlendingMode, which redraws just its extent."""
+    node = face_layer(doc, "joined")
+    group.setChildNodes(group.childNodes() + [node])
+    node.setBlendingMode("normal")
+
+
 def check_calls(ctx):
     doc = open_document(ctx, "large", load("large_photo.npy"))
+    ctx.values["canvas"] = canvas_kind(ctx)
+    owned = doc.createGroupLayer("owned")
+    owned.setChildNodes([doc.createNode("kept", "paintlayer")])
+    doc.rootNode().addChildNode(owned, None)
     doc.refreshProjection()
     doc.waitForDone()
     yield 2000
@@ -41,6 +55,8 @@ def check_calls(ctx):
         "addChildNode, a 600x600 layer": lambda: root.addChildNode(face_layer(doc, "face"), None),
         "addChildNode, a group filled outside": lambda: root.addChildNode(filled_group(doc, "group"), None),
         "addChildNode, a hidden group": lambda: root.addChildNode(filled_group(doc, "hidden", False), None),
+        "Krita's own Layer > New > Add Paint Layer": ctx.krita.action("add_new_paint_layer").trigger,
+        "setChildNodes into a group, then setBlendingMode (no undo entry)": lambda: joined_into(doc, owned),
         "setBlendingMode, a 600x600 layer": lambda: document_io.child(root, "face").setBlendingMode("normal"),
         "remove, a 600x600 layer": lambda: document_io.child(root, "face").remove(),
         "refreshProjection": doc.refreshProjection,

@@ -188,7 +188,8 @@ def result_spot(doc, anchor, place: str):
 
 def add_result_layer_steps(doc, spot, rgba: np.ndarray, prefix: str, origin: tuple[int, int], added: list):
     """Generator: a new layer "<prefix> N" at ``spot`` holding ``rgba`` at ``origin``, written band by band
-    (yielding after each) before it joins the document (Krita then updates just its extent); it goes into
+    (yielding after each) before it joins the document in one addChildNode (which redraws the whole image,
+    whatever the layer holds: docs/krita.md, "Never blocking Krita"); it goes into
     ``added`` once there (a cancel can take it away); returns it. It is numbered as it joins: a batch adds
     several results at once."""
     node = doc.createNode(prefix, "paintlayer")
