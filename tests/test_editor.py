@@ -209,4 +209,4 @@ def test_warm_up_runs_at_the_model_resolution_only_within_its_time_allowance(edi
     editor.warm_up()  # no allowance: the smallest size alone
     editor.warm_up(full_size_within=float("inf"))
     small = max(32, 2 ** (editor.generator.config.n_downsample + 1))
-    assert sizes == [small, small, editor.resolution]
+    assert sizes == [small, 2 * small, small, 2 * small, editor.resolution]

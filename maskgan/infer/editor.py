@@ -204,13 +204,19 @@ class Editor:
         return self.mask_vae is not None
 
     def warm_up(self, full_size_within: float = 0.0) -> None:
-        """One small forward, so that the first user request does not pay for lazy initialisation; then one at the
-        model's resolution (oneDNN makes its kernels per shape) if the small one's time, scaled by the pixels, says
-        it takes at most ``full_size_within`` seconds."""
+        """Small forwards, so that the first user request does not pay for lazy initialisation; then one at the
+        model's resolution (oneDNN makes its kernels per shape) if it is estimated to take at most
+        ``full_size_within`` seconds: the time of two small sizes, extrapolated linearly in pixels (a small
+        forward's time is mostly per layer, not per pixel: scaled by pixels alone, it said 0.19-0.26 s for the demo
+        weights' 0.03 s)."""
         small = max(32, 2 ** (self.generator.config.n_downsample + 1))  # the smallest size check_size accepts
-        start = time.perf_counter()
-        self._blank_forward(small)
-        if (time.perf_counter() - start) * (self.resolution / small) ** 2 <= full_size_within:
+        times = []
+        for side in (small, 2 * small):
+            start = time.perf_counter()
+            self._blank_forward(side)
+            times.append(time.perf_counter() - start)
+        per_pixel = max(times[1] - times[0], 0.0) / (3 * small**2)
+        if times[1] + per_pixel * (self.resolution**2 - 4 * small**2) <= full_size_within:
             self._blank_forward(self.resolution)
 
     def _blank_forward(self, side: int) -> None:
