@@ -3,9 +3,10 @@
 The server thread submits Jobs; one worker thread runs them on the Editor. Edit
 requests of the same shape that are queued within ``batch_window`` seconds of
 each other run as one batch. The worker waits out the window for more only when
-requests are arriving faster than it serves them (one came while it was busy): a
-lone client's edit, sent after the previous reply, finds it idle and never waits,
-which with the demo weights was half the daemon's 40 ms over a 20 ms edit. Replies go
+requests are arriving faster than it serves them (one came while others were
+queued): a lone client's edit, sent after the previous reply, finds the queue
+empty and never waits, which with the demo weights was half the daemon's 40 ms
+over a 20 ms edit. Replies go
 back through ``send(job, header, arrays)``, which the server makes thread-safe.
 """
 
@@ -34,7 +35,7 @@ class Job:
     args: dict
     arrays: dict[str, np.ndarray]
     cancel: threading.Event = field(default_factory=threading.Event)
-    in_burst: bool = False  # set on submit: it arrived while the worker was busy (others are likely coming)
+    in_burst: bool = False  # set on submit: others were waiting in the queue when it came (more are likely coming)
 
     @property
     def batch_key(self):
@@ -112,7 +113,9 @@ class Worker:
                     f"{size:,} more would pass the limit of {self.queue_bytes:,}); try again shortly",
                     self._retry_after(),
                 )
-            job.in_burst = bool(self._queue or self._running)
+            # not "or self._running": the worker sends a batch's replies before it marks itself idle, and a quick
+            # client's next request could land in between and wait the window for nothing
+            job.in_burst = bool(self._queue)
             self._queue.append(job)
             self._queued_bytes += size
             self._lock.notify()
