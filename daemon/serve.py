@@ -50,7 +50,7 @@ def serve(
     except (runtime.AlreadyRunning, runtime.UnsafeRuntimeDir) as error:
         raise StartError(str(error)) from error
     try:
-        editor = off_main_thread(lambda: Editor.load(weights, device=device, precision=precision))
+        editor = off_main_thread(lambda: Editor.load(weights, device=device, precision=precision, warm=False))
         parsers = ParserSlot(parser, parser_weights, device=editor.device)
         server = Server(editor, endpoint, queue_size=queue_size, curve_secret_key=secret, parsers=parsers)
     except (ValueError, FileNotFoundError) as error:

@@ -86,6 +86,8 @@ class Worker:
         self._stopping = False
         self.served = 0
         self._thread = threading.Thread(target=self._loop, name="maskgan-worker", daemon=True)
+        self._warm_up = None  # what start() runs on the worker thread before the first request
+        self._warmed = threading.Event()
 
     def start(self, warm_up=None) -> None:
         """Start the worker thread; with ``warm_up``, run it on that thread first and return once it has run.
@@ -94,7 +96,6 @@ class Worker:
         the first demo-weights edit 1.6x a warm one.
         """
         self._warm_up = warm_up
-        self._warmed = threading.Event()
         self._thread.start()
         self._warmed.wait()
 

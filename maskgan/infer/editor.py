@@ -191,12 +191,16 @@ class Editor:
         self.photo_styles = StyleCache()  # styles of the photos being edited: the same for every edit of one
 
     @classmethod
-    def load(cls, weights: str | Path | None = None, device: str = "auto", precision: str = "auto") -> "Editor":
-        """Load a bundle (default: the embedded demo weights), choose device and precision, warm up."""
+    def load(
+        cls, weights: str | Path | None = None, device: str = "auto", precision: str = "auto", warm: bool = True
+    ) -> "Editor":
+        """Load a bundle (default: the embedded demo weights), choose device and precision, warm up (unless ``warm``
+        is False: the daemon warms up on the thread that will run the requests)."""
         device = choose_device(device)
         bundle = load_bundle(weights or default_weights_path(), device)
         editor = cls(bundle, device, choose_precision(precision, device), builtin_look_candidates(bundle.card))
-        editor.warm_up()
+        if warm:
+            editor.warm_up()
         return editor
 
     @property
