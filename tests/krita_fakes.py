@@ -29,6 +29,7 @@ class FakeNode:
     def __init__(self, name, kind="paintlayer", children=(), visible=True, document=None):
         self._name, self._kind, self._children, self._parent, self._visible = name, kind, list(children), None, visible
         self._document, self._rgba, self._opacity, self._locked = document, None, 255, False
+        self._blending, self._collapsed = "normal", False
         for node in self._children:
             node._parent = self
 
@@ -80,6 +81,21 @@ class FakeNode:
     def locked(self):
         return self._locked
 
+    def collapsed(self):
+        return self._collapsed
+
+    def setCollapsed(self, collapsed):
+        self._collapsed = collapsed
+
+    def blendingMode(self):
+        return self._blending
+
+    def setBlendingMode(self, mode):
+        """As Krita 5.1's: an undoable change, which draws the node's extent (recorded in its document's history)."""
+        self._blending = mode
+        if self._document.blending_undoable:
+            self._document.history.append(("blending", self))
+
     def setLocked(self, locked):
         self._locked = locked
 
@@ -120,6 +136,8 @@ class FakeDocument:
     def __init__(self, root, active=None, projection=None):
         self._root, self._active, self._projection, self.calls = root, active, projection, []
         self.io = []  # ("read"/"write", pixels) and ("add", name) of the document's nodes, in order
+        self.history, self.undone = [], []  # Krita's undo stack as FakeKrita's actions make and use it
+        self.blending_undoable = True
         root._document = root._document or self
 
     def rootNode(self):
@@ -127,6 +145,9 @@ class FakeDocument:
 
     def activeNode(self):
         return self._active
+
+    def setActiveNode(self, node):
+        self._active = node
 
     def name(self):
         return "portrait"
@@ -159,6 +180,64 @@ class FakeDocument:
         assert (x, y, width, height) == (0, 0, self.width(), self.height())
         self.calls.append("pixelData")
         return bgra.rgba_to_bgra(self._projection)
+
+
+class FakeKrita:
+    """Krita.instance() as quiet_join uses it: the active document and, acting on it, Layer > New > Add Paint
+    Layer / Add Group Layer (a new empty node right above the active node, or on top inside it when it is an
+    expanded group; made active, with an undo entry) and Edit > Undo / Redo over the document's history
+    (undoing an addition takes the node out)."""
+
+    def __init__(self, active_document):
+        self.active_document, self.triggered = active_document, []
+        self.deferred, self.pending = False, []  # deferred: Layer > New adds at the next turn() (of the event loop)
+
+    def turn(self):
+        pending, self.pending = self.pending, []
+        for add in pending:
+            add()
+
+    def activeDocument(self):
+        return self.active_document
+
+    def action(self, name):
+        kinds = {"add_new_paint_layer": "paintlayer", "add_new_group_layer": "grouplayer"}
+        return SimpleNamespace(trigger=lambda: self._trigger(name, kinds.get(name)))
+
+    def _add(self, doc, kind):
+        active = doc.activeNode()
+        node = FakeNode(f"Layer {len(doc.history) + 1}", kind, document=doc)
+        if active.type() == "grouplayer" and not active.collapsed():  # an expanded group: inside, on top
+            parent, index = active, len(active.childNodes())
+        else:
+            parent = active.parentNode()
+            index = parent.childNodes().index(active) + 1
+        parent._children.insert(index, node)
+        node._parent = parent
+        doc.history.append(("add", node))
+        doc.setActiveNode(node)
+
+    def _trigger(self, name, kind):
+        self.triggered.append(name)
+        doc = self.active_document
+        if kind is not None and self.deferred:
+            self.pending.append(lambda: self._add(doc, kind))
+        elif kind is not None:
+            self._add(doc, kind)
+        elif name == "edit_undo":
+            entry = doc.history.pop()
+            if entry[0] == "add":
+                parent = entry[1].parentNode()
+                entry = entry + (parent, parent.childNodes().index(entry[1]))
+                entry[1].remove()
+            doc.undone.append(entry)
+        elif name == "edit_redo":
+            entry = doc.undone.pop()
+            if entry[0] == "add":
+                node, parent, index = entry[1:]
+                parent._children.insert(index, node)
+                node._parent = parent
+            doc.history.append(entry[:2])
 
 
 # --- the daemon side and the event loop, for the plug-in's UI-free parts --------------------------------------

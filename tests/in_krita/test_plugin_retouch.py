@@ -86,9 +86,16 @@ def test_a_large_photo_is_sent_by_its_face_and_read_in_steps(plugin_session, dem
         assert all(turn["step"] for turn in turns), [turn for turn in turns if not turn["step"]][:3]
         for key in ("read", "written", "converted"):
             assert max(turn[key] for turn in turns) <= BAND_PIXELS, (action, key)
-        assert max(turn["added"] for turn in turns) == 1
+        # one node joins, through Krita's own Layer > New action (addChildNode would redraw all 24 MP) and is
+        # drawn; Parse face also draws the group it replaces, which it hid
+        drawn = [turn["drawn"] for turn in turns if turn["drawn"]]
+        assert drawn == ([1] if action == "apply" else [1, 1]) and not any(turn["added"] for turn in turns)
     assert sum(turn["read"] for turn in values["large_parse_turns"]) >= 4000 * 6000  # the whole photo, in bands
-    assert sum(turn["added"] for turn in values["large_parse_turns"]) == 1  # the group, with its layers inside
+    # one Edit > Undo takes the result away, as it does a layer added by hand; redo brings it back
+    assert values["large_apply_undo"] == [
+        ["Background", "MaskGAN"],
+        ["Background", "MaskGAN edit 1", "MaskGAN"],
+    ]
     (edit, edit_shapes), (parse, parse_shapes) = values["large_sent"]
     assert (edit, parse) == ("edit", "parse")
     height, width = edit_shapes["image"][:2]
@@ -103,6 +110,18 @@ def test_a_large_photo_is_sent_by_its_face_and_read_in_steps(plugin_session, dem
     )
     assert np.array_equal(plugin_session.artefact("large_result.npy"), expected.layer)  # only the face was needed
     assert values["large_parse_layers"] == ["Background", "MaskGAN edit 1", "MaskGAN replaced 1", "MaskGAN"]
+
+
+def test_a_replaced_mask_group_is_no_longer_drawn(plugin_session):
+    values = plugin_session.check("check_a_replaced_mask_group_is_no_longer_drawn")
+    photo = [90, 90, 90, 255]  # BGRA
+    assert values["replaced_layers"] == ["Background", "MaskGAN replaced 1", "MaskGAN"]
+    # each group drawn alone (no whole-image redraw), and the replaced one's extent drawn again once hidden
+    assert values["replaced_drawn"] == ["MaskGAN", "MaskGAN", "MaskGAN replaced 1"]
+    left_mask, right_photo = values["replaced_after_left"]
+    assert left_mask != photo and right_photo == photo
+    assert values["replaced_after_right"][0] == photo  # the replaced group's skin no longer shows
+    assert values["replaced_after_right"][1] == left_mask  # the new group's skin does
 
 
 def test_screenshots_show_the_astronaut_with_the_whole_docker(plugin_session):

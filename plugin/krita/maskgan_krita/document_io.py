@@ -1,8 +1,8 @@
 """Layer I/O on Krita documents: the photo, the MaskGAN mask group, and result layers.
 
-Functions take Krita ``Document``/``Node`` objects but import nothing from Krita,
-so their logic runs on duck-typed fakes too. Pixels cover the document's bounds
-(0, 0, width, height). The only layers ever modified are those inside the
+Functions take Krita ``Document``/``Node`` objects and import nothing from Krita (quiet_join
+asks for Krita's application, and does without it), so their logic runs on duck-typed fakes
+too. Pixels cover the document's bounds (0, 0, width, height). The only layers ever modified are those inside the
 "MaskGAN" group the plug-in made; results are always new layers (above the photo,
 or in the plug-in's group "MaskGAN results"), and a MaskGAN group that a new one
 replaces is kept, hidden and renamed, with what was painted on it.
@@ -20,7 +20,7 @@ from maskgan_plugin_common.bands import Rect, run_now
 from maskgan_plugin_common.errors import PluginError
 from maskgan_plugin_common.label_table import labels
 
-from . import bgra
+from . import bgra, quiet_join
 from .regions import BLOCK, block_sums, face_region
 
 CONVERT_HINT = "convert it with Image > Convert Image Color Space… to RGB/Alpha, 8-bit integer/channel"
@@ -188,27 +188,57 @@ def result_spot(doc, anchor, place: str):
 
 def add_result_layer_steps(doc, spot, rgba: np.ndarray, prefix: str, origin: tuple[int, int], added: list):
     """Generator: a new layer "<prefix> N" at ``spot`` holding ``rgba`` at ``origin``, written band by band
-    (yielding after each) before it joins the document in one addChildNode (which redraws the whole image,
-    whatever the layer holds: docs/krita.md, "Never blocking Krita"); it goes into
-    ``added`` once there (a cancel can take it away); returns it. It is numbered as it joins: a batch adds
-    several results at once."""
-    node = doc.createNode(prefix, "paintlayer")
+    (yielding after each) as _join_steps says; it goes into ``added`` once there (a cancel can take it away);
+    returns it. It is numbered as it joins: a batch adds several results at once."""
     (rgba,), origin = opaque_part([rgba], origin)
     yield
-    yield from _write_steps(doc, node, rgba, origin)
-    _add_numbered(doc, spot, node, prefix)
+    node = yield from _join_steps(doc, spot, "paintlayer", prefix, lambda node: _write_steps(doc, node, rgba, origin))
     added.append(node)
+    return node
+
+
+def _join_steps(doc, spot, kind: str, prefix: str, fill, numbered: bool = True):
+    """Generator: a new node of ``kind`` ("paintlayer" or "grouplayer") at ``spot`` (result_spot), named
+    "<prefix> N" (N one more than any in the document) or ``prefix`` when not ``numbered``, filled by
+    ``fill(node)`` (a generator: pixels band by band, properties, children); returns it once in the document.
+
+    Where Krita's own Layer > New action can add it (quiet_join), it joins empty, is filled in the
+    document and drawn: Krita redraws its extent alone, and one Edit > Undo removes it. Elsewhere it is
+    filled outside the document and joins in one addChildNode, which redraws the whole image (docs/krita.md,
+    "Never blocking Krita"). Closed early, it takes away a node already in the document."""
+    app = quiet_join.application()
+    node = yield from quiet_join.add_empty_steps(app, doc, spot, kind)
+    if node is not None:
+        node.setName(_numbered_name(doc, prefix) if numbered else prefix)
+        try:
+            yield from fill(node)
+            yield from quiet_join.draw_steps(app, doc, node)
+        except GeneratorExit:
+            node.remove()
+            raise
+        return node
+    node = doc.createNode(prefix, kind) if kind == "paintlayer" else doc.createGroupLayer(prefix)
+    yield from fill(node)
+    if numbered:
+        _add_numbered(doc, spot, node, prefix)
+    else:
+        parent, above = spot
+        parent.addChildNode(node, above)
     return node
 
 
 _joining: list[tuple[object, str]] = []  # (document, name) of layers on their way into a document
 
 
+def _numbered_name(doc, prefix: str) -> str:
+    return naming.next_numbered(prefix, layer_names(doc) + sorted(joining for to, joining in _joining if to == doc))
+
+
 def _add_numbered(doc, spot, node, prefix: str) -> None:
     """Add ``node`` at ``spot`` as "<prefix> N", N one more than any in the document or joining it: Krita turns its
     event loop inside addChildNode, where another result (of a batch) may be numbered before this one is there.
     Each document counts its own (libkis documents compare equal when they wrap the same one)."""
-    name = naming.next_numbered(prefix, layer_names(doc) + sorted(joining for to, joining in _joining if to == doc))
+    name = _numbered_name(doc, prefix)
     node.setName(name)
     entry = (doc, name)
     _joining.append(entry)
@@ -256,13 +286,14 @@ def taken_back_if_closed(build):
 
 def add_layer_steps(doc, spot, prefix: str, array: np.ndarray, to_rgba, added: list, origin=(0, 0), opacity=255):
     """Generator: a new layer "<prefix> N" (N counts the whole document) holding ``to_rgba(array)`` at ``origin``,
-    converted and written band by band before it joins the document at ``spot`` (result_spot); it goes into
-    ``added`` once there (a cancel can take it away); returns it. It is numbered as it joins: a batch adds
-    several at once."""
-    node = doc.createNode(prefix, "paintlayer")
-    node.setOpacity(opacity)  # before it joins: Krita redraws it then, not on later property changes
-    yield from _write_converted_steps(doc, node, array, to_rgba, origin)
-    _add_numbered(doc, spot, node, prefix)
+    converted and written band by band as _join_steps says; it goes into ``added`` once there (a cancel can
+    take it away); returns it. It is numbered as it joins: a batch adds several at once."""
+
+    def fill(node):
+        node.setOpacity(opacity)  # before it is drawn: Krita redraws it then, not on later property changes
+        yield from _write_converted_steps(doc, node, array, to_rgba, origin)
+
+    node = yield from _join_steps(doc, spot, "paintlayer", prefix, fill)
     added.append(node)
     return node
 
@@ -287,10 +318,9 @@ def add_mask_layer_steps(doc, photo, label: np.ndarray, added: list):
 
 def add_result_group_steps(doc, spot, layers, origin: tuple[int, int] = (0, 0), added: list | None = None):
     """Generator: a group "MaskGAN variants N" at ``spot`` (result_spot), one layer per result (each at
-    ``origin``), only the first visible; yields after each band. The group is filled outside the document and
-    joins it in one call (each addChildNode redraws the whole image: one per variant stalled Krita once per
-    variant); it goes into ``added`` once there (a cancel can take it away); returns it."""
-    group = doc.createGroupLayer(naming.VARIANTS_PREFIX)
+    ``origin``), only the first visible; yields after each band. The layers are made outside the document and
+    the group joins with them (_join_steps: one addition, not one per variant); it goes into ``added`` once
+    there (a cancel can take it away); returns it."""
     layers, origin = opaque_part(layers, origin)
     nodes = []
     for index, rgba in enumerate(layers):
@@ -298,8 +328,7 @@ def add_result_group_steps(doc, spot, layers, origin: tuple[int, int] = (0, 0), 
         node.setVisible(index == 0)
         yield from _write_steps(doc, node, rgba, origin)
         nodes.append(node)
-    group.setChildNodes(nodes)
-    _add_numbered(doc, spot, group, naming.VARIANTS_PREFIX)
+    group = yield from _join_steps(doc, spot, "grouplayer", naming.VARIANTS_PREFIX, _children(nodes))
     if added is not None:
         added.append(group)
     return group
@@ -334,8 +363,8 @@ def create_mask_group_steps(doc, label: np.ndarray, mode: str):
     """Generator: a new MaskGAN group, the locked source mask and the editable mask of ``label``, each layer
     converted and written band by band; returns the group. Closed early, it takes the group away.
 
-    The group is built outside the document and joins it whole, in one step: Krita redraws the whole
-    image for every layer added to it (Node.addChildNode), so one addition instead of one per layer.
+    Its layers are made outside the document and the group joins with them (_join_steps): one addition, not
+    one per layer.
     A MaskGAN group already there is kept, hidden, as "MaskGAN replaced N" (it may hold
     the user's painting); only the new group is used from then on.
     """
@@ -350,23 +379,45 @@ def create_mask_group_steps(doc, label: np.ndarray, mode: str):
     source.setVisible(False)
     source.setLocked(True)
     edited = yield from _edited_steps(doc, face, mode, origin)
-    group = doc.createGroupLayer(naming.GROUP)
-    group.setChildNodes([source, edited])  # outside the document: no redraw
     old = find_group(doc)
     old_visible = old.visible() if old is not None else False
     if old is not None:
         old.setName(naming.next_numbered(naming.REPLACED_PREFIX, layer_names(doc)))
         old.setVisible(False)
-    doc.rootNode().addChildNode(group, None)
-    try:
-        yield  # a Cancel that came while the group was added takes it away
-    except GeneratorExit:
-        group.remove()
+
+    def restore_old():
         if old is not None:
             old.setName(naming.GROUP)
             old.setVisible(old_visible)
+
+    try:
+        group = yield from _join_steps(
+            doc, (doc.rootNode(), None), "grouplayer", naming.GROUP, _children([source, edited]), numbered=False
+        )
+    except GeneratorExit:
+        restore_old()
+        raise
+    try:
+        if old is not None:
+            yield  # hidden, the old group is drawn again: a group joining through Krita's action draws only itself
+            yield from quiet_join.redraw_steps(doc, old)
+        yield  # a Cancel that came while the group was added takes it away
+    except GeneratorExit:
+        group.remove()
+        restore_old()
         raise
     return group
+
+
+def _children(nodes: list):
+    """A _join_steps fill that puts ``nodes`` (made outside the document) into the group, bottom to top: libkis's
+    setChildNodes adds without a redraw."""
+
+    def fill(group):
+        group.setChildNodes(nodes)
+        yield
+
+    return fill
 
 
 def _write_converted_steps(doc, node, array: np.ndarray, to_rgba, origin: tuple[int, int]):

@@ -205,15 +205,20 @@ def screenshot(ctx, doc, name):
 
 def record_work_per_turn():
     """Start recording, per turn of Krita's event loop that the plug-in's work in steps takes (steps.Steps), the
-    pixels it reads and writes, the pixels of label maps and images it converts to layers, and the layers it adds
-    to the document; work done outside a step (a click's handler, a reply's) counts as a turn of its own.
-    Returns a function that stops recording and gives [{"read", "written", "converted", "added", "step"}]."""
+    pixels it reads and writes, the pixels of label maps and images it converts to layers, the layers it adds
+    to the document by addChildNode ("added": Krita redraws the whole image) and those drawn after they went in
+    through Krita's own Layer > New actions, or were hidden ("drawn": quiet_join.draw_steps); work done outside a step (a click's
+    handler, a reply's) counts as a turn of its own. Returns a function that stops recording and gives
+    [{"read", "written", "converted", "added", "drawn", "step"}]."""
     import krita
 
-    from maskgan_krita import steps
+    from maskgan_krita import quiet_join, steps
     from maskgan_plugin_common import pixels
 
-    turns = [{"read": 0, "written": 0, "converted": 0, "added": 0, "step": False}]
+    def turn(step):
+        return {"read": 0, "written": 0, "converted": 0, "added": 0, "drawn": 0, "step": step}
+
+    turns = [turn(False)]
     originals = []
 
     def patch(owner, name, count):
@@ -230,17 +235,18 @@ def record_work_per_turn():
     patch(krita.Node, "pixelData", lambda node, x, y, width, height: ("read", width * height))
     patch(krita.Node, "setPixelData", lambda node, data, x, y, width, height: ("written", width * height))
     patch(krita.Node, "addChildNode", lambda *args: ("added", 1))
+    patch(quiet_join, "draw_steps", lambda app, doc, node: ("drawn", 1))
     patch(pixels, "label_to_colour_layer", lambda label: ("converted", label.size))
     patch(pixels, "label_to_class_layer", lambda label, index: ("converted", label.size))
     patch(pixels, "opaque", lambda rgb: ("converted", rgb.shape[0] * rgb.shape[1]))
     step = steps.Steps._step
 
     def one_step(self):
-        turns.append({"read": 0, "written": 0, "converted": 0, "added": 0, "step": True})
+        turns.append(turn(True))
         try:
             step(self)
         finally:
-            turns.append({"read": 0, "written": 0, "converted": 0, "added": 0, "step": False})
+            turns.append(turn(False))
 
     steps.Steps._step = one_step
 
@@ -248,6 +254,6 @@ def record_work_per_turn():
         steps.Steps._step = step
         for owner, name, original in originals:
             setattr(owner, name, original)
-        return [turn for turn in turns if turn["read"] or turn["written"] or turn["converted"] or turn["added"]]
+        return [work for work in turns if any(work[key] for key in ("read", "written", "converted", "added", "drawn"))]
 
     return stop

@@ -32,7 +32,7 @@ from krita_checks import (
 )
 from PyQt5.QtCore import QTimer
 
-from maskgan_krita import document_io
+from maskgan_krita import document_io, quiet_join
 from maskgan_plugin_common import naming, pixels
 
 PINK = (220, 120, 130)  # between Right eye and Upper lip: a blend only at an edge
@@ -253,10 +253,50 @@ def check_a_large_photo_keeps_krita_responsive(ctx):
             result = document_io.child(doc.rootNode(), "MaskGAN edit 1")
             assert result is not None, dock.message.text()
             save(ctx, "large_result.npy", document_io.read_rgba(doc, result))
+            undo, redo = ctx.krita.action("edit_undo"), ctx.krita.action("edit_redo")
+            ctx.values["large_apply_undo"] = []
+            for action_of_krita in (undo, redo):
+                action_of_krita.trigger()
+                doc.waitForDone()
+                yield 300
+                ctx.values["large_apply_undo"].append(top_level(doc))
     connection.submit = submit
     ctx.values["large_sent"] = [entry for entry in sent if entry[0] in ("edit", "parse")]
     ctx.values["large_parse_layers"] = top_level(doc)
     state.pop("large 24 MP")
+    doc.setModified(False)
+    doc.close()
+
+
+def check_a_replaced_mask_group_is_no_longer_drawn(ctx):
+    """A mask group joins through Krita's own Add Group Layer and is drawn alone; the group it replaces is hidden,
+    which libkis does not redraw: its extent is drawn too. The masks: a block of skin at the left, then one at
+    the right."""
+    doc = open_document(ctx, "replaced", np.full((300, 400, 3), 90, np.uint8))
+    yield 500
+    blocks = {"left": (slice(50, 150), slice(20, 120)), "right": (slice(50, 150), slice(250, 350))}
+    labels_of = {}
+    for side, (rows, cols) in blocks.items():
+        labels_of[side] = np.zeros((300, 400), np.uint8)
+        labels_of[side][rows, cols] = 1
+
+    def shown(x):
+        doc.waitForDone()
+        return np.frombuffer(bytes(doc.pixelData(x, 100, 1, 1)), np.uint8).tolist()
+
+    drawn = []
+    draw = quiet_join.draw_steps
+    quiet_join.draw_steps = lambda app, document, node: drawn.append(node.name()) or draw(app, document, node)
+    try:
+        for side in blocks:
+            document_io.create_mask_group(doc, labels_of[side], "colour")
+            yield 1000
+            ctx.values[f"replaced_after_{side}"] = [shown(70), shown(300)]
+    finally:
+        quiet_join.draw_steps = draw
+    ctx.values["replaced_drawn"] = drawn
+    ctx.values["replaced_layers"] = top_level(doc)
+    state.pop("replaced")
     doc.setModified(False)
     doc.close()
 
@@ -320,5 +360,6 @@ checks = [
     check_document_from_disk_is_named_by_its_file,
     check_closing_the_document_while_an_edit_runs,
     check_a_large_photo_keeps_krita_responsive,
+    check_a_replaced_mask_group_is_no_longer_drawn,
     check_screenshots_on_the_astronaut,
 ]
