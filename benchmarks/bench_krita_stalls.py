@@ -5,8 +5,8 @@ copy of a warm profile, a daemon with the embedded demo weights and the learned 
 on a photo of --size (the demo sample enlarged into it), and runs a scenario of
 benchmarks/krita_stalls/:
 
-* ``actions``: presses Parse face and Apply edit --runs times each, with a 5 ms QTimer
-  heartbeat; prints each action's longest gap between ticks and, for every gap over
+* ``actions``: presses Parse face on the photo alone, then Parse face and Apply edit --runs
+  times each (masks imported first), with a 5 ms QTimer heartbeat; prints each action's longest gap between ticks and, for every gap over
   0.1 s, the plug-in's steps (steps.Steps) and Krita calls (Node/Document methods,
   timed by wrapping them) that ran during it;
 * ``calls``: times Krita's own Node.addChildNode (an empty layer, a face-sized one, a
@@ -19,7 +19,7 @@ benchmarks/krita_stalls/:
 ``OpenGLRenderer=none``); under Xvfb the default OpenGL canvas runs on Mesa's software
 renderer (llvmpipe), where uploading a redrawn image's textures is what stalls.
 
-  flock /work/wt/suite.lock .venv/bin/python benchmarks/bench_krita_stalls.py [--scenario actions|calls]
+  .venv/bin/python benchmarks/bench_krita_stalls.py [--scenario actions|calls]
       [--size 4000x6000] [--runs 3] [--canvas opengl|qpainter]
 
 Wall-clock figures from a shared machine: compare runs made at the same time, and
