@@ -204,3 +204,25 @@ def test_closed_while_filled_in_the_document_the_node_is_taken_away(krita):
     assert names(doc.rootNode()) == ["Background", "MaskGAN edit 1"]
     steps.close()
     assert names(doc.rootNode()) == ["Background"]
+
+
+def test_a_node_added_another_way_meanwhile_is_not_taken_for_the_actions(krita):
+    """While the action's node is on its way, a filled node joins by addChildNode (a batch item in a document
+    not in the active view, say): it is neither taken for the action's nor removed."""
+    from maskgan_krita import document_io
+
+    photo_b = FakeNode("Photo B")
+    doc, background = photo_document(photo_b)
+    app = krita(doc)
+    app.deferred = True
+    steps = document_io.add_result_layer_steps(doc, (doc.rootNode(), photo_b), red_box(), "MaskGAN edit", (0, 0), [])
+    next(steps)
+    next(steps)  # triggered; the node is not there yet
+    other = doc.createNode("Elsewhere", "paintlayer")
+    document_io.write_rgba(doc, other, red_box())
+    doc.rootNode().addChildNode(other, background)
+    next(steps)  # sees only the filled node: waits
+    app.turn()
+    node = run_now(steps)
+    assert names(doc.rootNode()) == ["Background", "Elsewhere", "Photo B", "MaskGAN edit 1"]
+    assert doc.history == [("add", node)]

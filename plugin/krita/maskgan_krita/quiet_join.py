@@ -17,8 +17,10 @@ Elsewhere (the top of an empty document), and outside Krita (tests on fakes), ca
 
 from __future__ import annotations
 
+import time
+
 ACTIONS = {"paintlayer": "add_new_paint_layer", "grouplayer": "add_new_group_layer"}
-TURNS = 20  # turns of the event loop the action's node may take to appear (one, as measured)
+WAIT_S = 5.0  # how long the active layer may take to change, and the action's node to appear (a turn, as measured)
 
 
 def application():
@@ -55,12 +57,11 @@ def add_empty_steps(app, doc, spot, kind: str):
         anchor = parent  # an empty group: the action adds inside the active group
     if app is None or anchor is None or not _active(app, doc) or app.action(ACTIONS[kind]) is None:
         return None
-    for _ in range(TURNS):
-        if not _adding:
-            break
+    deadline = time.monotonic() + 2 * WAIT_S
+    while _adding:
+        if time.monotonic() > deadline:
+            return None  # another addition takes long: this one goes its own way
         yield
-    else:
-        return None  # another addition takes long: this one goes its own way
     _adding = True
     try:
         return (yield from _add_at(app, doc, parent, anchor, kind))
@@ -80,36 +81,44 @@ def _add_at(app, doc, parent, anchor, kind: str):
     group = anchor.type() == "grouplayer"
     collapsed = anchor.collapsed() if group else None
     doc.setActiveNode(anchor)
-    for _ in range(TURNS):
-        if _same(doc.activeNode(), anchor):
-            break
+    deadline = time.monotonic() + WAIT_S
+    while not _same(doc.activeNode(), anchor):
+        if time.monotonic() > deadline:
+            return None
         yield
-    else:
-        return None
     before = {_id(node) for node in _nodes(doc)}
     if group:
         anchor.setCollapsed(not inside)
     try:
         app.action(ACTIONS[kind]).trigger()
-        for _ in range(TURNS):
+        deadline = time.monotonic() + WAIT_S
+        while True:
             doc.waitForDone()
-            new = [node for node in _nodes(doc) if _id(node) not in before]
-            if new:
+            # the action's node is empty; a node another addition (made its own way) put in meanwhile is not
+            added = [node for node in _nodes(doc) if _id(node) not in before and node.type() == kind and _empty(node)]
+            if added:
                 break
+            if time.monotonic() > deadline:
+                return None
             yield
-        else:
-            return None
     finally:
         if group:
             anchor.setCollapsed(collapsed)
-    if len(new) > 1 or new[0].type() != kind or new[0].childNodes():
-        return None  # not ours alone: the user added something too
-    node, children = new[0], [_id(child) for child in parent.childNodes()]
-    at = children.index(_id(node)) if _id(node) in children else -1
-    if (children == [_id(node)]) if inside else (at > 0 and children[at - 1] == _id(anchor)):
-        return node
-    node.remove()  # ours, in another place than the spot
+    for node in added:
+        children = [_id(child) for child in parent.childNodes()]
+        at = children.index(_id(node)) if _id(node) in children else -1
+        if (children == [_id(node)]) if inside else (at > 0 and children[at - 1] == _id(anchor)):
+            return node
+    for node in added:
+        node.remove()  # ours, in another place than the spot
     return None
+
+
+def _empty(node) -> bool:
+    if node.childNodes():
+        return False
+    bounds = node.bounds()
+    return bounds.width() == 0 or bounds.height() == 0
 
 
 def _nodes(doc) -> list:
