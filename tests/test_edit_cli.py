@@ -22,16 +22,23 @@ def inputs(tmp_path):
     return tmp_path, image, source, edited
 
 
-def test_edit_in_process_and_through_the_daemon_give_identical_pixels(inputs, tiny_weights):
-    folder, image, source, edited = inputs
-    common = [
-        "edit",
+def photo_args(folder) -> list[str]:
+    """--image, --mask and --edited-mask of the photo the inputs fixture writes into ``folder``."""
+    return [
         "--image",
         str(folder / "photo.png"),
         "--mask",
         str(folder / "photo.mask.png"),
         "--edited-mask",
         str(folder / "photo.edited.png"),
+    ]
+
+
+def test_edit_in_process_and_through_the_daemon_give_identical_pixels(inputs, tiny_weights):
+    folder, image, source, edited = inputs
+    common = [
+        "edit",
+        *photo_args(folder),
         "--weights",
         str(tiny_weights),
         "--precision",
@@ -57,12 +64,7 @@ def test_no_blend_writes_the_raw_output_at_mask_size(inputs, tiny_weights):
     save_mask(folder / "photo.edited.png", edited)
     args = [
         "edit",
-        "--image",
-        str(folder / "photo.png"),
-        "--mask",
-        str(folder / "photo.mask.png"),
-        "--edited-mask",
-        str(folder / "photo.edited.png"),
+        *photo_args(folder),
         "--weights",
         str(tiny_weights),
         "--no-blend",
@@ -173,12 +175,7 @@ def test_variants_and_interpolate_cli(inputs, tmp_path_factory, capsys):
         main(
             [
                 "variants",
-                "--image",
-                str(folder / "photo.png"),
-                "--mask",
-                str(folder / "photo.mask.png"),
-                "--edited-mask",
-                str(folder / "photo.edited.png"),
+                *photo_args(folder),
                 "--n",
                 "2",
                 "--seed",
@@ -226,12 +223,7 @@ def test_variants_need_a_mask_vae(inputs, tiny_weights, capsys):
         main(
             [
                 "variants",
-                "--image",
-                str(folder / "photo.png"),
-                "--mask",
-                str(folder / "photo.mask.png"),
-                "--edited-mask",
-                str(folder / "photo.edited.png"),
+                *photo_args(folder),
                 "--weights",
                 str(tiny_weights),
                 "--output",
@@ -375,12 +367,7 @@ def test_edit_takes_the_feather_the_daemon_takes(inputs, tiny_weights, capsys, o
         main(
             [
                 "edit",
-                "--image",
-                str(folder / "photo.png"),
-                "--mask",
-                str(folder / "photo.mask.png"),
-                "--edited-mask",
-                str(folder / "photo.edited.png"),
+                *photo_args(folder),
                 "--output",
                 str(folder / "o.png"),
                 option,
@@ -394,12 +381,7 @@ def test_an_output_that_is_a_folder_or_unwritable_is_one_line(inputs, tiny_weigh
     folder = inputs[0]
     common = [
         "edit",
-        "--image",
-        str(folder / "photo.png"),
-        "--mask",
-        str(folder / "photo.mask.png"),
-        "--edited-mask",
-        str(folder / "photo.edited.png"),
+        *photo_args(folder),
         "--weights",
         str(tiny_weights),
     ]
