@@ -158,14 +158,15 @@ def _visible_layers(group) -> list:
 
 
 def _draw_extent(app, doc, layer) -> None:
-    """Redraw ``layer``'s extent by a blending-mode change to the mode it has. While ``doc`` is still the active
+    """Redraw ``layer``'s extent by a blending-mode change to the mode it has. While ``doc`` is the active
     document, the change's undo entry is taken back at once, so that the last entry stays what it was (the
-    addition of the node ``layer`` is in); should that undo have taken the node itself away (no entry for the
-    change), redo puts it back."""
+    addition of the node ``layer`` is in): the change is on the undo stack when setBlendingMode returns, and
+    the undo follows in the same call, with no turn of the event loop for a user's command to come in between.
+    Should that undo have taken the node itself away (no entry for the change), redo puts it back."""
+    take_back = _active(app, doc)  # Edit > Undo acts on the active document; elsewhere the entry stays
     layer.setBlendingMode(layer.blendingMode())
-    doc.waitForDone()
-    if not _active(app, doc):
-        return  # Edit > Undo acts on the active document: the change keeps its entry (more undos remove the node)
+    if not take_back:
+        return
     app.action("edit_undo").trigger()
     doc.waitForDone()
     if not in_document(doc, layer):
