@@ -226,3 +226,20 @@ def test_a_node_added_another_way_meanwhile_is_not_taken_for_the_actions(krita):
     node = run_now(steps)
     assert names(doc.rootNode()) == ["Background", "Elsewhere", "Photo B", "MaskGAN edit 1"]
     assert doc.history == [("add", node)]
+
+
+def test_an_undo_that_took_another_results_addition_is_redone(krita):
+    """Should the drawing change leave no entry, the undo meant for it takes away whatever addition is last,
+    another result's too: redo puts it back."""
+    from maskgan_krita import document_io
+
+    photo_b = FakeNode("Photo B")
+    doc, background = photo_document(photo_b)
+    doc.blending_undoable = False
+    krita(doc)
+    first = document_io.add_result_layer_steps(doc, (doc.rootNode(), background), red_box(), "MaskGAN edit", (0, 0), [])
+    next(first)
+    next(first)  # in the document, being filled
+    run_now(document_io.add_result_layer_steps(doc, (doc.rootNode(), photo_b), red_box(), "MaskGAN edit", (0, 0), []))
+    run_now(first)
+    assert names(doc.rootNode()) == ["Background", "MaskGAN edit 1", "Photo B", "MaskGAN edit 2"]

@@ -21,6 +21,7 @@ from maskgan_plugin_common.errors import PluginError
 from maskgan_plugin_common.label_table import labels
 
 from . import bgra, quiet_join
+from .node_tree import walk
 from .regions import BLOCK, block_sums, face_region
 
 CONVERT_HINT = "convert it with Image > Convert Image Color Space… to RGB/Alpha, 8-bit integer/channel"
@@ -83,13 +84,6 @@ def _read_colour_mask_steps(doc, node, rect: Rect, tolerance: float):
         mask.add(band.y - rect.y, read_rgba(doc, node, band))
         yield
     return (yield from mask.label_steps())
-
-
-def walk(node):
-    """``node``'s descendants, bottom to top, depth first (the order Krita composites them)."""
-    for child in node.childNodes():
-        yield child
-        yield from walk(child)
 
 
 def layer_names(doc) -> list[str]:
@@ -206,13 +200,12 @@ def _join_steps(doc, spot, kind: str, prefix: str, fill, numbered: bool = True):
     document and drawn: Krita redraws its extent alone, and one Edit > Undo removes it. Elsewhere it is
     filled outside the document and joins in one addChildNode, which redraws the whole image (docs/krita.md,
     "Never blocking Krita"). Closed early, it takes away a node already in the document."""
-    app = quiet_join.application()
-    node = yield from quiet_join.add_empty_steps(app, doc, spot, kind)
+    node = yield from quiet_join.add_empty_steps(doc, spot, kind)
     if node is not None:
         node.setName(_numbered_name(doc, prefix) if numbered else prefix)
         try:
             yield from fill(node)
-            yield from quiet_join.draw_steps(app, doc, node)
+            yield from quiet_join.draw_steps(doc, node)
         except GeneratorExit:
             node.remove()
             raise
@@ -400,7 +393,7 @@ def create_mask_group_steps(doc, label: np.ndarray, mode: str):
     try:
         if old is not None:
             yield  # hidden, the old group is drawn again: a group joining through Krita's action draws only itself
-            yield from quiet_join.redraw_steps(doc, old)
+            yield from quiet_join.draw_steps(doc, old)
         yield  # a Cancel that came while the group was added takes it away
     except GeneratorExit:
         group.remove()

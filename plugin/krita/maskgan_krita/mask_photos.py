@@ -16,6 +16,7 @@ from maskgan_plugin_common.errors import PluginError
 
 from . import document_io, photo_source, regions
 from .document_io import title
+from .node_tree import uid, walk
 
 
 @dataclass
@@ -26,10 +27,6 @@ class MaskPhoto:
     layer_id: str | None
     layer_name: str
     fingerprint: tuple | None = None
-
-
-def uid(node) -> str:
-    return node.uniqueId().toString()
 
 
 class MaskPhotos:
@@ -54,7 +51,7 @@ class MaskPhotos:
         record = self._records.get(uid(group)) if group is not None else None
         if record is None or record.layer_id is None:
             return record, None
-        layer = next((node for node in document_io.walk(doc.rootNode()) if uid(node) == record.layer_id), None)
+        layer = next((node for node in walk(doc.rootNode()) if uid(node) == record.layer_id), None)
         if layer is None:
             raise PluginError(
                 f"{title(doc)}: the photo layer “{record.layer_name}” the masks were made from is "

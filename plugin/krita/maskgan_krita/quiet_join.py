@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import time
 
+from .node_tree import uid, walk
+
 ACTIONS = {"paintlayer": "add_new_paint_layer", "grouplayer": "add_new_group_layer"}
 WAIT_S = 5.0  # how long the active layer may take to change, and the action's node to appear (a turn, as measured)
 
@@ -32,24 +34,21 @@ def application():
     return Krita.instance()
 
 
-def _id(node) -> str:
-    return node.uniqueId().toString()
-
-
 def _active(app, doc) -> bool:
     return app.activeDocument() == doc  # libkis documents compare equal when they wrap the same one
 
 
 def _same(node, other) -> bool:
-    return node is not None and other is not None and _id(node) == _id(other)
+    return node is not None and other is not None and uid(node) == uid(other)
 
 
-def add_empty_steps(app, doc, spot, kind: str):
+def add_empty_steps(doc, spot, kind: str):
     """Generator: a new empty node of ``kind`` ("paintlayer" or "grouplayer") at ``spot`` (parent, the node
-    to go above: None for the top), added by Krita's own Layer > New action (for draw_steps to draw once filled); None where that action cannot
-    put it there (the caller then adds its own way). One addition at a time: the action finds its place by
-    the active layer, and a batch adds several results at once."""
+    to go above: None for the top), added by Krita's own Layer > New action, for draw_steps to draw once it
+    is filled; None where that action cannot put it there (the caller then adds its own way). One addition
+    at a time: the action finds its place by the active layer, and a batch adds several results at once."""
     global _adding
+    app = application()
     parent, above = spot
     children = parent.childNodes()
     anchor = above if above is not None else (children[-1] if children else None)
@@ -86,7 +85,7 @@ def _add_at(app, doc, parent, anchor, kind: str):
         if time.monotonic() > deadline:
             return None
         yield
-    before = {_id(node) for node in _nodes(doc)}
+    before = _ids(doc)
     if group:
         anchor.setCollapsed(not inside)
     try:
@@ -95,7 +94,11 @@ def _add_at(app, doc, parent, anchor, kind: str):
         while True:
             doc.waitForDone()
             # the action's node is empty; a node another addition (made its own way) put in meanwhile is not
-            added = [node for node in _nodes(doc) if _id(node) not in before and node.type() == kind and _empty(node)]
+            added = [
+                node
+                for node in walk(doc.rootNode())
+                if uid(node) not in before and node.type() == kind and _empty(node)
+            ]
             if added:
                 break
             if time.monotonic() > deadline:
@@ -105,9 +108,9 @@ def _add_at(app, doc, parent, anchor, kind: str):
         if group:
             anchor.setCollapsed(collapsed)
     for node in added:
-        children = [_id(child) for child in parent.childNodes()]
-        at = children.index(_id(node)) if _id(node) in children else -1
-        if (children == [_id(node)]) if inside else (at > 0 and children[at - 1] == _id(anchor)):
+        children = [uid(child) for child in parent.childNodes()]
+        at = children.index(uid(node)) if uid(node) in children else -1
+        if (children == [uid(node)]) if inside else (at > 0 and children[at - 1] == uid(anchor)):
             return node
     for node in added:
         node.remove()  # ours, in another place than the spot
@@ -121,27 +124,16 @@ def _empty(node) -> bool:
     return bounds.width() == 0 or bounds.height() == 0
 
 
-def _nodes(doc) -> list:
-    """Every node of ``doc``, depth first."""
-    found, stack = [], list(doc.rootNode().childNodes())
-    while stack:
-        node = stack.pop()
-        found.append(node)
-        stack.extend(node.childNodes())
-    return found
-
-
-def in_document(doc, node) -> bool:
-    return _id(node) in {_id(other) for other in _nodes(doc)}
-
-
-def draw_steps(app, doc, node):
+def draw_steps(doc, node):
     """Generator: have Krita draw ``node`` as it is now (added by add_empty_steps and filled since, or hidden:
-    libkis's setVisible redraws nothing), a layer per step. A blending-mode change to the mode a layer has
-    redraws the layer's extent alone (0.06 s of stall for 0.4 MP, 0.25 s for 9 MP on this project's test
-    machine); a group's own change would only composite the group's projection as it was, which for a group
-    filled by setChildNodes was never made, so a group is drawn by its visible layers (each redraws the
-    groups above it over its extent)."""
+    libkis's setVisible redraws nothing), a layer per step; outside Krita there is nothing to draw. A
+    blending-mode change to the mode a layer has redraws the layer's extent alone (0.06 s of stall for
+    0.4 MP, 0.25 s for 9 MP on this project's test machine); a group's own change would only composite the
+    group's projection as it was, which for a group filled by setChildNodes was never made, so a group is
+    drawn by its visible layers (each redraws the groups above it over its extent)."""
+    app = application()
+    if app is None:
+        return
     for index, layer in enumerate(_visible_layers(node) if node.type() == "grouplayer" else [node]):
         if index:
             yield
@@ -160,22 +152,21 @@ def _visible_layers(group) -> list:
 def _draw_extent(app, doc, layer) -> None:
     """Redraw ``layer``'s extent by a blending-mode change to the mode it has. While ``doc`` is the active
     document, the change's undo entry is taken back at once, so that the last entry stays what it was (the
-    addition of the node ``layer`` is in): the change is on the undo stack when setBlendingMode returns, and
-    the undo follows in the same call, with no turn of the event loop for a user's command to come in between.
-    Should that undo have taken the node itself away (no entry for the change), redo puts it back."""
+    addition of the node ``layer`` is in). The change is waited for first: without that, with several results
+    being added, the undo once took another result's addition away instead. Should the undo have taken any
+    node away (no entry for the change), redo puts it back."""
     take_back = _active(app, doc)  # Edit > Undo acts on the active document; elsewhere the entry stays
     layer.setBlendingMode(layer.blendingMode())
     if not take_back:
         return
+    doc.waitForDone()
+    nodes = _ids(doc)
     app.action("edit_undo").trigger()
     doc.waitForDone()
-    if not in_document(doc, layer):
+    if not nodes <= _ids(doc):
         app.action("edit_redo").trigger()
         doc.waitForDone()
 
 
-def redraw_steps(doc, node):
-    """Generator: draw_steps where Krita runs (outside it there is nothing to draw)."""
-    app = application()
-    if app is not None:
-        yield from draw_steps(app, doc, node)
+def _ids(doc) -> set:
+    return {uid(node) for node in walk(doc.rootNode())}

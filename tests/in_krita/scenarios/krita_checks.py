@@ -15,7 +15,7 @@ from PyQt5.QtCore import QItemSelectionModel, Qt
 from PyQt5.QtGui import QCursor
 from PyQt5.QtWidgets import QAbstractItemView, QApplication, QMdiArea
 
-from maskgan_krita import bgra, document_io
+from maskgan_krita import bgra, document_io, node_tree
 from maskgan_plugin_common.label_table import labels
 
 INPUTS = Path(os.environ.get("MASKGAN_TEST_INPUTS", "."))
@@ -140,7 +140,7 @@ def snapshot(doc):
     """{layer name: RGBA bytes} of every paint layer outside the MaskGAN groups (the user's own and results)."""
     return {
         n.name(): bytes(n.pixelData(0, 0, doc.width(), doc.height()))
-        for n in document_io.walk(doc.rootNode())
+        for n in node_tree.walk(doc.rootNode())
         if n.type() == "paintlayer" and not document_io.in_mask_group(n)
     }
 
@@ -149,7 +149,7 @@ def every_layer(ctx):
     """{document name: [(layer name, RGBA bytes)]} of every layer of every open document."""
     return {
         doc.name(): [
-            (n.name(), bytes(n.pixelData(0, 0, doc.width(), doc.height()))) for n in document_io.walk(doc.rootNode())
+            (n.name(), bytes(n.pixelData(0, 0, doc.width(), doc.height()))) for n in node_tree.walk(doc.rootNode())
         ]
         for doc in ctx.krita.documents()
     }
@@ -235,7 +235,7 @@ def record_work_per_turn():
     patch(krita.Node, "pixelData", lambda node, x, y, width, height: ("read", width * height))
     patch(krita.Node, "setPixelData", lambda node, data, x, y, width, height: ("written", width * height))
     patch(krita.Node, "addChildNode", lambda *args: ("added", 1))
-    patch(quiet_join, "draw_steps", lambda app, doc, node: ("drawn", 1))
+    patch(quiet_join, "draw_steps", lambda doc, node: ("drawn", 1))
     patch(pixels, "label_to_colour_layer", lambda label: ("converted", label.size))
     patch(pixels, "label_to_class_layer", lambda label, index: ("converted", label.size))
     patch(pixels, "opaque", lambda rgb: ("converted", rgb.shape[0] * rgb.shape[1]))

@@ -27,7 +27,7 @@ from krita_checks import (
     wait_for,
 )
 
-from maskgan_krita import document_io
+from maskgan_krita import document_io, node_tree
 from maskgan_plugin_common import naming, pixels
 
 
@@ -147,7 +147,7 @@ def open_frames(ctx):
 
 
 def node_named(doc, name):
-    return next(n for n in document_io.walk(doc.rootNode()) if n.name() == name)
+    return next(n for n in node_tree.walk(doc.rootNode()) if n.name() == name)
 
 
 def above(doc, name):

@@ -286,7 +286,7 @@ def check_a_replaced_mask_group_is_no_longer_drawn(ctx):
 
     drawn = []
     draw = quiet_join.draw_steps
-    quiet_join.draw_steps = lambda app, document, node: drawn.append(node.name()) or draw(app, document, node)
+    quiet_join.draw_steps = lambda document, node: drawn.append(node.name()) or draw(document, node)
     try:
         for side in blocks:
             document_io.create_mask_group(doc, labels_of[side], "colour")
