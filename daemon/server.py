@@ -31,6 +31,10 @@ from maskgan_daemon.worker import DEFAULT_QUEUE_BYTES, Job, QueueFull, Worker
 
 log = logging.getLogger("maskgan.daemon")
 RECEIVE_HWM = 4
+# How long a stop keeps trying to hand the last replies to their clients: a 24 MP photo's whole-photo reply
+# is ~170 MB, which a client on a loaded machine reads in seconds (1 s lost one in CI); a client that never
+# reads holds the stop this long at most.
+DRAIN_S = 10.0
 
 
 class Server:
@@ -200,9 +204,9 @@ class Server:
             if self.replies.poll(100):
                 self._forward(self.replies.recv_multipart())
             self.outbox.flush()
-        self.outbox.flush(wait=1.0)
+        self.outbox.flush(wait=DRAIN_S)
         self._close_pushes()
-        self.router.close(linger=1000)
+        self.router.close(linger=int(DRAIN_S * 1000))
         self.replies.close(linger=0)
 
     def _close_pushes(self) -> None:
